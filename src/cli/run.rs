@@ -1,0 +1,151 @@
+//! `showroom run`: a show without a window, a status line every second, a
+//! clean end on Ctrl-C or --duration, and `--stats-json` at exit.
+
+use crate::engine::Engine;
+use crate::secrets::{KeyRef, Secret};
+use crate::show::{DestinationSpec, Platform, RecordingSpec, Show};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The show file (TOML).
+    show: PathBuf,
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Add a destination: CANVAS=rtmp(s)://server/app/KEY. The last path
+    /// segment is the stream key. A quick-test convenience: other local users
+    /// can see command lines, so use key references in the show for real shows.
+    #[arg(long = "to", value_name = "CANVAS=URL")]
+    to: Vec<String>,
+    /// Record a canvas to this file (.mkv or .mp4). `{canvas}` in the path
+    /// records every canvas; otherwise the first canvas is recorded.
+    #[arg(long, value_name = "PATH")]
+    record: Option<PathBuf>,
+    /// Write statistics as JSON to this file at exit.
+    #[arg(long, value_name = "FILE")]
+    stats_json: Option<PathBuf>,
+}
+
+/// Turns `CANVAS=URL/KEY` into a destination; errors name the argument.
+pub fn parse_to(arg: &str, show: &Show, n: usize) -> Result<DestinationSpec, String> {
+    let Some((canvas, url)) = arg.split_once('=') else {
+        return Err("--to needs CANVAS=URL, e.g. --to landscape=rtmp://127.0.0.1/live/KEY".into());
+    };
+    let ci = show.canvas_index(canvas).ok_or_else(|| {
+        let ids: Vec<&str> = show.canvases.iter().map(|c| c.id.as_str()).collect();
+        format!("--to: no canvas `{canvas}` in the show (canvases: {})", ids.join(", "))
+    })?;
+    let (server, key) = url.trim_end_matches('/').rsplit_once('/').ok_or("--to: the URL has no stream key segment")?;
+    crate::show::validate::split_url(server)
+        .map_err(|e| format!("--to: {e} (expected rtmp(s)://server/app/KEY)", e = crate::secrets::redact(&e)))?;
+    if key.is_empty() {
+        return Err("--to: the URL ends without a stream key".into());
+    }
+    Ok(DestinationSpec {
+        id: format!("to-{n}-{canvas}"),
+        platform: Platform::Custom,
+        canvas: ci,
+        url: server.to_string(),
+        key: KeyRef::Inline(Secret::new(key)),
+        video_kbps: None,
+    })
+}
+
+pub fn run(args: RunArgs) -> ExitCode {
+    // Keys on the command line are registered for redaction before anything is logged.
+    for t in &args.to {
+        if let Some((_, url)) = t.split_once('=')
+            && let Some((_, key)) = url.trim_end_matches('/').rsplit_once('/')
+        {
+            crate::secrets::register(key);
+        }
+    }
+    let mut show = match crate::show::load(&args.show) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!("the show has {} problem(s); nothing was started", e.problems.len());
+            return ExitCode::from(2);
+        }
+    };
+    for (i, t) in args.to.iter().enumerate() {
+        match parse_to(t, &show, i + 1) {
+            Ok(d) => show.destinations.push(d),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if let Some(path) = &args.record {
+        if let Err(e) = crate::media::recording::check_path(path) {
+            eprintln!("error: --record: {e}");
+            return ExitCode::from(2);
+        }
+        let all = path.to_string_lossy().contains("{canvas}");
+        for canvas in 0..if all { show.canvases.len() } else { 1 } {
+            show.recordings.push(RecordingSpec { canvas, path: path.clone() });
+        }
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed)) {
+            eprintln!("warning: cannot catch Ctrl-C: {e}");
+        }
+    }
+    let engine = match Engine::start(show) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {}", crate::secrets::redact(&format!("{e:#}")));
+            return ExitCode::from(1);
+        }
+    };
+    let started = Instant::now();
+    let mut next_status = Duration::from_secs(1);
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            eprintln!("stopping (Ctrl-C)…");
+            break;
+        }
+        if let Some(e) = engine.fatal_error() {
+            eprintln!("error: {e}");
+            engine.stop();
+            return ExitCode::from(1);
+        }
+        if let Some(d) = args.duration
+            && started.elapsed().as_secs_f64() >= d
+        {
+            break;
+        }
+        if started.elapsed() >= next_status {
+            eprintln!("{}", engine.snapshot().status_line());
+            next_status += Duration::from_secs(1);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let snap = engine.stop();
+    eprintln!("{}", snap.status_line());
+    for r in &snap.recordings {
+        eprintln!("recorded {} → {} ({:.1} MB)", r.canvas, r.path, r.bytes_written as f64 / 1e6);
+    }
+    if let Some(path) = &args.stats_json
+        && let Err(e) = std::fs::write(path, snap.to_json())
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return ExitCode::from(1);
+    }
+    let never_live: Vec<&str> = snap.destinations.iter().filter(|d| !d.ever_live).map(|d| d.id.as_str()).collect();
+    if !never_live.is_empty() {
+        eprintln!("error: never went live: {}", never_live.join(", "));
+        return ExitCode::from(3);
+    }
+    ExitCode::SUCCESS
+}

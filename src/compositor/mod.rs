@@ -1,0 +1,502 @@
+//! The GPU compositor: source planes → layers on each canvas → I420 in a
+//! compute shader → pipelined readback (`readback`).
+
+pub mod gpu;
+pub mod layout;
+pub mod readback;
+
+use crate::media::frame::{Matrix, PixelFormat, VideoFrame};
+use crate::show::{CanvasSpec, SceneSpec};
+use anyhow::Result;
+use gpu::Gpu;
+use layout::LayerUniform;
+use readback::Readback;
+
+
+pub use readback::ReadyFrame;
+
+const LAYER_WGSL: &str = include_str!("../../shaders/layer.wgsl");
+const CONVERT_WGSL: &str = include_str!("../../shaders/rgba_to_i420.wgsl");
+
+/// The GPU copy of one source's newest frame.
+struct SourceTexture {
+    seq: u64,
+    format: PixelFormat,
+    size: (u32, u32),
+    matrix: Matrix,
+    full_range: bool,
+    /// RGBA: one view (repeated); I420: Y, U, V.
+    views: [wgpu::TextureView; 3],
+    /// Bumped when the textures are re-created, so cached bind groups go stale.
+    generation: u64,
+}
+
+struct CanvasTarget {
+    width: u32,
+    height: u32,
+    view: wgpu::TextureView,
+    convert_bind: wgpu::BindGroup,
+    i420: wgpu::Buffer,
+    /// One uniform buffer + bind group per layer slot, re-used every frame.
+    layer_slots: Vec<LayerSlot>,
+    readback: Readback,
+}
+
+struct LayerSlot {
+    uniform: wgpu::Buffer,
+    bind: Option<(usize, u64, wgpu::BindGroup)>,
+}
+
+pub struct Compositor {
+    gpu: Gpu,
+    layer_pipeline: wgpu::RenderPipeline,
+    layer_layout: wgpu::BindGroupLayout,
+    y_pipeline: wgpu::ComputePipeline,
+    uv_pipeline: wgpu::ComputePipeline,
+    sampler: wgpu::Sampler,
+    dummy_view: wgpu::TextureView,
+    sources: Vec<Option<SourceTexture>>,
+    canvases: Vec<CanvasTarget>,
+    generation: u64,
+}
+
+impl Compositor {
+    pub fn new(canvases: &[CanvasSpec], n_sources: usize) -> Result<Compositor> {
+        let gpu = Gpu::new_headless()?;
+        let device = &gpu.device;
+        tracing::info!(
+            "compositor on {} ({:?}, {:?})",
+            gpu.adapter_info.name,
+            gpu.adapter_info.device_type,
+            gpu.adapter_info.backend
+        );
+        let layer_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("layer.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(LAYER_WGSL.into()),
+        });
+        let tex_entry = |binding| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Texture {
+                sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                view_dimension: wgpu::TextureViewDimension::D2,
+                multisampled: false,
+            },
+            count: None,
+        };
+        let layer_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("layer"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+                tex_entry(1),
+                tex_entry(2),
+                tex_entry(3),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 4,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+            ],
+        });
+        let layer_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("layer"),
+            bind_group_layouts: &[Some(&layer_layout)],
+            immediate_size: 0,
+        });
+        let layer_pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("layer"),
+            layout: Some(&layer_pl),
+            vertex: wgpu::VertexState {
+                module: &layer_module,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &layer_module,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: wgpu::TextureFormat::Rgba8Unorm,
+                    blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+
+        let convert_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("rgba_to_i420.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(CONVERT_WGSL.into()),
+        });
+        let convert_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("convert"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Storage { read_only: false },
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+            ],
+        });
+        let convert_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("convert"),
+            bind_group_layouts: &[Some(&convert_layout)],
+            immediate_size: 0,
+        });
+        let compute = |entry: &str| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: Some(&convert_pl),
+                module: &convert_module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        };
+        let y_pipeline = compute("y_plane");
+        let uv_pipeline = compute("uv_planes");
+
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("source"),
+            address_mode_u: wgpu::AddressMode::ClampToEdge,
+            address_mode_v: wgpu::AddressMode::ClampToEdge,
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            ..Default::default()
+        });
+        let dummy = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("dummy"),
+            size: wgpu::Extent3d { width: 1, height: 1, depth_or_array_layers: 1 },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::R8Unorm,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING,
+            view_formats: &[],
+        });
+        let dummy_view = dummy.create_view(&Default::default());
+
+        let mut targets = Vec::new();
+        for c in canvases {
+            let tex = device.create_texture(&wgpu::TextureDescriptor {
+                label: Some(&c.id),
+                size: wgpu::Extent3d { width: c.width, height: c.height, depth_or_array_layers: 1 },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Rgba8Unorm,
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+                view_formats: &[],
+            });
+            let view = tex.create_view(&Default::default());
+            let i420_len = (c.width * c.height * 3 / 2) as u64;
+            let i420 = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("i420"),
+                size: i420_len,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            });
+            let dims = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("dims"),
+                size: 16,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            gpu.queue.write_buffer(&dims, 0, bytemuck::cast_slice(&[c.width, c.height, 0, 0]));
+            // Both entry points use the same bindings, so one group serves both.
+            let convert_bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("convert"),
+                layout: &convert_layout,
+                entries: &[
+                    wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(&view) },
+                    wgpu::BindGroupEntry { binding: 1, resource: i420.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 2, resource: dims.as_entire_binding() },
+                ],
+            });
+            targets.push(CanvasTarget {
+                width: c.width,
+                height: c.height,
+                view,
+                convert_bind,
+                i420,
+                layer_slots: Vec::new(),
+                readback: Readback::new(device, i420_len),
+            });
+        }
+        Ok(Compositor {
+            gpu,
+            layer_pipeline,
+            layer_layout,
+            y_pipeline,
+            uv_pipeline,
+            sampler,
+            dummy_view,
+            sources: (0..n_sources).map(|_| None).collect(),
+            canvases: targets,
+            generation: 0,
+        })
+    }
+
+    pub fn adapter_name(&self) -> String {
+        format!("{} ({:?})", self.gpu.adapter_info.name, self.gpu.adapter_info.device_type)
+    }
+
+    /// Uploads a source's frame if it is newer than what the GPU has.
+    pub fn update_source(&mut self, index: usize, seq: u64, frame: &VideoFrame) {
+        if self.sources[index].as_ref().is_some_and(|s| s.seq == seq) {
+            return;
+        }
+        let fits = self.sources[index]
+            .as_ref()
+            .is_some_and(|s| s.format == frame.format && s.size == (frame.width, frame.height));
+        if !fits {
+            self.generation += 1;
+            self.sources[index] = Some(self.create_source_texture(frame));
+        }
+        let queue = &self.gpu.queue;
+        let Ok(map) = frame.buffer.map_readable() else { return };
+        let data = map.as_slice();
+        let src = self.sources[index].as_mut().expect("created above");
+        src.seq = seq;
+        src.matrix = frame.matrix;
+        src.full_range = frame.full_range;
+        let planes: Vec<(u32, u32, u32)> = match frame.format {
+            PixelFormat::Rgba => vec![(frame.width, frame.height, 4)],
+            PixelFormat::I420 => {
+                let (cw, ch) = (frame.width.div_ceil(2), frame.height.div_ceil(2));
+                vec![(frame.width, frame.height, 1), (cw, ch, 1), (cw, ch, 1)]
+            }
+        };
+        for (i, (w, h, bpp)) in planes.into_iter().enumerate() {
+            let Some(&(offset, stride)) = frame.planes.get(i) else { return };
+            let needed = offset + stride as usize * (h as usize - 1) + (w * bpp) as usize;
+            if needed > data.len() {
+                tracing::warn!("source frame shorter than its caps say; skipped");
+                return;
+            }
+            queue.write_texture(
+                wgpu::TexelCopyTextureInfo {
+                    texture: src.views[i].texture(),
+                    mip_level: 0,
+                    origin: wgpu::Origin3d::ZERO,
+                    aspect: wgpu::TextureAspect::All,
+                },
+                &data[offset..],
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(stride),
+                    rows_per_image: Some(h),
+                },
+                wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 },
+            );
+        }
+    }
+
+    fn create_source_texture(&self, frame: &VideoFrame) -> SourceTexture {
+        let make = |w: u32, h: u32, format| {
+            self.gpu
+                .device
+                .create_texture(&wgpu::TextureDescriptor {
+                    label: Some("source"),
+                    size: wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 },
+                    mip_level_count: 1,
+                    sample_count: 1,
+                    dimension: wgpu::TextureDimension::D2,
+                    format,
+                    usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                    view_formats: &[],
+                })
+                .create_view(&Default::default())
+        };
+        let views = match frame.format {
+            PixelFormat::Rgba => {
+                let v = make(frame.width, frame.height, wgpu::TextureFormat::Rgba8Unorm);
+                [v.clone(), v.clone(), v]
+            }
+            PixelFormat::I420 => {
+                let (cw, ch) = (frame.width.div_ceil(2), frame.height.div_ceil(2));
+                [
+                    make(frame.width, frame.height, wgpu::TextureFormat::R8Unorm),
+                    make(cw, ch, wgpu::TextureFormat::R8Unorm),
+                    make(cw, ch, wgpu::TextureFormat::R8Unorm),
+                ]
+            }
+        };
+        SourceTexture {
+            seq: 0,
+            format: frame.format,
+            size: (frame.width, frame.height),
+            matrix: frame.matrix,
+            full_range: frame.full_range,
+            views,
+            generation: self.generation,
+        }
+    }
+
+    /// Renders one canvas from `scene`, converts it to I420 and starts its
+    /// readback. Frames whose readback finished come back from `ready`.
+    pub fn render(&mut self, canvas: usize, scene: &SceneSpec, pts_ns: u64) {
+        let device = &self.gpu.device;
+        let target = &mut self.canvases[canvas];
+        // Free the readback slot first: if the GPU is three frames behind,
+        // this is where we wait (and the caller sees it as a late tick).
+        target.readback.reserve(device);
+
+        let mut draws = Vec::new();
+        for (i, layer) in scene.layers.iter().enumerate() {
+            let (Some(rect), Some(Some(src))) = (layer.place[canvas], self.sources.get(layer.source)) else {
+                continue;
+            };
+            let uniform = LayerUniform {
+                dst: layout::dst_ndc(&rect, target.width, target.height),
+                uv: layout::crop_uv(&layer.crop),
+                opacity: layer.opacity,
+                format: match src.format {
+                    PixelFormat::Rgba => 0,
+                    PixelFormat::I420 => 1,
+                },
+                matrix: match src.matrix {
+                    Matrix::Bt601 => 0,
+                    Matrix::Bt709 => 1,
+                },
+                full_range: src.full_range as u32,
+            };
+            while target.layer_slots.len() <= i {
+                target.layer_slots.push(LayerSlot {
+                    uniform: device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some("layer uniform"),
+                        size: std::mem::size_of::<LayerUniform>() as u64,
+                        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                        mapped_at_creation: false,
+                    }),
+                    bind: None,
+                });
+            }
+            let slot = &mut target.layer_slots[i];
+            self.gpu.queue.write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniform));
+            let stale = !matches!(&slot.bind, Some((s, g, _)) if *s == layer.source && *g == src.generation);
+            if stale {
+                let (u, v) = match src.format {
+                    PixelFormat::Rgba => (&self.dummy_view, &self.dummy_view),
+                    PixelFormat::I420 => (&src.views[1], &src.views[2]),
+                };
+                let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("layer"),
+                    layout: &self.layer_layout,
+                    entries: &[
+                        wgpu::BindGroupEntry { binding: 0, resource: slot.uniform.as_entire_binding() },
+                        wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::TextureView(&src.views[0]) },
+                        wgpu::BindGroupEntry { binding: 2, resource: wgpu::BindingResource::TextureView(u) },
+                        wgpu::BindGroupEntry { binding: 3, resource: wgpu::BindingResource::TextureView(v) },
+                        wgpu::BindGroupEntry { binding: 4, resource: wgpu::BindingResource::Sampler(&self.sampler) },
+                    ],
+                });
+                slot.bind = Some((layer.source, src.generation, bind));
+            }
+            draws.push(i);
+        }
+
+        let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("canvas") });
+        {
+            let mut pass = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("layers"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &target.view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_pipeline(&self.layer_pipeline);
+            for i in draws {
+                if let Some((_, _, bind)) = &target.layer_slots[i].bind {
+                    pass.set_bind_group(0, bind, &[]);
+                    pass.draw(0..6, 0..1);
+                }
+            }
+        }
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("to i420"), timestamp_writes: None });
+            pass.set_bind_group(0, &target.convert_bind, &[]);
+            pass.set_pipeline(&self.y_pipeline);
+            pass.dispatch_workgroups((target.width / 4).div_ceil(8), target.height.div_ceil(8), 1);
+            pass.set_pipeline(&self.uv_pipeline);
+            pass.dispatch_workgroups((target.width / 8).div_ceil(8), (target.height / 2).div_ceil(8), 1);
+        }
+        target.readback.submit(&self.gpu.queue, enc, &target.i420, canvas, pts_ns);
+    }
+
+    /// Renders every canvas once and waits, so shader compilation and first
+    /// allocations happen before the show clock starts, not in its first ticks.
+    pub fn warm_up(&mut self) {
+        let empty = SceneSpec { id: String::new(), layers: Vec::new() };
+        for c in 0..self.canvases.len() {
+            self.render(c, &empty, 0);
+        }
+        let _ = self.flush();
+    }
+
+    /// Frames whose readback has finished, oldest first per canvas. Never blocks.
+    pub fn ready(&mut self) -> Vec<ReadyFrame> {
+        let _ = self.gpu.device.poll(wgpu::PollType::Poll);
+        let mut out = Vec::new();
+        for c in &mut self.canvases {
+            c.readback.harvest(&mut out);
+        }
+        out
+    }
+
+    /// Waits for every frame in flight (used at the end of a show).
+    pub fn flush(&mut self) -> Vec<ReadyFrame> {
+        let _ = self.gpu.device.poll(wgpu::PollType::wait_indefinitely());
+        self.ready()
+    }
+}
+

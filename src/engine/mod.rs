@@ -1,0 +1,287 @@
+//! The show engine: a library with a command API and status snapshots. The
+//! CLI (`showroom run`), the studio window and the remote API all drive it
+//! through `Engine::execute` and read it through `Engine::snapshot`.
+
+pub mod render_loop;
+pub mod stats;
+
+use crate::compositor::Compositor;
+use crate::media::destination::{DestState, Destination};
+use crate::media::encoder::CanvasEncoder;
+use crate::media::recording::Recorder;
+use crate::media::sources::SourceHandle;
+use crate::show::Show;
+use anyhow::{Context, Result};
+use render_loop::RenderLoop;
+use stats::{CanvasCounters, CanvasStats, RecordingStats, Snapshot, SourceStats};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// What clients can ask of the engine.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Put a scene on program (by id).
+    TakeScene(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("no scene with id `{0}`")]
+    UnknownScene(String),
+}
+
+pub struct Engine {
+    show: Arc<Show>,
+    scene: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    t0: Instant,
+    gpu: String,
+    render: Option<JoinHandle<()>>,
+    mixer: Option<JoinHandle<()>>,
+    sources: Vec<SourceHandle>,
+    encoders: Vec<Arc<CanvasEncoder>>,
+    kbps: Vec<u32>,
+    destinations: Vec<Destination>,
+    recorders: Vec<Arc<Mutex<Recorder>>>,
+    recorder_threads: Vec<JoinHandle<()>>,
+    counters: Vec<Arc<CanvasCounters>>,
+    last_fps: Mutex<(Instant, Vec<u64>, Vec<f64>)>,
+}
+
+impl Engine {
+    /// Starts every source, the compositor, one encoder per canvas, every
+    /// destination and recording of `show`.
+    pub fn start(show: Show) -> Result<Engine> {
+        crate::media::init()?;
+        let show = Arc::new(show);
+        let mut compositor = Compositor::new(&show.canvases, show.sources.len()).context("cannot start the GPU compositor")?;
+        compositor.warm_up();
+        let gpu = compositor.adapter_name();
+
+        let mut sources = Vec::new();
+        for s in &show.sources {
+            sources.push(SourceHandle::start(s)?);
+        }
+        let mut encoders = Vec::new();
+        let mut kbps = Vec::new();
+        for (i, c) in show.canvases.iter().enumerate() {
+            let k = show.video_kbps(i);
+            let enc = CanvasEncoder::new(c, k).with_context(|| format!("canvas `{}`: cannot start its encoder", c.id))?;
+            tracing::info!("canvas `{}`: {}×{} @ {} fps, {} at {} kb/s", c.id, c.width, c.height, c.fps, enc.encoder_name, k);
+            encoders.push(Arc::new(enc));
+            kbps.push(k);
+        }
+
+        let mut destinations = Vec::new();
+        for d in &show.destinations {
+            let canvas = &show.canvases[d.canvas];
+            let platform = format!("{:?}", d.platform).to_lowercase();
+            match d.key.resolve(&d.id) {
+                Ok(key) => destinations.push(Destination::start(&d.id, &canvas.id, &platform, &d.url, key, encoders[d.canvas].fanout.clone())),
+                Err(e) => {
+                    tracing::error!("{e}");
+                    let dest = Destination::start(&d.id, &canvas.id, &platform, &d.url, None, Arc::new(Default::default()));
+                    {
+                        let mut s = dest.status.lock().unwrap_or_else(|e| e.into_inner());
+                        s.state = DestState::Failed;
+                        s.error = Some(e);
+                    }
+                    destinations.push(dest);
+                }
+            }
+        }
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut recorders = Vec::new();
+        let mut recorder_threads = Vec::new();
+        for r in &show.recordings {
+            let canvas = &show.canvases[r.canvas];
+            let path = r.path.to_string_lossy().replace("{canvas}", &canvas.id);
+            let rec = Arc::new(Mutex::new(Recorder::new(&canvas.id, std::path::Path::new(&path))));
+            encoders[r.canvas].fanout.add(rec.lock().unwrap_or_else(|e| e.into_inner()).feed.clone());
+            let (rec2, fanout, stop) = (rec.clone(), encoders[r.canvas].fanout.clone(), stop.clone());
+            recorder_threads.push(std::thread::spawn(move || {
+                // Started once the encoder has produced its first frames
+                // (their caps carry the codec data the muxer needs).
+                while !stop.load(Ordering::Relaxed) {
+                    if let Some((v, a)) = fanout.wait_caps(Duration::from_millis(200)) {
+                        let mut r = rec2.lock().unwrap_or_else(|e| e.into_inner());
+                        if let Err(e) = r.start(&v, &a) {
+                            tracing::error!("{e:#}");
+                            r.set_error(format!("{e:#}"));
+                        }
+                        return;
+                    }
+                }
+            }));
+            recorders.push(rec);
+        }
+
+        // The show clock starts now: drop audio buffered while starting up.
+        for s in &sources {
+            if let Some(a) = &s.audio {
+                a.clear();
+            }
+        }
+        let t0 = Instant::now();
+        let scene = Arc::new(AtomicUsize::new(show.start_scene));
+        let counters: Vec<_> = show.canvases.iter().map(|_| Arc::new(CanvasCounters::default())).collect();
+        let render = {
+            let rl = RenderLoop {
+                compositor,
+                show: show.clone(),
+                slots: sources.iter().map(|s| s.video.clone()).collect(),
+                encoders: encoders.clone(),
+                counters: counters.clone(),
+                scene: scene.clone(),
+                stop: stop.clone(),
+                t0,
+            };
+            std::thread::Builder::new().name("render".into()).spawn(move || rl.run())?
+        };
+        let mixer = {
+            let rings = sources.iter().filter_map(|s| s.audio.clone()).collect();
+            let (enc, stop) = (encoders.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("mixer".into())
+                .spawn(move || render_loop::run_mixer(rings, enc, stop, t0))?
+        };
+        let n = show.canvases.len();
+        Ok(Engine {
+            show,
+            scene,
+            stop,
+            t0,
+            gpu,
+            render: Some(render),
+            mixer: Some(mixer),
+            sources,
+            encoders,
+            kbps,
+            destinations,
+            recorders,
+            recorder_threads,
+            counters,
+            last_fps: Mutex::new((t0, vec![0; n], vec![0.0; n])),
+        })
+    }
+
+    /// Why the engine can no longer run (the render thread ended), if so.
+    pub fn fatal_error(&self) -> Option<String> {
+        let dead = self.render.as_ref().is_some_and(|r| r.is_finished()) && !self.stop.load(Ordering::Relaxed);
+        dead.then(|| "the compositor stopped unexpectedly (see the log above)".to_string())
+    }
+
+    pub fn show(&self) -> &Show {
+        &self.show
+    }
+
+    pub fn execute(&self, cmd: Command) -> Result<(), CommandError> {
+        match cmd {
+            Command::TakeScene(id) => {
+                let i = self.show.scenes.iter().position(|s| s.id == id).ok_or(CommandError::UnknownScene(id))?;
+                self.scene.store(i, Ordering::Relaxed);
+                Ok(())
+            }
+        }
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let mut fps = self.last_fps.lock().unwrap_or_else(|e| e.into_inner());
+        let dt = fps.0.elapsed().as_secs_f64();
+        let rendered: Vec<u64> = self.counters.iter().map(|c| c.rendered.load(Ordering::Relaxed)).collect();
+        if dt >= 0.5 {
+            for i in 0..rendered.len() {
+                fps.2[i] = (rendered[i] - fps.1[i]) as f64 / dt;
+            }
+            fps.0 = Instant::now();
+            fps.1 = rendered.clone();
+        }
+        let canvases = self
+            .show
+            .canvases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| CanvasStats {
+                id: c.id.clone(),
+                width: c.width,
+                height: c.height,
+                fps: c.fps,
+                measured_fps: fps.2[i],
+                frames_rendered: rendered[i],
+                frames_dropped: self.counters[i].late_dropped.load(Ordering::Relaxed)
+                    + self.encoders[i].dropped.load(Ordering::Relaxed),
+                frames_encoded: self.encoders[i].pushed.load(Ordering::Relaxed),
+                encoder: self.encoders[i].encoder_name.clone(),
+                video_kbps: self.kbps[i],
+            })
+            .collect();
+        let recordings = self
+            .recorders
+            .iter()
+            .map(|r| {
+                let mut r = r.lock().unwrap_or_else(|e| e.into_inner());
+                RecordingStats {
+                    canvas: r.canvas.clone(),
+                    path: r.path.display().to_string(),
+                    bytes_written: r.bytes_written(),
+                    error: r.poll_error(),
+                }
+            })
+            .collect();
+        Snapshot {
+            elapsed_s: self.t0.elapsed().as_secs_f64(),
+            scene: self.show.scenes[self.scene.load(Ordering::Relaxed)].id.clone(),
+            gpu: self.gpu.clone(),
+            canvases,
+            destinations: self.destinations.iter().map(|d| d.status()).collect(),
+            recordings,
+            sources: self
+                .sources
+                .iter()
+                .map(|s| SourceStats {
+                    id: s.id.clone(),
+                    frames: s.video.as_ref().map(|v| v.delivered.load(Ordering::Relaxed)).unwrap_or(0),
+                    error: s.error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Ends the show cleanly: last frames encoded, EOS to every server,
+    /// recordings finalised. Returns the final snapshot.
+    pub fn stop(mut self) -> Snapshot {
+        self.stop.store(true, Ordering::Relaxed);
+        let compositor_died = self.render.as_ref().is_some_and(|r| r.is_finished());
+        if let Some(r) = self.render.take() {
+            let _ = r.join();
+        }
+        if let Some(m) = self.mixer.take() {
+            let _ = m.join();
+        }
+        let mut snap = self.snapshot();
+        // When nothing was ever encoded there is nothing to wait for.
+        let wait = if compositor_died { Duration::from_millis(200) } else { Duration::from_secs(5) };
+        for e in &self.encoders {
+            e.finish(wait);
+        }
+        for t in self.recorder_threads.drain(..) {
+            let _ = t.join();
+        }
+        for r in &self.recorders {
+            r.lock().unwrap_or_else(|e| e.into_inner()).finish(Duration::from_secs(5));
+        }
+        for d in &mut self.destinations {
+            d.stop();
+        }
+        let final_snap = self.snapshot();
+        snap.destinations = final_snap.destinations;
+        snap.recordings = final_snap.recordings;
+        for s in &mut self.sources {
+            s.stop();
+        }
+        snap
+    }
+}

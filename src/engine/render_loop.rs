@@ -1,0 +1,107 @@
+//! The render thread: ticks every canvas at its own fps from the one show
+//! clock, uploads new source frames, renders the scene on program and hands
+//! finished I420 frames to each canvas's encoder.
+
+use super::stats::CanvasCounters;
+use crate::compositor::Compositor;
+use crate::media::encoder::CanvasEncoder;
+use crate::media::frame::FrameSlot;
+use crate::show::Show;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// How late a tick may be before it is skipped rather than rendered late.
+const MAX_LATE_TICKS: u64 = 3;
+
+pub struct RenderLoop {
+    pub compositor: Compositor,
+    pub show: Arc<Show>,
+    pub slots: Vec<Option<Arc<FrameSlot>>>,
+    pub encoders: Vec<Arc<CanvasEncoder>>,
+    pub counters: Vec<Arc<CanvasCounters>>,
+    pub scene: Arc<AtomicUsize>,
+    pub stop: Arc<AtomicBool>,
+    pub t0: Instant,
+}
+
+impl RenderLoop {
+    pub fn run(mut self) {
+        let periods: Vec<u64> = self.show.canvases.iter().map(|c| 1_000_000_000 / c.fps as u64).collect();
+        let mut ticks = vec![0u64; periods.len()];
+        while !self.stop.load(Ordering::Relaxed) {
+            // The canvas whose next tick is due first.
+            let (c, due_ns) = ticks
+                .iter()
+                .zip(&periods)
+                .map(|(t, p)| t * p)
+                .enumerate()
+                .min_by_key(|(_, due)| *due)
+                .expect("a show has at least one canvas");
+            let due = self.t0 + Duration::from_nanos(due_ns);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep((due - now).min(Duration::from_millis(20)));
+                continue;
+            }
+            let late = (now - due).as_nanos() as u64 / periods[c];
+            if late > MAX_LATE_TICKS {
+                ticks[c] += late;
+                self.counters[c].late_dropped.fetch_add(late, Ordering::Relaxed);
+                tracing::debug!("canvas {c}: skipped {late} late ticks");
+                continue;
+            }
+            for (i, slot) in self.slots.iter().enumerate() {
+                if let Some(slot) = slot
+                    && let (seq, Some(frame)) = slot.latest()
+                {
+                    self.compositor.update_source(i, seq, &frame);
+                }
+            }
+            let scene = self.scene.load(Ordering::Relaxed).min(self.show.scenes.len() - 1);
+            self.compositor.render(c, &self.show.scenes[scene], due_ns);
+            self.counters[c].rendered.fetch_add(1, Ordering::Relaxed);
+            ticks[c] += 1;
+            for f in self.compositor.ready() {
+                self.encoders[f.canvas].push_video(f.data, f.pts_ns);
+            }
+        }
+        for f in self.compositor.flush() {
+            self.encoders[f.canvas].push_video(f.data, f.pts_ns);
+        }
+    }
+}
+
+/// The audio thread: one 20 ms block at a time, stamped from the same clock
+/// as the video, sent to every canvas's encoder.
+pub fn run_mixer(
+    rings: Vec<Arc<crate::media::audio::AudioRing>>,
+    encoders: Vec<Arc<CanvasEncoder>>,
+    stop: Arc<AtomicBool>,
+    t0: Instant,
+) {
+    const BLOCK: u64 = 960;
+    // Mix 40 ms behind the clock so live sources have delivered that audio.
+    const LEAD_NS: u64 = 40_000_000;
+    let mut produced: u64 = 0;
+    loop {
+        let stopping = stop.load(Ordering::Relaxed);
+        let now_ns = t0.elapsed().as_nanos() as u64;
+        let block_end_ns = (produced + BLOCK) * 1_000_000_000 / 48_000;
+        // At stop, flush up to the clock so audio lasts as long as video.
+        let due = if stopping { block_end_ns <= now_ns } else { block_end_ns + LEAD_NS <= now_ns };
+        if !due {
+            if stopping {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
+        let block = crate::media::audio::mix_block(&rings, BLOCK as usize);
+        let pts = produced * 1_000_000_000 / 48_000;
+        for e in &encoders {
+            e.push_audio(&block, pts);
+        }
+        produced += BLOCK;
+    }
+}

@@ -1,0 +1,109 @@
+//! What the engine reports: live snapshots (status line, window, remote
+//! API) and the `--stats-json` summary at exit.
+
+use crate::media::destination::DestStatus;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
+
+/// Counters of one canvas, shared by the render thread and readers.
+#[derive(Default)]
+pub struct CanvasCounters {
+    pub rendered: AtomicU64,
+    /// Ticks skipped because the render loop was too late.
+    pub late_dropped: AtomicU64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CanvasStats {
+    pub id: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// Frames per second over the last status interval.
+    pub measured_fps: f64,
+    pub frames_rendered: u64,
+    /// Late ticks skipped + frames the encoder was too busy to take.
+    pub frames_dropped: u64,
+    pub frames_encoded: u64,
+    pub encoder: String,
+    pub video_kbps: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordingStats {
+    pub canvas: String,
+    pub path: String,
+    pub bytes_written: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceStats {
+    pub id: String,
+    pub frames: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub elapsed_s: f64,
+    pub scene: String,
+    pub gpu: String,
+    pub canvases: Vec<CanvasStats>,
+    pub destinations: Vec<DestStatus>,
+    pub recordings: Vec<RecordingStats>,
+    pub sources: Vec<SourceStats>,
+}
+
+/// The `--stats-json` document: canvases keyed by id, destinations as a list.
+#[derive(Serialize)]
+pub struct StatsJson<'a> {
+    pub duration_s: f64,
+    pub gpu: &'a str,
+    pub canvases: BTreeMap<&'a str, &'a CanvasStats>,
+    pub destinations: &'a [DestStatus],
+    pub recordings: &'a [RecordingStats],
+    pub sources: &'a [SourceStats],
+}
+
+impl Snapshot {
+    pub fn to_json(&self) -> String {
+        let doc = StatsJson {
+            duration_s: self.elapsed_s,
+            gpu: &self.gpu,
+            canvases: self.canvases.iter().map(|c| (c.id.as_str(), c)).collect(),
+            destinations: &self.destinations,
+            recordings: &self.recordings,
+            sources: &self.sources,
+        };
+        serde_json::to_string_pretty(&doc).expect("stats serialise")
+    }
+
+    /// One status line: canvases, then destinations.
+    pub fn status_line(&self) -> String {
+        let secs = self.elapsed_s as u64;
+        let mut parts = vec![format!("[{:02}:{:02}]", secs / 60, secs % 60)];
+        for c in &self.canvases {
+            parts.push(format!("{} {:.1} fps {} dropped", c.id, c.measured_fps, c.frames_dropped));
+        }
+        for d in &self.destinations {
+            let mut p = format!("{} {}", d.id, d.state.word());
+            if d.bitrate_bps > 0 {
+                p += &format!(" {:.2} Mb/s", d.bitrate_bps as f64 / 1e6);
+            }
+            if let Some(e) = &d.error {
+                p += &format!(": {e}");
+            }
+            parts.push(p);
+        }
+        for r in &self.recordings {
+            let mut p = format!("rec {} {:.1} MB", r.canvas, r.bytes_written as f64 / 1e6);
+            if let Some(e) = &r.error {
+                p += &format!(": {e}");
+            }
+            parts.push(p);
+        }
+        crate::secrets::redact(&parts.join(" | "))
+    }
+}

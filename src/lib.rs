@@ -1,0 +1,12 @@
+//! Showroom: a live-production studio for live shopping.
+//!
+//! `show` reads and checks show files; `engine` runs a show (sources →
+//! `compositor` → `media` encoders → destinations and recordings); `secrets`
+//! keeps stream keys out of files and logs; `cli` is the command line.
+
+pub mod cli;
+pub mod compositor;
+pub mod engine;
+pub mod media;
+pub mod secrets;
+pub mod show;

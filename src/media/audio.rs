@@ -1,0 +1,87 @@
+//! Audio: each audio source fills a bounded ring; the mixer thread sums them
+//! into 48 kHz stereo blocks stamped from the engine clock. Missing samples
+//! become silence and overflow drops the oldest samples, so audio latency
+//! never grows.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Half a second of interleaved stereo at 48 kHz.
+const RING_CAPACITY: usize = 48_000;
+
+#[derive(Default)]
+pub struct AudioRing {
+    samples: Mutex<VecDeque<f32>>,
+    /// Samples (not frames) dropped because the mixer fell behind.
+    pub overflow: AtomicU64,
+    /// Samples the mixer wanted and did not get (filled with silence).
+    pub underrun: AtomicU64,
+}
+
+impl AudioRing {
+    pub fn push(&self, data: &[f32]) {
+        let mut q = self.samples.lock().unwrap_or_else(|e| e.into_inner());
+        q.extend(data.iter().copied());
+        if q.len() > RING_CAPACITY {
+            let extra = q.len() - RING_CAPACITY;
+            q.drain(..extra);
+            self.overflow.fetch_add(extra as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// Forgets what was buffered (at the start of the show clock).
+    pub fn clear(&self) {
+        self.samples.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Adds up to `out.len()` samples into `out`.
+    pub fn mix_into(&self, out: &mut [f32]) {
+        let mut q = self.samples.lock().unwrap_or_else(|e| e.into_inner());
+        let n = out.len().min(q.len());
+        for (o, s) in out.iter_mut().zip(q.drain(..n)) {
+            *o += s;
+        }
+        if n < out.len() {
+            self.underrun.fetch_add((out.len() - n) as u64, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Mixes one block from every ring, with a hard clip as the last safety
+/// (the audio issue adds a true-peak limiter).
+pub fn mix_block(rings: &[std::sync::Arc<AudioRing>], frames: usize) -> Vec<f32> {
+    let mut block = vec![0.0f32; frames * 2];
+    for r in rings {
+        r.mix_into(&mut block);
+    }
+    for s in &mut block {
+        *s = s.clamp(-1.0, 1.0);
+    }
+    block
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn mixes_sums_and_pads_with_silence() {
+        let a = Arc::new(AudioRing::default());
+        let b = Arc::new(AudioRing::default());
+        a.push(&[0.25; 8]);
+        b.push(&[0.5; 4]);
+        let block = mix_block(&[a.clone(), b.clone()], 4);
+        assert_eq!(&block[..4], &[0.75; 4]);
+        assert_eq!(&block[4..], &[0.25; 4]);
+        assert_eq!(b.underrun.load(Ordering::Relaxed), 4);
+    }
+
+    #[test]
+    fn ring_is_bounded() {
+        let a = AudioRing::default();
+        a.push(&vec![0.1; RING_CAPACITY + 100]);
+        assert_eq!(a.overflow.load(Ordering::Relaxed), 100);
+    }
+}

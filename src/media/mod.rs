@@ -1,0 +1,35 @@
+//! GStreamer side of the engine: source pipelines (`sources`) feeding
+//! latest-frame slots (`frame`) and audio rings (`audio`); per-canvas encoders
+//! (`encoder`); outputs fed from the one encode (`output`): RTMP(S)
+//! destinations with their own reconnect loop (`destination`, `rtmp_errors`)
+//! and local recording (`recording`).
+
+pub mod audio;
+pub mod destination;
+pub mod devices;
+pub mod encoder;
+pub mod frame;
+pub mod output;
+pub mod recording;
+pub mod rtmp_errors;
+pub mod sources;
+
+use anyhow::{Context, Result};
+use gstreamer as gst;
+
+/// Initialises GStreamer once; safe to call repeatedly.
+pub fn init() -> Result<()> {
+    gst::init().context("GStreamer failed to initialise — is libgstreamer1.0 installed?")
+}
+
+/// Fails with a clear message when a GStreamer element is not installed.
+pub fn require(factory: &str, package: &str) -> Result<()> {
+    if gst::ElementFactory::find(factory).is_none() {
+        anyhow::bail!("GStreamer element `{factory}` is missing — install {package}");
+    }
+    Ok(())
+}
+
+pub const AUDIO_RATE: u32 = 48_000;
+pub const AUDIO_CHANNELS: u32 = 2;
+pub const AUDIO_CAPS: &str = "audio/x-raw,format=F32LE,rate=48000,channels=2,layout=interleaved";

@@ -1,0 +1,204 @@
+//! Fan-out of one canvas's encoded stream to its outputs. Each output has a
+//! `Feed`: its own bounded appsrcs, its own timeline (rebased to start at its
+//! first keyframe) and its own drop counter — a slow or dead output never
+//! blocks the encoder or the other outputs.
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// Encoded data queued per output before it counts as dropping (~3 s at 6 Mb/s).
+pub const FEED_MAX_BYTES: u64 = 2_500_000;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Track {
+    Video,
+    Audio,
+}
+
+struct FeedState {
+    srcs: Option<(gst_app::AppSrc, gst_app::AppSrc)>,
+    base: Option<gst::ClockTime>,
+    need_keyframe: bool,
+}
+
+pub struct Feed {
+    state: Mutex<FeedState>,
+    /// Encoded video frames this output had to drop (queue full).
+    pub dropped_frames: AtomicU64,
+    pub video_frames: AtomicU64,
+}
+
+impl Default for Feed {
+    fn default() -> Self {
+        Feed {
+            state: Mutex::new(FeedState { srcs: None, base: None, need_keyframe: true }),
+            dropped_frames: AtomicU64::new(0),
+            video_frames: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Feed {
+    /// Starts feeding a freshly built output pipeline; its timeline starts
+    /// at the next keyframe.
+    pub fn attach(&self, video: gst_app::AppSrc, audio: gst_app::AppSrc) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.srcs = Some((video, audio));
+        s.base = None;
+        s.need_keyframe = true;
+    }
+
+    pub fn detach(&self) -> Option<(gst_app::AppSrc, gst_app::AppSrc)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).srcs.take()
+    }
+
+    pub fn push(&self, track: Track, buffer: &gst::Buffer) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let Some((v, a)) = s.srcs.clone() else { return };
+        let Some(pts) = buffer.pts() else { return };
+        let src = match track {
+            Track::Video => {
+                let key = !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT);
+                if s.need_keyframe {
+                    if !key {
+                        return;
+                    }
+                    s.need_keyframe = false;
+                    if s.base.is_none() {
+                        s.base = Some(pts);
+                    }
+                }
+                v
+            }
+            Track::Audio => a,
+        };
+        let Some(base) = s.base else { return };
+        if pts < base {
+            return;
+        }
+        if src.current_level_bytes() > FEED_MAX_BYTES {
+            if track == Track::Video {
+                self.dropped_frames.fetch_add(1, Ordering::Relaxed);
+                // After a hole the decoder needs a keyframe again.
+                s.need_keyframe = true;
+            }
+            return;
+        }
+        let mut out = buffer.copy();
+        {
+            let b = out.make_mut();
+            b.set_pts(pts - base);
+            if let Some(dts) = buffer.dts() {
+                b.set_dts(dts.checked_sub(base).unwrap_or(gst::ClockTime::ZERO));
+            }
+        }
+        drop(s);
+        if track == Track::Video {
+            self.video_frames.fetch_add(1, Ordering::Relaxed);
+        }
+        let _ = src.push_buffer(out);
+    }
+
+    /// Ends the stream of this output (EOS on both appsrcs).
+    pub fn finish(&self) {
+        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((v, a)) = &s.srcs {
+            let _ = v.end_of_stream();
+            let _ = a.end_of_stream();
+        }
+    }
+}
+
+/// The encoded streams of one canvas and the feeds they go to.
+#[derive(Default)]
+pub struct Fanout {
+    feeds: Mutex<Vec<Arc<Feed>>>,
+    caps: Mutex<(Option<gst::Caps>, Option<gst::Caps>)>,
+    caps_ready: Condvar,
+}
+
+impl Fanout {
+    pub fn add(&self, feed: Arc<Feed>) {
+        self.feeds.lock().unwrap_or_else(|e| e.into_inner()).push(feed);
+    }
+
+    pub fn push(&self, track: Track, sample: &gst::Sample) {
+        if let Some(caps) = sample.caps() {
+            let mut c = self.caps.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = match track {
+                Track::Video => &mut c.0,
+                Track::Audio => &mut c.1,
+            };
+            if slot.as_ref() != Some(&caps.to_owned()) {
+                *slot = Some(caps.to_owned());
+                self.caps_ready.notify_all();
+            }
+        }
+        let Some(mut buffer) = sample.buffer_owned() else { return };
+        // Encoders put their output in a segment of their own (the video
+        // encoder base class starts it at 1000 h); outputs work in running
+        // time, which is the show clock for both tracks.
+        if let Some(segment) = sample.segment().and_then(|s| s.downcast_ref::<gst::ClockTime>().cloned()) {
+            let pts = buffer.pts().and_then(|t| segment.to_running_time(t));
+            let dts = buffer.dts().and_then(|t| segment.to_running_time(t));
+            let b = buffer.make_mut();
+            b.set_pts(pts);
+            b.set_dts(dts);
+        }
+        let feeds = self.feeds.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for f in feeds {
+            f.push(track, &buffer);
+        }
+    }
+
+    /// Waits until both encoders have produced caps (H.264 codec data, AAC config).
+    pub fn wait_caps(&self, timeout: Duration) -> Option<(gst::Caps, gst::Caps)> {
+        let c = self.caps.lock().unwrap_or_else(|e| e.into_inner());
+        let (c, _) = self
+            .caps_ready
+            .wait_timeout_while(c, timeout, |c| c.0.is_none() || c.1.is_none())
+            .unwrap_or_else(|e| e.into_inner());
+        match &*c {
+            (Some(v), Some(a)) => Some((v.clone(), a.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Builds an output pipeline around `mux_and_sink` (e.g. "flvmux ... ! rtmp2sink ...")
+/// with two appsrcs named `v` and `a` carrying the encoder's caps.
+pub fn build_output_pipeline(
+    name: &str,
+    video_caps: &gst::Caps,
+    audio_caps: &gst::Caps,
+    mux: &str,
+    sink: &str,
+) -> anyhow::Result<(gst::Pipeline, gst_app::AppSrc, gst_app::AppSrc)> {
+    // Request the muxer's pads by name: appsrc caps are only set after parsing.
+    let (vpad, apad) = if mux.starts_with("flvmux") { ("video", "audio") } else { ("video_%u", "audio_%u") };
+    let desc = format!(
+        "appsrc name=v format=time is-live=false ! mux.{vpad} \
+         appsrc name=a format=time is-live=false ! mux.{apad} \
+         {mux} name=mux ! {sink}"
+    );
+    let pipeline = gst::parse::launch(&desc)?
+        .downcast::<gst::Pipeline>()
+        .map_err(|_| anyhow::anyhow!("{name}: not a pipeline"))?;
+    pipeline.set_property("name", name);
+    let get = |n: &str, caps: &gst::Caps| -> anyhow::Result<gst_app::AppSrc> {
+        let src = pipeline
+            .by_name(n)
+            .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
+            .ok_or_else(|| anyhow::anyhow!("{name}: appsrc {n} missing"))?;
+        src.set_caps(Some(caps));
+        src.set_max_bytes(FEED_MAX_BYTES * 4);
+        Ok(src)
+    };
+    let v = get("v", video_caps)?;
+    let a = get("a", audio_caps)?;
+    Ok((pipeline, v, a))
+}

@@ -1,0 +1,151 @@
+//! Stream keys: where they come from and how they are kept out of show files,
+//! logs, status lines and errors.
+//!
+//! A show file only holds a *reference* (`{ env = "NAME" }` or
+//! `{ file = "path" }`). Every key that is resolved is registered here, and
+//! `redact` replaces it wherever text leaves the process.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::RwLock;
+
+#[derive(Clone, PartialEq)]
+pub enum KeyRef {
+    /// The URL is complete (custom servers without a key).
+    None,
+    /// An environment variable holding the key.
+    Env(String),
+    /// A file holding the key; it must not be readable by other users.
+    File(PathBuf),
+    /// A key given on the command line (`--to`); never written anywhere.
+    Inline(Secret),
+}
+
+impl fmt::Debug for KeyRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyRef::None => write!(f, "none"),
+            KeyRef::Env(n) => write!(f, "env:{n}"),
+            KeyRef::File(p) => write!(f, "file:{}", p.display()),
+            KeyRef::Inline(_) => write!(f, "inline:****"),
+        }
+    }
+}
+
+/// A secret string whose Debug/Display never show it.
+#[derive(Clone, PartialEq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        let s = s.into();
+        register(&s);
+        Secret(s)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("****")
+    }
+}
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("****")
+    }
+}
+
+static KNOWN: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Remembers a secret so that `redact` hides it. Very short strings are not
+/// registered: hiding every "a" would make all text unreadable.
+pub fn register(secret: &str) {
+    if secret.len() < 4 {
+        return;
+    }
+    let mut known = KNOWN.write().unwrap_or_else(|e| e.into_inner());
+    if !known.iter().any(|k| k == secret) {
+        known.push(secret.to_string());
+        // Longest first, so a key that contains another is hidden whole.
+        known.sort_by_key(|k| std::cmp::Reverse(k.len()));
+    }
+}
+
+/// Replaces every registered secret in `text` by `****`.
+pub fn redact(text: &str) -> String {
+    let known = KNOWN.read().unwrap_or_else(|e| e.into_inner());
+    let mut out = text.to_string();
+    for k in known.iter() {
+        if out.contains(k.as_str()) {
+            out = out.replace(k.as_str(), "****");
+        }
+    }
+    out
+}
+
+impl KeyRef {
+    /// Reads the key. Errors say where the key was looked for, never the key.
+    pub fn resolve(&self, destination: &str) -> Result<Option<Secret>, String> {
+        match self {
+            KeyRef::None => Ok(None),
+            KeyRef::Inline(s) => Ok(Some(s.clone())),
+            KeyRef::Env(name) => match std::env::var(name) {
+                Ok(v) if !v.trim().is_empty() => Ok(Some(Secret::new(v.trim()))),
+                _ => Err(format!(
+                    "destination `{destination}`: the stream key variable {name} is not set — export {name}=<your key> before starting"
+                )),
+            },
+            KeyRef::File(path) => {
+                check_private(path).map_err(|e| format!("destination `{destination}`: {e}"))?;
+                match std::fs::read_to_string(path) {
+                    Ok(v) if !v.trim().is_empty() => Ok(Some(Secret::new(v.trim()))),
+                    Ok(_) => Err(format!(
+                        "destination `{destination}`: the stream key file {} is empty",
+                        path.display()
+                    )),
+                    Err(e) => Err(format!(
+                        "destination `{destination}`: cannot read the stream key file {}: {e}",
+                        path.display()
+                    )),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn check_private(path: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        return Err(format!(
+            "the stream key file {} can be read by other users — run chmod 600 on it",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &std::path::Path) -> Result<(), String> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_registered_keys_everywhere() {
+        let s = Secret::new("live_abc123XYZ");
+        let msg = format!("rtmp://host/app/{} failed for live_abc123XYZ", s.expose());
+        let red = redact(&msg);
+        assert!(!red.contains("live_abc123XYZ"), "{red}");
+        assert_eq!(red, "rtmp://host/app/**** failed for ****");
+        assert_eq!(format!("{s:?} {s}"), "**** ****");
+    }
+}

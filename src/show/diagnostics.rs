@@ -1,0 +1,116 @@
+//! Problems found in a show file, printed as `FILE:LINE:COL: what — how to fix`.
+
+use std::fmt;
+use std::ops::Range;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Every problem of one show file. `Display` prints one line per problem.
+#[derive(Debug, Clone)]
+pub struct CheckError {
+    pub file: String,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{}:{}: {}", self.file, p.line, p.col, p.message)?;
+            if !p.hint.is_empty() {
+                write!(f, " — {}", p.hint)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+/// Collects problems while a show file is read, turning byte spans into
+/// 1-based line and column numbers (columns count characters, not bytes).
+pub struct Collector<'a> {
+    text: &'a str,
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> Collector<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Collector {
+            text,
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let col = before[line_start..].chars().count() + 1;
+        (line, col)
+    }
+
+    pub fn add(&mut self, span: Range<usize>, message: impl Into<String>, hint: impl Into<String>) {
+        let (line, col) = self.line_col(span.start);
+        self.problems.push(Problem {
+            line,
+            col,
+            message: message.into(),
+            hint: hint.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub fn into_error(mut self, file: &str) -> CheckError {
+        self.problems.sort_by_key(|p| (p.line, p.col));
+        self.problems.dedup();
+        CheckError {
+            file: file.to_string(),
+            problems: self.problems,
+        }
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The closest candidate by edit distance, if it is close enough to be a typo.
+pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// A hint naming the closest candidate, else listing them all.
+pub fn suggest<'c>(word: &str, candidates: &[&'c str]) -> String {
+    match did_you_mean(word, candidates.iter().copied()) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => format!(
+            "expected one of {}",
+            candidates
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

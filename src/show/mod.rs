@@ -1,0 +1,187 @@
+//! Show files: the model (`model`), reading TOML with located problems
+//! (`parse`, `diagnostics`), checks (`validate`) and platform presets.
+//! The engine only ever sees the resolved, checked `Show` below.
+
+pub mod diagnostics;
+pub mod model;
+pub mod parse;
+pub mod presets;
+pub mod validate;
+
+pub use diagnostics::{CheckError, Problem};
+pub use model::{Crop, Rect};
+pub use presets::Platform;
+
+use crate::secrets::KeyRef;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Show {
+    pub name: String,
+    /// Directory of the show file; relative paths in the show resolve here.
+    pub base_dir: PathBuf,
+    pub canvases: Vec<CanvasSpec>,
+    pub sources: Vec<SourceSpec>,
+    pub scenes: Vec<SceneSpec>,
+    /// Index into `scenes` of the scene on program at start.
+    pub start_scene: usize,
+    pub destinations: Vec<DestinationSpec>,
+    pub recordings: Vec<RecordingSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CanvasSpec {
+    pub id: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// `None`: chosen from the destinations on this canvas (see `Show::video_kbps`).
+    pub video_kbps: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceSpec {
+    pub id: String,
+    pub config: SourceConfig,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceConfig {
+    TestPattern {
+        pattern: String,
+        width: u32,
+        height: u32,
+        fps: u32,
+        /// Horizontal motion, pixels per frame.
+        speed: i32,
+        /// 0xRRGGBB for the solid-color pattern.
+        color: Option<u32>,
+    },
+    Tone {
+        frequency: f64,
+        volume: f64,
+    },
+    Media {
+        uri: String,
+        looping: bool,
+        volume: f64,
+    },
+    Image {
+        path: PathBuf,
+    },
+    Camera {
+        device: Option<String>,
+    },
+    Srt {
+        port: u16,
+    },
+}
+
+impl SourceConfig {
+    pub fn has_video(&self) -> bool {
+        !matches!(self, SourceConfig::Tone { .. })
+    }
+    pub fn has_audio(&self) -> bool {
+        matches!(
+            self,
+            SourceConfig::Tone { .. } | SourceConfig::Media { .. } | SourceConfig::Srt { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SceneSpec {
+    pub id: String,
+    /// Sorted by z (stable), bottom first.
+    pub layers: Vec<LayerSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LayerSpec {
+    /// Index into `Show::sources`.
+    pub source: usize,
+    pub z: i32,
+    pub opacity: f32,
+    pub crop: Crop,
+    /// Indexed like `Show::canvases`; `None`: not drawn on that canvas.
+    pub place: Vec<Option<Rect>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DestinationSpec {
+    pub id: String,
+    pub platform: Platform,
+    /// Index into `Show::canvases`.
+    pub canvas: usize,
+    /// Server URL without the key.
+    pub url: String,
+    pub key: KeyRef,
+    pub video_kbps: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordingSpec {
+    pub canvas: usize,
+    pub path: PathBuf,
+}
+
+impl Show {
+    pub fn canvas_index(&self, id: &str) -> Option<usize> {
+        self.canvases.iter().position(|c| c.id == id)
+    }
+
+    /// The bitrate of a canvas's one encoder: the canvas's own setting, else the
+    /// lowest wish of its destinations (one encode serves them all, so it must
+    /// suit the strictest), else a default for the size.
+    pub fn video_kbps(&self, canvas: usize) -> u32 {
+        let c = &self.canvases[canvas];
+        if let Some(k) = c.video_kbps {
+            return k;
+        }
+        self.destinations
+            .iter()
+            .filter(|d| d.canvas == canvas)
+            .map(|d| {
+                d.video_kbps
+                    .unwrap_or(presets::preset(d.platform).default_kbps)
+            })
+            .min()
+            .unwrap_or_else(|| presets::default_kbps_for_size(c.width, c.height))
+    }
+}
+
+/// Reads and checks a show file. On failure the error lists every problem found.
+pub fn load(path: &Path) -> Result<Show, CheckError> {
+    let label = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(CheckError {
+                file: label,
+                problems: vec![Problem {
+                    line: 1,
+                    col: 1,
+                    message: format!("cannot read the show file: {e}"),
+                    hint: "check the path and that the file is readable UTF-8 text".into(),
+                }],
+            });
+        }
+    };
+    let base = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    parse_str(&text, &label, &base)
+}
+
+/// Checks show text; `label` names the file in messages, `base_dir` resolves paths.
+pub fn parse_str(text: &str, label: &str, base_dir: &Path) -> Result<Show, CheckError> {
+    let mut out = diagnostics::Collector::new(text);
+    let raw = parse::parse(text, &mut out);
+    let show = validate::validate(raw, base_dir, &mut out);
+    if out.is_empty() {
+        Ok(show)
+    } else {
+        Err(out.into_error(label))
+    }
+}

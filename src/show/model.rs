@@ -1,0 +1,169 @@
+//! The show file model, as deserialised from TOML. Fields that later checks
+//! point at are `Spanned` so every problem can name its FILE:LINE:COL.
+
+use super::presets::Platform;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShowMeta {
+    pub name: Option<String>,
+    /// The scene on program when the show starts (default: the first scene).
+    pub scene: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Canvas {
+    pub id: Spanned<String>,
+    pub width: Spanned<u32>,
+    pub height: Spanned<u32>,
+    #[serde(default = "default_fps")]
+    pub fps: Spanned<u32>,
+    /// H.264 bitrate in kb/s; default: the lowest default of the destinations
+    /// on this canvas, or one chosen from the size.
+    pub video_bitrate: Option<Spanned<u32>>,
+}
+
+fn default_fps() -> Spanned<u32> {
+    Spanned::new(0..0, 30)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    TestPattern,
+    Tone,
+    Media,
+    Image,
+    Camera,
+    Srt,
+}
+
+impl SourceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::TestPattern => "test-pattern",
+            SourceKind::Tone => "tone",
+            SourceKind::Media => "media",
+            SourceKind::Image => "image",
+            SourceKind::Camera => "camera",
+            SourceKind::Srt => "srt",
+        }
+    }
+    pub fn has_video(self) -> bool {
+        !matches!(self, SourceKind::Tone)
+    }
+}
+
+/// One flat struct for every kind (rather than a tagged enum) so that serde
+/// keeps the spans of every field and `check` can say which field does not
+/// belong to which kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: Spanned<String>,
+    pub kind: Spanned<SourceKind>,
+    /// test-pattern: GStreamer videotestsrc pattern name (smpte, ball, ...).
+    pub pattern: Option<Spanned<String>>,
+    /// test-pattern: picture size and rate.
+    pub width: Option<Spanned<u32>>,
+    pub height: Option<Spanned<u32>>,
+    pub fps: Option<Spanned<u32>>,
+    /// test-pattern: horizontal motion in pixels per frame (a moving picture
+    /// shows at a glance that the stream is live).
+    pub speed: Option<Spanned<i32>>,
+    /// test-pattern: the colour of `pattern = "solid-color"`, as "#RRGGBB".
+    pub color: Option<Spanned<String>>,
+    /// tone: frequency in Hz.
+    pub frequency: Option<Spanned<f64>>,
+    /// tone, media: linear volume 0.0–1.0.
+    pub volume: Option<Spanned<f64>>,
+    /// image, media: a file, relative to the show file.
+    pub path: Option<Spanned<String>>,
+    /// media: a URI instead of a path (file://, http(s)://, rtsp://...).
+    pub uri: Option<Spanned<String>>,
+    /// media: restart at the end (default true).
+    #[serde(rename = "loop")]
+    pub looping: Option<Spanned<bool>>,
+    /// camera: device path or name (default: the first camera).
+    pub device: Option<Spanned<String>>,
+    /// srt: the UDP port to listen on for a phone's SRT camera app.
+    pub port: Option<Spanned<u16>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rect {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Fractions (0.0–1.0) of the source picture cut away on each side.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Crop {
+    #[serde(default)]
+    pub left: f32,
+    #[serde(default)]
+    pub right: f32,
+    #[serde(default)]
+    pub top: f32,
+    #[serde(default)]
+    pub bottom: f32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    pub source: Spanned<String>,
+    /// Higher z is drawn on top; equal z keeps file order.
+    #[serde(default)]
+    pub z: i32,
+    #[serde(default = "default_opacity")]
+    pub opacity: Spanned<f32>,
+    pub crop: Option<Spanned<Crop>>,
+    /// Position and size per canvas id, in canvas pixels. A layer without a
+    /// place for a canvas is not drawn on that canvas.
+    #[serde(default)]
+    pub place: BTreeMap<String, Spanned<Rect>>,
+}
+
+fn default_opacity() -> Spanned<f32> {
+    Spanned::new(0..0, 1.0)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub layers: Vec<Layer>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    pub id: Spanned<String>,
+    pub platform: Spanned<Platform>,
+    pub canvas: Spanned<String>,
+    /// Server URL without the stream key, e.g. rtmps://live-upload.instagram.com:443/rtmp/
+    pub url: Spanned<String>,
+    /// Where the stream key comes from: { env = "NAME" } or { file = "path" }.
+    /// A key written here is refused by `check`.
+    pub key: Option<Spanned<toml::Value>>,
+    pub video_bitrate: Option<Spanned<u32>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recording {
+    pub canvas: Spanned<String>,
+    /// .mkv (Matroska) or .mp4 (fragmented MP4); `{canvas}` is replaced by the
+    /// canvas id. Relative to the show file.
+    pub path: Spanned<String>,
+}
