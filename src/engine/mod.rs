@@ -108,7 +108,7 @@ impl Engine {
                 while !stop.load(Ordering::Relaxed) {
                     if let Some((v, a)) = fanout.wait_caps(Duration::from_millis(200)) {
                         let mut r = rec2.lock().unwrap_or_else(|e| e.into_inner());
-                        if let Err(e) = r.start(&v, &a) {
+                        if let Err(e) = r.start(&fanout, &v, &a) {
                             tracing::error!("{e:#}");
                             r.set_error(format!("{e:#}"));
                         }

@@ -178,7 +178,7 @@ fn supervise(id: &str, location: &str, fanout: Arc<Fanout>, feed: Arc<Feed>, sta
             }
         };
         let sink = pipeline.by_name("sink").expect("named sink");
-        feed.attach(v, a);
+        fanout.attach(&feed, v, a);
         if pipeline.set_state(gst::State::Playing).is_err() {
             tracing::warn!("destination `{id}`: pipeline refused to start");
         }

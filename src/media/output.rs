@@ -44,8 +44,8 @@ impl Default for Feed {
 
 impl Feed {
     /// Starts feeding a freshly built output pipeline; its timeline starts
-    /// at the next keyframe.
-    pub fn attach(&self, video: gst_app::AppSrc, audio: gst_app::AppSrc) {
+    /// at the next keyframe. Use `Fanout::attach`, which replays the GOP.
+    fn attach(&self, video: gst_app::AppSrc, audio: gst_app::AppSrc) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         s.srcs = Some((video, audio));
         s.base = None;
@@ -113,31 +113,40 @@ impl Feed {
     }
 }
 
+/// Most buffers kept for the current GOP (2 s of video + audio at 60 fps is ~215).
+const GOP_CACHE_MAX: usize = 600;
+
+#[derive(Default)]
+struct FanoutInner {
+    feeds: Vec<Arc<Feed>>,
+    /// Everything since the last keyframe, so an output that (re)connects
+    /// starts at once with a decodable picture instead of waiting up to a GOP.
+    gop: Vec<(Track, gst::Buffer)>,
+    caps: (Option<gst::Caps>, Option<gst::Caps>),
+}
+
 /// The encoded streams of one canvas and the feeds they go to.
 #[derive(Default)]
 pub struct Fanout {
-    feeds: Mutex<Vec<Arc<Feed>>>,
-    caps: Mutex<(Option<gst::Caps>, Option<gst::Caps>)>,
+    inner: Mutex<FanoutInner>,
     caps_ready: Condvar,
 }
 
 impl Fanout {
     pub fn add(&self, feed: Arc<Feed>) {
-        self.feeds.lock().unwrap_or_else(|e| e.into_inner()).push(feed);
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).feeds.push(feed);
+    }
+
+    /// Connects a feed to a new output pipeline and replays the current GOP into it.
+    pub fn attach(&self, feed: &Feed, video: gst_app::AppSrc, audio: gst_app::AppSrc) {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        feed.attach(video, audio);
+        for (track, buffer) in &inner.gop {
+            feed.push(*track, buffer);
+        }
     }
 
     pub fn push(&self, track: Track, sample: &gst::Sample) {
-        if let Some(caps) = sample.caps() {
-            let mut c = self.caps.lock().unwrap_or_else(|e| e.into_inner());
-            let slot = match track {
-                Track::Video => &mut c.0,
-                Track::Audio => &mut c.1,
-            };
-            if slot.as_ref() != Some(&caps.to_owned()) {
-                *slot = Some(caps.to_owned());
-                self.caps_ready.notify_all();
-            }
-        }
         let Some(mut buffer) = sample.buffer_owned() else { return };
         // Encoders put their output in a segment of their own (the video
         // encoder base class starts it at 1000 h); outputs work in running
@@ -149,20 +158,37 @@ impl Fanout {
             b.set_pts(pts);
             b.set_dts(dts);
         }
-        let feeds = self.feeds.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        for f in feeds {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(caps) = sample.caps() {
+            let slot = match track {
+                Track::Video => &mut inner.caps.0,
+                Track::Audio => &mut inner.caps.1,
+            };
+            if slot.as_ref().map(|c| c.as_ref()) != Some(caps) {
+                *slot = Some(caps.to_owned());
+                self.caps_ready.notify_all();
+            }
+        }
+        let keyframe = track == Track::Video && !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT);
+        if keyframe {
+            inner.gop.clear();
+        }
+        if (keyframe || !inner.gop.is_empty()) && inner.gop.len() < GOP_CACHE_MAX {
+            inner.gop.push((track, buffer.clone()));
+        }
+        for f in &inner.feeds {
             f.push(track, &buffer);
         }
     }
 
     /// Waits until both encoders have produced caps (H.264 codec data, AAC config).
     pub fn wait_caps(&self, timeout: Duration) -> Option<(gst::Caps, gst::Caps)> {
-        let c = self.caps.lock().unwrap_or_else(|e| e.into_inner());
-        let (c, _) = self
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let (inner, _) = self
             .caps_ready
-            .wait_timeout_while(c, timeout, |c| c.0.is_none() || c.1.is_none())
+            .wait_timeout_while(inner, timeout, |i| i.caps.0.is_none() || i.caps.1.is_none())
             .unwrap_or_else(|e| e.into_inner());
-        match &*c {
+        match &inner.caps {
             (Some(v), Some(a)) => Some((v.clone(), a.clone())),
             _ => None,
         }

@@ -1,7 +1,7 @@
 //! Local recording of one canvas: Matroska (.mkv) or fragmented MP4 (.mp4),
 //! both readable after a crash up to the last written cluster/fragment.
 
-use super::output::{Feed, build_output_pipeline};
+use super::output::{Fanout, Feed, build_output_pipeline};
 use super::require;
 use anyhow::{Result, anyhow};
 use gstreamer as gst;
@@ -56,7 +56,7 @@ impl Recorder {
     }
 
     /// Builds and starts the file pipeline once the encoder's caps are known.
-    pub fn start(&mut self, video_caps: &gst::Caps, audio_caps: &gst::Caps) -> Result<()> {
+    pub fn start(&mut self, fanout: &Fanout, video_caps: &gst::Caps, audio_caps: &gst::Caps) -> Result<()> {
         let mux = if self.path.extension().and_then(|e| e.to_str()) == Some("mp4") {
             require("mp4mux", "gstreamer1.0-plugins-good")?;
             "mp4mux fragment-duration=1000 streamable=true"
@@ -75,7 +75,7 @@ impl Recorder {
         pipeline
             .set_state(gst::State::Playing)
             .map_err(|_| anyhow!("cannot start recording to {}", self.path.display()))?;
-        self.feed.attach(v, a);
+        fanout.attach(&self.feed, v, a);
         self.pipeline = Some(pipeline);
         Ok(())
     }
