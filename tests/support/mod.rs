@@ -1,0 +1,319 @@
+//! Real servers for tests, all on loopback: nginx-rtmp (with an on_publish
+//! key check and an RTMPS front signed by a test CA), plus ffprobe/ffmpeg
+//! helpers to see what a platform would have received.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Serialises the heavy end-to-end tests: the machine has two cores.
+pub static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+pub fn heavy_lock() -> std::sync::MutexGuard<'static, ()> {
+    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("showroom-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Answers nginx's on_publish: 403 for stream names starting with "refuse", 204 otherwise.
+pub struct AuthServer {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl AuthServer {
+    pub fn start() -> AuthServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => answer(stream),
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        AuthServer { port, stop }
+    }
+}
+
+impl Drop for AuthServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn answer(mut stream: TcpStream) {
+    stream.set_nonblocking(false).ok();
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut len = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0u8; len];
+    let _ = reader.read_exact(&mut body);
+    let body = String::from_utf8_lossy(&body);
+    let refused = body.split('&').any(|kv| kv.starts_with("name=refuse"));
+    let status = if refused { "403 Forbidden" } else { "204 No Content" };
+    let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+}
+
+pub struct Nginx {
+    pub rtmp_port: u16,
+    pub rtmps_port: u16,
+    pub record_dir: PathBuf,
+    pub ca_pem: PathBuf,
+    child: Child,
+    _auth: AuthServer,
+}
+
+impl Nginx {
+    /// nginx with the RTMP module (records every stream as NAME.flv) and a
+    /// TLS front for RTMPS, certificate signed by a fresh test CA.
+    pub fn start(dir: &Path) -> Nginx {
+        let auth = AuthServer::start();
+        let rtmp_port = free_port();
+        let rtmps_port = free_port();
+        let record_dir = dir.join("received");
+        std::fs::create_dir_all(&record_dir).unwrap();
+        std::fs::create_dir_all(dir.join("logs")).unwrap();
+        let (ca_pem, cert, key) = make_test_ca(dir);
+        let modules = ["/usr/lib/nginx/modules/ngx_rtmp_module.so", "/usr/lib/nginx/modules/ngx_stream_module.so"];
+        for m in modules {
+            assert!(Path::new(m).exists(), "{m} missing: apt-get install libnginx-mod-rtmp libnginx-mod-stream");
+        }
+        let user = if unsafe_is_root() { "user root;" } else { "" };
+        let conf = format!(
+            r#"load_module {m0};
+load_module {m1};
+daemon off;
+{user}
+worker_processes 1;
+error_log {dir}/logs/error.log info;
+pid {dir}/logs/nginx.pid;
+events {{ worker_connections 128; }}
+rtmp {{
+  server {{
+    listen 127.0.0.1:{rtmp_port};
+    chunk_size 4096;
+    application live {{
+      live on;
+      record all;
+      record_path {rec};
+      record_unique off;
+      on_publish http://127.0.0.1:{auth}/auth;
+    }}
+  }}
+}}
+stream {{
+  server {{
+    listen 127.0.0.1:{rtmps_port} ssl;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    proxy_pass 127.0.0.1:{rtmp_port};
+  }}
+}}
+"#,
+            m0 = modules[0],
+            m1 = modules[1],
+            dir = dir.display(),
+            rec = record_dir.display(),
+            auth = auth.port,
+            cert = cert.display(),
+            key = key.display(),
+        );
+        let conf_path = dir.join("nginx.conf");
+        std::fs::write(&conf_path, conf).unwrap();
+        let child = Command::new("nginx")
+            .args(["-p", &dir.display().to_string(), "-c", &conf_path.display().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx not installed: apt-get install nginx libnginx-mod-rtmp");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", rtmp_port)).is_err() || TcpStream::connect(("127.0.0.1", rtmps_port)).is_err() {
+            assert!(Instant::now() < deadline, "nginx did not start: {}", std::fs::read_to_string(dir.join("logs/error.log")).unwrap_or_default());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Nginx { rtmp_port, rtmps_port, record_dir, ca_pem, child, _auth: auth }
+    }
+
+    /// The file nginx recorded for a stream key.
+    pub fn received(&self, key: &str) -> PathBuf {
+        self.record_dir.join(format!("{key}.flv"))
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn unsafe_is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+fn openssl(args: &[&str]) {
+    let out = Command::new("openssl").args(args).output().expect("openssl missing");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A CA and a server certificate for localhost / 127.0.0.1 signed by it.
+fn make_test_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let p = |n: &str| dir.join(n).display().to_string();
+    openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Showroom Test CA", "-keyout", &p("ca.key"), "-out", &p("ca.pem")]);
+    openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", &p("server.key"), "-out", &p("server.csr")]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509", "-req", "-in", &p("server.csr"), "-CA", &p("ca.pem"), "-CAkey", &p("ca.key"), "-CAcreateserial", "-days", "2", "-extfile",
+        &p("san.ext"), "-out", &p("server.pem"),
+    ]);
+    (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"))
+}
+
+/// ffprobe's view of a file: `section.key` → values, in order.
+pub fn ffprobe(path: &Path, args: &[&str]) -> String {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error"])
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("ffprobe missing: apt-get install ffmpeg");
+    assert!(out.status.success(), "ffprobe {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[derive(Debug)]
+pub struct StreamFacts {
+    pub video_codec: String,
+    pub profile: String,
+    pub pix_fmt: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    pub audio_codec: String,
+    pub sample_rate: u32,
+    pub channels: u32,
+    pub duration: f64,
+    pub keyframe_times: Vec<f64>,
+}
+
+fn field<'a>(text: &'a str, section: &str, key: &str) -> Vec<&'a str> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix(&format!("{section}.")))
+        .filter_map(|l| l.strip_prefix(&format!("{key}=")))
+        .map(|v| v.trim_matches('"'))
+        .collect()
+}
+
+pub fn stream_facts(path: &Path) -> StreamFacts {
+    let v = ffprobe(path, &["-select_streams", "v:0", "-show_entries", "stream=codec_name,profile,pix_fmt,width,height,avg_frame_rate", "-of", "flat=s=."]);
+    let a = ffprobe(path, &["-select_streams", "a:0", "-show_entries", "stream=codec_name,sample_rate,channels", "-of", "flat=s=."]);
+    let f = ffprobe(path, &["-show_entries", "format=duration", "-of", "flat=s=."]);
+    let k = ffprobe(path, &["-select_streams", "v:0", "-skip_frame", "nokey", "-show_entries", "frame=pts_time", "-of", "csv=p=0"]);
+    let one = |t: &str, s: &str, key: &str| field(t, s, key).first().map(|s| s.to_string()).unwrap_or_default();
+    // Frame rate from the packets themselves: FLV stores milliseconds, so
+    // the container's rate field is rounded (1000/33); the timestamps are not.
+    let p = ffprobe(path, &["-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0"]);
+    let mut pts: Vec<f64> = p.lines().filter_map(|l| l.trim().trim_end_matches(',').parse().ok()).collect();
+    pts.sort_by(f64::total_cmp);
+    let fps = match (pts.first(), pts.last()) {
+        (Some(a), Some(b)) if b > a => (pts.len() - 1) as f64 / (b - a),
+        _ => 0.0,
+    };
+    StreamFacts {
+        video_codec: one(&v, "streams.stream.0", "codec_name"),
+        profile: one(&v, "streams.stream.0", "profile"),
+        pix_fmt: one(&v, "streams.stream.0", "pix_fmt"),
+        width: one(&v, "streams.stream.0", "width").parse().unwrap_or(0),
+        height: one(&v, "streams.stream.0", "height").parse().unwrap_or(0),
+        fps,
+        audio_codec: one(&a, "streams.stream.0", "codec_name"),
+        sample_rate: one(&a, "streams.stream.0", "sample_rate").parse().unwrap_or(0),
+        channels: one(&a, "streams.stream.0", "channels").parse().unwrap_or(0),
+        duration: one(&f, "format", "duration").parse().unwrap_or(0.0),
+        keyframe_times: k.lines().filter_map(|l| l.trim().trim_end_matches(',').parse().ok()).collect(),
+    }
+}
+
+/// Decodes one frame at `at` seconds as raw I420 (Y plane then U then V).
+pub fn grab_i420(path: &Path, at: f64, width: u32, height: u32) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-ss", &format!("{at}"), "-i"])
+        .arg(path)
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+        .output()
+        .expect("ffmpeg missing");
+    assert!(out.status.success(), "ffmpeg grab: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout.len(), (width * height * 3 / 2) as usize, "decoded frame has the wrong size");
+    out.stdout
+}
+
+/// Decodes the whole file; returns ffmpeg's error output (empty when it plays cleanly).
+pub fn decode_errors(path: &Path) -> String {
+    let out = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(path).args(["-f", "null", "-"]).output().expect("ffmpeg missing");
+    assert!(out.status.success(), "ffmpeg could not decode {}", path.display());
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// BT.709 limited-range Y, Cb, Cr of an sRGB-encoded colour.
+pub fn bt709(r: u8, g: u8, b: u8) -> (f64, f64, f64) {
+    let (r, g, b) = (r as f64 / 255.0, g as f64 / 255.0, b as f64 / 255.0);
+    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    (16.0 + 219.0 * y, 128.0 + 224.0 * (b - y) / 1.8556, 128.0 + 224.0 * (r - y) / 1.5748)
+}
+
+/// Y, Cb, Cr at a pixel of an I420 frame.
+pub fn yuv_at(frame: &[u8], width: u32, height: u32, x: u32, y: u32) -> (f64, f64, f64) {
+    let (w, h) = (width as usize, height as usize);
+    let (x, y) = (x as usize, y as usize);
+    let luma = frame[y * w + x] as f64;
+    let u = frame[w * h + (y / 2) * (w / 2) + x / 2] as f64;
+    let v = frame[w * h + w * h / 4 + (y / 2) * (w / 2) + x / 2] as f64;
+    (luma, u, v)
+}
+
+/// Writes a solid-colour PNG with ffmpeg.
+pub fn solid_png(path: &Path, rgb: (u8, u8, u8), w: u32, h: u32) {
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("color=c=0x{:02X}{:02X}{:02X}:s={w}x{h}", rgb.0, rgb.1, rgb.2))
+        .args(["-frames:v", "1"])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+pub fn showroom_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_showroom"))
+}
