@@ -15,6 +15,9 @@ pub struct RawShow {
     pub scenes: Vec<Scene>,
     pub destinations: Vec<Destination>,
     pub recordings: Vec<Recording>,
+    /// Ids of tables that could not be read: references to them are not
+    /// reported again (the table's own problem already is).
+    pub broken_ids: std::collections::HashSet<String>,
 }
 
 const TOP_LEVEL: &[&str] = &[
@@ -49,11 +52,11 @@ pub fn parse(text: &str, out: &mut Collector) -> RawShow {
                     raw.show = meta;
                 }
             }
-            "canvases" => raw.canvases = many(value, "canvases", out),
-            "sources" => raw.sources = many(value, "sources", out),
-            "scenes" => raw.scenes = many(value, "scenes", out),
-            "destinations" => raw.destinations = many(value, "destinations", out),
-            "recordings" => raw.recordings = many(value, "recordings", out),
+            "canvases" => raw.canvases = many(value, "canvases", out, &mut raw.broken_ids),
+            "sources" => raw.sources = many(value, "sources", out, &mut raw.broken_ids),
+            "scenes" => raw.scenes = many(value, "scenes", out, &mut raw.broken_ids),
+            "destinations" => raw.destinations = many(value, "destinations", out, &mut raw.broken_ids),
+            "recordings" => raw.recordings = many(value, "recordings", out, &mut raw.broken_ids),
             other => out.add(
                 key.span(),
                 format!("unknown section `{other}`"),
@@ -64,12 +67,30 @@ pub fn parse(text: &str, out: &mut Collector) -> RawShow {
     raw
 }
 
-fn many<T: DeserializeOwned>(value: Spanned<DeValue<'_>>, section: &str, out: &mut Collector) -> Vec<T> {
+fn many<T: DeserializeOwned>(
+    value: Spanned<DeValue<'_>>,
+    section: &str,
+    out: &mut Collector,
+    broken: &mut std::collections::HashSet<String>,
+) -> Vec<T> {
     let span = value.span();
     match value.into_inner() {
         DeValue::Array(items) => items
             .into_iter()
-            .filter_map(|item| one(item, &format!("[[{section}]]"), out))
+            .filter_map(|item| {
+                let id = item
+                    .get_ref()
+                    .as_table()
+                    .and_then(|t| t.get("id"))
+                    .and_then(|v| v.get_ref().as_str().map(str::to_string));
+                let parsed = one(item, &format!("[[{section}]]"), out);
+                if parsed.is_none()
+                    && let Some(id) = id
+                {
+                    broken.insert(id);
+                }
+                parsed
+            })
             .collect(),
         other => {
             out.add(

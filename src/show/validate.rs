@@ -110,7 +110,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         for l in &sc.layers {
             let name = l.source.get_ref();
             let Some(src) = show.sources.iter().position(|s| &s.id == name) else {
-                if !source_ids.contains(&name.as_str()) {
+                if !source_ids.contains(&name.as_str()) && !raw.broken_ids.contains(name) {
                     out.add(
                         l.source.span(),
                         format!("scene `{}`: no source with id `{name}`", sc.id.get_ref()),
@@ -162,6 +162,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
                         }
                         place[i] = Some(r);
                     }
+                    None if raw.broken_ids.contains(canvas) => {}
                     None => out.add(
                         rect.span(),
                         format!("layer `{name}`: no canvas with id `{canvas}`"),
@@ -202,7 +203,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
     let mut ids = HashSet::new();
     for d in &raw.destinations {
         unique(&mut ids, &d.id, "destination", out);
-        if let Some(spec) = destination(d, &show, &canvas_ids, base, out) {
+        if let Some(spec) = destination(d, &show, &canvas_ids, &raw.broken_ids, base, out) {
             show.destinations.push(spec);
         }
     }
@@ -210,6 +211,9 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
     // Recordings
     for r in &raw.recordings {
         let Some(canvas) = show.canvas_index(r.canvas.get_ref()) else {
+            if raw.broken_ids.contains(r.canvas.get_ref()) {
+                continue;
+            }
             out.add(
                 r.canvas.span(),
                 format!("recording: no canvas with id `{}`", r.canvas.get_ref()),
@@ -436,6 +440,7 @@ fn destination(
     d: &model::Destination,
     show: &Show,
     canvas_ids: &[&str],
+    broken: &HashSet<String>,
     base: &Path,
     out: &mut Collector,
 ) -> Option<DestinationSpec> {
@@ -444,7 +449,7 @@ fn destination(
     let preset = presets::preset(platform);
     let mut ok = true;
     let canvas = show.canvas_index(d.canvas.get_ref());
-    if canvas.is_none() {
+    if canvas.is_none() && !broken.contains(d.canvas.get_ref()) {
         ok = false;
         out.add(
             d.canvas.span(),

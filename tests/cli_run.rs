@@ -1,0 +1,131 @@
+//! `showroom run` as a user runs it: status lines, exit codes, --stats-json,
+//! --record, Ctrl-C, and errors in a host's words — never the stream key.
+
+mod support;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use support::*;
+
+fn demo() -> String {
+    format!("{}/assets/demo/show.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn goes_live_records_and_reports_without_leaking_keys() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("cli-good");
+    let nginx = Nginx::start(&dir.join("nginx"));
+    let (k1, k2) = ("cliGood-8h2jx", "cliPort-3c4vb");
+    let stats = dir.join("stats.json");
+    let out = Command::new(showroom_bin())
+        .args(["run", &demo(), "--duration", "4"])
+        .arg(format!("--to=landscape=rtmp://127.0.0.1:{}/live/{k1}", nginx.rtmp_port))
+        .arg(format!("--to=portrait=rtmp://127.0.0.1:{}/live/{k2}", nginx.rtmp_port))
+        .arg(format!("--record={}/rec-{{canvas}}.mkv", dir.display()))
+        .arg(format!("--stats-json={}", stats.display()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.lines().any(|l| l.contains("landscape 3") && l.contains("fps") && l.contains(" live ")), "no live status line:\n{stderr}");
+    let json = std::fs::read_to_string(&stats).unwrap();
+    for key in [k1, k2] {
+        assert!(!stderr.contains(key), "key in output:\n{stderr}");
+        assert!(!json.contains(key), "key in stats:\n{json}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for canvas in ["landscape", "portrait"] {
+        let rendered = v["canvases"][canvas]["frames_rendered"].as_u64().unwrap();
+        assert!(rendered >= 110, "{canvas}: {rendered} frames in 4 s");
+        assert_eq!(v["canvases"][canvas]["frames_dropped"].as_u64(), Some(0), "{json}");
+    }
+    let dests = v["destinations"].as_array().unwrap();
+    assert_eq!(dests.len(), 2);
+    for d in dests {
+        assert!(d["bytes_sent"].as_u64().unwrap() > 100_000, "{d}");
+        assert_eq!(d["error"], serde_json::Value::Null, "{d}");
+        assert!(d["ever_live"].as_bool().unwrap(), "{d}");
+    }
+    for (file, w, h) in [("rec-landscape.mkv", 1280, 720), ("rec-portrait.mkv", 720, 1280)] {
+        let f = stream_facts(&dir.join(file));
+        assert_eq!((f.width, f.height, f.video_codec.as_str(), f.audio_codec.as_str()), (w, h, "h264", "aac"), "{file}");
+        assert!((f.duration - 4.0).abs() < 0.5, "{file}: {} s", f.duration);
+    }
+    assert!(nginx.received(k1).exists() && nginx.received(k2).exists());
+    drop(nginx);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn failures_are_explained_and_exit_non_zero() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("cli-bad");
+    let nginx = Nginx::start(&dir.join("nginx"));
+    let keys = ["tlsKey-4g5h1", "refuse-cli-6k7l", "unreach-9p8o2"];
+    let stats = dir.join("stats.json");
+    let out = Command::new(showroom_bin())
+        .args(["run", &demo(), "--duration", "4"])
+        // This process does not trust the test CA: validation must refuse it.
+        .arg(format!("--to=landscape=rtmps://localhost:{}/live/{}", nginx.rtmps_port, keys[0]))
+        .arg(format!("--to=landscape=rtmp://127.0.0.1:{}/live/{}", nginx.rtmp_port, keys[1]))
+        .arg(format!("--to=portrait=rtmp://127.0.0.1:1/live/{}", keys[2]))
+        .arg(format!("--stats-json={}", stats.display()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    for words in ["TLS certificate is not trusted", "stream key refused", "cannot reach the server", "never went live"] {
+        assert!(stderr.contains(words), "missing `{words}` in:\n{stderr}");
+    }
+    let json = std::fs::read_to_string(&stats).unwrap();
+    for key in keys {
+        assert!(!stderr.contains(key), "key {key} in output:\n{stderr}");
+        assert!(!json.contains(key), "key {key} in stats");
+    }
+    drop(nginx);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ctrl_c_ends_cleanly_and_finalises_the_recording() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("cli-int");
+    let rec = dir.join("show.mkv");
+    let child = Command::new(showroom_bin())
+        .args(["run", &demo()])
+        .arg(format!("--record={}", rec.display()))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let ok = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(ok.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("stopping (Ctrl-C)"), "{stderr}");
+    let f = stream_facts(&rec);
+    assert!(f.duration > 2.0, "recording too short: {f:?}");
+    assert!(decode_errors(&rec).trim().is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_arguments_are_explained() {
+    let out = Command::new(showroom_bin()).args(["run", &demo(), "--to", "sideways=rtmp://127.0.0.1/live/k"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("no canvas `sideways` in the show (canvases: landscape, portrait)"), "{stderr}");
+    let out = Command::new(showroom_bin()).args(["run", &demo(), "--record", "/tmp/x.avi"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must end in .mkv or .mp4"));
+}
+
+#[test]
+fn devices_lists_both_kinds() {
+    let out = Command::new(showroom_bin()).arg("devices").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(stdout.contains("Cameras:") && stdout.contains("Microphones:"), "{stdout}");
+}
