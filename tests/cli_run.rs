@@ -28,7 +28,12 @@ fn goes_live_records_and_reports_without_leaking_keys() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.lines().any(|l| l.contains("landscape 3") && l.contains("fps") && l.contains(" live ")), "no live status line:\n{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("landscape 3") && l.contains("fps") && l.contains(" live ")),
+        "no live status line:\n{stderr}"
+    );
     let json = std::fs::read_to_string(&stats).unwrap();
     for key in [k1, k2] {
         assert!(!stderr.contains(key), "key in output:\n{stderr}");
@@ -49,7 +54,11 @@ fn goes_live_records_and_reports_without_leaking_keys() {
     }
     for (file, w, h) in [("rec-landscape.mkv", 1280, 720), ("rec-portrait.mkv", 720, 1280)] {
         let f = stream_facts(&dir.join(file));
-        assert_eq!((f.width, f.height, f.video_codec.as_str(), f.audio_codec.as_str()), (w, h, "h264", "aac"), "{file}");
+        assert_eq!(
+            (f.width, f.height, f.video_codec.as_str(), f.audio_codec.as_str()),
+            (w, h, "h264", "aac"),
+            "{file}"
+        );
         assert!((f.duration - 4.0).abs() < 0.5, "{file}: {} s", f.duration);
     }
     assert!(nginx.received(k1).exists() && nginx.received(k2).exists());
@@ -67,15 +76,26 @@ fn failures_are_explained_and_exit_non_zero() {
     let out = Command::new(showroom_bin())
         .args(["run", &demo(), "--duration", "4"])
         // This process does not trust the test CA: validation must refuse it.
-        .arg(format!("--to=landscape=rtmps://localhost:{}/live/{}", nginx.rtmps_port, keys[0]))
-        .arg(format!("--to=landscape=rtmp://127.0.0.1:{}/live/{}", nginx.rtmp_port, keys[1]))
+        .arg(format!(
+            "--to=landscape=rtmps://localhost:{}/live/{}",
+            nginx.rtmps_port, keys[0]
+        ))
+        .arg(format!(
+            "--to=landscape=rtmp://127.0.0.1:{}/live/{}",
+            nginx.rtmp_port, keys[1]
+        ))
         .arg(format!("--to=portrait=rtmp://127.0.0.1:1/live/{}", keys[2]))
         .arg(format!("--stats-json={}", stats.display()))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
-    for words in ["TLS certificate is not trusted", "stream key refused", "cannot reach the server", "never went live"] {
+    for words in [
+        "TLS certificate is not trusted",
+        "stream key refused",
+        "cannot reach the server",
+        "never went live",
+    ] {
         assert!(stderr.contains(words), "missing `{words}` in:\n{stderr}");
     }
     let json = std::fs::read_to_string(&stats).unwrap();
@@ -99,7 +119,10 @@ fn ctrl_c_ends_cleanly_and_finalises_the_recording() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_secs(4));
-    let ok = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(ok.success());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -113,11 +136,20 @@ fn ctrl_c_ends_cleanly_and_finalises_the_recording() {
 
 #[test]
 fn bad_arguments_are_explained() {
-    let out = Command::new(showroom_bin()).args(["run", &demo(), "--to", "sideways=rtmp://127.0.0.1/live/k"]).output().unwrap();
+    let out = Command::new(showroom_bin())
+        .args(["run", &demo(), "--to", "sideways=rtmp://127.0.0.1/live/k"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.contains("no canvas `sideways` in the show (canvases: landscape, portrait)"), "{stderr}");
-    let out = Command::new(showroom_bin()).args(["run", &demo(), "--record", "/tmp/x.avi"]).output().unwrap();
+    assert!(
+        stderr.contains("no canvas `sideways` in the show (canvases: landscape, portrait)"),
+        "{stderr}"
+    );
+    let out = Command::new(showroom_bin())
+        .args(["run", &demo(), "--record", "/tmp/x.avi"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("must end in .mkv or .mp4"));
 }
@@ -127,5 +159,8 @@ fn devices_lists_both_kinds() {
     let out = Command::new(showroom_bin()).arg("devices").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    assert!(stdout.contains("Cameras:") && stdout.contains("Microphones:"), "{stdout}");
+    assert!(
+        stdout.contains("Cameras:") && stdout.contains("Microphones:"),
+        "{stdout}"
+    );
 }

@@ -5,10 +5,10 @@
 
 mod support;
 
+use gio::prelude::TlsBackendExt;
 use showroom::engine::Engine;
 use showroom::secrets::{KeyRef, Secret};
 use showroom::show::{DestinationSpec, Platform};
-use gio::prelude::TlsBackendExt;
 use std::time::{Duration, Instant};
 use support::*;
 
@@ -96,14 +96,25 @@ fn check_swatch(frame: &[u8], w: u32, h: u32, rect: (u32, u32, u32, u32), what: 
     for (px, py) in [(x + 4, y + 4), (x + rw / 2, y + rh / 2), (x + rw - 5, y + rh - 5)] {
         let (cy, cu, cv) = yuv_at(frame, w, h, px, py);
         for (got, want, name) in [(cy, ey, "Y"), (cu, eu, "Cb"), (cv, ev, "Cr")] {
-            assert!((got - want).abs() <= 3.0, "{what}: {name} at ({px},{py}) is {got}, expected {want:.1} ±3");
+            assert!(
+                (got - want).abs() <= 3.0,
+                "{what}: {name} at ({px},{py}) is {got}, expected {want:.1} ±3"
+            );
         }
     }
     // Just outside each edge the swatch must not be: the rectangle is in place.
-    for (px, py) in [(x - 3, y + rh / 2), (x + rw + 2, y + rh / 2), (x + rw / 2, y - 3), (x + rw / 2, y + rh + 2)] {
+    for (px, py) in [
+        (x - 3, y + rh / 2),
+        (x + rw + 2, y + rh / 2),
+        (x + rw / 2, y - 3),
+        (x + rw / 2, y + rh + 2),
+    ] {
         let (cy, cu, cv) = yuv_at(frame, w, h, px, py);
         let same = (cy - ey).abs() <= 6.0 && (cu - eu).abs() <= 6.0 && (cv - ev).abs() <= 6.0;
-        assert!(!same, "{what}: swatch colour found outside its rectangle at ({px},{py})");
+        assert!(
+            !same,
+            "{what}: swatch colour found outside its rectangle at ({px},{py})"
+        );
     }
 }
 
@@ -118,11 +129,19 @@ fn check_stream(path: &std::path::Path, w: u32, h: u32, expect_duration: f64, wh
     assert_eq!(f.audio_codec, "aac", "{what}: {f:?}");
     assert_eq!(f.sample_rate, 48000, "{what}: {f:?}");
     assert_eq!(f.channels, 2, "{what}: {f:?}");
-    assert!((f.duration - expect_duration).abs() <= 0.5, "{what}: duration {} s, expected {expect_duration} ± 0.5", f.duration);
+    assert!(
+        (f.duration - expect_duration).abs() <= 0.5,
+        "{what}: duration {} s, expected {expect_duration} ± 0.5",
+        f.duration
+    );
     assert!(f.keyframe_times.len() >= 4, "{what}: keyframes {:?}", f.keyframe_times);
     for pair in f.keyframe_times.windows(2) {
         let gap = pair[1] - pair[0];
-        assert!((gap - 2.0).abs() < 0.05, "{what}: keyframes not every 2 s: {:?}", f.keyframe_times);
+        assert!(
+            (gap - 2.0).abs() < 0.05,
+            "{what}: keyframes not every 2 s: {:?}",
+            f.keyframe_times
+        );
     }
 }
 
@@ -157,13 +176,27 @@ fn two_canvases_fan_out_to_isolated_destinations_and_recordings() {
     let snap = engine.stop();
     let json = snap.to_json();
     eprintln!("{json}");
-    for key in ["landA-7f3k2", "landTLS-9x8q", "portA-2m4n6", "portB-5t7y1", "refuse-3z9w"] {
+    for key in [
+        "landA-7f3k2",
+        "landTLS-9x8q",
+        "portA-2m4n6",
+        "portB-5t7y1",
+        "refuse-3z9w",
+    ] {
         assert!(!json.contains(key), "a stream key leaked into the stats");
-        assert!(!snap.status_line().contains(key), "a stream key leaked into the status line");
+        assert!(
+            !snap.status_line().contains(key),
+            "a stream key leaked into the status line"
+        );
     }
 
     for c in &snap.canvases {
-        assert!(c.frames_rendered as f64 >= RUN_SECS * 30.0 - 3.0, "canvas {}: only {} frames", c.id, c.frames_rendered);
+        assert!(
+            c.frames_rendered as f64 >= RUN_SECS * 30.0 - 3.0,
+            "canvas {}: only {} frames",
+            c.id,
+            c.frames_rendered
+        );
         assert_eq!(c.frames_dropped, 0, "canvas {} dropped frames", c.id);
     }
     for d in &snap.destinations {
@@ -179,12 +212,27 @@ fn two_canvases_fan_out_to_isolated_destinations_and_recordings() {
         }
     }
 
-    check_stream(&nginx.received("landA-7f3k2"), 1280, 720, RUN_SECS, "landscape over RTMP");
-    check_stream(&nginx.received("landTLS-9x8q"), 1280, 720, RUN_SECS, "landscape over RTMPS");
+    check_stream(
+        &nginx.received("landA-7f3k2"),
+        1280,
+        720,
+        RUN_SECS,
+        "landscape over RTMP",
+    );
+    check_stream(
+        &nginx.received("landTLS-9x8q"),
+        1280,
+        720,
+        RUN_SECS,
+        "landscape over RTMPS",
+    );
     check_stream(&nginx.received("portA-2m4n6"), 720, 1280, RUN_SECS, "portrait A");
     check_stream(&nginx.received("portB-5t7y1"), 720, 1280, RUN_SECS, "portrait B");
     assert!(
-        std::fs::metadata(nginx.received("refuse-3z9w")).map(|m| m.len()).unwrap_or(0) < 1000,
+        std::fs::metadata(nginx.received("refuse-3z9w"))
+            .map(|m| m.len())
+            .unwrap_or(0)
+            < 1000,
         "the server stored media for a refused key"
     );
 

@@ -5,23 +5,74 @@ mod support;
 
 use std::process::Command;
 
-/// (file, [(line, col, words the message must contain)])
-const CASES: &[(&str, &[(usize, usize, &str)])] = &[
+/// (line, col, words the message must contain)
+type Expect = (usize, usize, &'static str);
+
+/// (file, every problem it has)
+const CASES: &[(&str, &[Expect])] = &[
     ("01-syntax", &[(19, 16, "TOML syntax error")]),
-    ("02-unknown-key", &[(6, 1, "unknown key `widht` in [[canvases]] — did you mean `width`?")]),
-    ("03-unknown-section", &[(28, 3, "unknown section `sourcs` — did you mean `sources`?")]),
-    ("04-missing-source", &[(25, 10, "no source with id `camm` — did you mean `cam`?")]),
-    ("05-instagram-rtmp", &[(32, 7, "Instagram Live only accepts RTMPS — use rtmps://")]),
-    ("06-key-in-file", &[(33, 7, "a stream key is written in the show file — never put keys in show files")]),
-    ("07-tiktok-landscape", &[(31, 10, "TikTok LIVE takes a portrait (vertical) picture")]),
-    ("08-fps-too-high", &[(31, 10, "TikTok LIVE takes at most 30 fps, canvas `portrait` runs at 60")]),
-    ("09-odd-width", &[(6, 9, "width 1366 is not usable — use a multiple of 8")]),
-    ("10-unknown-kind", &[(18, 8, "unknown value \"tset-pattern\" in [[sources]] — did you mean `test-pattern`?")]),
+    (
+        "02-unknown-key",
+        &[(6, 1, "unknown key `widht` in [[canvases]] — did you mean `width`?")],
+    ),
+    (
+        "03-unknown-section",
+        &[(28, 3, "unknown section `sourcs` — did you mean `sources`?")],
+    ),
+    (
+        "04-missing-source",
+        &[(25, 10, "no source with id `camm` — did you mean `cam`?")],
+    ),
+    (
+        "05-instagram-rtmp",
+        &[(32, 7, "Instagram Live only accepts RTMPS — use rtmps://")],
+    ),
+    (
+        "06-key-in-file",
+        &[(
+            33,
+            7,
+            "a stream key is written in the show file — never put keys in show files",
+        )],
+    ),
+    (
+        "07-tiktok-landscape",
+        &[(31, 10, "TikTok LIVE takes a portrait (vertical) picture")],
+    ),
+    (
+        "08-fps-too-high",
+        &[(31, 10, "TikTok LIVE takes at most 30 fps, canvas `portrait` runs at 60")],
+    ),
+    (
+        "09-odd-width",
+        &[(6, 9, "width 1366 is not usable — use a multiple of 8")],
+    ),
+    (
+        "10-unknown-kind",
+        &[(
+            18,
+            8,
+            "unknown value \"tset-pattern\" in [[sources]] — did you mean `test-pattern`?",
+        )],
+    ),
     ("11-duplicate-id", &[(22, 6, "source id `cam` is used twice")]),
-    ("12-unknown-canvas", &[(29, 10, "no canvas with id `portrat` — did you mean `portrait`?")]),
+    (
+        "12-unknown-canvas",
+        &[(29, 10, "no canvas with id `portrat` — did you mean `portrait`?")],
+    ),
     ("13-missing-image", &[(24, 8, "no-such-logo.png not found")]),
-    ("14-wrong-type", &[(7, 10, "invalid type: string \"720\", expected u32")]),
-    ("15-unknown-platform", &[(30, 12, "unknown value \"tiktokk\" in [[destinations]] — did you mean `tiktok`?")]),
+    (
+        "14-wrong-type",
+        &[(7, 10, "invalid type: string \"720\", expected u32")],
+    ),
+    (
+        "15-unknown-platform",
+        &[(
+            30,
+            12,
+            "unknown value \"tiktokk\" in [[destinations]] — did you mean `tiktok`?",
+        )],
+    ),
     ("16-bad-url", &[(32, 7, "scheme `http://` is not supported")]),
     (
         "17-many-problems",
@@ -39,15 +90,26 @@ fn every_broken_show_gets_located_messages() {
     let root = env!("CARGO_MANIFEST_DIR");
     for (name, expected) in CASES {
         let file = format!("tests/shows/broken/{name}.toml");
-        let out = Command::new(support::showroom_bin()).args(["check", &file]).current_dir(root).output().unwrap();
+        let out = Command::new(support::showroom_bin())
+            .args(["check", &file])
+            .current_dir(root)
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{name}: exit code; output:\n{stderr}");
         assert!(!stderr.contains("panicked"), "{name} panicked:\n{stderr}");
         let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with(&file)).collect();
-        assert_eq!(lines.len(), expected.len(), "{name}: expected {} problem(s), got:\n{stderr}", expected.len());
+        assert_eq!(
+            lines.len(),
+            expected.len(),
+            "{name}: expected {} problem(s), got:\n{stderr}",
+            expected.len()
+        );
         for (line, col, words) in expected.iter() {
             let prefix = format!("{file}:{line}:{col}: ");
-            let found = lines.iter().any(|l| l.starts_with(&prefix) && l.contains(words) && l.contains(" — "));
+            let found = lines
+                .iter()
+                .any(|l| l.starts_with(&prefix) && l.contains(words) && l.contains(" — "));
             assert!(found, "{name}: no line `{prefix}…{words}…` in:\n{stderr}");
         }
     }
@@ -56,15 +118,25 @@ fn every_broken_show_gets_located_messages() {
 #[test]
 fn the_demo_show_is_valid() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let out = Command::new(support::showroom_bin()).args(["check", "assets/demo/show.toml"]).current_dir(root).output().unwrap();
+    let out = Command::new(support::showroom_bin())
+        .args(["check", "assets/demo/show.toml"])
+        .current_dir(root)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("OK — \"Showroom demo\": 2 canvas(es)"));
 }
 
 #[test]
 fn a_missing_file_is_an_error_not_a_panic() {
-    let out = Command::new(support::showroom_bin()).args(["check", "/nonexistent/show.toml"]).output().unwrap();
+    let out = Command::new(support::showroom_bin())
+        .args(["check", "/nonexistent/show.toml"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr.contains("/nonexistent/show.toml:1:1: cannot read the show file"), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/show.toml:1:1: cannot read the show file"),
+        "{stderr}"
+    );
 }

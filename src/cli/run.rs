@@ -41,9 +41,16 @@ pub fn parse_to(arg: &str, show: &Show, n: usize) -> Result<DestinationSpec, Str
         let ids: Vec<&str> = show.canvases.iter().map(|c| c.id.as_str()).collect();
         format!("--to: no canvas `{canvas}` in the show (canvases: {})", ids.join(", "))
     })?;
-    let (server, key) = url.trim_end_matches('/').rsplit_once('/').ok_or("--to: the URL has no stream key segment")?;
-    crate::show::validate::split_url(server)
-        .map_err(|e| format!("--to: {e} (expected rtmp(s)://server/app/KEY)", e = crate::secrets::redact(&e)))?;
+    let (server, key) = url
+        .trim_end_matches('/')
+        .rsplit_once('/')
+        .ok_or("--to: the URL has no stream key segment")?;
+    crate::show::validate::split_url(server).map_err(|e| {
+        format!(
+            "--to: {e} (expected rtmp(s)://server/app/KEY)",
+            e = crate::secrets::redact(&e)
+        )
+    })?;
     if key.is_empty() {
         return Err("--to: the URL ends without a stream key".into());
     }
@@ -90,7 +97,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
         let all = path.to_string_lossy().contains("{canvas}");
         for canvas in 0..if all { show.canvases.len() } else { 1 } {
-            show.recordings.push(RecordingSpec { canvas, path: path.clone() });
+            show.recordings.push(RecordingSpec {
+                canvas,
+                path: path.clone(),
+            });
         }
     }
 
@@ -134,7 +144,12 @@ pub fn run(args: RunArgs) -> ExitCode {
     let snap = engine.stop();
     eprintln!("{}", snap.status_line());
     for r in &snap.recordings {
-        eprintln!("recorded {} → {} ({:.1} MB)", r.canvas, r.path, r.bytes_written as f64 / 1e6);
+        eprintln!(
+            "recorded {} → {} ({:.1} MB)",
+            r.canvas,
+            r.path,
+            r.bytes_written as f64 / 1e6
+        );
     }
     if let Some(path) = &args.stats_json
         && let Err(e) = std::fs::write(path, snap.to_json())
@@ -142,7 +157,12 @@ pub fn run(args: RunArgs) -> ExitCode {
         eprintln!("error: cannot write {}: {e}", path.display());
         return ExitCode::from(1);
     }
-    let never_live: Vec<&str> = snap.destinations.iter().filter(|d| !d.ever_live).map(|d| d.id.as_str()).collect();
+    let never_live: Vec<&str> = snap
+        .destinations
+        .iter()
+        .filter(|d| !d.ever_live)
+        .map(|d| d.id.as_str())
+        .collect();
     if !never_live.is_empty() {
         eprintln!("error: never went live: {}", never_live.join(", "));
         return ExitCode::from(3);

@@ -35,15 +35,30 @@ mod tests {
 
     #[test]
     fn full_canvas_maps_to_full_ndc() {
-        let r = Rect { x: 0, y: 0, width: 1280, height: 720 };
+        let r = Rect {
+            x: 0,
+            y: 0,
+            width: 1280,
+            height: 720,
+        };
         assert_eq!(dst_ndc(&r, 1280, 720), [-1.0, 1.0, 1.0, -1.0]);
     }
 
     #[test]
     fn quarter_rect() {
-        let r = Rect { x: 640, y: 360, width: 640, height: 360 };
+        let r = Rect {
+            x: 640,
+            y: 360,
+            width: 640,
+            height: 360,
+        };
         assert_eq!(dst_ndc(&r, 1280, 720), [0.0, 0.0, 1.0, -1.0]);
-        let c = Crop { left: 0.25, right: 0.25, top: 0.0, bottom: 0.5 };
+        let c = Crop {
+            left: 0.25,
+            right: 0.25,
+            top: 0.0,
+            bottom: 0.5,
+        };
         assert_eq!(crop_uv(&c), [0.25, 0.0, 0.75, 0.5]);
     }
 }

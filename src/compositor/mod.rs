@@ -12,7 +12,6 @@ use gpu::Gpu;
 use layout::LayerUniform;
 use readback::Readback;
 
-
 pub use readback::ReadyFrame;
 
 const LAYER_WGSL: &str = include_str!("../../shaders/layer.wgsl");
@@ -206,7 +205,11 @@ impl Compositor {
         });
         let dummy = device.create_texture(&wgpu::TextureDescriptor {
             label: Some("dummy"),
-            size: wgpu::Extent3d { width: 1, height: 1, depth_or_array_layers: 1 },
+            size: wgpu::Extent3d {
+                width: 1,
+                height: 1,
+                depth_or_array_layers: 1,
+            },
             mip_level_count: 1,
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
@@ -220,7 +223,11 @@ impl Compositor {
         for c in canvases {
             let tex = device.create_texture(&wgpu::TextureDescriptor {
                 label: Some(&c.id),
-                size: wgpu::Extent3d { width: c.width, height: c.height, depth_or_array_layers: 1 },
+                size: wgpu::Extent3d {
+                    width: c.width,
+                    height: c.height,
+                    depth_or_array_layers: 1,
+                },
                 mip_level_count: 1,
                 sample_count: 1,
                 dimension: wgpu::TextureDimension::D2,
@@ -242,15 +249,25 @@ impl Compositor {
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
-            gpu.queue.write_buffer(&dims, 0, bytemuck::cast_slice(&[c.width, c.height, 0, 0]));
+            gpu.queue
+                .write_buffer(&dims, 0, bytemuck::cast_slice(&[c.width, c.height, 0, 0]));
             // Both entry points use the same bindings, so one group serves both.
             let convert_bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("convert"),
                 layout: &convert_layout,
                 entries: &[
-                    wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(&view) },
-                    wgpu::BindGroupEntry { binding: 1, resource: i420.as_entire_binding() },
-                    wgpu::BindGroupEntry { binding: 2, resource: dims.as_entire_binding() },
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::TextureView(&view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: i420.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: dims.as_entire_binding(),
+                    },
                 ],
             });
             targets.push(CanvasTarget {
@@ -278,7 +295,10 @@ impl Compositor {
     }
 
     pub fn adapter_name(&self) -> String {
-        format!("{} ({:?})", self.gpu.adapter_info.name, self.gpu.adapter_info.device_type)
+        format!(
+            "{} ({:?})",
+            self.gpu.adapter_info.name, self.gpu.adapter_info.device_type
+        )
     }
 
     /// Uploads a source's frame if it is newer than what the GPU has.
@@ -308,7 +328,9 @@ impl Compositor {
             }
         };
         for (i, (w, h, bpp)) in planes.into_iter().enumerate() {
-            let Some(&(offset, stride)) = frame.planes.get(i) else { return };
+            let Some(&(offset, stride)) = frame.planes.get(i) else {
+                return;
+            };
             let needed = offset + stride as usize * (h as usize - 1) + (w * bpp) as usize;
             if needed > data.len() {
                 tracing::warn!("source frame shorter than its caps say; skipped");
@@ -327,7 +349,11 @@ impl Compositor {
                     bytes_per_row: Some(stride),
                     rows_per_image: Some(h),
                 },
-                wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 },
+                wgpu::Extent3d {
+                    width: w,
+                    height: h,
+                    depth_or_array_layers: 1,
+                },
             );
         }
     }
@@ -338,7 +364,11 @@ impl Compositor {
                 .device
                 .create_texture(&wgpu::TextureDescriptor {
                     label: Some("source"),
-                    size: wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 },
+                    size: wgpu::Extent3d {
+                        width: w,
+                        height: h,
+                        depth_or_array_layers: 1,
+                    },
                     mip_level_count: 1,
                     sample_count: 1,
                     dimension: wgpu::TextureDimension::D2,
@@ -413,7 +443,9 @@ impl Compositor {
                 });
             }
             let slot = &mut target.layer_slots[i];
-            self.gpu.queue.write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniform));
+            self.gpu
+                .queue
+                .write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniform));
             let stale = !matches!(&slot.bind, Some((s, g, _)) if *s == layer.source && *g == src.generation);
             if stale {
                 let (u, v) = match src.format {
@@ -424,11 +456,26 @@ impl Compositor {
                     label: Some("layer"),
                     layout: &self.layer_layout,
                     entries: &[
-                        wgpu::BindGroupEntry { binding: 0, resource: slot.uniform.as_entire_binding() },
-                        wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::TextureView(&src.views[0]) },
-                        wgpu::BindGroupEntry { binding: 2, resource: wgpu::BindingResource::TextureView(u) },
-                        wgpu::BindGroupEntry { binding: 3, resource: wgpu::BindingResource::TextureView(v) },
-                        wgpu::BindGroupEntry { binding: 4, resource: wgpu::BindingResource::Sampler(&self.sampler) },
+                        wgpu::BindGroupEntry {
+                            binding: 0,
+                            resource: slot.uniform.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 1,
+                            resource: wgpu::BindingResource::TextureView(&src.views[0]),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 2,
+                            resource: wgpu::BindingResource::TextureView(u),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 3,
+                            resource: wgpu::BindingResource::TextureView(v),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 4,
+                            resource: wgpu::BindingResource::Sampler(&self.sampler),
+                        },
                     ],
                 });
                 slot.bind = Some((layer.source, src.generation, bind));
@@ -463,20 +510,28 @@ impl Compositor {
             }
         }
         {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("to i420"), timestamp_writes: None });
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("to i420"),
+                timestamp_writes: None,
+            });
             pass.set_bind_group(0, &target.convert_bind, &[]);
             pass.set_pipeline(&self.y_pipeline);
             pass.dispatch_workgroups((target.width / 4).div_ceil(8), target.height.div_ceil(8), 1);
             pass.set_pipeline(&self.uv_pipeline);
             pass.dispatch_workgroups((target.width / 8).div_ceil(8), (target.height / 2).div_ceil(8), 1);
         }
-        target.readback.submit(&self.gpu.queue, enc, &target.i420, canvas, pts_ns);
+        target
+            .readback
+            .submit(&self.gpu.queue, enc, &target.i420, canvas, pts_ns);
     }
 
     /// Renders every canvas once and waits, so shader compilation and first
     /// allocations happen before the show clock starts, not in its first ticks.
     pub fn warm_up(&mut self) {
-        let empty = SceneSpec { id: String::new(), layers: Vec::new() };
+        let empty = SceneSpec {
+            id: String::new(),
+            layers: Vec::new(),
+        };
         for c in 0..self.canvases.len() {
             self.render(c, &empty, 0);
         }
@@ -499,4 +554,3 @@ impl Compositor {
         self.ready()
     }
 }
-

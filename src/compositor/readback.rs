@@ -94,7 +94,12 @@ impl Readback {
         self.buffers[buffer].slice(..).map_async(wgpu::MapMode::Read, move |r| {
             s.store(if r.is_ok() { MAPPED } else { FAILED }, Ordering::Release);
         });
-        self.in_flight.push_back(InFlight { buffer, pts_ns, canvas, state });
+        self.in_flight.push_back(InFlight {
+            buffer,
+            pts_ns,
+            canvas,
+            state,
+        });
     }
 
     /// Moves finished frames (oldest first, in order) to `out`.
@@ -117,7 +122,11 @@ impl Readback {
                     buf.unmap();
                     self.free.push(f.buffer);
                     if let Some(data) = data {
-                        out.push(ReadyFrame { canvas: f.canvas, pts_ns: f.pts_ns, data });
+                        out.push(ReadyFrame {
+                            canvas: f.canvas,
+                            pts_ns: f.pts_ns,
+                            data,
+                        });
                     }
                 }
                 _ => {

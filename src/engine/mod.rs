@@ -56,7 +56,8 @@ impl Engine {
     pub fn start(show: Show) -> Result<Engine> {
         crate::media::init()?;
         let show = Arc::new(show);
-        let mut compositor = Compositor::new(&show.canvases, show.sources.len()).context("cannot start the GPU compositor")?;
+        let mut compositor =
+            Compositor::new(&show.canvases, show.sources.len()).context("cannot start the GPU compositor")?;
         compositor.warm_up();
         let gpu = compositor.adapter_name();
 
@@ -68,8 +69,17 @@ impl Engine {
         let mut kbps = Vec::new();
         for (i, c) in show.canvases.iter().enumerate() {
             let k = show.video_kbps(i);
-            let enc = CanvasEncoder::new(c, k).with_context(|| format!("canvas `{}`: cannot start its encoder", c.id))?;
-            tracing::info!("canvas `{}`: {}×{} @ {} fps, {} at {} kb/s", c.id, c.width, c.height, c.fps, enc.encoder_name, k);
+            let enc =
+                CanvasEncoder::new(c, k).with_context(|| format!("canvas `{}`: cannot start its encoder", c.id))?;
+            tracing::info!(
+                "canvas `{}`: {}×{} @ {} fps, {} at {} kb/s",
+                c.id,
+                c.width,
+                c.height,
+                c.fps,
+                enc.encoder_name,
+                k
+            );
             encoders.push(Arc::new(enc));
             kbps.push(k);
         }
@@ -79,10 +89,18 @@ impl Engine {
             let canvas = &show.canvases[d.canvas];
             let platform = format!("{:?}", d.platform).to_lowercase();
             match d.key.resolve(&d.id) {
-                Ok(key) => destinations.push(Destination::start(&d.id, &canvas.id, &platform, &d.url, key, encoders[d.canvas].fanout.clone())),
+                Ok(key) => destinations.push(Destination::start(
+                    &d.id,
+                    &canvas.id,
+                    &platform,
+                    &d.url,
+                    key,
+                    encoders[d.canvas].fanout.clone(),
+                )),
                 Err(e) => {
                     tracing::error!("{e}");
-                    let dest = Destination::start(&d.id, &canvas.id, &platform, &d.url, None, Arc::new(Default::default()));
+                    let dest =
+                        Destination::start(&d.id, &canvas.id, &platform, &d.url, None, Arc::new(Default::default()));
                     {
                         let mut s = dest.status.lock().unwrap_or_else(|e| e.into_inner());
                         s.state = DestState::Failed;
@@ -100,7 +118,9 @@ impl Engine {
             let canvas = &show.canvases[r.canvas];
             let path = r.path.to_string_lossy().replace("{canvas}", &canvas.id);
             let rec = Arc::new(Mutex::new(Recorder::new(&canvas.id, std::path::Path::new(&path))));
-            encoders[r.canvas].fanout.add(rec.lock().unwrap_or_else(|e| e.into_inner()).feed.clone());
+            encoders[r.canvas]
+                .fanout
+                .add(rec.lock().unwrap_or_else(|e| e.into_inner()).feed.clone());
             let (rec2, fanout, stop) = (rec.clone(), encoders[r.canvas].fanout.clone(), stop.clone());
             recorder_threads.push(std::thread::spawn(move || {
                 // Started once the encoder has produced its first frames
@@ -127,7 +147,11 @@ impl Engine {
         }
         let t0 = Instant::now();
         let scene = Arc::new(AtomicUsize::new(show.start_scene));
-        let counters: Vec<_> = show.canvases.iter().map(|_| Arc::new(CanvasCounters::default())).collect();
+        let counters: Vec<_> = show
+            .canvases
+            .iter()
+            .map(|_| Arc::new(CanvasCounters::default()))
+            .collect();
         let render = {
             let rl = RenderLoop {
                 compositor,
@@ -139,7 +163,9 @@ impl Engine {
                 stop: stop.clone(),
                 t0,
             };
-            std::thread::Builder::new().name("render".into()).spawn(move || rl.run())?
+            std::thread::Builder::new()
+                .name("render".into())
+                .spawn(move || rl.run())?
         };
         let mixer = {
             let rings = sources.iter().filter_map(|s| s.audio.clone()).collect();
@@ -181,7 +207,12 @@ impl Engine {
     pub fn execute(&self, cmd: Command) -> Result<(), CommandError> {
         match cmd {
             Command::TakeScene(id) => {
-                let i = self.show.scenes.iter().position(|s| s.id == id).ok_or(CommandError::UnknownScene(id))?;
+                let i = self
+                    .show
+                    .scenes
+                    .iter()
+                    .position(|s| s.id == id)
+                    .ok_or(CommandError::UnknownScene(id))?;
                 self.scene.store(i, Ordering::Relaxed);
                 Ok(())
             }
@@ -191,11 +222,18 @@ impl Engine {
     pub fn snapshot(&self) -> Snapshot {
         let mut fps = self.last_fps.lock().unwrap_or_else(|e| e.into_inner());
         let dt = fps.0.elapsed().as_secs_f64();
-        let rendered: Vec<u64> = self.counters.iter().map(|c| c.rendered.load(Ordering::Relaxed)).collect();
+        let rendered: Vec<u64> = self
+            .counters
+            .iter()
+            .map(|c| c.rendered.load(Ordering::Relaxed))
+            .collect();
         if dt >= 0.5 {
-            for i in 0..rendered.len() {
-                fps.2[i] = (rendered[i] - fps.1[i]) as f64 / dt;
-            }
+            let rates: Vec<f64> = rendered
+                .iter()
+                .zip(&fps.1)
+                .map(|(now, before)| (now - before) as f64 / dt)
+                .collect();
+            fps.2 = rates;
             fps.0 = Instant::now();
             fps.1 = rendered.clone();
         }
@@ -243,7 +281,11 @@ impl Engine {
                 .iter()
                 .map(|s| SourceStats {
                     id: s.id.clone(),
-                    frames: s.video.as_ref().map(|v| v.delivered.load(Ordering::Relaxed)).unwrap_or(0),
+                    frames: s
+                        .video
+                        .as_ref()
+                        .map(|v| v.delivered.load(Ordering::Relaxed))
+                        .unwrap_or(0),
                     error: s.error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
                 })
                 .collect(),
@@ -263,7 +305,11 @@ impl Engine {
         }
         let mut snap = self.snapshot();
         // When nothing was ever encoded there is nothing to wait for.
-        let wait = if compositor_died { Duration::from_millis(200) } else { Duration::from_secs(5) };
+        let wait = if compositor_died {
+            Duration::from_millis(200)
+        } else {
+            Duration::from_secs(5)
+        };
         for e in &self.encoders {
             e.finish(wait);
         }
@@ -271,7 +317,9 @@ impl Engine {
             let _ = t.join();
         }
         for r in &self.recorders {
-            r.lock().unwrap_or_else(|e| e.into_inner()).finish(Duration::from_secs(5));
+            r.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .finish(Duration::from_secs(5));
         }
         for d in &mut self.destinations {
             d.stop();

@@ -27,7 +27,12 @@ pub struct RenderLoop {
 
 impl RenderLoop {
     pub fn run(mut self) {
-        let periods: Vec<u64> = self.show.canvases.iter().map(|c| 1_000_000_000 / c.fps as u64).collect();
+        let periods: Vec<u64> = self
+            .show
+            .canvases
+            .iter()
+            .map(|c| 1_000_000_000 / c.fps as u64)
+            .collect();
         let mut ticks = vec![0u64; periods.len()];
         while !self.stop.load(Ordering::Relaxed) {
             // The canvas whose next tick is due first.
@@ -89,7 +94,11 @@ pub fn run_mixer(
         let now_ns = t0.elapsed().as_nanos() as u64;
         let block_end_ns = (produced + BLOCK) * 1_000_000_000 / 48_000;
         // At stop, flush up to the clock so audio lasts as long as video.
-        let due = if stopping { block_end_ns <= now_ns } else { block_end_ns + LEAD_NS <= now_ns };
+        let due = if stopping {
+            block_end_ns <= now_ns
+        } else {
+            block_end_ns + LEAD_NS <= now_ns
+        };
         if !due {
             if stopping {
                 return;

@@ -85,7 +85,10 @@ impl Snapshot {
         let secs = self.elapsed_s as u64;
         let mut parts = vec![format!("[{:02}:{:02}]", secs / 60, secs % 60)];
         for c in &self.canvases {
-            parts.push(format!("{} {:.1} fps {} dropped", c.id, c.measured_fps, c.frames_dropped));
+            parts.push(format!(
+                "{} {:.1} fps {} dropped",
+                c.id, c.measured_fps, c.frames_dropped
+            ));
         }
         for d in &self.destinations {
             let mut p = format!("{} {}", d.id, d.state.word());

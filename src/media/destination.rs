@@ -70,7 +70,14 @@ pub struct Destination {
 impl Destination {
     /// Starts the supervisor: it waits for the encoder's caps, connects, and
     /// keeps reconnecting until `stop`.
-    pub fn start(id: &str, canvas: &str, platform: &str, url: &str, key: Option<Secret>, fanout: Arc<Fanout>) -> Destination {
+    pub fn start(
+        id: &str,
+        canvas: &str,
+        platform: &str,
+        url: &str,
+        key: Option<Secret>,
+        fanout: Arc<Fanout>,
+    ) -> Destination {
         let location = match &key {
             Some(k) => format!("{}/{}", url.trim_end_matches('/'), k.expose()),
             None => url.to_string(),
@@ -99,7 +106,12 @@ impl Destination {
                 .spawn(move || supervise(&id, &location, fanout, feed, status, stop))
                 .ok()
         };
-        Destination { feed, status, stop, thread }
+        Destination {
+            feed,
+            status,
+            stop,
+            thread,
+        }
     }
 
     pub fn status(&self) -> DestStatus {
@@ -135,7 +147,14 @@ fn sleep_unless_stopped(stop: &AtomicBool, d: Duration) {
     }
 }
 
-fn supervise(id: &str, location: &str, fanout: Arc<Fanout>, feed: Arc<Feed>, status: Arc<Mutex<DestStatus>>, stop: Arc<AtomicBool>) {
+fn supervise(
+    id: &str,
+    location: &str,
+    fanout: Arc<Fanout>,
+    feed: Arc<Feed>,
+    status: Arc<Mutex<DestStatus>>,
+    stop: Arc<AtomicBool>,
+) {
     if let Err(e) = require("rtmp2sink", "gstreamer1.0-plugins-bad") {
         set(&status, |s| {
             s.state = DestState::Failed;
@@ -156,7 +175,11 @@ fn supervise(id: &str, location: &str, fanout: Arc<Fanout>, feed: Arc<Feed>, sta
     let mut total_bytes_before = 0u64;
     loop {
         set(&status, |s| {
-            s.state = if s.connects == 0 { DestState::Connecting } else { s.state };
+            s.state = if s.connects == 0 {
+                DestState::Connecting
+            } else {
+                s.state
+            };
             s.connects += 1;
         });
         let loc = location.replace('"', "%22");
@@ -191,7 +214,10 @@ fn supervise(id: &str, location: &str, fanout: Arc<Fanout>, feed: Arc<Feed>, sta
             if stop.load(Ordering::Relaxed) {
                 ended_by_stop = true;
                 feed.finish();
-                let _ = bus.timed_pop_filtered(gst::ClockTime::from_seconds(3), &[gst::MessageType::Eos, gst::MessageType::Error]);
+                let _ = bus.timed_pop_filtered(
+                    gst::ClockTime::from_seconds(3),
+                    &[gst::MessageType::Eos, gst::MessageType::Error],
+                );
                 break None;
             }
             if let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(100)) {
@@ -221,7 +247,10 @@ fn supervise(id: &str, location: &str, fanout: Arc<Fanout>, feed: Arc<Feed>, sta
             if live_since.is_none() && bytes > LIVE_AFTER_BYTES {
                 live_since = Some(Instant::now());
                 backoff = Duration::from_secs(1);
-                tracing::info!("destination `{id}`: live after {:.1} s", started.elapsed().as_secs_f64());
+                tracing::info!(
+                    "destination `{id}`: live after {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
                 set(&status, |s| {
                     s.state = DestState::Live;
                     s.ever_live = true;
@@ -253,11 +282,19 @@ fn supervise(id: &str, location: &str, fanout: Arc<Fanout>, feed: Arc<Feed>, sta
             transient: true,
         });
         set(&status, |s| {
-            s.state = if f.transient { DestState::Reconnecting } else { DestState::Failed };
+            s.state = if f.transient {
+                DestState::Reconnecting
+            } else {
+                DestState::Failed
+            };
             s.error = Some(f.message.clone());
         });
         // Problems the host must fix (key, URL, TLS) are retried slowly.
-        let wait = if f.transient { backoff } else { backoff.max(Duration::from_secs(5)) };
+        let wait = if f.transient {
+            backoff
+        } else {
+            backoff.max(Duration::from_secs(5))
+        };
         sleep_unless_stopped(&stop, wait);
         backoff = (backoff * 2).min(Duration::from_secs(30));
         if stop.load(Ordering::Relaxed) {

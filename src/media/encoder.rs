@@ -34,7 +34,9 @@ pub fn h264_encoder(kbps: u32, fps: u32) -> Result<(String, String)> {
     // Hardware first; a factory that exists but cannot open its device fails
     // the READY check and we fall back.
     for name in ["nvh264enc", "vah264enc", "vaapih264enc"] {
-        let Some(factory) = gst::ElementFactory::find(name) else { continue };
+        let Some(factory) = gst::ElementFactory::find(name) else {
+            continue;
+        };
         let Ok(el) = factory.create().build() else { continue };
         let ok = el.set_state(gst::State::Ready).is_ok();
         let _ = el.set_state(gst::State::Null);

@@ -35,7 +35,11 @@ pub struct Feed {
 impl Default for Feed {
     fn default() -> Self {
         Feed {
-            state: Mutex::new(FeedState { srcs: None, base: None, need_keyframe: true }),
+            state: Mutex::new(FeedState {
+                srcs: None,
+                base: None,
+                need_keyframe: true,
+            }),
             dropped_frames: AtomicU64::new(0),
             video_frames: AtomicU64::new(0),
         }
@@ -147,11 +151,16 @@ impl Fanout {
     }
 
     pub fn push(&self, track: Track, sample: &gst::Sample) {
-        let Some(mut buffer) = sample.buffer_owned() else { return };
+        let Some(mut buffer) = sample.buffer_owned() else {
+            return;
+        };
         // Encoders put their output in a segment of their own (the video
         // encoder base class starts it at 1000 h); outputs work in running
         // time, which is the show clock for both tracks.
-        if let Some(segment) = sample.segment().and_then(|s| s.downcast_ref::<gst::ClockTime>().cloned()) {
+        if let Some(segment) = sample
+            .segment()
+            .and_then(|s| s.downcast_ref::<gst::ClockTime>().cloned())
+        {
             let pts = buffer.pts().and_then(|t| segment.to_running_time(t));
             let dts = buffer.dts().and_then(|t| segment.to_running_time(t));
             let b = buffer.make_mut();
@@ -205,7 +214,11 @@ pub fn build_output_pipeline(
     sink: &str,
 ) -> anyhow::Result<(gst::Pipeline, gst_app::AppSrc, gst_app::AppSrc)> {
     // Request the muxer's pads by name: appsrc caps are only set after parsing.
-    let (vpad, apad) = if mux.starts_with("flvmux") { ("video", "audio") } else { ("video_%u", "audio_%u") };
+    let (vpad, apad) = if mux.starts_with("flvmux") {
+        ("video", "audio")
+    } else {
+        ("video_%u", "audio_%u")
+    };
     let desc = format!(
         "appsrc name=v format=time is-live=false ! mux.{vpad} \
          appsrc name=a format=time is-live=false ! mux.{apad} \

@@ -16,7 +16,10 @@ pub fn check_path(path: &Path) -> Result<(), String> {
         Some("mkv") | Some("mp4") => {}
         _ => return Err(format!("{} must end in .mkv or .mp4", path.display())),
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     if !dir.is_dir() {
         return Err(format!("folder {} does not exist", dir.display()));
     }

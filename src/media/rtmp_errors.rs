@@ -17,23 +17,39 @@ pub fn classify(err: &glib::Error, debug: &str) -> Failure {
     let text = format!("{} {}", err.message(), debug);
     let has = |s: &str| text.contains(s);
     let (message, transient) = if has("'publish' cmd failed") {
-        ("stream key refused — the platform did not accept the key; copy a fresh one (many platforms change it every stream)", false)
+        (
+            "stream key refused — the platform did not accept the key; copy a fresh one (many platforms change it every stream)",
+            false,
+        )
     } else if has("'connect' cmd failed") {
-        ("the server refused the application path in the URL — check the server URL", false)
+        (
+            "the server refused the application path in the URL — check the server URL",
+            false,
+        )
     } else if has("Unacceptable TLS certificate") || has("TLS") && has("certificate") {
-        ("the server's TLS certificate is not trusted — check the rtmps:// address", false)
+        (
+            "the server's TLS certificate is not trusted — check the rtmps:// address",
+            false,
+        )
     } else if has("Error resolving") || has("resolve") {
-        ("cannot resolve the server name — check the URL and the internet connection", true)
+        (
+            "cannot resolve the server name — check the URL and the internet connection",
+            true,
+        )
     } else if has("timed out") {
         ("the server stopped responding (timed out)", true)
-    } else if err.matches(gst::ResourceError::OpenRead) || has("Connection refused") || has("connect") && has("refused") {
+    } else if err.matches(gst::ResourceError::OpenRead) || has("Connection refused") || has("connect") && has("refused")
+    {
         ("cannot reach the server (connection refused)", true)
     } else if err.matches(gst::ResourceError::Write) || has("closed") || has("reset") {
         ("connection lost", true)
     } else {
         ("the stream failed", true)
     };
-    Failure { message: message.to_string(), transient }
+    Failure {
+        message: message.to_string(),
+        transient,
+    }
 }
 
 pub use gstreamer::glib;
@@ -48,13 +64,41 @@ mod tests {
 
     #[test]
     fn shapes_from_design_notes() {
-        let f = classify(&e(gst::ResourceError::Failed, "Failed to start: 'publish' cmd failed: connection closed remotely"), "");
+        let f = classify(
+            &e(
+                gst::ResourceError::Failed,
+                "Failed to start: 'publish' cmd failed: connection closed remotely",
+            ),
+            "",
+        );
         assert!(f.message.starts_with("stream key refused"));
         assert!(!f.transient);
-        assert!(classify(&e(gst::ResourceError::Failed, "'connect' cmd failed"), "").message.contains("application path"));
-        assert!(classify(&e(gst::ResourceError::Failed, "Unacceptable TLS certificate"), "").message.contains("TLS certificate"));
-        assert!(classify(&e(gst::ResourceError::OpenRead, "Could not connect: Connection refused"), "").message.starts_with("cannot reach"));
-        assert_eq!(classify(&e(gst::ResourceError::Write, "Error writing to socket"), "").message, "connection lost");
-        assert!(classify(&e(gst::ResourceError::Write, "Socket I/O timed out"), "").message.contains("timed out"));
+        assert!(
+            classify(&e(gst::ResourceError::Failed, "'connect' cmd failed"), "")
+                .message
+                .contains("application path")
+        );
+        assert!(
+            classify(&e(gst::ResourceError::Failed, "Unacceptable TLS certificate"), "")
+                .message
+                .contains("TLS certificate")
+        );
+        assert!(
+            classify(
+                &e(gst::ResourceError::OpenRead, "Could not connect: Connection refused"),
+                ""
+            )
+            .message
+            .starts_with("cannot reach")
+        );
+        assert_eq!(
+            classify(&e(gst::ResourceError::Write, "Error writing to socket"), "").message,
+            "connection lost"
+        );
+        assert!(
+            classify(&e(gst::ResourceError::Write, "Socket I/O timed out"), "")
+                .message
+                .contains("timed out")
+        );
     }
 }

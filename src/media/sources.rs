@@ -2,9 +2,9 @@
 //! and/or an audio ring. Sources never block the compositor: appsinks keep
 //! one buffer and drop older ones.
 
+use super::AUDIO_CAPS;
 use super::audio::AudioRing;
 use super::frame::{FrameSlot, VideoFrame};
-use super::AUDIO_CAPS;
 use crate::show::{SourceConfig, SourceSpec};
 use anyhow::{Context, Result, anyhow};
 use gstreamer as gst;
@@ -132,7 +132,14 @@ impl Drop for SourceHandle {
 fn describe(config: &SourceConfig) -> (String, bool) {
     let video_sink = format!("{VIDEO_CAPS} ! appsink name=video max-buffers=1 drop=true sync=false");
     match config {
-        SourceConfig::TestPattern { pattern, width, height, fps, speed, color } => {
+        SourceConfig::TestPattern {
+            pattern,
+            width,
+            height,
+            fps,
+            speed,
+            color,
+        } => {
             let mut src = format!("videotestsrc is-live=true pattern={pattern} horizontal-speed={speed}");
             if let Some(c) = color {
                 src += &format!(" foreground-color={}", 0xff00_0000u32 | c);
@@ -186,7 +193,9 @@ fn describe(config: &SourceConfig) -> (String, bool) {
 
 fn video_branch(slot: Arc<FrameSlot>, sync: bool) -> Result<gst::Bin> {
     let bin = gst::parse::bin_from_description(
-        &format!("queue max-size-buffers=2 ! videoconvert ! {VIDEO_CAPS} ! appsink name=video max-buffers=1 drop=true sync={sync}"),
+        &format!(
+            "queue max-size-buffers=2 ! videoconvert ! {VIDEO_CAPS} ! appsink name=video max-buffers=1 drop=true sync={sync}"
+        ),
         true,
     )?;
     if let Some(sink) = bin.by_name("video") {
@@ -209,7 +218,9 @@ fn audio_branch(ring: Arc<AudioRing>, sync: bool, volume: f64) -> Result<gst::Bi
 }
 
 fn attach_video(sink: gst::Element, slot: Arc<FrameSlot>) {
-    let Ok(sink) = sink.downcast::<gst_app::AppSink>() else { return };
+    let Ok(sink) = sink.downcast::<gst_app::AppSink>() else {
+        return;
+    };
     sink.set_callbacks(
         gst_app::AppSinkCallbacks::builder()
             .new_sample(move |s| {
@@ -224,7 +235,9 @@ fn attach_video(sink: gst::Element, slot: Arc<FrameSlot>) {
 }
 
 fn attach_audio(sink: gst::Element, ring: Arc<AudioRing>) {
-    let Ok(sink) = sink.downcast::<gst_app::AppSink>() else { return };
+    let Ok(sink) = sink.downcast::<gst_app::AppSink>() else {
+        return;
+    };
     sink.set_callbacks(
         gst_app::AppSinkCallbacks::builder()
             .new_sample(move |s| {
@@ -248,19 +261,25 @@ fn attach_audio(sink: gst::Element, ring: Arc<AudioRing>) {
 fn watch(pipeline: gst::Pipeline, id: String, looping: bool, error: Arc<Mutex<Option<String>>>, stop: Arc<AtomicBool>) {
     let Some(bus) = pipeline.bus() else { return };
     while !stop.load(Ordering::Relaxed) {
-        let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(100)) else { continue };
+        let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(100)) else {
+            continue;
+        };
         match msg.view() {
-            gst::MessageView::Eos(_) if looping => {
-                // Media loops: back to the start, keeping the last frame on screen meanwhile.
-                if pipeline
-                    .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT, gst::ClockTime::ZERO)
-                    .is_err()
-                {
-                    tracing::warn!("source `{id}`: could not loop back to the start");
-                }
+            // Media loops: back to the start, keeping the last frame on screen meanwhile.
+            gst::MessageView::Eos(_)
+                if looping
+                    && pipeline
+                        .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT, gst::ClockTime::ZERO)
+                        .is_err() =>
+            {
+                tracing::warn!("source `{id}`: could not loop back to the start");
             }
             gst::MessageView::Error(e) => {
-                let text = format!("{} ({})", e.error(), e.debug().map(|d| d.to_string()).unwrap_or_default());
+                let text = format!(
+                    "{} ({})",
+                    e.error(),
+                    e.debug().map(|d| d.to_string()).unwrap_or_default()
+                );
                 tracing::warn!("source `{id}` failed: {}", crate::secrets::redact(&text));
                 *error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.error().to_string());
                 std::thread::sleep(Duration::from_millis(50));

@@ -101,7 +101,7 @@ pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str
 }
 
 /// A hint naming the closest candidate, else listing them all.
-pub fn suggest<'c>(word: &str, candidates: &[&'c str]) -> String {
+pub fn suggest(word: &str, candidates: &[&str]) -> String {
     match did_you_mean(word, candidates.iter().copied()) {
         Some(c) => format!("did you mean `{c}`?"),
         None => format!(

@@ -141,10 +141,7 @@ impl Show {
         self.destinations
             .iter()
             .filter(|d| d.canvas == canvas)
-            .map(|d| {
-                d.video_kbps
-                    .unwrap_or(presets::preset(d.platform).default_kbps)
-            })
+            .map(|d| d.video_kbps.unwrap_or(presets::preset(d.platform).default_kbps))
             .min()
             .unwrap_or_else(|| presets::default_kbps_for_size(c.width, c.height))
     }

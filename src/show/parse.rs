@@ -20,14 +20,7 @@ pub struct RawShow {
     pub broken_ids: std::collections::HashSet<String>,
 }
 
-const TOP_LEVEL: &[&str] = &[
-    "show",
-    "canvases",
-    "sources",
-    "scenes",
-    "destinations",
-    "recordings",
-];
+const TOP_LEVEL: &[&str] = &["show", "canvases", "sources", "scenes", "destinations", "recordings"];
 
 /// Parses the text; structural problems go to `out`. Returns what could be read.
 pub fn parse(text: &str, out: &mut Collector) -> RawShow {

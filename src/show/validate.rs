@@ -217,13 +217,20 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
             out.add(
                 r.canvas.span(),
                 format!("recording: no canvas with id `{}`", r.canvas.get_ref()),
-                hint_or(suggest(r.canvas.get_ref(), &canvas_ids), "define it in a [[canvases]] table"),
+                hint_or(
+                    suggest(r.canvas.get_ref(), &canvas_ids),
+                    "define it in a [[canvases]] table",
+                ),
             );
             continue;
         };
         let path = base.join(r.path.get_ref());
         if let Err(e) = crate::media::recording::check_path(&path) {
-            out.add(r.path.span(), format!("recording: {e}"), "use a path ending in .mkv or .mp4 in an existing folder");
+            out.add(
+                r.path.span(),
+                format!("recording: {e}"),
+                "use a path ending in .mkv or .mp4 in an existing folder",
+            );
             continue;
         }
         show.recordings.push(RecordingSpec { canvas, path });
@@ -242,7 +249,11 @@ fn hint_or(hint: String, fallback: &str) -> String {
 fn unique(seen: &mut HashSet<String>, id: &Spanned<String>, what: &str, out: &mut Collector) {
     let v = id.get_ref();
     if v.trim().is_empty() {
-        out.add(id.span(), format!("{what} id is empty"), "give it a short name, e.g. \"main\"");
+        out.add(
+            id.span(),
+            format!("{what} id is empty"),
+            "give it a short name, e.g. \"main\"",
+        );
     } else if !seen.insert(v.clone()) {
         out.add(
             id.span(),
@@ -297,23 +308,39 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
         && !(0.0..=1.0).contains(v.get_ref())
     {
         ok = false;
-        out.add(v.span(), format!("source `{id}`: volume {} is out of range", v.get_ref()), "use 0.0 to 1.0");
+        out.add(
+            v.span(),
+            format!("source `{id}`: volume {} is out of range", v.get_ref()),
+            "use 0.0 to 1.0",
+        );
     }
     let config = match kind {
         SourceKind::TestPattern => {
-            let pattern = s.pattern.as_ref().map(|p| p.get_ref().clone()).unwrap_or_else(|| "smpte".into());
+            let pattern = s
+                .pattern
+                .as_ref()
+                .map(|p| p.get_ref().clone())
+                .unwrap_or_else(|| "smpte".into());
             if let Some(p) = &s.pattern
                 && !PATTERNS.contains(&p.get_ref().as_str())
             {
                 ok = false;
-                out.add(p.span(), format!("source `{id}`: unknown pattern \"{}\"", p.get_ref()), suggest(p.get_ref(), PATTERNS));
+                out.add(
+                    p.span(),
+                    format!("source `{id}`: unknown pattern \"{}\"", p.get_ref()),
+                    suggest(p.get_ref(), PATTERNS),
+                );
             }
             let color = match &s.color {
                 Some(c) => match parse_color(c.get_ref()) {
                     Some(v) => Some(v),
                     None => {
                         ok = false;
-                        out.add(c.span(), format!("source `{id}`: colour \"{}\" is not #RRGGBB", c.get_ref()), "write it like \"#1E90FF\"");
+                        out.add(
+                            c.span(),
+                            format!("source `{id}`: colour \"{}\" is not #RRGGBB", c.get_ref()),
+                            "write it like \"#1E90FF\"",
+                        );
                         None
                     }
                 },
@@ -321,7 +348,11 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
             };
             let dim = |v: &Option<Spanned<u32>>, default: u32, out: &mut Collector| match v {
                 Some(v) if !(16..=4096).contains(v.get_ref()) || v.get_ref() % 2 != 0 => {
-                    out.add(v.span(), format!("source `{id}`: size {} is not usable", v.get_ref()), "use an even number from 16 to 4096");
+                    out.add(
+                        v.span(),
+                        format!("source `{id}`: size {} is not usable", v.get_ref()),
+                        "use an even number from 16 to 4096",
+                    );
                     None
                 }
                 Some(v) => Some(*v.get_ref()),
@@ -332,10 +363,23 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
             let fps = s.fps.as_ref().map(|f| *f.get_ref()).unwrap_or(30);
             if !(1..=60).contains(&fps) {
                 ok = false;
-                out.add(s.fps.as_ref().map(|f| f.span()).unwrap_or(0..0), format!("source `{id}`: fps {fps} is out of range"), "use 1 to 60");
+                out.add(
+                    s.fps.as_ref().map(|f| f.span()).unwrap_or(0..0),
+                    format!("source `{id}`: fps {fps} is out of range"),
+                    "use 1 to 60",
+                );
             }
-            let (Some(width), Some(height)) = (width, height) else { return None };
-            SourceConfig::TestPattern { pattern, width, height, fps, speed: s.speed.as_ref().map(|v| *v.get_ref()).unwrap_or(0), color }
+            let (Some(width), Some(height)) = (width, height) else {
+                return None;
+            };
+            SourceConfig::TestPattern {
+                pattern,
+                width,
+                height,
+                fps,
+                speed: s.speed.as_ref().map(|v| *v.get_ref()).unwrap_or(0),
+                color,
+            }
         }
         SourceKind::Tone => {
             let frequency = s.frequency.as_ref().map(|f| *f.get_ref()).unwrap_or(440.0);
@@ -343,9 +387,16 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
                 && !(1.0..=20000.0).contains(f.get_ref())
             {
                 ok = false;
-                out.add(f.span(), format!("source `{id}`: frequency {} Hz is out of range", f.get_ref()), "use 1 to 20000 Hz");
+                out.add(
+                    f.span(),
+                    format!("source `{id}`: frequency {} Hz is out of range", f.get_ref()),
+                    "use 1 to 20000 Hz",
+                );
             }
-            SourceConfig::Tone { frequency, volume: s.volume.as_ref().map(|v| *v.get_ref()).unwrap_or(0.2) }
+            SourceConfig::Tone {
+                frequency,
+                volume: s.volume.as_ref().map(|v| *v.get_ref()).unwrap_or(0.2),
+            }
         }
         SourceKind::Media => {
             let uri = match (&s.path, &s.uri) {
@@ -353,7 +404,11 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
                     let path = base.join(p.get_ref());
                     if !path.is_file() {
                         ok = false;
-                        out.add(p.span(), format!("source `{id}`: media file {} not found", path.display()), "check the path (relative to the show file)");
+                        out.add(
+                            p.span(),
+                            format!("source `{id}`: media file {} not found", path.display()),
+                            "check the path (relative to the show file)",
+                        );
                         None
                     } else {
                         let abs = path.canonicalize().unwrap_or(path);
@@ -363,46 +418,80 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
                 (None, Some(u)) => {
                     if !u.get_ref().contains("://") {
                         ok = false;
-                        out.add(u.span(), format!("source `{id}`: \"{}\" is not a URI", u.get_ref()), "use path = \"...\" for a file, or a full URI like https://host/clip.mp4");
+                        out.add(
+                            u.span(),
+                            format!("source `{id}`: \"{}\" is not a URI", u.get_ref()),
+                            "use path = \"...\" for a file, or a full URI like https://host/clip.mp4",
+                        );
                     }
                     Some(u.get_ref().clone())
                 }
                 (Some(p), Some(_)) => {
                     ok = false;
-                    out.add(p.span(), format!("source `{id}`: both `path` and `uri` given"), "keep one of them");
+                    out.add(
+                        p.span(),
+                        format!("source `{id}`: both `path` and `uri` given"),
+                        "keep one of them",
+                    );
                     None
                 }
                 (None, None) => {
                     ok = false;
-                    out.add(s.id.span(), format!("source `{id}`: a media source needs `path` or `uri`"), "add path = \"clip.mp4\"");
+                    out.add(
+                        s.id.span(),
+                        format!("source `{id}`: a media source needs `path` or `uri`"),
+                        "add path = \"clip.mp4\"",
+                    );
                     None
                 }
             };
-            SourceConfig::Media { uri: uri?, looping: s.looping.as_ref().map(|l| *l.get_ref()).unwrap_or(true), volume }
+            SourceConfig::Media {
+                uri: uri?,
+                looping: s.looping.as_ref().map(|l| *l.get_ref()).unwrap_or(true),
+                volume,
+            }
         }
         SourceKind::Image => match &s.path {
             Some(p) => {
                 let path = base.join(p.get_ref());
                 if !path.is_file() {
-                    out.add(p.span(), format!("source `{id}`: image {} not found", path.display()), "check the path (relative to the show file)");
+                    out.add(
+                        p.span(),
+                        format!("source `{id}`: image {} not found", path.display()),
+                        "check the path (relative to the show file)",
+                    );
                     return None;
                 }
                 SourceConfig::Image { path }
             }
             None => {
-                out.add(s.id.span(), format!("source `{id}`: an image source needs `path`"), "add path = \"logo.png\"");
+                out.add(
+                    s.id.span(),
+                    format!("source `{id}`: an image source needs `path`"),
+                    "add path = \"logo.png\"",
+                );
                 return None;
             }
         },
-        SourceKind::Camera => SourceConfig::Camera { device: s.device.as_ref().map(|d| d.get_ref().clone()) },
+        SourceKind::Camera => SourceConfig::Camera {
+            device: s.device.as_ref().map(|d| d.get_ref().clone()),
+        },
         SourceKind::Srt => match &s.port {
             Some(p) if *p.get_ref() >= 1024 => SourceConfig::Srt { port: *p.get_ref() },
             Some(p) => {
-                out.add(p.span(), format!("source `{id}`: port {} needs root", p.get_ref()), "use a port from 1024 to 65535, e.g. 9000");
+                out.add(
+                    p.span(),
+                    format!("source `{id}`: port {} needs root", p.get_ref()),
+                    "use a port from 1024 to 65535, e.g. 9000",
+                );
                 return None;
             }
             None => {
-                out.add(s.id.span(), format!("source `{id}`: an srt source needs `port`"), "add port = 9000 and point the phone's SRT app at srt://<this computer>:9000");
+                out.add(
+                    s.id.span(),
+                    format!("source `{id}`: an srt source needs `port`"),
+                    "add port = 9000 and point the phone's SRT app at srt://<this computer>:9000",
+                );
                 return None;
             }
         },
@@ -454,13 +543,20 @@ fn destination(
         out.add(
             d.canvas.span(),
             format!("destination `{id}`: no canvas with id `{}`", d.canvas.get_ref()),
-            hint_or(suggest(d.canvas.get_ref(), canvas_ids), "define it in a [[canvases]] table"),
+            hint_or(
+                suggest(d.canvas.get_ref(), canvas_ids),
+                "define it in a [[canvases]] table",
+            ),
         );
     }
     match split_url(d.url.get_ref()) {
         Err(e) => {
             ok = false;
-            out.add(d.url.span(), format!("destination `{id}`: {e}"), format!("use the server URL the platform gives, e.g. {}", preset.example_url));
+            out.add(
+                d.url.span(),
+                format!("destination `{id}`: {e}"),
+                format!("use the server URL the platform gives, e.g. {}", preset.example_url),
+            );
         }
         Ok((scheme, _, _)) => {
             if preset.rtmps_only && scheme == "rtmp" {
@@ -480,7 +576,10 @@ fn destination(
             out.add(
                 d.id.span(),
                 format!("destination `{id}`: no stream key reference"),
-                format!("add key = {{ env = \"{}_KEY\" }} and export that variable", id.to_uppercase().replace('-', "_")),
+                format!(
+                    "add key = {{ env = \"{}_KEY\" }} and export that variable",
+                    id.to_uppercase().replace('-', "_")
+                ),
             );
             KeyRef::None
         }
@@ -497,25 +596,49 @@ fn destination(
         let c = &show.canvases[ci];
         let long = c.width.max(c.height);
         let problem = match preset.orientation {
-            Orientation::Portrait if c.width >= c.height => Some(format!("{} takes a portrait (vertical) picture, canvas `{}` is {}×{}", preset.name, c.id, c.width, c.height)),
-            Orientation::Landscape if c.width <= c.height => Some(format!("{} takes a landscape picture, canvas `{}` is {}×{}", preset.name, c.id, c.width, c.height)),
-            _ if long > preset.max_long_edge => Some(format!("{} takes at most {} pixels on the long edge, canvas `{}` is {}×{}", preset.name, preset.max_long_edge, c.id, c.width, c.height)),
+            Orientation::Portrait if c.width >= c.height => Some(format!(
+                "{} takes a portrait (vertical) picture, canvas `{}` is {}×{}",
+                preset.name, c.id, c.width, c.height
+            )),
+            Orientation::Landscape if c.width <= c.height => Some(format!(
+                "{} takes a landscape picture, canvas `{}` is {}×{}",
+                preset.name, c.id, c.width, c.height
+            )),
+            _ if long > preset.max_long_edge => Some(format!(
+                "{} takes at most {} pixels on the long edge, canvas `{}` is {}×{}",
+                preset.name, preset.max_long_edge, c.id, c.width, c.height
+            )),
             _ => None,
         };
         if let Some(p) = problem {
             ok = false;
-            out.add(d.canvas.span(), format!("destination `{id}`: {p}"), "send it a canvas of the right shape (portrait 720×1280, landscape 1280×720)");
+            out.add(
+                d.canvas.span(),
+                format!("destination `{id}`: {p}"),
+                "send it a canvas of the right shape (portrait 720×1280, landscape 1280×720)",
+            );
         }
         if c.fps > preset.max_fps {
             ok = false;
-            out.add(d.canvas.span(), format!("destination `{id}`: {} takes at most {} fps, canvas `{}` runs at {}", preset.name, preset.max_fps, c.id, c.fps), format!("set fps = {} on that canvas", preset.max_fps));
+            out.add(
+                d.canvas.span(),
+                format!(
+                    "destination `{id}`: {} takes at most {} fps, canvas `{}` runs at {}",
+                    preset.name, preset.max_fps, c.id, c.fps
+                ),
+                format!("set fps = {} on that canvas", preset.max_fps),
+            );
         }
     }
     if let Some(b) = &d.video_bitrate {
         let v = *b.get_ref();
         if !(preset.min_kbps..=preset.max_kbps).contains(&v) {
             ok = false;
-            out.add(b.span(), format!("destination `{id}`: {v} kb/s is outside what {} takes", preset.name), format!("use {}–{} kb/s", preset.min_kbps, preset.max_kbps));
+            out.add(
+                b.span(),
+                format!("destination `{id}`: {v} kb/s is outside what {} takes", preset.name),
+                format!("use {}–{} kb/s", preset.min_kbps, preset.max_kbps),
+            );
         }
     }
     if !ok {

@@ -82,7 +82,10 @@ fn answer(mut stream: TcpStream) {
     let body = String::from_utf8_lossy(&body);
     let refused = body.split('&').any(|kv| kv.starts_with("name=refuse"));
     let status = if refused { "403 Forbidden" } else { "204 No Content" };
-    let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
 }
 
 pub struct Nginx {
@@ -105,9 +108,15 @@ impl Nginx {
         std::fs::create_dir_all(&record_dir).unwrap();
         std::fs::create_dir_all(dir.join("logs")).unwrap();
         let (ca_pem, cert, key) = make_test_ca(dir);
-        let modules = ["/usr/lib/nginx/modules/ngx_rtmp_module.so", "/usr/lib/nginx/modules/ngx_stream_module.so"];
+        let modules = [
+            "/usr/lib/nginx/modules/ngx_rtmp_module.so",
+            "/usr/lib/nginx/modules/ngx_stream_module.so",
+        ];
         for m in modules {
-            assert!(Path::new(m).exists(), "{m} missing: apt-get install libnginx-mod-rtmp libnginx-mod-stream");
+            assert!(
+                Path::new(m).exists(),
+                "{m} missing: apt-get install libnginx-mod-rtmp libnginx-mod-stream"
+            );
         }
         let user = if unsafe_is_root() { "user root;" } else { "" };
         let conf = format!(
@@ -158,11 +167,24 @@ stream {{
             .spawn()
             .expect("nginx not installed: apt-get install nginx libnginx-mod-rtmp");
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", rtmp_port)).is_err() || TcpStream::connect(("127.0.0.1", rtmps_port)).is_err() {
-            assert!(Instant::now() < deadline, "nginx did not start: {}", std::fs::read_to_string(dir.join("logs/error.log")).unwrap_or_default());
+        while TcpStream::connect(("127.0.0.1", rtmp_port)).is_err()
+            || TcpStream::connect(("127.0.0.1", rtmps_port)).is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not start: {}",
+                std::fs::read_to_string(dir.join("logs/error.log")).unwrap_or_default()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Nginx { rtmp_port, rtmps_port, record_dir, ca_pem, child, _auth: auth }
+        Nginx {
+            rtmp_port,
+            rtmps_port,
+            record_dir,
+            ca_pem,
+            child,
+            _auth: auth,
+        }
     }
 
     /// The file nginx recorded for a stream key.
@@ -179,23 +201,69 @@ impl Drop for Nginx {
 }
 
 fn unsafe_is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 fn openssl(args: &[&str]) {
     let out = Command::new("openssl").args(args).output().expect("openssl missing");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A CA and a server certificate for localhost / 127.0.0.1 signed by it.
 fn make_test_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let p = |n: &str| dir.join(n).display().to_string();
-    openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Showroom Test CA", "-keyout", &p("ca.key"), "-out", &p("ca.pem")]);
-    openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", &p("server.key"), "-out", &p("server.csr")]);
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Showroom Test CA",
+        "-keyout",
+        &p("ca.key"),
+        "-out",
+        &p("ca.pem"),
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        &p("server.key"),
+        "-out",
+        &p("server.csr"),
+    ]);
     std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
     openssl(&[
-        "x509", "-req", "-in", &p("server.csr"), "-CA", &p("ca.pem"), "-CAkey", &p("ca.key"), "-CAcreateserial", "-days", "2", "-extfile",
-        &p("san.ext"), "-out", &p("server.pem"),
+        "x509",
+        "-req",
+        "-in",
+        &p("server.csr"),
+        "-CA",
+        &p("ca.pem"),
+        "-CAkey",
+        &p("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &p("san.ext"),
+        "-out",
+        &p("server.pem"),
     ]);
     (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"))
 }
@@ -208,7 +276,12 @@ pub fn ffprobe(path: &Path, args: &[&str]) -> String {
         .arg(path)
         .output()
         .expect("ffprobe missing: apt-get install ffmpeg");
-    assert!(out.status.success(), "ffprobe {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffprobe {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
@@ -236,15 +309,60 @@ fn field<'a>(text: &'a str, section: &str, key: &str) -> Vec<&'a str> {
 }
 
 pub fn stream_facts(path: &Path) -> StreamFacts {
-    let v = ffprobe(path, &["-select_streams", "v:0", "-show_entries", "stream=codec_name,profile,pix_fmt,width,height,avg_frame_rate", "-of", "flat=s=."]);
-    let a = ffprobe(path, &["-select_streams", "a:0", "-show_entries", "stream=codec_name,sample_rate,channels", "-of", "flat=s=."]);
+    let v = ffprobe(
+        path,
+        &[
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name,profile,pix_fmt,width,height,avg_frame_rate",
+            "-of",
+            "flat=s=.",
+        ],
+    );
+    let a = ffprobe(
+        path,
+        &[
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=codec_name,sample_rate,channels",
+            "-of",
+            "flat=s=.",
+        ],
+    );
     let f = ffprobe(path, &["-show_entries", "format=duration", "-of", "flat=s=."]);
-    let k = ffprobe(path, &["-select_streams", "v:0", "-skip_frame", "nokey", "-show_entries", "frame=pts_time", "-of", "csv=p=0"]);
+    let k = ffprobe(
+        path,
+        &[
+            "-select_streams",
+            "v:0",
+            "-skip_frame",
+            "nokey",
+            "-show_entries",
+            "frame=pts_time",
+            "-of",
+            "csv=p=0",
+        ],
+    );
     let one = |t: &str, s: &str, key: &str| field(t, s, key).first().map(|s| s.to_string()).unwrap_or_default();
     // Frame rate from the packets themselves: FLV stores milliseconds, so
     // the container's rate field is rounded (1000/33); the timestamps are not.
-    let p = ffprobe(path, &["-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0"]);
-    let mut pts: Vec<f64> = p.lines().filter_map(|l| l.trim().trim_end_matches(',').parse().ok()).collect();
+    let p = ffprobe(
+        path,
+        &[
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=pts_time",
+            "-of",
+            "csv=p=0",
+        ],
+    );
+    let mut pts: Vec<f64> = p
+        .lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
+        .collect();
     pts.sort_by(f64::total_cmp);
     let fps = match (pts.first(), pts.last()) {
         (Some(a), Some(b)) if b > a => (pts.len() - 1) as f64 / (b - a),
@@ -261,7 +379,10 @@ pub fn stream_facts(path: &Path) -> StreamFacts {
         sample_rate: one(&a, "streams.stream.0", "sample_rate").parse().unwrap_or(0),
         channels: one(&a, "streams.stream.0", "channels").parse().unwrap_or(0),
         duration: one(&f, "format", "duration").parse().unwrap_or(0.0),
-        keyframe_times: k.lines().filter_map(|l| l.trim().trim_end_matches(',').parse().ok()).collect(),
+        keyframe_times: k
+            .lines()
+            .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
+            .collect(),
     }
 }
 
@@ -273,14 +394,27 @@ pub fn grab_i420(path: &Path, at: f64, width: u32, height: u32) -> Vec<u8> {
         .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
         .output()
         .expect("ffmpeg missing");
-    assert!(out.status.success(), "ffmpeg grab: {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.stdout.len(), (width * height * 3 / 2) as usize, "decoded frame has the wrong size");
+    assert!(
+        out.status.success(),
+        "ffmpeg grab: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        out.stdout.len(),
+        (width * height * 3 / 2) as usize,
+        "decoded frame has the wrong size"
+    );
     out.stdout
 }
 
 /// Decodes the whole file; returns ffmpeg's error output (empty when it plays cleanly).
 pub fn decode_errors(path: &Path) -> String {
-    let out = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(path).args(["-f", "null", "-"]).output().expect("ffmpeg missing");
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "null", "-"])
+        .output()
+        .expect("ffmpeg missing");
     assert!(out.status.success(), "ffmpeg could not decode {}", path.display());
     String::from_utf8_lossy(&out.stderr).to_string()
 }
@@ -289,7 +423,11 @@ pub fn decode_errors(path: &Path) -> String {
 pub fn bt709(r: u8, g: u8, b: u8) -> (f64, f64, f64) {
     let (r, g, b) = (r as f64 / 255.0, g as f64 / 255.0, b as f64 / 255.0);
     let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    (16.0 + 219.0 * y, 128.0 + 224.0 * (b - y) / 1.8556, 128.0 + 224.0 * (r - y) / 1.5748)
+    (
+        16.0 + 219.0 * y,
+        128.0 + 224.0 * (b - y) / 1.8556,
+        128.0 + 224.0 * (r - y) / 1.5748,
+    )
 }
 
 /// Y, Cb, Cr at a pixel of an I420 frame.
