@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what Showroom needs on Debian 12 / Ubuntu 22.04+ (only what is
+# missing). With --test it also installs the real servers and tools the tests
+# use: nginx with the RTMP module, ffmpeg/ffprobe, openssl.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PKGS=(
+  build-essential pkg-config curl ca-certificates
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools glib-networking
+  libvulkan1 mesa-vulkan-drivers
+)
+if [ "${1:-}" = "--test" ]; then
+  PKGS+=(nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Rust 1.95 or newer (wgpu 30 and egui 0.37 need it).
+need_rust=1
+if command -v cargo >/dev/null 2>&1; then
+  v=$(rustc --version | awk '{print $2}')
+  if [ "$(printf '%s\n' "1.95.0" "$v" | sort -V | head -1)" = "1.95.0" ]; then need_rust=0; fi
+fi
+if [ "$need_rust" -eq 1 ]; then
+  if command -v rustup >/dev/null 2>&1; then
+    rustup toolchain install stable && rustup default stable
+  else
+    echo "installing Rust with rustup (https://rustup.rs)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component clippy,rustfmt
+    # shellcheck disable=SC1091
+    . "$HOME/.cargo/env"
+  fi
+fi
