@@ -140,3 +140,19 @@ fn a_missing_file_is_an_error_not_a_panic() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_documented_example_is_valid() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc = std::fs::read_to_string(format!("{root}/docs/show-format.md")).unwrap();
+    let start = doc.find("```toml\n").expect("example block") + 8;
+    let end = start + doc[start..].find("```").unwrap();
+    let dir = support::tempdir("doc-example");
+    std::fs::write(dir.join("show.toml"), &doc[start..end]).unwrap();
+    // The files the example names (check only needs them to exist).
+    std::fs::write(dir.join("teaser.mp4"), b"").unwrap();
+    std::fs::write(dir.join("logo.png"), b"").unwrap();
+    let out = Command::new(support::showroom_bin()).arg("check").arg(dir.join("show.toml")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

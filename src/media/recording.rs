@@ -16,12 +16,8 @@ pub fn check_path(path: &Path) -> Result<(), String> {
         Some("mkv") | Some("mp4") => {}
         _ => return Err(format!("{} must end in .mkv or .mp4", path.display())),
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !dir.is_dir() {
-        return Err(format!("folder {} does not exist", dir.display()));
+    if path.is_dir() {
+        return Err(format!("{} is a folder", path.display()));
     }
     Ok(())
 }
@@ -60,6 +56,10 @@ impl Recorder {
 
     /// Builds and starts the file pipeline once the encoder's caps are known.
     pub fn start(&mut self, fanout: &Fanout, video_caps: &gst::Caps, audio_caps: &gst::Caps) -> Result<()> {
+        // A missing folder is created rather than losing the recording.
+        if let Some(dir) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| anyhow!("cannot create the folder {}: {e}", dir.display()))?;
+        }
         let mux = if self.path.extension().and_then(|e| e.to_str()) == Some("mp4") {
             require("mp4mux", "gstreamer1.0-plugins-good")?;
             "mp4mux fragment-duration=1000 streamable=true"

@@ -229,7 +229,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
             out.add(
                 r.path.span(),
                 format!("recording: {e}"),
-                "use a path ending in .mkv or .mp4 in an existing folder",
+                "use a path ending in .mkv or .mp4",
             );
             continue;
         }
