@@ -32,10 +32,16 @@ pub struct SourceHandle {
 impl SourceHandle {
     pub fn start(spec: &SourceSpec) -> Result<SourceHandle> {
         let (desc, dynamic) = describe(&spec.config);
-        let pipeline = gst::parse::launch(&desc)
-            .with_context(|| format!("source `{}`: cannot build its pipeline", spec.id))?
-            .downcast::<gst::Pipeline>()
-            .map_err(|_| anyhow!("source `{}`: not a pipeline", spec.id))?;
+        let element = gst::parse::launch(&desc).with_context(|| format!("source `{}`: cannot build its pipeline", spec.id))?;
+        // A one-element description (uridecodebin) comes back as that element.
+        let pipeline = match element.downcast::<gst::Pipeline>() {
+            Ok(p) => p,
+            Err(single) => {
+                let p = gst::Pipeline::new();
+                p.add(&single)?;
+                p
+            }
+        };
         let video = spec.config.has_video().then(|| Arc::new(FrameSlot::default()));
         let audio = spec.config.has_audio().then(|| Arc::new(AudioRing::default()));
         let sync = matches!(spec.config, SourceConfig::Media { .. });

@@ -1,0 +1,112 @@
+//! Media-file and SRT sources end to end: a looping clip with audio and a
+//! phone-like SRT caller both appear in the recording at their rectangles,
+//! and the clip's audio is in the mix.
+
+mod support;
+
+use showroom::engine::Engine;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::*;
+
+#[test]
+fn media_file_loops_with_audio_and_srt_phone_camera_shows_up() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("sources");
+    let clip = dir.join("clip.mp4");
+    let st = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=320x240:r=30:d=2", "-f", "lavfi", "-i", "sine=f=440:d=2"])
+        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let srt_port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let show = format!(
+        r#"
+[[canvases]]
+id = "main"
+width = 640
+height = 360
+fps = 30
+
+[[sources]]
+id = "clip"
+kind = "media"
+path = "clip.mp4"
+
+[[sources]]
+id = "phone"
+kind = "srt"
+port = {srt_port}
+
+[[scenes]]
+id = "s"
+
+[[scenes.layers]]
+source = "clip"
+place.main = {{ x = 0, y = 0, width = 320, height = 360 }}
+
+[[scenes.layers]]
+source = "phone"
+place.main = {{ x = 320, y = 0, width = 320, height = 360 }}
+
+[[recordings]]
+canvas = "main"
+path = "rec.mkv"
+"#
+    );
+    std::fs::write(dir.join("show.toml"), show).unwrap();
+    let show = showroom::show::load(&dir.join("show.toml")).expect("valid show");
+    let engine = Engine::start(show).expect("engine starts");
+    // The "phone": an SRT caller pushing a blue picture in MPEG-TS.
+    let mut phone = Command::new("gst-launch-1.0")
+        .args(["-q", "videotestsrc", "is-live=true", "pattern=blue", "!", "video/x-raw,width=320,height=240,framerate=30/1"])
+        .args(["!", "x264enc", "tune=zerolatency", "key-int-max=15", "!", "mpegtsmux", "!"])
+        .arg("srtsink")
+        .arg(format!("uri=srt://127.0.0.1:{srt_port}?mode=caller"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gst-launch-1.0 missing: apt-get install gstreamer1.0-tools");
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(7) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let snap = engine.stop();
+    let _ = phone.kill();
+    let _ = phone.wait();
+    for s in &snap.sources {
+        assert!(s.frames > 10, "source {} delivered {} frames", s.id, s.frames);
+        assert_eq!(s.error, None, "source {}", s.id);
+    }
+    // The clip is 2 s (60 frames): more than twice that means it looped.
+    let clip_frames = snap.sources.iter().find(|s| s.id == "clip").unwrap().frames;
+    assert!(clip_frames > 130, "the clip did not loop: {clip_frames} frames in 7 s");
+
+    let rec = dir.join("rec.mkv");
+    // At 5 s the 2 s clip has looped twice and the phone has been connected a while.
+    let frame = grab_i420(&rec, 5.0, 640, 360);
+    let (ry, ru, rv) = bt709(255, 0, 0);
+    let (by, bu, bv) = bt709(0, 0, 255);
+    let (y, u, v) = yuv_at(&frame, 640, 360, 160, 180);
+    assert!((y - ry).abs() < 12.0 && (u - ru).abs() < 12.0 && (v - rv).abs() < 12.0, "clip not red at 5 s: {y} {u} {v}");
+    let (y, u, v) = yuv_at(&frame, 640, 360, 480, 180);
+    assert!((y - by).abs() < 12.0 && (u - bu).abs() < 12.0 && (v - bv).abs() < 12.0, "phone not blue: {y} {u} {v}");
+
+    // The clip's 440 Hz sine is in the mix after it looped (ffmpeg's sine peaks at -18 dBFS).
+    let out = Command::new("ffmpeg")
+        .args(["-v", "info", "-ss", "4.5", "-i"])
+        .arg(&rec)
+        .args(["-af", "volumedetect", "-vn", "-f", "null", "-"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let mean: f64 = log
+        .lines()
+        .find_map(|l| l.split("mean_volume:").nth(1))
+        .and_then(|v| v.trim().trim_end_matches(" dB").parse().ok())
+        .expect("volumedetect output");
+    assert!(mean > -35.0, "the clip's audio is missing from the mix: mean {mean} dB");
+    let _ = std::fs::remove_dir_all(&dir);
+}
