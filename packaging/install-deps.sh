@@ -15,7 +15,7 @@ PKGS=(
   libvulkan1 mesa-vulkan-drivers
 )
 if [ "${1:-}" = "--test" ]; then
-  PKGS+=(nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl)
+  PKGS+=(nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl time)
 fi
 
 missing=()

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmark: the demo show headless, both canvases, two destinations each
+# (nginx-rtmp on loopback), for DURATION seconds (default 60). Reports
+# CPU-seconds per second of stream, peak RSS and dropped frames — and, in the
+# same run, the "encode floor": a gst-launch pipeline that only encodes the
+# same two sizes and bitrates (x264 + AAC) from videotestsrc.
+# Usage: benches/engine.sh [DURATION]      (needs packaging/install-deps.sh --test, and GNU time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${1:-60}"
+command -v /usr/bin/time >/dev/null || { echo "install GNU time: apt-get install time"; exit 1; }
+cargo build --release --locked -q
+BIN=target/release/showroom
+WORK=$(mktemp -d /tmp/showroom-bench.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$WORK/logs" "$WORK/rec"
+cat > "$WORK/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
+daemon off;
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+worker_processes 1;
+error_log $WORK/logs/error.log;
+pid $WORK/logs/nginx.pid;
+events { worker_connections 64; }
+rtmp { server { listen 127.0.0.1:$PORT; application live { live on; } } }
+CONF
+nginx -p "$WORK" -c "$WORK/nginx.conf" & NGINX=$!
+trap 'kill $NGINX 2>/dev/null; rm -rf "$WORK"' EXIT
+sleep 1
+
+echo "== showroom: demo show, 2 canvases × 2 destinations, ${DURATION}s"
+/usr/bin/time -f "%U %S %M" -o "$WORK/show.time" "$BIN" run assets/demo/show.toml --duration "$DURATION" \
+  --to "landscape=rtmp://127.0.0.1:$PORT/live/bench-l1" --to "landscape=rtmp://127.0.0.1:$PORT/live/bench-l2" \
+  --to "portrait=rtmp://127.0.0.1:$PORT/live/bench-p1" --to "portrait=rtmp://127.0.0.1:$PORT/live/bench-p2" \
+  --stats-json "$WORK/stats.json" 2> "$WORK/show.log" || { tail -20 "$WORK/show.log"; exit 1; }
+
+echo "== floor: gst-launch encoding 1280x720 + 720x1280 @30 (x264 veryfast zerolatency 3000 kb/s, 2 s GOP) + 2× AAC, ${DURATION}s"
+enc='x264enc tune=zerolatency speed-preset=veryfast bitrate=3000 vbv-buf-capacity=1000 key-int-max=60 option-string=scenecut=0 ! video/x-h264,profile=high ! h264parse ! fakesink'
+aac='audiotestsrc is-live=true ! audio/x-raw,format=F32LE,rate=48000,channels=2 ! audioconvert ! avenc_aac bitrate=128000 ! fakesink'
+/usr/bin/time -f "%U %S %M" -o "$WORK/floor.time" timeout -s INT "$DURATION" gst-launch-1.0 -q -e \
+  videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=1280,height=720,framerate=30/1 ! $enc \
+  videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=720,height=1280,framerate=30/1 ! $enc \
+  $aac $aac > /dev/null 2>&1 || true
+
+python3 - "$WORK" "$DURATION" <<'PY'
+import json, sys
+work, dur = sys.argv[1], float(sys.argv[2])
+def t(name):
+    u, s, m = open(f"{work}/{name}.time").read().split()[-3:]
+    return (float(u) + float(s)) / dur, int(m) / 1024
+show_cpu, show_rss = t("show")
+floor_cpu, floor_rss = t("floor")
+st = json.load(open(f"{work}/stats.json"))
+dropped = sum(c["frames_dropped"] for c in st["canvases"].values())
+dest_dropped = sum(d["dropped_frames"] for d in st["destinations"])
+live = sum(1 for d in st["destinations"] if d["ever_live"])
+print(f"gpu: {st['gpu']}")
+print(f"showroom : {show_cpu:.3f} CPU-s/s, peak RSS {show_rss:.0f} MB, dropped frames {dropped} (canvases) + {dest_dropped} (destinations), {live}/4 destinations live")
+print(f"floor    : {floor_cpu:.3f} CPU-s/s, peak RSS {floor_rss:.0f} MB")
+print(f"ratio    : {show_cpu / floor_cpu:.2f}x the encode floor (target <= 1.5x, 0 dropped, RSS < 250 MB)")
+PY
