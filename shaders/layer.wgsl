@@ -70,12 +70,12 @@ fn yuv_to_rgb(y_in: f32, u_in: f32, v_in: f32) -> vec3<f32> {
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     var rgba: vec4<f32>;
     if (layer.format == 1u) {
-        let y = textureSample(tex_y, samp, in.uv).r;
-        let u = textureSample(tex_u, samp, in.uv).r;
-        let v = textureSample(tex_v, samp, in.uv).r;
+        let y = textureSampleLevel(tex_y, samp, in.uv, 0.0).r;
+        let u = textureSampleLevel(tex_u, samp, in.uv, 0.0).r;
+        let v = textureSampleLevel(tex_v, samp, in.uv, 0.0).r;
         rgba = vec4(yuv_to_rgb(y, u, v), 1.0);
     } else {
-        rgba = textureSample(tex_y, samp, in.uv);
+        rgba = textureSampleLevel(tex_y, samp, in.uv, 0.0);
     }
     let a = rgba.a * layer.opacity;
     return vec4(rgba.rgb * a, a);

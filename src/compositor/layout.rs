@@ -29,6 +29,14 @@ pub fn crop_uv(crop: &Crop) -> [f32; 4] {
     [crop.left, crop.top, 1.0 - crop.right, 1.0 - crop.bottom]
 }
 
+/// True when the layer shows its (cropped) source at exactly its pixel size,
+/// so each canvas pixel maps to one source pixel.
+pub fn is_one_to_one(rect: &Rect, crop: &Crop, source: (u32, u32)) -> bool {
+    let w = source.0 as f32 * (1.0 - crop.left - crop.right);
+    let h = source.1 as f32 * (1.0 - crop.top - crop.bottom);
+    (w - rect.width as f32).abs() < 0.5 && (h - rect.height as f32).abs() < 0.5
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +50,15 @@ mod tests {
             height: 720,
         };
         assert_eq!(dst_ndc(&r, 1280, 720), [-1.0, 1.0, 1.0, -1.0]);
+    }
+
+    #[test]
+    fn one_to_one_detection() {
+        let r = Rect { x: 10, y: 10, width: 640, height: 360 };
+        assert!(is_one_to_one(&r, &Crop::default(), (640, 360)));
+        assert!(!is_one_to_one(&r, &Crop::default(), (1280, 720)));
+        let half = Crop { left: 0.25, right: 0.25, top: 0.25, bottom: 0.25 };
+        assert!(is_one_to_one(&r, &half, (1280, 720)));
     }
 
     #[test]

@@ -43,7 +43,8 @@ struct CanvasTarget {
 
 struct LayerSlot {
     uniform: wgpu::Buffer,
-    bind: Option<(usize, u64, wgpu::BindGroup)>,
+    /// (source, texture generation, 1:1 sampler) the bind group was made for.
+    bind: Option<(usize, u64, bool, wgpu::BindGroup)>,
 }
 
 pub struct Compositor {
@@ -53,6 +54,9 @@ pub struct Compositor {
     y_pipeline: wgpu::ComputePipeline,
     uv_pipeline: wgpu::ComputePipeline,
     sampler: wgpu::Sampler,
+    /// For layers drawn at exactly their source size: pixel-exact, and much
+    /// cheaper than bilinear on software renderers (lavapipe).
+    sampler_exact: wgpu::Sampler,
     dummy_view: wgpu::TextureView,
     sources: Vec<Option<SourceTexture>>,
     canvases: Vec<CanvasTarget>,
@@ -203,6 +207,14 @@ impl Compositor {
             min_filter: wgpu::FilterMode::Linear,
             ..Default::default()
         });
+        let sampler_exact = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("source 1:1"),
+            address_mode_u: wgpu::AddressMode::ClampToEdge,
+            address_mode_v: wgpu::AddressMode::ClampToEdge,
+            mag_filter: wgpu::FilterMode::Nearest,
+            min_filter: wgpu::FilterMode::Nearest,
+            ..Default::default()
+        });
         let dummy = device.create_texture(&wgpu::TextureDescriptor {
             label: Some("dummy"),
             size: wgpu::Extent3d {
@@ -287,6 +299,7 @@ impl Compositor {
             y_pipeline,
             uv_pipeline,
             sampler,
+            sampler_exact,
             dummy_view,
             sources: (0..n_sources).map(|_| None).collect(),
             canvases: targets,
@@ -446,7 +459,8 @@ impl Compositor {
             self.gpu
                 .queue
                 .write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniform));
-            let stale = !matches!(&slot.bind, Some((s, g, _)) if *s == layer.source && *g == src.generation);
+            let exact = layout::is_one_to_one(&rect, &layer.crop, src.size);
+            let stale = !matches!(&slot.bind, Some((s, g, e, _)) if *s == layer.source && *g == src.generation && *e == exact);
             if stale {
                 let (u, v) = match src.format {
                     PixelFormat::Rgba => (&self.dummy_view, &self.dummy_view),
@@ -474,11 +488,15 @@ impl Compositor {
                         },
                         wgpu::BindGroupEntry {
                             binding: 4,
-                            resource: wgpu::BindingResource::Sampler(&self.sampler),
+                            resource: wgpu::BindingResource::Sampler(if exact {
+                                &self.sampler_exact
+                            } else {
+                                &self.sampler
+                            }),
                         },
                     ],
                 });
-                slot.bind = Some((layer.source, src.generation, bind));
+                slot.bind = Some((layer.source, src.generation, exact, bind));
             }
             draws.push(i);
         }
@@ -503,7 +521,7 @@ impl Compositor {
             });
             pass.set_pipeline(&self.layer_pipeline);
             for i in draws {
-                if let Some((_, _, bind)) = &target.layer_slots[i].bind {
+                if let Some((_, _, _, bind)) = &target.layer_slots[i].bind {
                     pass.set_bind_group(0, bind, &[]);
                     pass.draw(0..6, 0..1);
                 }
