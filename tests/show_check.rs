@@ -152,7 +152,11 @@ fn the_documented_example_is_valid() {
     // The files the example names (check only needs them to exist).
     std::fs::write(dir.join("teaser.mp4"), b"").unwrap();
     std::fs::write(dir.join("logo.png"), b"").unwrap();
-    let out = Command::new(support::showroom_bin()).arg("check").arg(dir.join("show.toml")).output().unwrap();
+    let out = Command::new(support::showroom_bin())
+        .arg("check")
+        .arg(dir.join("show.toml"))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,13 +15,29 @@ fn media_file_loops_with_audio_and_srt_phone_camera_shows_up() {
     let dir = tempdir("sources");
     let clip = dir.join("clip.mp4");
     let st = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=320x240:r=30:d=2", "-f", "lavfi", "-i", "sine=f=440:d=2"])
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=320x240:r=30:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=2",
+        ])
         .args(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
         .arg(&clip)
         .status()
         .unwrap();
     assert!(st.success());
-    let srt_port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let srt_port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let show = format!(
         r#"
 [[canvases]]
@@ -61,8 +77,23 @@ path = "rec.mkv"
     let engine = Engine::start(show).expect("engine starts");
     // The "phone": an SRT caller pushing a blue picture in MPEG-TS.
     let mut phone = Command::new("gst-launch-1.0")
-        .args(["-q", "videotestsrc", "is-live=true", "pattern=blue", "!", "video/x-raw,width=320,height=240,framerate=30/1"])
-        .args(["!", "x264enc", "tune=zerolatency", "key-int-max=15", "!", "mpegtsmux", "!"])
+        .args([
+            "-q",
+            "videotestsrc",
+            "is-live=true",
+            "pattern=blue",
+            "!",
+            "video/x-raw,width=320,height=240,framerate=30/1",
+        ])
+        .args([
+            "!",
+            "x264enc",
+            "tune=zerolatency",
+            "key-int-max=15",
+            "!",
+            "mpegtsmux",
+            "!",
+        ])
         .arg("srtsink")
         .arg(format!("uri=srt://127.0.0.1:{srt_port}?mode=caller"))
         .stdout(Stdio::null())
@@ -90,9 +121,15 @@ path = "rec.mkv"
     let (ry, ru, rv) = bt709(255, 0, 0);
     let (by, bu, bv) = bt709(0, 0, 255);
     let (y, u, v) = yuv_at(&frame, 640, 360, 160, 180);
-    assert!((y - ry).abs() < 12.0 && (u - ru).abs() < 12.0 && (v - rv).abs() < 12.0, "clip not red at 5 s: {y} {u} {v}");
+    assert!(
+        (y - ry).abs() < 12.0 && (u - ru).abs() < 12.0 && (v - rv).abs() < 12.0,
+        "clip not red at 5 s: {y} {u} {v}"
+    );
     let (y, u, v) = yuv_at(&frame, 640, 360, 480, 180);
-    assert!((y - by).abs() < 12.0 && (u - bu).abs() < 12.0 && (v - bv).abs() < 12.0, "phone not blue: {y} {u} {v}");
+    assert!(
+        (y - by).abs() < 12.0 && (u - bu).abs() < 12.0 && (v - bv).abs() < 12.0,
+        "phone not blue: {y} {u} {v}"
+    );
 
     // The clip's 440 Hz sine is in the mix after it looped (ffmpeg's sine peaks at -18 dBFS).
     let out = Command::new("ffmpeg")

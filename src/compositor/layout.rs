@@ -54,10 +54,20 @@ mod tests {
 
     #[test]
     fn one_to_one_detection() {
-        let r = Rect { x: 10, y: 10, width: 640, height: 360 };
+        let r = Rect {
+            x: 10,
+            y: 10,
+            width: 640,
+            height: 360,
+        };
         assert!(is_one_to_one(&r, &Crop::default(), (640, 360)));
         assert!(!is_one_to_one(&r, &Crop::default(), (1280, 720)));
-        let half = Crop { left: 0.25, right: 0.25, top: 0.25, bottom: 0.25 };
+        let half = Crop {
+            left: 0.25,
+            right: 0.25,
+            top: 0.25,
+            bottom: 0.25,
+        };
         assert!(is_one_to_one(&r, &half, (1280, 720)));
     }
 

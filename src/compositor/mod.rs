@@ -199,22 +199,18 @@ impl Compositor {
         let y_pipeline = compute("y_plane");
         let uv_pipeline = compute("uv_planes");
 
-        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
-            label: Some("source"),
-            address_mode_u: wgpu::AddressMode::ClampToEdge,
-            address_mode_v: wgpu::AddressMode::ClampToEdge,
-            mag_filter: wgpu::FilterMode::Linear,
-            min_filter: wgpu::FilterMode::Linear,
-            ..Default::default()
-        });
-        let sampler_exact = device.create_sampler(&wgpu::SamplerDescriptor {
-            label: Some("source 1:1"),
-            address_mode_u: wgpu::AddressMode::ClampToEdge,
-            address_mode_v: wgpu::AddressMode::ClampToEdge,
-            mag_filter: wgpu::FilterMode::Nearest,
-            min_filter: wgpu::FilterMode::Nearest,
-            ..Default::default()
-        });
+        let make_sampler = |label, filter| {
+            device.create_sampler(&wgpu::SamplerDescriptor {
+                label: Some(label),
+                address_mode_u: wgpu::AddressMode::ClampToEdge,
+                address_mode_v: wgpu::AddressMode::ClampToEdge,
+                mag_filter: filter,
+                min_filter: filter,
+                ..Default::default()
+            })
+        };
+        let sampler = make_sampler("source", wgpu::FilterMode::Linear);
+        let sampler_exact = make_sampler("source 1:1", wgpu::FilterMode::Nearest);
         let dummy = device.create_texture(&wgpu::TextureDescriptor {
             label: Some("dummy"),
             size: wgpu::Extent3d {
@@ -460,7 +456,8 @@ impl Compositor {
                 .queue
                 .write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniform));
             let exact = layout::is_one_to_one(&rect, &layer.crop, src.size);
-            let stale = !matches!(&slot.bind, Some((s, g, e, _)) if *s == layer.source && *g == src.generation && *e == exact);
+            let stale =
+                !matches!(&slot.bind, Some((s, g, e, _)) if *s == layer.source && *g == src.generation && *e == exact);
             if stale {
                 let (u, v) = match src.format {
                     PixelFormat::Rgba => (&self.dummy_view, &self.dummy_view),

@@ -32,7 +32,8 @@ pub struct SourceHandle {
 impl SourceHandle {
     pub fn start(spec: &SourceSpec) -> Result<SourceHandle> {
         let (desc, dynamic) = describe(&spec.config);
-        let element = gst::parse::launch(&desc).with_context(|| format!("source `{}`: cannot build its pipeline", spec.id))?;
+        let element =
+            gst::parse::launch(&desc).with_context(|| format!("source `{}`: cannot build its pipeline", spec.id))?;
         // A one-element description (uridecodebin) comes back as that element.
         let pipeline = match element.downcast::<gst::Pipeline>() {
             Ok(p) => p,
@@ -223,7 +224,8 @@ fn audio_branch(ring: Arc<AudioRing>, sync: bool, volume: f64) -> Result<gst::Bi
     Ok(bin)
 }
 
-fn attach_video(sink: gst::Element, slot: Arc<FrameSlot>) {
+/// Calls `handle` with every sample the appsink receives.
+fn on_sample(sink: gst::Element, handle: impl Fn(&gst::Sample) + Send + Sync + 'static) {
     let Ok(sink) = sink.downcast::<gst_app::AppSink>() else {
         return;
     };
@@ -231,37 +233,34 @@ fn attach_video(sink: gst::Element, slot: Arc<FrameSlot>) {
         gst_app::AppSinkCallbacks::builder()
             .new_sample(move |s| {
                 let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                if let Some(frame) = VideoFrame::from_sample(&sample) {
-                    slot.put(frame);
-                }
+                handle(&sample);
                 Ok(gst::FlowSuccess::Ok)
             })
             .build(),
     );
 }
 
+fn attach_video(sink: gst::Element, slot: Arc<FrameSlot>) {
+    on_sample(sink, move |sample| {
+        if let Some(frame) = VideoFrame::from_sample(sample) {
+            slot.put(frame);
+        }
+    });
+}
+
 fn attach_audio(sink: gst::Element, ring: Arc<AudioRing>) {
-    let Ok(sink) = sink.downcast::<gst_app::AppSink>() else {
-        return;
-    };
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |s| {
-                let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                if let Some(buf) = sample.buffer()
-                    && let Ok(map) = buf.map_readable()
-                {
-                    let bytes = map.as_slice();
-                    let samples: Vec<f32> = bytes
-                        .chunks_exact(4)
-                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                        .collect();
-                    ring.push(&samples);
-                }
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
+    on_sample(sink, move |sample| {
+        if let Some(buf) = sample.buffer()
+            && let Ok(map) = buf.map_readable()
+        {
+            let samples: Vec<f32> = map
+                .as_slice()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            ring.push(&samples);
+        }
+    });
 }
 
 fn watch(pipeline: gst::Pipeline, id: String, looping: bool, error: Arc<Mutex<Option<String>>>, stop: Arc<AtomicBool>) {
