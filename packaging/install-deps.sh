@@ -8,14 +8,14 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PKGS=(
-  build-essential pkg-config curl ca-certificates
+  build-essential pkg-config curl ca-certificates libdbus-1-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools glib-networking
   libvulkan1 mesa-vulkan-drivers
 )
 if [ "${1:-}" = "--test" ]; then
-  PKGS+=(nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl time)
+  PKGS+=(nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl time dbus-daemon dbus-bin gnome-keyring)
 fi
 
 missing=()

@@ -1,9 +1,11 @@
 //! Stream keys: where they come from and how they are kept out of show files,
 //! logs, status lines and errors.
 //!
-//! A show file only holds a *reference* (`{ env = "NAME" }` or
-//! `{ file = "path" }`). Every key that is resolved is registered here, and
-//! `redact` replaces it wherever text leaves the process.
+//! A show file only holds a *reference*: `{ keyring = "NAME" }` (the OS
+//! keyring: Secret Service on Linux, Keychain, Credential Manager),
+//! `{ env = "NAME" }` or `{ file = "path" }` (the fallbacks where no keyring
+//! is reachable). Every key that is resolved is registered here, and `redact`
+//! replaces it wherever text leaves the process.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -13,6 +15,8 @@ use std::sync::RwLock;
 pub enum KeyRef {
     /// The URL is complete (custom servers without a key).
     None,
+    /// An entry in the OS keyring (service "showroom", user NAME).
+    Keyring(String),
     /// An environment variable holding the key.
     Env(String),
     /// A file holding the key; it must not be readable by other users.
@@ -25,6 +29,7 @@ impl fmt::Debug for KeyRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyRef::None => write!(f, "none"),
+            KeyRef::Keyring(n) => write!(f, "keyring:{n}"),
             KeyRef::Env(n) => write!(f, "env:{n}"),
             KeyRef::File(p) => write!(f, "file:{}", p.display()),
             KeyRef::Inline(_) => write!(f, "inline:****"),
@@ -86,11 +91,57 @@ pub fn redact(text: &str) -> String {
     out
 }
 
+/// The keyring service name all Showroom entries live under.
+pub const KEYRING_SERVICE: &str = "showroom";
+
+fn keyring_entry(name: &str) -> Result<keyring::Entry, String> {
+    keyring::Entry::new(KEYRING_SERVICE, name).map_err(|e| keyring_error(name, e))
+}
+
+fn keyring_error(name: &str, e: keyring::Error) -> String {
+    match e {
+        keyring::Error::NoEntry => format!(
+            "no stream key is stored in the OS keyring under `{name}` — run `showroom key set {name}` and paste the key"
+        ),
+        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => format!(
+            "the OS keyring is not reachable ({}) — start your desktop's keyring (Secret Service), or use key = {{ env = \"NAME\" }} or key = {{ file = \"path\" }} instead",
+            redact(&e.to_string())
+        ),
+        other => format!("OS keyring entry `{name}`: {}", redact(&other.to_string())),
+    }
+}
+
+/// Stores a key in the OS keyring (used by `showroom key set` and the studio window).
+pub fn store_in_keyring(name: &str, key: &str) -> Result<(), String> {
+    register(key);
+    keyring_entry(name)?
+        .set_password(key)
+        .map_err(|e| keyring_error(name, e))
+}
+
+/// Removes a key from the OS keyring.
+pub fn delete_from_keyring(name: &str) -> Result<(), String> {
+    keyring_entry(name)?
+        .delete_credential()
+        .map_err(|e| keyring_error(name, e))
+}
+
 impl KeyRef {
     /// Reads the key. Errors say where the key was looked for, never the key.
     pub fn resolve(&self, destination: &str) -> Result<Option<Secret>, String> {
         match self {
             KeyRef::None => Ok(None),
+            KeyRef::Keyring(name) => {
+                let key = keyring_entry(name)
+                    .and_then(|e| e.get_password().map_err(|err| keyring_error(name, err)))
+                    .map_err(|e| format!("destination `{destination}`: {e}"))?;
+                if key.trim().is_empty() {
+                    return Err(format!(
+                        "destination `{destination}`: the keyring entry `{name}` is empty"
+                    ));
+                }
+                Ok(Some(Secret::new(key.trim())))
+            }
             KeyRef::Inline(s) => Ok(Some(s.clone())),
             KeyRef::Env(name) => match std::env::var(name) {
                 Ok(v) if !v.trim().is_empty() => Ok(Some(Secret::new(v.trim()))),

@@ -26,6 +26,19 @@ enum Commands {
     },
     /// List the cameras and microphones GStreamer can see.
     Devices,
+    /// Manage stream keys in the OS keyring (show files use key = { keyring = "NAME" }).
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyAction {
+    /// Store a key: typed at a hidden prompt, or read from standard input.
+    Set { name: String },
+    /// Remove a stored key.
+    Delete { name: String },
 }
 
 pub fn main() -> ExitCode {
@@ -35,7 +48,49 @@ pub fn main() -> ExitCode {
         Commands::Run(args) => run::run(args),
         Commands::Check { show } => check(&show),
         Commands::Devices => devices(),
+        Commands::Key { action } => key(action),
     }
+}
+
+fn key(action: KeyAction) -> ExitCode {
+    let result = match action {
+        KeyAction::Set { name } => read_key(&name).and_then(|k| {
+            crate::secrets::store_in_keyring(&name, &k)?;
+            Ok(format!(
+                "stored the stream key `{name}` in the OS keyring; use key = {{ keyring = \"{name}\" }}"
+            ))
+        }),
+        KeyAction::Delete { name } => {
+            crate::secrets::delete_from_keyring(&name).map(|_| format!("removed `{name}` from the OS keyring"))
+        }
+    };
+    match result {
+        Ok(msg) => {
+            println!("{msg}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The key from a hidden prompt (terminal) or the first line of stdin (scripts).
+fn read_key(name: &str) -> Result<String, String> {
+    use std::io::IsTerminal;
+    let key = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("stream key for `{name}` (hidden): ")).map_err(|e| e.to_string())?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+        line
+    };
+    let key = key.trim().to_string();
+    if key.is_empty() {
+        return Err("no key given".into());
+    }
+    Ok(key)
 }
 
 fn check(path: &std::path::Path) -> ExitCode {

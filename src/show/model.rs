@@ -153,7 +153,8 @@ pub struct Destination {
     pub canvas: Spanned<String>,
     /// Server URL without the stream key, e.g. rtmps://live-upload.instagram.com:443/rtmp/
     pub url: Spanned<String>,
-    /// Where the stream key comes from: { env = "NAME" } or { file = "path" }.
+    /// Where the stream key comes from: { keyring = "NAME" }, { env = "NAME" }
+    /// or { file = "path" }.
     /// A key written here is refused by `check`.
     pub key: Option<Spanned<toml::Value>>,
     pub video_bitrate: Option<Spanned<u32>>,

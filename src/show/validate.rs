@@ -576,10 +576,7 @@ fn destination(
             out.add(
                 d.id.span(),
                 format!("destination `{id}`: no stream key reference"),
-                format!(
-                    "add key = {{ env = \"{}_KEY\" }} and export that variable",
-                    id.to_uppercase().replace('-', "_")
-                ),
+                format!("run `showroom key set {id}` and add key = {{ keyring = \"{id}\" }}"),
             );
             KeyRef::None
         }
@@ -658,25 +655,26 @@ fn key_ref(v: &toml::Value, base: &Path) -> Result<KeyRef, (String, String)> {
     match v {
         toml::Value::String(_) => Err((
             "a stream key is written in the show file".into(),
-            "never put keys in show files: write key = { env = \"NAME\" } and export NAME, or key = { file = \"path\" } to a chmod-600 file".into(),
+            "never put keys in show files: run `showroom key set NAME` and write key = { keyring = \"NAME\" } (or { env = \"NAME\" } / { file = \"path\" })".into(),
         )),
         toml::Value::Table(t) => {
             let mut it = t.iter();
             match (it.next(), it.next()) {
+                (Some((k, toml::Value::String(s))), None) if k == "keyring" => Ok(KeyRef::Keyring(s.clone())),
                 (Some((k, toml::Value::String(s))), None) if k == "env" => Ok(KeyRef::Env(s.clone())),
                 (Some((k, toml::Value::String(s))), None) if k == "file" => Ok(KeyRef::File(base.join(s))),
-                (Some((k, _)), None) if k != "env" && k != "file" => Err((
+                (Some((k, _)), None) if !["keyring", "env", "file"].contains(&k.as_str()) => Err((
                     format!("unknown key reference `{k}`"),
-                    suggest(k, &["env", "file"]),
+                    suggest(k, &["keyring", "env", "file"]),
                 )),
                 _ => Err((
-                    "the key reference must be { env = \"NAME\" } or { file = \"path\" }".into(),
+                    "the key reference must be { keyring = \"NAME\" }, { env = \"NAME\" } or { file = \"path\" }".into(),
                     "name exactly one place the key comes from".into(),
                 )),
             }
         }
         _ => Err((
-            "the key reference must be { env = \"NAME\" } or { file = \"path\" }".into(),
+            "the key reference must be { keyring = \"NAME\" }, { env = \"NAME\" } or { file = \"path\" }".into(),
             "see docs/show-format.md".into(),
         )),
     }
