@@ -147,3 +147,53 @@ path = "rec.mkv"
     assert!(mean > -35.0, "the clip's audio is missing from the mix: mean {mean} dB");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_missing_camera_is_reported_and_the_show_goes_on() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("no-camera");
+    let show = r#"
+[[canvases]]
+id = "main"
+width = 320
+height = 240
+
+[[sources]]
+id = "bars"
+kind = "test-pattern"
+width = 320
+height = 240
+
+[[sources]]
+id = "cam"
+kind = "camera"
+device = "/dev/video-showroom-missing"
+
+[[scenes]]
+id = "s"
+
+[[scenes.layers]]
+source = "bars"
+place.main = { x = 0, y = 0, width = 320, height = 240 }
+
+[[scenes.layers]]
+source = "cam"
+place.main = { x = 160, y = 0, width = 160, height = 120 }
+"#;
+    std::fs::write(dir.join("show.toml"), show).unwrap();
+    let engine =
+        Engine::start(showroom::show::load(&dir.join("show.toml")).unwrap()).expect("engine starts without the camera");
+    std::thread::sleep(Duration::from_secs(2));
+    let snap = engine.stop();
+    let cam = snap.sources.iter().find(|s| s.id == "cam").unwrap();
+    assert!(cam.error.is_some(), "the missing camera reported no error");
+    assert_eq!(cam.frames, 0);
+    let canvas = &snap.canvases[0];
+    assert!(
+        canvas.frames_rendered >= 50,
+        "the show stalled: {} frames",
+        canvas.frames_rendered
+    );
+    assert_eq!(canvas.frames_dropped, 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

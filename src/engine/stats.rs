@@ -100,6 +100,13 @@ impl Snapshot {
             }
             parts.push(p);
         }
+        for src in self.sources.iter().filter(|s| s.error.is_some()) {
+            parts.push(format!(
+                "source {} failed: {}",
+                src.id,
+                src.error.as_deref().unwrap_or_default()
+            ));
+        }
         for r in &self.recordings {
             let mut p = format!("rec {} {:.1} MB", r.canvas, r.bytes_written as f64 / 1e6);
             if let Some(e) = &r.error {

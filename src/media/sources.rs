@@ -96,9 +96,12 @@ impl SourceHandle {
             }
         }
 
-        pipeline
-            .set_state(gst::State::Playing)
-            .map_err(|_| anyhow!("source `{}`: the pipeline refused to start", spec.id))?;
+        // A source that cannot start (camera unplugged, file unreadable) must
+        // not stop the show: its error is on the bus, where the watcher
+        // below reports it, and its layer stays empty.
+        if pipeline.set_state(gst::State::Playing).is_err() {
+            tracing::warn!("source `{}` could not start", spec.id);
+        }
 
         let error = Arc::new(Mutex::new(None));
         let stop = Arc::new(AtomicBool::new(false));
