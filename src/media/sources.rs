@@ -6,7 +6,7 @@ use super::AUDIO_CAPS;
 use super::audio::AudioRing;
 use super::frame::{FrameSlot, VideoFrame};
 use crate::show::{SourceConfig, SourceSpec};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
