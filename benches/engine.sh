@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 DURATION="${1:-60}"
 command -v /usr/bin/time >/dev/null || { echo "install GNU time: apt-get install time"; exit 1; }
 cargo build --release --locked -q
-BIN=target/release/showroom
+BIN="${CARGO_TARGET_DIR:-target}/release/showroom"
 WORK=$(mktemp -d /tmp/showroom-bench.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$WORK/logs" "$WORK/rec"

@@ -8,5 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 packaging/install-deps.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
-cargo build --release --locked
-exec target/release/showroom run assets/demo/show.toml --duration "${DURATION:-30}" --record "demo-{canvas}.mkv" "$@"
+exec cargo run --release --locked --quiet -- \
+  run assets/demo/show.toml --duration "${DURATION:-30}" --record "demo-{canvas}.mkv" "$@"
