@@ -127,7 +127,7 @@ fn ctrl_c_ends_cleanly_and_finalises_the_recording() {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("stopping (Ctrl-C)"), "{stderr}");
+    assert!(stderr.contains("stopping…"), "{stderr}");
     let f = stream_facts(&rec);
     assert!(f.duration > 2.0, "recording too short: {f:?}");
     assert!(decode_errors(&rec).trim().is_empty());

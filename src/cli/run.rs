@@ -64,6 +64,37 @@ pub fn parse_to(arg: &str, show: &Show, n: usize) -> Result<DestinationSpec, Str
     })
 }
 
+enum Command {
+    Engine(crate::engine::Command),
+    Quit,
+}
+
+/// Commands typed on standard input while a show runs (one per line):
+/// `scene ID`, `reconnect [ID]`, `quit`.
+fn parse_command(line: &str) -> Result<Option<Command>, String> {
+    let mut words = line.split_whitespace();
+    Ok(match (words.next(), words.next()) {
+        (None, _) => None,
+        (Some("scene"), Some(id)) => Some(Command::Engine(crate::engine::Command::TakeScene(id.into()))),
+        (Some("reconnect"), id) => Some(Command::Engine(crate::engine::Command::ReconnectNow(id.map(String::from)))),
+        (Some("quit") | Some("stop"), None) => Some(Command::Quit),
+        _ => return Err(format!("unknown command `{line}` — use: scene ID | reconnect [ID] | quit")),
+    })
+}
+
+fn stdin_commands() -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _ = std::thread::Builder::new().name("stdin".into()).spawn(move || {
+        for line in std::io::stdin().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line.trim().to_string()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
 pub fn run(args: RunArgs) -> ExitCode {
     // Keys on the command line are registered for redaction before anything is logged.
     for t in &args.to {
@@ -118,11 +149,23 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let commands = stdin_commands();
     let started = Instant::now();
     let mut next_status = Duration::from_secs(1);
     loop {
+        while let Ok(line) = commands.try_recv() {
+            match parse_command(&line) {
+                Ok(Some(Command::Quit)) => stop.store(true, Ordering::Relaxed),
+                Ok(Some(Command::Engine(cmd))) => match engine.execute(cmd) {
+                    Ok(()) => eprintln!("ok: {line}"),
+                    Err(e) => eprintln!("error: {e}"),
+                },
+                Ok(None) => {}
+                Err(e) => eprintln!("error: {e}"),
+            }
+        }
         if stop.load(Ordering::Relaxed) {
-            eprintln!("stopping (Ctrl-C)…");
+            eprintln!("stopping…");
             break;
         }
         if let Some(e) = engine.fatal_error() {

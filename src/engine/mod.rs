@@ -6,7 +6,7 @@ pub mod render_loop;
 pub mod stats;
 
 use crate::compositor::Compositor;
-use crate::media::destination::{DestState, Destination};
+use crate::media::destination::{DestConfig, Destination};
 use crate::media::encoder::CanvasEncoder;
 use crate::media::recording::Recorder;
 use crate::media::sources::SourceHandle;
@@ -24,12 +24,17 @@ use std::time::{Duration, Instant};
 pub enum Command {
     /// Put a scene on program (by id).
     TakeScene(String),
+    /// Reconnect a destination now (skipping its backoff, or after the host
+    /// fixed its key); `None`: every destination that is not live.
+    ReconnectNow(Option<String>),
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     #[error("no scene with id `{0}`")]
     UnknownScene(String),
+    #[error("no destination with id `{0}`")]
+    UnknownDestination(String),
 }
 
 pub struct Engine {
@@ -86,29 +91,14 @@ impl Engine {
 
         let mut destinations = Vec::new();
         for d in &show.destinations {
-            let canvas = &show.canvases[d.canvas];
-            let platform = format!("{:?}", d.platform).to_lowercase();
-            match d.key.resolve(&d.id) {
-                Ok(key) => destinations.push(Destination::start(
-                    &d.id,
-                    &canvas.id,
-                    &platform,
-                    &d.url,
-                    key,
-                    encoders[d.canvas].fanout.clone(),
-                )),
-                Err(e) => {
-                    tracing::error!("{e}");
-                    let dest =
-                        Destination::start(&d.id, &canvas.id, &platform, &d.url, None, Arc::new(Default::default()));
-                    {
-                        let mut s = dest.status.lock().unwrap_or_else(|e| e.into_inner());
-                        s.state = DestState::Failed;
-                        s.error = Some(e);
-                    }
-                    destinations.push(dest);
-                }
-            }
+            let config = DestConfig {
+                id: d.id.clone(),
+                canvas: show.canvases[d.canvas].id.clone(),
+                platform: format!("{:?}", d.platform).to_lowercase(),
+                url: d.url.clone(),
+                key: d.key.clone(),
+            };
+            destinations.push(Destination::start(config, encoders[d.canvas].fanout.clone()));
         }
 
         let stop = Arc::new(AtomicBool::new(false));
@@ -214,6 +204,19 @@ impl Engine {
                     .position(|s| s.id == id)
                     .ok_or(CommandError::UnknownScene(id))?;
                 self.scene.store(i, Ordering::Relaxed);
+                Ok(())
+            }
+            Command::ReconnectNow(Some(id)) => {
+                let d = self.destinations.iter().find(|d| d.id == id).ok_or(CommandError::UnknownDestination(id))?;
+                d.reconnect_now();
+                Ok(())
+            }
+            Command::ReconnectNow(None) => {
+                for d in &self.destinations {
+                    if d.status().state != crate::media::destination::DestState::Live {
+                        d.reconnect_now();
+                    }
+                }
                 Ok(())
             }
         }

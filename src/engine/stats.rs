@@ -92,6 +92,12 @@ impl Snapshot {
         }
         for d in &self.destinations {
             let mut p = format!("{} {}", d.id, d.state.word());
+            if let Some(t) = d.retry_in_s {
+                p += &format!(" in {:.0} s (attempt {})", t.ceil(), d.attempt);
+            }
+            if d.needs_action {
+                p += " (waiting for you: fix it, then reconnect)";
+            }
             if d.bitrate_bps > 0 {
                 p += &format!(" {:.2} Mb/s", d.bitrate_bps as f64 / 1e6);
             }

@@ -4,8 +4,9 @@
 
 use super::output::{Fanout, Feed, build_output_pipeline};
 use super::require;
-use super::rtmp_errors::classify;
-use crate::secrets::{Secret, redact};
+use super::reconnect;
+use super::rtmp_errors::{Failure, classify};
+use crate::secrets::{KeyRef, redact};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use serde::Serialize;
@@ -17,6 +18,11 @@ use std::time::{Duration, Instant};
 /// Bytes the sink must have sent before we call the destination live: more
 /// than the RTMP handshake and commands, so media is flowing after publish.
 const LIVE_AFTER_BYTES: u64 = 64 * 1024;
+/// A live connection whose byte counter does not move for this long is
+/// stalled (the server stopped reading; socket buffers hide it for a while).
+const STALL_AFTER: Duration = Duration::from_secs(5);
+/// A connection that has not gone live after this long is given up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,39 +61,57 @@ pub struct DestStatus {
     pub dropped_frames: u64,
     pub video_frames: u64,
     pub connects: u32,
+    /// Failed attempts since the destination was last live.
+    pub attempt: u32,
+    /// Seconds until the next automatic attempt (reconnecting), if one is planned.
+    pub retry_in_s: Option<f64>,
+    /// Waiting for the host (refused key, bad URL, untrusted TLS): no automatic retry.
+    pub needs_action: bool,
     pub ever_live: bool,
     /// Seconds live, summed over connections.
     pub live_seconds: f64,
 }
 
+/// Where and how to connect; the key is resolved again at every attempt so a
+/// host can store a new key and press "reconnect now".
+#[derive(Debug, Clone)]
+pub struct DestConfig {
+    pub id: String,
+    pub canvas: String,
+    pub platform: String,
+    pub url: String,
+    pub key: KeyRef,
+}
+
 pub struct Destination {
+    pub id: String,
     pub feed: Arc<Feed>,
     pub status: Arc<Mutex<DestStatus>>,
+    retry_at: Arc<Mutex<Option<Instant>>>,
+    kick: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
+/// What the supervisor thread shares with the handle.
+struct Shared {
+    feed: Arc<Feed>,
+    status: Arc<Mutex<DestStatus>>,
+    retry_at: Arc<Mutex<Option<Instant>>>,
+    kick: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+}
+
 impl Destination {
     /// Starts the supervisor: it waits for the encoder's caps, connects, and
-    /// keeps reconnecting until `stop`.
-    pub fn start(
-        id: &str,
-        canvas: &str,
-        platform: &str,
-        url: &str,
-        key: Option<Secret>,
-        fanout: Arc<Fanout>,
-    ) -> Destination {
-        let location = match &key {
-            Some(k) => format!("{}/{}", url.trim_end_matches('/'), k.expose()),
-            None => url.to_string(),
-        };
+    /// keeps the destination live until `stop`.
+    pub fn start(cfg: DestConfig, fanout: Arc<Fanout>) -> Destination {
         let feed = Arc::new(Feed::default());
         fanout.add(feed.clone());
         let status = Arc::new(Mutex::new(DestStatus {
-            id: id.to_string(),
-            canvas: canvas.to_string(),
-            platform: platform.to_string(),
+            id: cfg.id.clone(),
+            canvas: cfg.canvas.clone(),
+            platform: cfg.platform.clone(),
             state: DestState::Idle,
             error: None,
             bytes_sent: 0,
@@ -95,30 +119,44 @@ impl Destination {
             dropped_frames: 0,
             video_frames: 0,
             connects: 0,
+            attempt: 0,
+            retry_in_s: None,
+            needs_action: false,
             ever_live: false,
             live_seconds: 0.0,
         }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (feed, status, stop, id) = (feed.clone(), status.clone(), stop.clone(), id.to_string());
-            std::thread::Builder::new()
-                .name(format!("dest {id}"))
-                .spawn(move || supervise(&id, &location, fanout, feed, status, stop))
-                .ok()
+        let shared = Shared {
+            feed: feed.clone(),
+            status: status.clone(),
+            retry_at: Arc::new(Mutex::new(None)),
+            kick: Arc::new(AtomicBool::new(false)),
+            stop: Arc::new(AtomicBool::new(false)),
         };
-        Destination {
-            feed,
-            status,
-            stop,
-            thread,
-        }
+        let (retry_at, kick, stop) = (shared.retry_at.clone(), shared.kick.clone(), shared.stop.clone());
+        let id = cfg.id.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("dest {id}"))
+            .spawn(move || supervise(cfg, fanout, shared))
+            .ok();
+        Destination { id, feed, status, retry_at, kick, stop, thread }
     }
 
     pub fn status(&self) -> DestStatus {
         let mut s = self.status.lock().unwrap_or_else(|e| e.into_inner()).clone();
         s.dropped_frames = self.feed.dropped_frames.load(Ordering::Relaxed);
         s.video_frames = self.feed.video_frames.load(Ordering::Relaxed);
+        s.retry_in_s = self
+            .retry_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map(|t| t.saturating_duration_since(Instant::now()).as_secs_f64());
         s
+    }
+
+    /// "Reconnect now": skip the backoff wait, or retry a destination that
+    /// waits for the host (after a new key was stored, say).
+    pub fn reconnect_now(&self) {
+        self.kick.store(true, Ordering::Relaxed);
     }
 
     /// Ends the stream cleanly (EOS to the server) and stops reconnecting.
@@ -140,167 +178,224 @@ fn set(status: &Mutex<DestStatus>, f: impl FnOnce(&mut DestStatus)) {
     f(&mut status.lock().unwrap_or_else(|e| e.into_inner()));
 }
 
-fn sleep_unless_stopped(stop: &AtomicBool, d: Duration) {
-    let end = Instant::now() + d;
-    while Instant::now() < end && !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(50));
+impl Shared {
+    /// Waits until `deadline` (None: until kicked), a kick, or stop.
+    /// Returns false when stopping.
+    fn wait(&self, deadline: Option<Instant>) -> bool {
+        *self.retry_at.lock().unwrap_or_else(|e| e.into_inner()) = deadline;
+        let result = loop {
+            if self.stop.load(Ordering::Relaxed) {
+                break false;
+            }
+            if self.kick.swap(false, Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d) {
+                break true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        *self.retry_at.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        result
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
     }
 }
 
-fn supervise(
-    id: &str,
-    location: &str,
-    fanout: Arc<Fanout>,
-    feed: Arc<Feed>,
-    status: Arc<Mutex<DestStatus>>,
-    stop: Arc<AtomicBool>,
-) {
+/// How one connection ended.
+enum Ended {
+    Stopped,
+    Failed(Failure),
+}
+
+fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
+    let id = cfg.id.as_str();
     if let Err(e) = require("rtmp2sink", "gstreamer1.0-plugins-bad") {
-        set(&status, |s| {
+        set(&sh.status, |s| {
             s.state = DestState::Failed;
             s.error = Some(e.to_string());
+            s.needs_action = true;
         });
         return;
     }
     let caps = loop {
-        if stop.load(Ordering::Relaxed) {
-            set(&status, |s| s.state = DestState::Stopped);
+        if sh.stopping() {
+            set(&sh.status, |s| s.state = DestState::Stopped);
             return;
         }
         if let Some(c) = fanout.wait_caps(Duration::from_millis(200)) {
             break c;
         }
     };
-    let mut backoff = Duration::from_secs(1);
-    let mut total_bytes_before = 0u64;
+    let mut sent_before = 0u64;
     loop {
-        set(&status, |s| {
-            s.state = if s.connects == 0 {
-                DestState::Connecting
-            } else {
-                s.state
+        // The key is read at every attempt: the host may have stored a new one.
+        let failure = match cfg.key.resolve(id) {
+            Err(e) => Failure { message: e, transient: false },
+            Ok(key) => {
+                let location = match &key {
+                    Some(k) => format!("{}/{}", cfg.url.trim_end_matches('/'), k.expose()),
+                    None => cfg.url.clone(),
+                };
+                match connect_once(id, &location, &caps, &fanout, &sh, &mut sent_before) {
+                    Ended::Stopped => return,
+                    Ended::Failed(f) => f,
+                }
+            }
+        };
+        if sh.stopping() {
+            return;
+        }
+        tracing::warn!("destination `{id}`: {}", failure.message);
+        if failure.transient {
+            let attempt = {
+                let mut s = sh.status.lock().unwrap_or_else(|e| e.into_inner());
+                s.attempt += 1;
+                s.state = DestState::Reconnecting;
+                s.error = Some(failure.message.clone());
+                s.needs_action = false;
+                s.attempt
             };
-            s.connects += 1;
-        });
-        let loc = location.replace('"', "%22");
-        let built = build_output_pipeline(
-            &format!("dest-{id}"),
-            &caps.0,
-            &caps.1,
-            "flvmux streamable=true",
-            &format!("rtmp2sink name=sink sync=false async=false location=\"{loc}\""),
-        );
-        let (pipeline, v, a) = match built {
-            Ok(p) => p,
-            Err(e) => {
-                set(&status, |s| {
-                    s.state = DestState::Failed;
-                    s.error = Some(redact(&e.to_string()));
-                });
+            let delay = reconnect::delay(attempt, reconnect::random());
+            tracing::info!("destination `{id}`: reconnecting in {:.1} s (attempt {attempt})", delay.as_secs_f64());
+            if !sh.wait(Some(Instant::now() + delay)) {
                 return;
             }
-        };
-        let sink = pipeline.by_name("sink").expect("named sink");
-        fanout.attach(&feed, v, a);
-        if pipeline.set_state(gst::State::Playing).is_err() {
-            tracing::warn!("destination `{id}`: pipeline refused to start");
-        }
-        let started = Instant::now();
-        let mut last = (Instant::now(), 0u64);
-        let mut live_since: Option<Instant> = None;
-        let bus = pipeline.bus().expect("pipelines have a bus");
-        let mut ended_by_stop = false;
-        let failure = loop {
-            if stop.load(Ordering::Relaxed) {
-                ended_by_stop = true;
-                feed.finish();
-                let _ = bus.timed_pop_filtered(
-                    gst::ClockTime::from_seconds(3),
-                    &[gst::MessageType::Eos, gst::MessageType::Error],
-                );
-                break None;
-            }
-            if let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(100)) {
-                match msg.view() {
-                    gst::MessageView::Error(e) => {
-                        let detail = e.debug().map(|d| d.to_string()).unwrap_or_default();
-                        let f = classify(&e.error(), &detail);
-                        tracing::warn!(
-                            "destination `{id}`: {} ({})",
-                            f.message,
-                            redact(&format!("{} {detail}", e.error()))
-                        );
-                        break Some(f);
-                    }
-                    gst::MessageView::Eos(_) => break None,
-                    _ => {}
-                }
-            }
-            let bytes = sent_bytes(&sink);
-            if last.0.elapsed() >= Duration::from_secs(1) {
-                let dt = last.0.elapsed().as_secs_f64();
-                let rate = ((bytes.saturating_sub(last.1)) as f64 * 8.0 / dt) as u64;
-                last = (Instant::now(), bytes);
-                set(&status, |s| s.bitrate_bps = rate);
-            }
-            set(&status, |s| s.bytes_sent = total_bytes_before + bytes);
-            if live_since.is_none() && bytes > LIVE_AFTER_BYTES {
-                live_since = Some(Instant::now());
-                backoff = Duration::from_secs(1);
-                tracing::info!(
-                    "destination `{id}`: live after {:.1} s",
-                    started.elapsed().as_secs_f64()
-                );
-                set(&status, |s| {
-                    s.state = DestState::Live;
-                    s.ever_live = true;
-                    s.error = None;
-                });
-            }
-        };
-        let bytes = sent_bytes(&sink);
-        feed.detach();
-        let _ = pipeline.set_state(gst::State::Null);
-        total_bytes_before += bytes;
-        set(&status, |s| {
-            s.bytes_sent = total_bytes_before;
-            s.bitrate_bps = 0;
-            if let Some(t) = live_since {
-                s.live_seconds += t.elapsed().as_secs_f64();
-            }
-        });
-        if ended_by_stop || stop.load(Ordering::Relaxed) {
-            set(&status, |s| {
-                if s.state == DestState::Live {
-                    s.state = DestState::Stopped;
-                }
-            });
-            return;
-        }
-        let f = failure.unwrap_or(super::rtmp_errors::Failure {
-            message: "the server ended the stream".into(),
-            transient: true,
-        });
-        set(&status, |s| {
-            s.state = if f.transient {
-                DestState::Reconnecting
-            } else {
-                DestState::Failed
-            };
-            s.error = Some(f.message.clone());
-        });
-        // Problems the host must fix (key, URL, TLS) are retried slowly.
-        let wait = if f.transient {
-            backoff
         } else {
-            backoff.max(Duration::from_secs(5))
-        };
-        sleep_unless_stopped(&stop, wait);
-        backoff = (backoff * 2).min(Duration::from_secs(30));
-        if stop.load(Ordering::Relaxed) {
-            return;
+            // Retrying blindly would not help (and platforms may block a key
+            // that is hammered): wait for the host's "reconnect now".
+            set(&sh.status, |s| {
+                s.state = DestState::Failed;
+                s.error = Some(failure.message.clone());
+                s.needs_action = true;
+            });
+            if !sh.wait(None) {
+                return;
+            }
+            set(&sh.status, |s| s.needs_action = false);
         }
     }
+}
+
+/// One connection: build the pipeline, feed it, watch it until it fails or
+/// the destination stops.
+fn connect_once(
+    id: &str,
+    location: &str,
+    caps: &(gst::Caps, gst::Caps),
+    fanout: &Fanout,
+    sh: &Shared,
+    sent_before: &mut u64,
+) -> Ended {
+    set(&sh.status, |s| {
+        if s.state != DestState::Reconnecting {
+            s.state = DestState::Connecting;
+        }
+        s.connects += 1;
+    });
+    let loc = location.replace('"', "%22");
+    let built = build_output_pipeline(
+        &format!("dest-{id}"),
+        &caps.0,
+        &caps.1,
+        "flvmux streamable=true",
+        &format!("rtmp2sink name=sink sync=false async=false location=\"{loc}\""),
+    );
+    let (pipeline, v, a) = match built {
+        Ok(p) => p,
+        Err(e) => {
+            return Ended::Failed(Failure {
+                message: redact(&e.to_string()),
+                transient: false,
+            });
+        }
+    };
+    let sink = pipeline.by_name("sink").expect("named sink");
+    fanout.attach(&sh.feed, v, a);
+    if pipeline.set_state(gst::State::Playing).is_err() {
+        tracing::warn!("destination `{id}`: pipeline refused to start");
+    }
+    let started = Instant::now();
+    let mut rate_mark = (Instant::now(), 0u64);
+    let mut progress = (Instant::now(), 0u64);
+    let mut live_since: Option<Instant> = None;
+    let bus = pipeline.bus().expect("pipelines have a bus");
+    let ended = loop {
+        if sh.stopping() {
+            sh.feed.finish();
+            let _ = bus.timed_pop_filtered(
+                gst::ClockTime::from_seconds(3),
+                &[gst::MessageType::Eos, gst::MessageType::Error],
+            );
+            break Ended::Stopped;
+        }
+        if let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(100)) {
+            match msg.view() {
+                gst::MessageView::Error(e) => {
+                    let detail = e.debug().map(|d| d.to_string()).unwrap_or_default();
+                    tracing::debug!("destination `{id}`: {}", redact(&format!("{} {detail}", e.error())));
+                    break Ended::Failed(classify(&e.error(), &detail));
+                }
+                gst::MessageView::Eos(_) => {
+                    break Ended::Failed(Failure {
+                        message: "the server ended the stream".into(),
+                        transient: true,
+                    });
+                }
+                _ => {}
+            }
+        }
+        let bytes = sent_bytes(&sink);
+        if bytes > progress.1 {
+            progress = (Instant::now(), bytes);
+        }
+        if rate_mark.0.elapsed() >= Duration::from_secs(1) {
+            let dt = rate_mark.0.elapsed().as_secs_f64();
+            let rate = (bytes.saturating_sub(rate_mark.1) as f64 * 8.0 / dt) as u64;
+            rate_mark = (Instant::now(), bytes);
+            set(&sh.status, |s| s.bitrate_bps = rate);
+        }
+        set(&sh.status, |s| s.bytes_sent = *sent_before + bytes);
+        if live_since.is_none() && bytes > LIVE_AFTER_BYTES {
+            live_since = Some(Instant::now());
+            tracing::info!("destination `{id}`: live after {:.1} s", started.elapsed().as_secs_f64());
+            set(&sh.status, |s| {
+                s.state = DestState::Live;
+                s.ever_live = true;
+                s.error = None;
+                s.attempt = 0;
+            });
+        }
+        if live_since.is_some() && progress.0.elapsed() >= STALL_AFTER {
+            break Ended::Failed(Failure {
+                message: format!(
+                    "the server stopped accepting data (nothing sent for {} s)",
+                    STALL_AFTER.as_secs()
+                ),
+                transient: true,
+            });
+        }
+        if live_since.is_none() && started.elapsed() >= CONNECT_TIMEOUT {
+            break Ended::Failed(Failure {
+                message: format!("the server did not accept the stream within {} s", CONNECT_TIMEOUT.as_secs()),
+                transient: true,
+            });
+        }
+    };
+    let bytes = sent_bytes(&sink);
+    sh.feed.detach();
+    let _ = pipeline.set_state(gst::State::Null);
+    *sent_before += bytes;
+    set(&sh.status, |s| {
+        s.bytes_sent = *sent_before;
+        s.bitrate_bps = 0;
+        if let Some(t) = live_since {
+            s.live_seconds += t.elapsed().as_secs_f64();
+        }
+        if matches!(ended, Ended::Stopped) && s.state == DestState::Live {
+            s.state = DestState::Stopped;
+        }
+    });
+    ended
 }
 
 fn sent_bytes(sink: &gst::Element) -> u64 {

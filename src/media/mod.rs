@@ -10,6 +10,7 @@ pub mod devices;
 pub mod encoder;
 pub mod frame;
 pub mod output;
+pub mod reconnect;
 pub mod recording;
 pub mod rtmp_errors;
 pub mod sources;

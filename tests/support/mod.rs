@@ -29,9 +29,11 @@ pub fn tempdir(name: &str) -> PathBuf {
     dir
 }
 
-/// Answers nginx's on_publish: 403 for stream names starting with "refuse", 204 otherwise.
+/// Answers nginx's on_publish: 403 for stream names starting with "refuse",
+/// 204 otherwise; counts the requests per stream name.
 pub struct AuthServer {
     pub port: u16,
+    pub requests: Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -41,16 +43,21 @@ impl AuthServer {
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
-        let s = stop.clone();
+        let requests = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+        let (s, r) = (stop.clone(), requests.clone());
         std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
                 match listener.accept() {
-                    Ok((stream, _)) => answer(stream),
+                    Ok((stream, _)) => {
+                        if let Some(name) = answer(stream) {
+                            *r.lock().unwrap().entry(name).or_insert(0) += 1;
+                        }
+                    }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
                 }
             }
         });
-        AuthServer { port, stop }
+        AuthServer { port, requests, stop }
     }
 }
 
@@ -60,7 +67,7 @@ impl Drop for AuthServer {
     }
 }
 
-fn answer(mut stream: TcpStream) {
+fn answer(mut stream: TcpStream) -> Option<String> {
     stream.set_nonblocking(false).ok();
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -68,7 +75,7 @@ fn answer(mut stream: TcpStream) {
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
+            return None;
         }
         if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
             len = v.trim().parse().unwrap_or(0);
@@ -80,12 +87,10 @@ fn answer(mut stream: TcpStream) {
     let mut body = vec![0u8; len];
     let _ = reader.read_exact(&mut body);
     let body = String::from_utf8_lossy(&body);
-    let refused = body.split('&').any(|kv| kv.starts_with("name=refuse"));
-    let status = if refused { "403 Forbidden" } else { "204 No Content" };
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
+    let name = body.split('&').find_map(|kv| kv.strip_prefix("name=")).unwrap_or("").to_string();
+    let status = if name.starts_with("refuse") { "403 Forbidden" } else { "204 No Content" };
+    let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    Some(name)
 }
 
 pub struct Nginx {
@@ -93,14 +98,20 @@ pub struct Nginx {
     pub rtmps_port: u16,
     pub record_dir: PathBuf,
     pub ca_pem: PathBuf,
-    child: Child,
-    _auth: AuthServer,
+    pub auth: AuthServer,
+    child: Option<Child>,
+    dir: PathBuf,
 }
 
 impl Nginx {
     /// nginx with the RTMP module (records every stream as NAME.flv) and a
     /// TLS front for RTMPS, certificate signed by a fresh test CA.
     pub fn start(dir: &Path) -> Nginx {
+        Self::start_with(dir, false)
+    }
+
+    /// `unique`: every connection is recorded to its own file (NAME-TIMESTAMP.flv).
+    pub fn start_with(dir: &Path, unique: bool) -> Nginx {
         let auth = AuthServer::start();
         let rtmp_port = free_port();
         let rtmps_port = free_port();
@@ -123,6 +134,7 @@ impl Nginx {
             r#"load_module {m0};
 load_module {m1};
 daemon off;
+master_process off;
 {user}
 worker_processes 1;
 error_log {dir}/logs/error.log info;
@@ -136,7 +148,7 @@ rtmp {{
       live on;
       record all;
       record_path {rec};
-      record_unique off;
+      record_unique {unique};
       on_publish http://127.0.0.1:{auth}/auth;
     }}
   }}
@@ -157,34 +169,74 @@ stream {{
             auth = auth.port,
             cert = cert.display(),
             key = key.display(),
+            unique = if unique { "on" } else { "off" },
         );
-        let conf_path = dir.join("nginx.conf");
-        std::fs::write(&conf_path, conf).unwrap();
-        let child = Command::new("nginx")
-            .args(["-p", &dir.display().to_string(), "-c", &conf_path.display().to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nginx not installed: apt-get install nginx libnginx-mod-rtmp");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", rtmp_port)).is_err()
-            || TcpStream::connect(("127.0.0.1", rtmps_port)).is_err()
-        {
-            assert!(
-                Instant::now() < deadline,
-                "nginx did not start: {}",
-                std::fs::read_to_string(dir.join("logs/error.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Nginx {
+        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+        let mut nginx = Nginx {
             rtmp_port,
             rtmps_port,
             record_dir,
             ca_pem,
-            child,
-            _auth: auth,
+            auth,
+            child: None,
+            dir: dir.to_path_buf(),
+        };
+        nginx.restart();
+        nginx
+    }
+
+    /// (Re)starts the server on the same ports and waits until it accepts connections.
+    pub fn restart(&mut self) {
+        let conf_path = self.dir.join("nginx.conf");
+        let child = Command::new("nginx")
+            .args(["-p", &self.dir.display().to_string(), "-c", &conf_path.display().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx not installed: apt-get install nginx libnginx-mod-rtmp");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.rtmp_port)).is_err()
+            || TcpStream::connect(("127.0.0.1", self.rtmps_port)).is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not start: {}",
+                std::fs::read_to_string(self.dir.join("logs/error.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// SIGKILL: the server vanishes mid-stream.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGSTOP / SIGCONT: the server stops reading without closing anything.
+    pub fn pause(&self, paused: bool) {
+        if let Some(c) = &self.child {
+            let sig = if paused { "-STOP" } else { "-CONT" };
+            let _ = Command::new("kill").args([sig, &c.id().to_string()]).status();
+        }
+    }
+
+    /// Files recorded for a stream key (one per connection with `unique`), oldest first.
+    pub fn received_all(&self, key: &str) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.record_dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(key) && n.ends_with(".flv"))
+            })
+            .collect();
+        files.sort();
+        files
     }
 
     /// The file nginx recorded for a stream key.
@@ -195,8 +247,8 @@ stream {{
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.pause(false);
+        self.kill();
     }
 }
 
