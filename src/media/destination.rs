@@ -19,8 +19,10 @@ use std::time::{Duration, Instant};
 /// than the RTMP handshake and commands, so media is flowing after publish.
 const LIVE_AFTER_BYTES: u64 = 64 * 1024;
 /// A live connection whose byte counter does not move for this long is
-/// stalled (the server stopped reading; socket buffers hide it for a while).
-const STALL_AFTER: Duration = Duration::from_secs(5);
+/// stalled: the server stopped reading and the socket buffers (several MB on
+/// a fast link, seconds of media) are full. At live rates three seconds of
+/// zero progress cannot be caught up; reconnecting is faster.
+const STALL_AFTER: Duration = Duration::from_secs(3);
 /// A connection that has not gone live after this long is given up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -298,7 +300,7 @@ fn connect_once(
         &caps.0,
         &caps.1,
         "flvmux streamable=true",
-        &format!("rtmp2sink name=sink sync=false async=false location=\"{loc}\""),
+        &format!("rtmp2sink name=sink sync=false async=false timeout=3 location=\"{loc}\""),
     );
     let (pipeline, v, a) = match built {
         Ok(p) => p,
