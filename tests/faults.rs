@@ -17,7 +17,11 @@ use std::time::{Duration, Instant};
 use support::*;
 
 fn small_show(dir: &Path, kbps: u32, record: bool) -> showroom::show::Show {
-    let rec = if record { "[[recordings]]\ncanvas = \"main\"\npath = \"rec.mkv\"\n" } else { "" };
+    let rec = if record {
+        "[[recordings]]\ncanvas = \"main\"\npath = \"rec.mkv\"\n"
+    } else {
+        ""
+    };
     let text = format!(
         r#"
 [[canvases]]
@@ -53,7 +57,14 @@ place.main = {{ x = 0, y = 0, width = 640, height = 360 }}
 }
 
 fn dest(id: &str, url: String, key: KeyRef) -> DestinationSpec {
-    DestinationSpec { id: id.into(), platform: Platform::Custom, canvas: 0, url, key, video_kbps: None }
+    DestinationSpec {
+        id: id.into(),
+        platform: Platform::Custom,
+        canvas: 0,
+        url,
+        key,
+        video_kbps: None,
+    }
 }
 
 fn inline(key: &str) -> KeyRef {
@@ -77,7 +88,19 @@ fn wait_for(engine: &Engine, id: &str, limit: Duration, pred: impl Fn(&DestStatu
 }
 
 fn first_packet_is_keyframe(path: &Path) -> bool {
-    let out = ffprobe(path, &["-select_streams", "v:0", "-show_entries", "packet=flags", "-read_intervals", "%+#1", "-of", "csv=p=0"]);
+    let out = ffprobe(
+        path,
+        &[
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=flags",
+            "-read_intervals",
+            "%+#1",
+            "-of",
+            "csv=p=0",
+        ],
+    );
     out.lines().next().is_some_and(|l| l.starts_with('K'))
 }
 
@@ -89,12 +112,24 @@ fn a_killed_server_is_reconnected_while_the_rest_runs_on() {
     let steady = Nginx::start(&dir.join("steady"));
     let mut show = small_show(&dir, 2000, true);
     show.destinations = vec![
-        dest("flaky", format!("rtmp://127.0.0.1:{}/live", flaky.rtmp_port), inline("flakyKey-1")),
-        dest("steady", format!("rtmp://127.0.0.1:{}/live", steady.rtmp_port), inline("steadyKey-2")),
+        dest(
+            "flaky",
+            format!("rtmp://127.0.0.1:{}/live", flaky.rtmp_port),
+            inline("flakyKey-1"),
+        ),
+        dest(
+            "steady",
+            format!("rtmp://127.0.0.1:{}/live", steady.rtmp_port),
+            inline("steadyKey-2"),
+        ),
     ];
     let engine = Engine::start(show).unwrap();
     let start = Instant::now();
-    assert!(wait_for(&engine, "flaky", Duration::from_secs(15), |d| d.state == DestState::Live).is_some());
+    assert!(
+        wait_for(&engine, "flaky", Duration::from_secs(15), |d| d.state
+            == DestState::Live)
+        .is_some()
+    );
     let show_secs = 120.0;
     let mut detect = Vec::new();
     let mut resume = Vec::new();
@@ -102,34 +137,62 @@ fn a_killed_server_is_reconnected_while_the_rest_runs_on() {
         std::thread::sleep(Duration::from_secs(8));
         let before = status(&engine, "flaky").connects;
         flaky.kill();
-        let t = wait_for(&engine, "flaky", Duration::from_secs(20), |d| d.state != DestState::Live);
+        let t = wait_for(&engine, "flaky", Duration::from_secs(20), |d| {
+            d.state != DestState::Live
+        });
         detect.push(t.expect("the loss was not noticed"));
         std::thread::sleep(Duration::from_secs(3));
         flaky.restart();
-        let back = wait_for(&engine, "flaky", Duration::from_secs(30), |d| d.state == DestState::Live && d.connects > before);
+        let back = wait_for(&engine, "flaky", Duration::from_secs(30), |d| {
+            d.state == DestState::Live && d.connects > before
+        });
         resume.push(back.unwrap_or_else(|| panic!("cycle {cycle}: no reconnect: {:?}", status(&engine, "flaky"))));
     }
     while start.elapsed().as_secs_f64() < show_secs {
         std::thread::sleep(Duration::from_millis(200));
     }
     let snap = engine.stop();
-    eprintln!("FAULT server-killed detect_s={:?}", detect.iter().map(|d| d.as_secs_f64()).collect::<Vec<_>>());
-    eprintln!("FAULT server-killed resume_after_restart_s={:?}", resume.iter().map(|d| d.as_secs_f64()).collect::<Vec<_>>());
+    eprintln!(
+        "FAULT server-killed detect_s={:?}",
+        detect.iter().map(|d| d.as_secs_f64()).collect::<Vec<_>>()
+    );
+    eprintln!(
+        "FAULT server-killed resume_after_restart_s={:?}",
+        resume.iter().map(|d| d.as_secs_f64()).collect::<Vec<_>>()
+    );
 
     assert_eq!(snap.canvases[0].frames_dropped, 0);
     let steady_status = snap.destinations.iter().find(|d| d.id == "steady").unwrap();
-    assert_eq!(steady_status.connects, 1, "the steady destination reconnected: {steady_status:?}");
+    assert_eq!(
+        steady_status.connects, 1,
+        "the steady destination reconnected: {steady_status:?}"
+    );
     assert_eq!(steady_status.dropped_frames, 0);
     let steady_file = stream_facts(&steady.received("steadyKey-2"));
-    assert!((steady_file.duration - show_secs).abs() < 1.5, "steady stream has a gap: {} s", steady_file.duration);
+    assert!(
+        (steady_file.duration - show_secs).abs() < 1.5,
+        "steady stream has a gap: {} s",
+        steady_file.duration
+    );
     let rec = stream_facts(&dir.join("rec.mkv"));
-    assert!((rec.duration - show_secs).abs() < 1.5, "recording has a gap: {} s", rec.duration);
+    assert!(
+        (rec.duration - show_secs).abs() < 1.5,
+        "recording has a gap: {} s",
+        rec.duration
+    );
     assert!(decode_errors(&dir.join("rec.mkv")).trim().is_empty());
 
     let segments = flaky.received_all("flakyKey-1");
-    assert!(segments.len() >= 6, "expected a segment per connection, got {segments:?}");
+    assert!(
+        segments.len() >= 6,
+        "expected a segment per connection, got {segments:?}"
+    );
     for seg in &segments {
-        assert!(first_packet_is_keyframe(seg), "{} does not start on a keyframe", seg.display());
+        assert!(
+            first_packet_is_keyframe(seg),
+            "{} does not start on a keyframe",
+            seg.display()
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -140,22 +203,43 @@ fn a_server_that_stops_reading_is_detected_and_rejoined() {
     let dir = tempdir("faults-stall");
     let server = Nginx::start_with(&dir.join("nginx"), true);
     let mut show = small_show(&dir, 6000, false);
-    show.destinations = vec![dest("stall", format!("rtmp://127.0.0.1:{}/live", server.rtmp_port), inline("stallKey-3"))];
+    show.destinations = vec![dest(
+        "stall",
+        format!("rtmp://127.0.0.1:{}/live", server.rtmp_port),
+        inline("stallKey-3"),
+    )];
     let engine = Engine::start(show).unwrap();
-    assert!(wait_for(&engine, "stall", Duration::from_secs(15), |d| d.state == DestState::Live).is_some());
+    assert!(
+        wait_for(&engine, "stall", Duration::from_secs(15), |d| d.state
+            == DestState::Live)
+        .is_some()
+    );
     std::thread::sleep(Duration::from_secs(4));
     server.pause(true);
-    let detected = wait_for(&engine, "stall", Duration::from_secs(60), |d| d.state != DestState::Live);
+    let detected = wait_for(&engine, "stall", Duration::from_secs(60), |d| {
+        d.state != DestState::Live
+    });
     let detected = detected.expect("a stalled server was never detected");
     let reason = status(&engine, "stall").error.unwrap_or_default();
     std::thread::sleep(Duration::from_secs(1));
     server.pause(false);
-    let back = wait_for(&engine, "stall", Duration::from_secs(60), |d| d.state == DestState::Live && d.connects >= 2);
+    let back = wait_for(&engine, "stall", Duration::from_secs(60), |d| {
+        d.state == DestState::Live && d.connects >= 2
+    });
     let snap = engine.stop();
-    eprintln!("FAULT server-stalled detect_s={:.2} reason={reason:?}", detected.as_secs_f64());
-    eprintln!("FAULT server-stalled resume_after_cont_s={:?}", back.map(|d| d.as_secs_f64()));
+    eprintln!(
+        "FAULT server-stalled detect_s={:.2} reason={reason:?}",
+        detected.as_secs_f64()
+    );
+    eprintln!(
+        "FAULT server-stalled resume_after_cont_s={:?}",
+        back.map(|d| d.as_secs_f64())
+    );
     assert!(back.is_some(), "no reconnect after SIGCONT: {:?}", snap.destinations);
-    assert!(reason.contains("stopped accepting data") || reason.contains("timed out"), "{reason}");
+    assert!(
+        reason.contains("stopped accepting data") || reason.contains("timed out"),
+        "{reason}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -168,13 +252,22 @@ fn a_refused_key_is_reported_once_and_waits_for_a_new_key() {
     std::fs::write(&key_file, "refuse-oldKey-4\n").unwrap();
     std::fs::set_permissions(&key_file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let mut show = small_show(&dir, 1500, false);
-    show.destinations = vec![dest("shop", format!("rtmp://127.0.0.1:{}/live", server.rtmp_port), KeyRef::File(key_file.clone()))];
+    show.destinations = vec![dest(
+        "shop",
+        format!("rtmp://127.0.0.1:{}/live", server.rtmp_port),
+        KeyRef::File(key_file.clone()),
+    )];
     let engine = Engine::start(show).unwrap();
-    let failed = wait_for(&engine, "shop", Duration::from_secs(15), |d| d.state == DestState::Failed);
+    let failed = wait_for(&engine, "shop", Duration::from_secs(15), |d| {
+        d.state == DestState::Failed
+    });
     assert!(failed.is_some(), "{:?}", status(&engine, "shop"));
     std::thread::sleep(Duration::from_secs(10));
     let s = status(&engine, "shop");
-    assert!(s.error.as_deref().unwrap_or("").starts_with("stream key refused"), "{s:?}");
+    assert!(
+        s.error.as_deref().unwrap_or("").starts_with("stream key refused"),
+        "{s:?}"
+    );
     assert!(s.needs_action && s.retry_in_s.is_none(), "{s:?}");
     let tries = server.auth.requests.lock().unwrap().get("refuse-oldKey-4").copied();
     assert_eq!(tries, Some(1), "the refused key was retried");

@@ -197,3 +197,171 @@ place.main = { x = 160, y = 0, width = 160, height = 120 }
     assert_eq!(canvas.frames_dropped, 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn phone_sender(port: u16) -> std::process::Child {
+    Command::new("gst-launch-1.0")
+        .args([
+            "-q",
+            "videotestsrc",
+            "is-live=true",
+            "pattern=blue",
+            "!",
+            "video/x-raw,width=320,height=240,framerate=30/1",
+        ])
+        .args([
+            "!",
+            "x264enc",
+            "tune=zerolatency",
+            "key-int-max=15",
+            "!",
+            "mpegtsmux",
+            "!",
+        ])
+        .arg("srtsink")
+        .arg(format!("uri=srt://127.0.0.1:{port}?mode=caller"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gst-launch-1.0 missing: apt-get install gstreamer1.0-tools")
+}
+
+fn wait_sources(
+    engine: &Engine,
+    limit: Duration,
+    pred: impl Fn(&[showroom::engine::stats::SourceStats]) -> bool,
+) -> Option<Duration> {
+    let t = Instant::now();
+    while t.elapsed() < limit {
+        if pred(&engine.snapshot().sources) {
+            return Some(t.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+fn near(frame: &[u8], x: u32, y: u32, rgb: (u8, u8, u8), tol: f64) -> bool {
+    let (ey, eu, ev) = bt709(rgb.0, rgb.1, rgb.2);
+    let (cy, cu, cv) = yuv_at(frame, 640, 360, x, y);
+    (cy - ey).abs() <= tol && (cu - eu).abs() <= tol && (cv - ev).abs() <= tol
+}
+
+#[test]
+fn lost_sources_show_a_slate_and_come_back_by_themselves() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("source-faults");
+    let clip = dir.join("clip.mp4");
+    let st = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=320x240:r=30:d=2",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let show = format!(
+        r#"
+[[canvases]]
+id = "main"
+width = 640
+height = 360
+
+[[sources]]
+id = "clip"
+kind = "media"
+path = "clip.mp4"
+
+[[sources]]
+id = "phone"
+kind = "srt"
+port = {port}
+
+[[scenes]]
+id = "s"
+
+[[scenes.layers]]
+source = "clip"
+place.main = {{ x = 0, y = 0, width = 320, height = 360 }}
+
+[[scenes.layers]]
+source = "phone"
+place.main = {{ x = 320, y = 0, width = 320, height = 360 }}
+
+[[recordings]]
+canvas = "main"
+path = "rec.mkv"
+"#
+    );
+    std::fs::write(dir.join("show.toml"), show).unwrap();
+    let engine = Engine::start(showroom::show::load(&dir.join("show.toml")).unwrap()).unwrap();
+    let mut phone = phone_sender(port);
+    let all_ok = |s: &[showroom::engine::stats::SourceStats]| s.iter().all(|s| s.frames > 0 && !s.signal_lost);
+    assert!(
+        wait_sources(&engine, Duration::from_secs(15), all_ok).is_some(),
+        "{:?}",
+        engine.snapshot().sources
+    );
+
+    // The file disappears and the phone walks away.
+    let away = dir.join("clip-away.mp4");
+    std::fs::rename(&clip, &away).unwrap();
+    let _ = phone.kill();
+    let _ = phone.wait();
+    let lost = wait_sources(&engine, Duration::from_secs(20), |s| s.iter().all(|s| s.signal_lost));
+    let lost = lost.unwrap_or_else(|| panic!("no slate: {:?}", engine.snapshot().sources));
+    std::thread::sleep(Duration::from_millis(1500));
+    let t_slate = engine.snapshot().elapsed_s;
+    let line = engine.snapshot().status_line();
+    assert!(line.contains("source clip lost"), "{line}");
+
+    // Both come back.
+    std::fs::rename(&away, &clip).unwrap();
+    let mut phone = phone_sender(port);
+    let back = wait_sources(&engine, Duration::from_secs(30), all_ok);
+    let back = back.unwrap_or_else(|| panic!("sources did not return: {:?}", engine.snapshot().sources));
+    std::thread::sleep(Duration::from_millis(1500));
+    let t_back = engine.snapshot().elapsed_s;
+    std::thread::sleep(Duration::from_secs(1));
+    let snap = engine.stop();
+    let _ = phone.kill();
+    let _ = phone.wait();
+    eprintln!(
+        "FAULT source-lost slate_after_s={:.2} back_after_restore_s={:.2}",
+        lost.as_secs_f64(),
+        back.as_secs_f64()
+    );
+
+    let canvas = &snap.canvases[0];
+    assert_eq!(canvas.frames_dropped, 0, "the program stuttered");
+    assert!(
+        canvas.frames_rendered as f64 >= snap.elapsed_s * 30.0 * 0.97,
+        "{canvas:?} in {} s",
+        snap.elapsed_s
+    );
+    let rec = dir.join("rec.mkv");
+    let slate = (0x2B, 0x2F, 0x36);
+    let f = grab_i420(&rec, t_slate, 640, 360);
+    assert!(
+        near(&f, 20, 20, slate, 4.0) && near(&f, 340, 20, slate, 4.0),
+        "no slate at {t_slate} s"
+    );
+    let f = grab_i420(&rec, t_back, 640, 360);
+    assert!(near(&f, 160, 180, (255, 0, 0), 12.0), "clip not back at {t_back} s");
+    assert!(near(&f, 480, 180, (0, 0, 255), 12.0), "phone not back at {t_back} s");
+    let _ = std::fs::remove_dir_all(&dir);
+}

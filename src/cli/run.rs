@@ -76,9 +76,15 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
     Ok(match (words.next(), words.next()) {
         (None, _) => None,
         (Some("scene"), Some(id)) => Some(Command::Engine(crate::engine::Command::TakeScene(id.into()))),
-        (Some("reconnect"), id) => Some(Command::Engine(crate::engine::Command::ReconnectNow(id.map(String::from)))),
+        (Some("reconnect"), id) => Some(Command::Engine(crate::engine::Command::ReconnectNow(
+            id.map(String::from),
+        ))),
         (Some("quit") | Some("stop"), None) => Some(Command::Quit),
-        _ => return Err(format!("unknown command `{line}` — use: scene ID | reconnect [ID] | quit")),
+        _ => {
+            return Err(format!(
+                "unknown command `{line}` — use: scene ID | reconnect [ID] | quit"
+            ));
+        }
     })
 }
 

@@ -297,7 +297,8 @@ impl Compositor {
             sampler,
             sampler_exact,
             dummy_view,
-            sources: (0..n_sources).map(|_| None).collect(),
+            // One extra texture after the sources: the "signal lost" slate.
+            sources: (0..=n_sources).map(|_| None).collect(),
             canvases: targets,
             generation: 0,
         })
@@ -308,6 +309,12 @@ impl Compositor {
             "{} ({:?})",
             self.gpu.adapter_info.name, self.gpu.adapter_info.device_type
         )
+    }
+
+    /// The picture drawn instead of a source that lost its signal.
+    pub fn set_slate(&mut self, frame: &VideoFrame) {
+        let slate = self.sources.len() - 1;
+        self.update_source(slate, 1, frame);
     }
 
     /// Uploads a source's frame if it is newer than what the GPU has.
@@ -414,7 +421,9 @@ impl Compositor {
 
     /// Renders one canvas from `scene`, converts it to I420 and starts its
     /// readback. Frames whose readback finished come back from `ready`.
-    pub fn render(&mut self, canvas: usize, scene: &SceneSpec, pts_ns: u64) {
+    /// `lost[i]`: source i has no signal; its layers show the slate.
+    pub fn render(&mut self, canvas: usize, scene: &SceneSpec, pts_ns: u64, lost: &[bool]) {
+        let slate = self.sources.len() - 1;
         let device = &self.gpu.device;
         let target = &mut self.canvases[canvas];
         // Free the readback slot first: if the GPU is three frames behind,
@@ -423,7 +432,12 @@ impl Compositor {
 
         let mut draws = Vec::new();
         for (i, layer) in scene.layers.iter().enumerate() {
-            let (Some(rect), Some(Some(src))) = (layer.place[canvas], self.sources.get(layer.source)) else {
+            let source = if lost.get(layer.source).copied().unwrap_or(false) && self.sources[slate].is_some() {
+                slate
+            } else {
+                layer.source
+            };
+            let (Some(rect), Some(Some(src))) = (layer.place[canvas], self.sources.get(source)) else {
                 continue;
             };
             let uniform = LayerUniform {
@@ -493,7 +507,7 @@ impl Compositor {
                         },
                     ],
                 });
-                slot.bind = Some((layer.source, src.generation, exact, bind));
+                slot.bind = Some((source, src.generation, exact, bind));
             }
             draws.push(i);
         }
@@ -548,7 +562,7 @@ impl Compositor {
             layers: Vec::new(),
         };
         for c in 0..self.canvases.len() {
-            self.render(c, &empty, 0);
+            self.render(c, &empty, 0, &[]);
         }
         let _ = self.flush();
     }

@@ -64,6 +64,10 @@ impl Engine {
         let mut compositor =
             Compositor::new(&show.canvases, show.sources.len()).context("cannot start the GPU compositor")?;
         compositor.warm_up();
+        match crate::media::frame::decode_png(include_bytes!("../../assets/slate/signal-lost.png")) {
+            Ok(slate) => compositor.set_slate(&slate),
+            Err(e) => tracing::warn!("no signal-lost slate: {e:#}"),
+        }
         let gpu = compositor.adapter_name();
 
         let mut sources = Vec::new();
@@ -146,7 +150,7 @@ impl Engine {
             let rl = RenderLoop {
                 compositor,
                 show: show.clone(),
-                slots: sources.iter().map(|s| s.video.clone()).collect(),
+                sources: sources.iter().map(|s| s.probe()).collect(),
                 encoders: encoders.clone(),
                 counters: counters.clone(),
                 scene: scene.clone(),
@@ -207,7 +211,11 @@ impl Engine {
                 Ok(())
             }
             Command::ReconnectNow(Some(id)) => {
-                let d = self.destinations.iter().find(|d| d.id == id).ok_or(CommandError::UnknownDestination(id))?;
+                let d = self
+                    .destinations
+                    .iter()
+                    .find(|d| d.id == id)
+                    .ok_or(CommandError::UnknownDestination(id))?;
                 d.reconnect_now();
                 Ok(())
             }
@@ -284,6 +292,8 @@ impl Engine {
                 .iter()
                 .map(|s| SourceStats {
                     id: s.id.clone(),
+                    signal_lost: s.signal_lost(),
+                    restarts: s.restarts.load(Ordering::Relaxed),
                     frames: s
                         .video
                         .as_ref()

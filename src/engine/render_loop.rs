@@ -5,7 +5,7 @@
 use super::stats::CanvasCounters;
 use crate::compositor::Compositor;
 use crate::media::encoder::CanvasEncoder;
-use crate::media::frame::FrameSlot;
+use crate::media::sources::SourceProbe;
 use crate::show::Show;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,7 +17,7 @@ const MAX_LATE_TICKS: u64 = 3;
 pub struct RenderLoop {
     pub compositor: Compositor,
     pub show: Arc<Show>,
-    pub slots: Vec<Option<Arc<FrameSlot>>>,
+    pub sources: Vec<SourceProbe>,
     pub encoders: Vec<Arc<CanvasEncoder>>,
     pub counters: Vec<Arc<CanvasCounters>>,
     pub scene: Arc<AtomicUsize>,
@@ -56,15 +56,17 @@ impl RenderLoop {
                 tracing::debug!("canvas {c}: skipped {late} late ticks");
                 continue;
             }
-            for (i, slot) in self.slots.iter().enumerate() {
-                if let Some(slot) = slot
+            let mut lost = Vec::with_capacity(self.sources.len());
+            for (i, probe) in self.sources.iter().enumerate() {
+                if let Some(slot) = &probe.video
                     && let (seq, Some(frame)) = slot.latest()
                 {
                     self.compositor.update_source(i, seq, &frame);
                 }
+                lost.push(probe.signal_lost());
             }
             let scene = self.scene.load(Ordering::Relaxed).min(self.show.scenes.len() - 1);
-            self.compositor.render(c, &self.show.scenes[scene], due_ns);
+            self.compositor.render(c, &self.show.scenes[scene], due_ns, &lost);
             self.counters[c].rendered.fetch_add(1, Ordering::Relaxed);
             ticks[c] += 1;
             for f in self.compositor.ready() {

@@ -41,6 +41,10 @@ pub struct RecordingStats {
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceStats {
     pub id: String,
+    /// The layer shows the "signal lost" slate.
+    pub signal_lost: bool,
+    /// Times the source was restarted after failing or going silent.
+    pub restarts: u64,
     pub frames: u64,
     pub error: Option<String>,
 }
@@ -106,12 +110,11 @@ impl Snapshot {
             }
             parts.push(p);
         }
-        for src in self.sources.iter().filter(|s| s.error.is_some()) {
-            parts.push(format!(
-                "source {} failed: {}",
-                src.id,
-                src.error.as_deref().unwrap_or_default()
-            ));
+        for src in self.sources.iter().filter(|s| s.error.is_some() || s.signal_lost) {
+            match &src.error {
+                Some(e) => parts.push(format!("source {} lost: {e} (retrying)", src.id)),
+                None => parts.push(format!("source {} lost: no picture", src.id)),
+            }
         }
         for r in &self.recordings {
             let mut p = format!("rec {} {:.1} MB", r.canvas, r.bytes_written as f64 / 1e6);

@@ -3,8 +3,8 @@
 //! can stop another destination or the recording.
 
 use super::output::{Fanout, Feed, build_output_pipeline};
-use super::require;
 use super::reconnect;
+use super::require;
 use super::rtmp_errors::{Failure, classify};
 use crate::secrets::{KeyRef, redact};
 use gstreamer as gst;
@@ -140,7 +140,15 @@ impl Destination {
             .name(format!("dest {id}"))
             .spawn(move || supervise(cfg, fanout, shared))
             .ok();
-        Destination { id, feed, status, retry_at, kick, stop, thread }
+        Destination {
+            id,
+            feed,
+            status,
+            retry_at,
+            kick,
+            stop,
+            thread,
+        }
     }
 
     pub fn status(&self) -> DestStatus {
@@ -232,7 +240,10 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
     loop {
         // The key is read at every attempt: the host may have stored a new one.
         let failure = match cfg.key.resolve(id) {
-            Err(e) => Failure { message: e, transient: false },
+            Err(e) => Failure {
+                message: e,
+                transient: false,
+            },
             Ok(key) => {
                 let location = match &key {
                     Some(k) => format!("{}/{}", cfg.url.trim_end_matches('/'), k.expose()),
@@ -258,7 +269,10 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
                 s.attempt
             };
             let delay = reconnect::delay(attempt, reconnect::random());
-            tracing::info!("destination `{id}`: reconnecting in {:.1} s (attempt {attempt})", delay.as_secs_f64());
+            tracing::info!(
+                "destination `{id}`: reconnecting in {:.1} s (attempt {attempt})",
+                delay.as_secs_f64()
+            );
             if !sh.wait(Some(Instant::now() + delay)) {
                 return;
             }
@@ -359,7 +373,10 @@ fn connect_once(
         set(&sh.status, |s| s.bytes_sent = *sent_before + bytes);
         if live_since.is_none() && bytes > LIVE_AFTER_BYTES {
             live_since = Some(Instant::now());
-            tracing::info!("destination `{id}`: live after {:.1} s", started.elapsed().as_secs_f64());
+            tracing::info!(
+                "destination `{id}`: live after {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             set(&sh.status, |s| {
                 s.state = DestState::Live;
                 s.ever_live = true;
@@ -378,7 +395,10 @@ fn connect_once(
         }
         if live_since.is_none() && started.elapsed() >= CONNECT_TIMEOUT {
             break Ended::Failed(Failure {
-                message: format!("the server did not accept the stream within {} s", CONNECT_TIMEOUT.as_secs()),
+                message: format!(
+                    "the server did not accept the stream within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                ),
                 transient: true,
             });
         }

@@ -6,6 +6,7 @@ use gstreamer as gst;
 use gstreamer_video as gst_video;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PixelFormat {
@@ -84,6 +85,8 @@ pub struct FrameSlot {
     seq: AtomicU64,
     /// Frames delivered by the source since start.
     pub delivered: AtomicU64,
+    /// When the newest frame arrived (None: never, or forgotten on restart).
+    last_put: Mutex<Option<Instant>>,
 }
 
 impl FrameSlot {
@@ -91,6 +94,21 @@ impl FrameSlot {
         *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(frame));
         self.seq.fetch_add(1, Ordering::Release);
         self.delivered.fetch_add(1, Ordering::Relaxed);
+        *self.last_put.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+    }
+
+    /// How long since the newest frame arrived.
+    pub fn age(&self) -> Option<Duration> {
+        self.last_put
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map(|t| t.elapsed())
+    }
+
+    /// After a restart the silence timer starts again from the first new frame
+    /// (a phone may take a while to reconnect); the old frame stays shown.
+    pub fn forget_age(&self) {
+        *self.last_put.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// The newest frame and its sequence number (0 = nothing yet).
@@ -99,4 +117,32 @@ impl FrameSlot {
         let frame = self.latest.lock().unwrap_or_else(|e| e.into_inner()).clone();
         (seq, frame)
     }
+}
+
+/// Decodes a PNG (e.g. a bundled slate) into an RGBA frame with GStreamer.
+pub fn decode_png(bytes: &'static [u8]) -> anyhow::Result<VideoFrame> {
+    use gstreamer::prelude::*;
+    let pipeline = gst::parse::launch(
+        "appsrc name=src ! pngdec ! videoconvert ! video/x-raw,format=RGBA ! appsink name=sink sync=false",
+    )?
+    .downcast::<gst::Pipeline>()
+    .map_err(|_| anyhow::anyhow!("not a pipeline"))?;
+    let src = pipeline
+        .by_name("src")
+        .and_then(|e| e.downcast::<gstreamer_app::AppSrc>().ok())
+        .ok_or_else(|| anyhow::anyhow!("appsrc missing"))?;
+    let sink = pipeline
+        .by_name("sink")
+        .and_then(|e| e.downcast::<gstreamer_app::AppSink>().ok())
+        .ok_or_else(|| anyhow::anyhow!("appsink missing"))?;
+    src.set_caps(Some(&gst::Caps::builder("image/png").build()));
+    pipeline.set_state(gst::State::Playing)?;
+    let _ = src.push_buffer(gst::Buffer::from_slice(bytes));
+    let _ = src.end_of_stream();
+    let sample = sink.try_pull_sample(gst::ClockTime::from_seconds(5));
+    let _ = pipeline.set_state(gst::State::Null);
+    sample
+        .as_ref()
+        .and_then(VideoFrame::from_sample)
+        .ok_or_else(|| anyhow::anyhow!("could not decode the PNG"))
 }

@@ -18,109 +18,84 @@ use std::time::Duration;
 /// Raw formats the compositor uploads without conversion.
 const VIDEO_CAPS: &str = "video/x-raw,format={ (string)I420, (string)RGBA }";
 
+/// A source shows "signal lost" after this long without a new picture.
+pub const SIGNAL_LOST_AFTER: Duration = Duration::from_secs(3);
+/// A live source silent for this long is restarted (a new SRT listener, the
+/// camera re-opened).
+const RESTART_SILENT_AFTER: Duration = Duration::from_secs(5);
+/// Wait before restarting a failed source: doubles up to the maximum.
+const RESTART_FIRST: Duration = Duration::from_secs(1);
+const RESTART_MAX: Duration = Duration::from_secs(5);
+
 pub struct SourceHandle {
     pub id: String,
+    /// Sources whose picture can go away (cameras, phones, files); images and
+    /// test patterns never show "signal lost".
+    pub live: bool,
     pub video: Option<Arc<FrameSlot>>,
     pub audio: Option<Arc<AudioRing>>,
-    /// Last error in plain words, if the source failed.
+    /// Last error in plain words while the source is failing; cleared when
+    /// pictures flow again.
     pub error: Arc<Mutex<Option<String>>>,
-    pipeline: gst::Pipeline,
+    /// Times the pipeline was rebuilt after a failure or silence.
+    pub restarts: Arc<std::sync::atomic::AtomicU64>,
     stop: Arc<AtomicBool>,
     watcher: Option<JoinHandle<()>>,
 }
 
 impl SourceHandle {
     pub fn start(spec: &SourceSpec) -> Result<SourceHandle> {
-        let (desc, dynamic) = describe(&spec.config);
-        let element =
-            gst::parse::launch(&desc).with_context(|| format!("source `{}`: cannot build its pipeline", spec.id))?;
-        // A one-element description (uridecodebin) comes back as that element.
-        let pipeline = match element.downcast::<gst::Pipeline>() {
-            Ok(p) => p,
-            Err(single) => {
-                let p = gst::Pipeline::new();
-                p.add(&single)?;
-                p
-            }
-        };
         let video = spec.config.has_video().then(|| Arc::new(FrameSlot::default()));
         let audio = spec.config.has_audio().then(|| Arc::new(AudioRing::default()));
-        let sync = matches!(spec.config, SourceConfig::Media { .. });
-        let volume = match &spec.config {
-            SourceConfig::Media { volume, .. } => *volume,
-            _ => 1.0,
-        };
-
-        if dynamic {
-            // Decoded sources: link whatever streams the file/device has.
-            let dec = pipeline.by_name("dec").expect("described with name=dec");
-            let weak = pipeline.downgrade();
-            let (v, a) = (video.clone(), audio.clone());
-            let linked = Arc::new(Mutex::new((false, false)));
-            dec.connect_pad_added(move |_, pad| {
-                let Some(pipeline) = weak.upgrade() else { return };
-                let caps = pad.current_caps().or_else(|| Some(pad.query_caps(None)));
-                let name = caps
-                    .as_ref()
-                    .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
-                    .unwrap_or_default();
-                let mut l = linked.lock().unwrap_or_else(|e| e.into_inner());
-                let branch = if name.starts_with("video/") && !l.0 {
-                    l.0 = true;
-                    v.as_ref().map(|slot| video_branch(slot.clone(), sync))
-                } else if name.starts_with("audio/") && !l.1 {
-                    l.1 = true;
-                    a.as_ref().map(|ring| audio_branch(ring.clone(), sync, volume))
-                } else {
-                    None
-                };
-                let Some(Ok(bin)) = branch else { return };
-                if pipeline.add(&bin).is_err() {
-                    return;
-                }
-                let _ = bin.sync_state_with_parent();
-                if let Some(sink) = bin.static_pad("sink") {
-                    let _ = pad.link(&sink);
-                }
-            });
-        } else {
-            if let Some(slot) = &video
-                && let Some(sink) = pipeline.by_name("video")
-            {
-                attach_video(sink, slot.clone());
-            }
-            if let Some(ring) = &audio
-                && let Some(sink) = pipeline.by_name("audio")
-            {
-                attach_audio(sink, ring.clone());
-            }
-        }
-
+        let pipeline = build(spec, &video, &audio)?;
         // A source that cannot start (camera unplugged, file unreadable) must
         // not stop the show: its error is on the bus, where the watcher
-        // below reports it, and its layer stays empty.
+        // reports it and retries; its layer shows the slate meanwhile.
         if pipeline.set_state(gst::State::Playing).is_err() {
             tracing::warn!("source `{}` could not start", spec.id);
         }
-
         let error = Arc::new(Mutex::new(None));
         let stop = Arc::new(AtomicBool::new(false));
-        let looping = matches!(spec.config, SourceConfig::Media { looping: true, .. });
+        let restarts = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let watcher = {
-            let (pipeline, error, stop, id) = (pipeline.clone(), error.clone(), stop.clone(), spec.id.clone());
+            let w = Watcher {
+                spec: spec.clone(),
+                video: video.clone(),
+                audio: audio.clone(),
+                error: error.clone(),
+                stop: stop.clone(),
+                restarts: restarts.clone(),
+            };
             std::thread::Builder::new()
-                .name(format!("source {id}"))
-                .spawn(move || watch(pipeline, id, looping, error, stop))?
+                .name(format!("source {}", spec.id))
+                .spawn(move || w.run(pipeline))?
         };
         Ok(SourceHandle {
             id: spec.id.clone(),
+            live: !matches!(
+                spec.config,
+                SourceConfig::Image { .. } | SourceConfig::TestPattern { .. }
+            ),
             video,
             audio,
             error,
-            pipeline,
+            restarts,
             stop,
             watcher: Some(watcher),
         })
+    }
+
+    /// What the render thread needs to know about this source.
+    pub fn probe(&self) -> SourceProbe {
+        SourceProbe {
+            live: self.live,
+            video: self.video.clone(),
+            error: self.error.clone(),
+        }
+    }
+
+    pub fn signal_lost(&self) -> bool {
+        self.probe().signal_lost()
     }
 
     pub fn stop(&mut self) {
@@ -128,7 +103,6 @@ impl SourceHandle {
         if let Some(w) = self.watcher.take() {
             let _ = w.join();
         }
-        let _ = self.pipeline.set_state(gst::State::Null);
     }
 }
 
@@ -136,6 +110,97 @@ impl Drop for SourceHandle {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A cheap view of a source for the render thread: its newest frame and
+/// whether it has lost its signal.
+#[derive(Clone)]
+pub struct SourceProbe {
+    live: bool,
+    pub video: Option<Arc<FrameSlot>>,
+    error: Arc<Mutex<Option<String>>>,
+}
+
+impl SourceProbe {
+    /// No picture for a while, or failing: the compositor shows the slate.
+    pub fn signal_lost(&self) -> bool {
+        if !self.live {
+            return false;
+        }
+        let Some(slot) = &self.video else { return false };
+        self.error.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+            || slot.age().is_some_and(|a| a >= SIGNAL_LOST_AFTER)
+    }
+}
+
+/// Builds a source's pipeline, wired to its slot and ring (not started).
+fn build(spec: &SourceSpec, video: &Option<Arc<FrameSlot>>, audio: &Option<Arc<AudioRing>>) -> Result<gst::Pipeline> {
+    let (desc, dynamic) = describe(&spec.config);
+    let element =
+        gst::parse::launch(&desc).with_context(|| format!("source `{}`: cannot build its pipeline", spec.id))?;
+    // A one-element description (uridecodebin) comes back as that element.
+    let pipeline = match element.downcast::<gst::Pipeline>() {
+        Ok(p) => p,
+        Err(single) => {
+            let p = gst::Pipeline::new();
+            p.add(&single)?;
+            p
+        }
+    };
+    let sync = matches!(spec.config, SourceConfig::Media { .. });
+    let volume = match &spec.config {
+        SourceConfig::Media { volume, .. } => *volume,
+        _ => 1.0,
+    };
+    if dynamic {
+        // Decoded sources: link whatever streams the file/device has.
+        let dec = pipeline.by_name("dec").expect("described with name=dec");
+        let weak = pipeline.downgrade();
+        let (v, a) = (video.clone(), audio.clone());
+        let linked = Arc::new(Mutex::new((false, false)));
+        dec.connect_pad_added(move |_, pad| {
+            let Some(pipeline) = weak.upgrade() else {
+                return;
+            };
+            let caps = pad.current_caps().or_else(|| Some(pad.query_caps(None)));
+            let name = caps
+                .as_ref()
+                .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
+                .unwrap_or_default();
+            let mut l = linked.lock().unwrap_or_else(|e| e.into_inner());
+            let branch = if name.starts_with("video/") && !l.0 {
+                l.0 = true;
+                v.as_ref().map(|slot| video_branch(slot.clone(), sync))
+            } else if name.starts_with("audio/") && !l.1 {
+                l.1 = true;
+                a.as_ref().map(|ring| audio_branch(ring.clone(), sync, volume))
+            } else {
+                None
+            };
+            let Some(Ok(bin)) = branch else {
+                return;
+            };
+            if pipeline.add(&bin).is_err() {
+                return;
+            }
+            let _ = bin.sync_state_with_parent();
+            if let Some(sink) = bin.static_pad("sink") {
+                let _ = pad.link(&sink);
+            }
+        });
+    } else {
+        if let Some(slot) = video
+            && let Some(sink) = pipeline.by_name("video")
+        {
+            attach_video(sink, slot.clone());
+        }
+        if let Some(ring) = audio
+            && let Some(sink) = pipeline.by_name("audio")
+        {
+            attach_audio(sink, ring.clone());
+        }
+    }
+    Ok(pipeline)
 }
 
 /// A gst-launch description; `true` when streams appear dynamically (`dec`).
@@ -266,33 +331,112 @@ fn attach_audio(sink: gst::Element, ring: Arc<AudioRing>) {
     });
 }
 
-fn watch(pipeline: gst::Pipeline, id: String, looping: bool, error: Arc<Mutex<Option<String>>>, stop: Arc<AtomicBool>) {
-    let Some(bus) = pipeline.bus() else { return };
-    while !stop.load(Ordering::Relaxed) {
-        let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(100)) else {
-            continue;
-        };
-        match msg.view() {
-            // Media loops: back to the start, keeping the last frame on screen meanwhile.
-            gst::MessageView::Eos(_)
-                if looping
-                    && pipeline
-                        .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT, gst::ClockTime::ZERO)
-                        .is_err() =>
+/// Watches a source's pipeline: loops media, reports errors, and rebuilds
+/// the pipeline when it fails or a live source goes silent.
+struct Watcher {
+    spec: SourceSpec,
+    video: Option<Arc<FrameSlot>>,
+    audio: Option<Arc<AudioRing>>,
+    error: Arc<Mutex<Option<String>>>,
+    stop: Arc<AtomicBool>,
+    restarts: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Watcher {
+    fn set_error(&self, e: Option<String>) {
+        *self.error.lock().unwrap_or_else(|e| e.into_inner()) = e;
+    }
+
+    fn run(self, mut pipeline: gst::Pipeline) {
+        let id = self.spec.id.clone();
+        let live = !matches!(
+            self.spec.config,
+            SourceConfig::Image { .. } | SourceConfig::TestPattern { .. }
+        );
+        let looping = matches!(self.spec.config, SourceConfig::Media { looping: true, .. });
+        let mut backoff = RESTART_FIRST;
+        let mut delivered = self
+            .video
+            .as_ref()
+            .map(|v| v.delivered.load(Ordering::Relaxed))
+            .unwrap_or(0);
+        while !self.stop.load(Ordering::Relaxed) {
+            let mut failed: Option<String> = None;
+            if let Some(bus) = pipeline.bus()
+                && let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(100))
             {
-                tracing::warn!("source `{id}`: could not loop back to the start");
+                match msg.view() {
+                    gst::MessageView::Eos(_) if looping => {
+                        // Loop; a file that is gone counts as a failure (the
+                        // open handle would otherwise hide its deletion).
+                        if let Some(path) = media_path(&self.spec.config)
+                            && !path.exists()
+                        {
+                            failed = Some(format!("the media file {} is gone", path.display()));
+                        } else if pipeline
+                            .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT, gst::ClockTime::ZERO)
+                            .is_err()
+                        {
+                            failed = Some("could not loop back to the start".into());
+                        }
+                    }
+                    gst::MessageView::Eos(_) if live => failed = Some("the stream ended".into()),
+                    gst::MessageView::Error(e) => failed = Some(e.error().to_string()),
+                    _ => {}
+                }
+            } else {
+                std::thread::sleep(Duration::from_millis(100));
             }
-            gst::MessageView::Error(e) => {
-                let text = format!(
-                    "{} ({})",
-                    e.error(),
-                    e.debug().map(|d| d.to_string()).unwrap_or_default()
-                );
-                tracing::warn!("source `{id}` failed: {}", crate::secrets::redact(&text));
-                *error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.error().to_string());
+            // Pictures flowing again: the source is back.
+            if let Some(v) = &self.video {
+                let now = v.delivered.load(Ordering::Relaxed);
+                if now != delivered {
+                    delivered = now;
+                    backoff = RESTART_FIRST;
+                    if self.error.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+                        tracing::info!("source `{id}` is back");
+                        self.set_error(None);
+                    }
+                }
+                if failed.is_none() && live && v.age().is_some_and(|a| a >= RESTART_SILENT_AFTER) {
+                    failed = Some(format!("no picture for {} s", RESTART_SILENT_AFTER.as_secs()));
+                }
+            }
+            let Some(reason) = failed else { continue };
+            tracing::warn!(
+                "source `{id}`: {} — retrying in {} s",
+                crate::secrets::redact(&reason),
+                backoff.as_secs()
+            );
+            self.set_error(Some(reason));
+            let _ = pipeline.set_state(gst::State::Null);
+            if let Some(v) = &self.video {
+                v.forget_age();
+            }
+            let until = std::time::Instant::now() + backoff;
+            while std::time::Instant::now() < until && !self.stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(50));
             }
-            _ => {}
+            backoff = (backoff * 2).min(RESTART_MAX);
+            if self.stop.load(Ordering::Relaxed) {
+                break;
+            }
+            self.restarts.fetch_add(1, Ordering::Relaxed);
+            match build(&self.spec, &self.video, &self.audio) {
+                Ok(p) => {
+                    pipeline = p;
+                    let _ = pipeline.set_state(gst::State::Playing);
+                }
+                Err(e) => self.set_error(Some(format!("{e:#}"))),
+            }
         }
+        let _ = pipeline.set_state(gst::State::Null);
+    }
+}
+
+fn media_path(config: &SourceConfig) -> Option<std::path::PathBuf> {
+    match config {
+        SourceConfig::Media { uri, .. } => uri.strip_prefix("file://").map(std::path::PathBuf::from),
+        _ => None,
     }
 }

@@ -87,9 +87,20 @@ fn answer(mut stream: TcpStream) -> Option<String> {
     let mut body = vec![0u8; len];
     let _ = reader.read_exact(&mut body);
     let body = String::from_utf8_lossy(&body);
-    let name = body.split('&').find_map(|kv| kv.strip_prefix("name=")).unwrap_or("").to_string();
-    let status = if name.starts_with("refuse") { "403 Forbidden" } else { "204 No Content" };
-    let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let name = body
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("name="))
+        .unwrap_or("")
+        .to_string();
+    let status = if name.starts_with("refuse") {
+        "403 Forbidden"
+    } else {
+        "204 No Content"
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
     Some(name)
 }
 
@@ -189,7 +200,12 @@ stream {{
     pub fn restart(&mut self) {
         let conf_path = self.dir.join("nginx.conf");
         let child = Command::new("nginx")
-            .args(["-p", &self.dir.display().to_string(), "-c", &conf_path.display().to_string()])
+            .args([
+                "-p",
+                &self.dir.display().to_string(),
+                "-c",
+                &conf_path.display().to_string(),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
