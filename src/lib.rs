@@ -9,4 +9,5 @@ pub mod compositor;
 pub mod engine;
 pub mod media;
 pub mod secrets;
+pub mod session;
 pub mod show;

@@ -164,3 +164,145 @@ fn devices_lists_both_kinds() {
         "{stdout}"
     );
 }
+
+fn contains_bytes(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn kill_9_leaves_a_playable_recording_and_the_show_can_be_resumed() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("cli-kill9");
+    let state = dir.join("state");
+    let rec = dir.join("show.mkv");
+    let mut child = Command::new(showroom_bin())
+        .args(["run", &demo()])
+        .arg(format!("--record={}", rec.display()))
+        .env("XDG_STATE_HOME", &state)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(5));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let packets = ffprobe(
+        &rec,
+        &[
+            "-select_streams",
+            "v:0",
+            "-count_packets",
+            "-show_entries",
+            "stream=nb_read_packets",
+            "-of",
+            "csv=p=0",
+        ],
+    );
+    let packets: u32 = packets.trim().trim_end_matches(',').parse().unwrap();
+    assert!(packets > 60, "only {packets} video packets survived");
+    assert!(
+        decode_errors(&rec).trim().is_empty(),
+        "the recording does not play cleanly after kill -9"
+    );
+
+    // The next start offers to resume; `resume` runs the same show again
+    // into a new file (nothing overwritten) until told to quit.
+    let mut resumed = Command::new(showroom_bin())
+        .arg("resume")
+        .env("XDG_STATE_HOME", &state)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    {
+        use std::io::Write;
+        resumed.stdin.take().unwrap().write_all(b"quit\n").unwrap();
+    }
+    let out = resumed.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("resuming") && stderr.contains("show.toml"), "{stderr}");
+    assert!(dir.join("show-2.mkv").exists(), "resume did not record to a new file");
+    assert!(
+        stream_facts(&rec).video_codec == "h264",
+        "the first recording was touched"
+    );
+    let again = Command::new(showroom_bin())
+        .arg("resume")
+        .env("XDG_STATE_HOME", &state)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to resume"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn no_key_anywhere_through_every_failure_path_even_with_debug_logs() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("cli-hygiene");
+    let mut nginx = Nginx::start(&dir.join("nginx"));
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let keys = ["hygLive-7a8b9c", "refuse-hyg-1d2e", "hygGone-3f4g5h", "hygTls-6i7j8k"];
+    let child = Command::new(showroom_bin())
+        .args(["run", &demo(), "--duration", "7"])
+        .arg(format!(
+            "--to=landscape=rtmp://127.0.0.1:{}/live/{}",
+            nginx.rtmp_port, keys[0]
+        ))
+        .arg(format!(
+            "--to=portrait=rtmp://127.0.0.1:{}/live/{}",
+            nginx.rtmp_port, keys[1]
+        ))
+        .arg(format!("--to=portrait=rtmp://127.0.0.1:1/live/{}", keys[2]))
+        .arg(format!(
+            "--to=landscape=rtmps://localhost:{}/live/{}",
+            nginx.rtmps_port, keys[3]
+        ))
+        .arg(format!("--record={}/rec-{{canvas}}.mkv", out_dir.display()))
+        .arg(format!("--stats-json={}/stats.json", out_dir.display()))
+        .env("SHOWROOM_LOG", "showroom=debug")
+        .env("GST_DEBUG", "3,rtmp2*:7,flvmux:5")
+        .env("XDG_STATE_HOME", out_dir.join("state"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    nginx.kill(); // the live one loses its connection
+    let out = child.wait_with_output().unwrap();
+    let all = [out.stdout.clone(), out.stderr.clone()].concat();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for words in [
+        "connection lost",
+        "stream key refused",
+        "cannot reach the server",
+        "TLS certificate is not trusted",
+    ] {
+        assert!(stderr.contains(words), "the run never went through `{words}`");
+    }
+    assert!(stderr.lines().count() > 200, "debug logging was not on");
+    let mut files = vec![];
+    let mut stack = vec![out_dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() { stack.push(p) } else { files.push(p) }
+        }
+    }
+    assert!(files.len() >= 3, "{files:?}");
+    for key in keys {
+        assert!(!contains_bytes(&all, key), "key {key} in the output");
+        for f in &files {
+            assert!(
+                !contains_bytes(&std::fs::read(f).unwrap(), key),
+                "key {key} in {}",
+                f.display()
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

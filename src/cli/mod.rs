@@ -26,6 +26,8 @@ enum Commands {
     },
     /// List the cameras and microphones GStreamer can see.
     Devices,
+    /// Start again the show that did not end cleanly (crash, power loss, kill -9).
+    Resume,
     /// Manage stream keys in the OS keyring (show files use key = { keyring = "NAME" }).
     Key {
         #[command(subcommand)]
@@ -48,6 +50,7 @@ pub fn main() -> ExitCode {
         Commands::Run(args) => run::run(args),
         Commands::Check { show } => check(&show),
         Commands::Devices => devices(),
+        Commands::Resume => run::resume(),
         Commands::Key { action } => key(action),
     }
 }

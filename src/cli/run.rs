@@ -101,6 +101,29 @@ fn stdin_commands() -> std::sync::mpsc::Receiver<String> {
     rx
 }
 
+/// `showroom resume`: starts the show that did not end cleanly, with the same
+/// recording and stats options (a new recording file: nothing is overwritten).
+pub fn resume() -> ExitCode {
+    let Some(m) = crate::session::unclean_last_show() else {
+        eprintln!("nothing to resume: the last show ended cleanly");
+        return ExitCode::from(1);
+    };
+    if m.quick_destinations > 0 {
+        eprintln!(
+            "note: {} --to destination(s) of the last run are not resumed (their keys were never saved); add them again",
+            m.quick_destinations
+        );
+    }
+    eprintln!("resuming {}", m.show.display());
+    run(RunArgs {
+        show: m.show,
+        duration: None,
+        to: Vec::new(),
+        record: m.record,
+        stats_json: m.stats_json,
+    })
+}
+
 pub fn run(args: RunArgs) -> ExitCode {
     // Keys on the command line are registered for redaction before anything is logged.
     for t in &args.to {
@@ -148,6 +171,12 @@ pub fn run(args: RunArgs) -> ExitCode {
             eprintln!("warning: cannot catch Ctrl-C: {e}");
         }
     }
+    if let Some(last) = crate::session::unclean_last_show() {
+        eprintln!(
+            "note: the last show ({}) did not end cleanly — its recording is readable; run `showroom resume` to start it again",
+            last.show.display()
+        );
+    }
     let engine = match Engine::start(show) {
         Ok(e) => e,
         Err(e) => {
@@ -155,6 +184,26 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let marker = crate::session::Marker {
+        show: std::fs::canonicalize(&args.show).unwrap_or_else(|_| args.show.clone()),
+        record: args
+            .record
+            .as_ref()
+            .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())),
+        stats_json: args
+            .stats_json
+            .as_ref()
+            .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())),
+        quick_destinations: args.to.len(),
+        pid: std::process::id(),
+        started: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    };
+    if let Err(e) = crate::session::write_marker(&marker) {
+        tracing::warn!("cannot note the running show for crash recovery: {e}");
+    }
     let commands = stdin_commands();
     let started = Instant::now();
     let mut next_status = Duration::from_secs(1);
@@ -191,6 +240,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         std::thread::sleep(Duration::from_millis(20));
     }
     let snap = engine.stop();
+    crate::session::clear_marker();
     eprintln!("{}", snap.status_line());
     for r in &snap.recordings {
         eprintln!(
@@ -201,7 +251,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         );
     }
     if let Some(path) = &args.stats_json
-        && let Err(e) = std::fs::write(path, snap.to_json())
+        && let Err(e) = crate::session::write_atomic(path, snap.to_json().as_bytes())
     {
         eprintln!("error: cannot write {}: {e}", path.display());
         return ExitCode::from(1);

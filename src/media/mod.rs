@@ -20,7 +20,32 @@ use gstreamer as gst;
 
 /// Initialises GStreamer once; safe to call repeatedly.
 pub fn init() -> Result<()> {
-    gst::init().context("GStreamer failed to initialise — is libgstreamer1.0 installed?")
+    gst::init().context("GStreamer failed to initialise — is libgstreamer1.0 installed?")?;
+    redact_gstreamer_log();
+    Ok(())
+}
+
+/// GStreamer's own debug log (GST_DEBUG) prints element properties such as
+/// rtmp2sink's location, which carries the stream key: route it through the
+/// same redaction as our logs.
+fn redact_gstreamer_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        gst::log::remove_default_log_function();
+        gst::log::add_log_function(|category, level, file, function, line, object, message| {
+            let Some(text) = message.get() else { return };
+            let obj = object.map(|o| format!("<{o}> ")).unwrap_or_default();
+            eprintln!(
+                "{:?} {} {}:{}:{}: {obj}{}",
+                level,
+                category.name(),
+                file,
+                line,
+                function,
+                crate::secrets::redact(text.as_str())
+            );
+        });
+    });
 }
 
 /// Fails with a clear message when a GStreamer element is not installed.

@@ -1,0 +1,101 @@
+//! Crash safety around a running show: files written atomically, and a
+//! marker of the running show so that the next start can offer to resume a
+//! show that did not end cleanly (power loss, kill -9, a crash).
+
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes a file so that readers see the old or the new content, never a
+/// half-written one: temporary file in the same folder, fsync, rename, fsync
+/// of the folder.
+pub fn write_atomic(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(content)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// What `showroom resume` needs to start the last show again. Stream keys
+/// given with `--to` are never written here.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Marker {
+    pub show: PathBuf,
+    pub record: Option<PathBuf>,
+    pub stats_json: Option<PathBuf>,
+    /// How many `--to` destinations were given (they must be given again).
+    pub quick_destinations: usize,
+    pub pid: u32,
+    /// Seconds since the Unix epoch.
+    pub started: u64,
+}
+
+/// `$XDG_STATE_HOME/showroom/running.json` (default ~/.local/state/...).
+pub fn marker_path() -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("showroom").join("running.json")
+}
+
+pub fn write_marker(m: &Marker) -> std::io::Result<()> {
+    let path = marker_path();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    write_atomic(
+        &path,
+        serde_json::to_string_pretty(m).expect("marker serialises").as_bytes(),
+    )
+}
+
+pub fn clear_marker() {
+    let _ = std::fs::remove_file(marker_path());
+}
+
+/// The marker of a show that did not end cleanly: its process is gone.
+pub fn unclean_last_show() -> Option<Marker> {
+    let text = std::fs::read_to_string(marker_path()).ok()?;
+    let m: Marker = serde_json::from_str(&text).ok()?;
+    let alive = Path::new(&format!("/proc/{}", m.pid)).exists() && m.pid != std::process::id();
+    (!alive).then_some(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole_files_and_leaves_no_temporaries() {
+        let dir = std::env::temp_dir().join(format!("showroom-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("show.toml");
+        write_atomic(&p, b"first").unwrap();
+        write_atomic(&p, b"second version").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "second version");
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        assert!(write_atomic(&dir.join("missing/dir/x"), b"x").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
