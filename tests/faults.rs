@@ -284,3 +284,62 @@ fn a_refused_key_is_reported_once_and_waits_for_a_new_key() {
     assert!(!json.contains("oldKey-4") && !json.contains("newKey-5"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn falling_behind_drops_frames_and_says_what_to_change() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("faults-behind");
+    // 4K at 60 fps on a software GPU and two cores cannot keep up.
+    let text = r#"
+[[canvases]]
+id = "huge"
+width = 3840
+height = 2160
+fps = 60
+
+[[sources]]
+id = "bars"
+kind = "test-pattern"
+pattern = "smpte"
+speed = 5
+width = 1920
+height = 1080
+fps = 60
+
+[[scenes]]
+id = "s"
+
+[[scenes.layers]]
+source = "bars"
+place.huge = { x = 0, y = 0, width = 3840, height = 2160 }
+
+[[recordings]]
+canvas = "huge"
+path = "rec.mkv"
+"#;
+    std::fs::write(dir.join("show.toml"), text).unwrap();
+    let engine = Engine::start(showroom::show::load(&dir.join("show.toml")).unwrap()).unwrap();
+    std::thread::sleep(Duration::from_secs(6));
+    let live = engine.snapshot();
+    let snap = engine.stop();
+    eprintln!("{}", live.status_line());
+    let c = &snap.canvases[0];
+    assert!(c.frames_dropped > 0, "4K60 kept up on this machine? {c:?}");
+    assert!(
+        live.warnings
+            .iter()
+            .any(|w| w.contains("cannot keep up") && w.contains("lower")),
+        "{:?}",
+        live.warnings
+    );
+    assert!(live.status_line().contains("warning: "));
+    // Dropping keeps the output on the clock: the file lasts as long as the show.
+    let rec = stream_facts(&dir.join("rec.mkv"));
+    assert!(
+        (rec.duration - snap.elapsed_s).abs() < 1.5,
+        "recording {} s for a {} s show",
+        rec.duration,
+        snap.elapsed_s
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

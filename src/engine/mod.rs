@@ -2,6 +2,7 @@
 //! CLI (`showroom run`), the studio window and the remote API all drive it
 //! through `Engine::execute` and read it through `Engine::snapshot`.
 
+pub mod health;
 pub mod render_loop;
 pub mod stats;
 
@@ -53,6 +54,7 @@ pub struct Engine {
     recorder_threads: Vec<JoinHandle<()>>,
     counters: Vec<Arc<CanvasCounters>>,
     last_fps: Mutex<(Instant, Vec<u64>, Vec<f64>)>,
+    health: health::Health,
 }
 
 impl Engine {
@@ -185,6 +187,7 @@ impl Engine {
             recorder_threads,
             counters,
             last_fps: Mutex::new((t0, vec![0; n], vec![0.0; n])),
+            health: Default::default(),
         })
     }
 
@@ -262,6 +265,8 @@ impl Engine {
                 frames_rendered: rendered[i],
                 frames_dropped: self.counters[i].late_dropped.load(Ordering::Relaxed)
                     + self.encoders[i].dropped.load(Ordering::Relaxed),
+                late_ticks: self.counters[i].late_dropped.load(Ordering::Relaxed),
+                encoder_dropped: self.encoders[i].dropped.load(Ordering::Relaxed),
                 frames_encoded: self.encoders[i].pushed.load(Ordering::Relaxed),
                 encoder: self.encoders[i].encoder_name.clone(),
                 video_kbps: self.kbps[i],
@@ -280,7 +285,8 @@ impl Engine {
                 }
             })
             .collect();
-        Snapshot {
+        let mut snap = Snapshot {
+            warnings: Vec::new(),
             elapsed_s: self.t0.elapsed().as_secs_f64(),
             scene: self.show.scenes[self.scene.load(Ordering::Relaxed)].id.clone(),
             gpu: self.gpu.clone(),
@@ -302,7 +308,9 @@ impl Engine {
                     error: s.error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
                 })
                 .collect(),
-        }
+        };
+        snap.warnings = self.health.warnings(&snap);
+        snap
     }
 
     /// Ends the show cleanly: last frames encoded, EOS to every server,

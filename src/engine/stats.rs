@@ -25,6 +25,10 @@ pub struct CanvasStats {
     pub frames_rendered: u64,
     /// Late ticks skipped + frames the encoder was too busy to take.
     pub frames_dropped: u64,
+    /// Ticks skipped because rendering was late.
+    pub late_ticks: u64,
+    /// Frames the encoder was too busy to take.
+    pub encoder_dropped: u64,
     pub frames_encoded: u64,
     pub encoder: String,
     pub video_kbps: u32,
@@ -51,6 +55,8 @@ pub struct SourceStats {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
+    /// What is falling behind and what to change (last 10 s).
+    pub warnings: Vec<String>,
     pub elapsed_s: f64,
     pub scene: String,
     pub gpu: String,
@@ -69,6 +75,7 @@ pub struct StatsJson<'a> {
     pub destinations: &'a [DestStatus],
     pub recordings: &'a [RecordingStats],
     pub sources: &'a [SourceStats],
+    pub warnings: &'a [String],
 }
 
 impl Snapshot {
@@ -80,6 +87,7 @@ impl Snapshot {
             destinations: &self.destinations,
             recordings: &self.recordings,
             sources: &self.sources,
+            warnings: &self.warnings,
         };
         serde_json::to_string_pretty(&doc).expect("stats serialise")
     }
@@ -122,6 +130,9 @@ impl Snapshot {
                 p += &format!(": {e}");
             }
             parts.push(p);
+        }
+        for w in &self.warnings {
+            parts.push(format!("warning: {w}"));
         }
         crate::secrets::redact(&parts.join(" | "))
     }
