@@ -55,17 +55,22 @@ impl SecretService {
         let svc = SecretService { env, dbus, keyring };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let ping = Command::new("dbus-send")
+            // Ready when the default collection exists and is unlocked
+            // (gnome-keyring creates and unlocks it from the password on stdin).
+            let locked = Command::new("dbus-send")
                 .args([
                     "--session",
                     "--print-reply",
                     "--dest=org.freedesktop.secrets",
-                    "/org/freedesktop/secrets",
-                    "org.freedesktop.DBus.Peer.Ping",
+                    "/org/freedesktop/secrets/aliases/default",
+                    "org.freedesktop.DBus.Properties.Get",
+                    "string:org.freedesktop.Secret.Collection",
+                    "string:Locked",
                 ])
                 .envs(svc.env.iter().cloned())
                 .output();
-            if ping.map(|o| o.status.success()).unwrap_or(false) {
+            if locked.is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("boolean false"))
+            {
                 break;
             }
             assert!(Instant::now() < deadline, "the Secret Service did not come up");
