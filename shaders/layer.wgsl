@@ -1,61 +1,86 @@
 // Draws one layer (a source picture) into a canvas.
-// Sources arrive as their own planes: RGBA, or I420 as three R8 textures that
-// are converted to RGB here with the source's matrix and range. Output is
-// premultiplied alpha; the canvas blends with (One, OneMinusSrcAlpha) in
-// gamma-encoded (non-linear) RGB, the same space the encoder converts from.
+//
+// Sources arrive in their own planes (RGBA, I420, NV12, YUY2, UYVY) and are
+// converted to RGB here with the source's matrix and range. The quad covers
+// the layer's content rectangle plus a margin for its shadow, rotated about
+// the content centre. In the fragment stage a rounded-rectangle distance
+// gives the anti-aliased edge, the inner border and the soft shadow.
+//
+// Blending space: gamma-encoded (non-linear) RGB, premultiplied alpha; the
+// canvas blends with (One, OneMinusSrcAlpha). The encoder converts from the
+// same space, so what is composited is what is sent.
 
 struct Layer {
-    // Destination rectangle in normalised device coordinates: x0, y0, x1, y1.
-    dst: vec4<f32>,
-    // Source rectangle in texture coordinates after crop: u0, v0, u1, v1.
-    uv: vec4<f32>,
-    opacity: f32,
-    // 0 = RGBA, 1 = I420 (three planes).
-    format: u32,
-    // 0 = BT.601, 1 = BT.709.
-    matrix: u32,
-    // 0 = limited (16–235), 1 = full range.
-    full_range: u32,
+    geom0: vec4<f32>,        // canvas w, h; centre x, y
+    geom1: vec4<f32>,        // half w, half h; margin; rotation (rad)
+    uv: vec4<f32>,           // u0, v0, u1, v1
+    misc: vec4<f32>,         // opacity, radius, border width, colour correction on
+    border_color: vec4<f32>,
+    shadow_color: vec4<f32>, // rgb, opacity
+    shadow: vec4<f32>,       // dx, dy, blur, enabled
+    adjust: vec4<f32>,       // brightness, contrast, saturation, gamma
+    key_color: vec4<f32>,    // rgb, enabled
+    key: vec4<f32>,          // similarity, smoothness, spill
+    format: vec4<u32>,       // format, matrix, full range, opaque
 };
 
+// Pipeline constants: each (format, features) pair gets its own compiled
+// pipeline, so a software renderer (which runs every branch of a SIMD
+// group) only pays for what a layer uses.
+// 0 RGBA/RGBx/BGRA/BGRx, 1 I420, 2 NV12, 3 YUY2, 4 UYVY.
+override FORMAT: u32 = 0u;
+// Bits: 1 rounded corners / border, 2 shadow, 4 chroma key, 8 colour correction.
+override FEATURES: u32 = 0u;
+
 @group(0) @binding(0) var<uniform> layer: Layer;
-@group(0) @binding(1) var tex_y: texture_2d<f32>;
-@group(0) @binding(2) var tex_u: texture_2d<f32>;
-@group(0) @binding(3) var tex_v: texture_2d<f32>;
+@group(0) @binding(1) var tex0: texture_2d<f32>;
+@group(0) @binding(2) var tex1: texture_2d<f32>;
+@group(0) @binding(3) var tex2: texture_2d<f32>;
 @group(0) @binding(4) var samp: sampler;
 
 struct VsOut {
     @builtin(position) pos: vec4<f32>,
-    @location(0) uv: vec2<f32>,
+    // Position relative to the content centre, before rotation (px).
+    @location(0) local: vec2<f32>,
 };
 
 @vertex
 fn vs_main(@builtin(vertex_index) i: u32) -> VsOut {
-    // Two triangles: corners 0..5 of the quad.
     let corner = array<vec2<f32>, 6>(
         vec2(0.0, 0.0), vec2(1.0, 0.0), vec2(0.0, 1.0),
         vec2(0.0, 1.0), vec2(1.0, 0.0), vec2(1.0, 1.0),
     )[i];
+    let half = layer.geom1.xy;
+    let extent = half + vec2(layer.geom1.z);
+    let local = -extent + corner * 2.0 * extent;
+    let a = layer.geom1.w;
+    // Clockwise on screen (y grows downwards in canvas pixels).
+    let rotated = vec2(local.x * cos(a) - local.y * sin(a), local.x * sin(a) + local.y * cos(a));
+    let px = layer.geom0.zw + rotated;
     var out: VsOut;
-    let x = mix(layer.dst.x, layer.dst.z, corner.x);
-    let y = mix(layer.dst.y, layer.dst.w, corner.y);
-    out.pos = vec4(x, y, 0.0, 1.0);
-    out.uv = vec2(mix(layer.uv.x, layer.uv.z, corner.x), mix(layer.uv.y, layer.uv.w, corner.y));
+    out.pos = vec4(px.x / layer.geom0.x * 2.0 - 1.0, 1.0 - px.y / layer.geom0.y * 2.0, 0.0, 1.0);
+    out.local = local;
     return out;
+}
+
+fn rounded_rect(p: vec2<f32>, half: vec2<f32>, radius: f32) -> f32 {
+    let r = min(radius, min(half.x, half.y));
+    let q = abs(p) - half + vec2(r);
+    return length(max(q, vec2(0.0))) + min(max(q.x, q.y), 0.0) - r;
 }
 
 fn yuv_to_rgb(y_in: f32, u_in: f32, v_in: f32) -> vec3<f32> {
     var y = y_in;
     var u = u_in - 0.5;
     var v = v_in - 0.5;
-    if (layer.full_range == 0u) {
+    if (layer.format.z == 0u) {
         y = (y_in * 255.0 - 16.0) / 219.0;
         u = (u_in * 255.0 - 128.0) / 224.0;
         v = (v_in * 255.0 - 128.0) / 224.0;
     }
     var kr = 0.299;
     var kb = 0.114;
-    if (layer.matrix == 1u) {
+    if (layer.format.y == 1u) {
         kr = 0.2126;
         kb = 0.0722;
     }
@@ -66,17 +91,104 @@ fn yuv_to_rgb(y_in: f32, u_in: f32, v_in: f32) -> vec3<f32> {
     return clamp(vec3(r, g, b), vec3(0.0), vec3(1.0));
 }
 
+// Packed 4:2:2 (YUY2: Y0 U Y1 V, UYVY: U Y0 V Y1) is uploaded as RGBA8 at
+// half width; pick the luma of this pixel's half of the pair.
+fn packed_422(uv: vec2<f32>, uyvy: bool) -> vec3<f32> {
+    let size = vec2<f32>(textureDimensions(tex0));
+    let texel = textureSampleLevel(tex0, samp, uv, 0.0);
+    let odd = fract(uv.x * size.x) >= 0.5;
+    if (uyvy) {
+        return yuv_to_rgb(select(texel.g, texel.a, odd), texel.r, texel.b);
+    }
+    return yuv_to_rgb(select(texel.r, texel.b, odd), texel.g, texel.a);
+}
+
+fn sample_source(uv: vec2<f32>) -> vec4<f32> {
+    switch FORMAT {
+        case 1u: {
+            let y = textureSampleLevel(tex0, samp, uv, 0.0).r;
+            let u = textureSampleLevel(tex1, samp, uv, 0.0).r;
+            let v = textureSampleLevel(tex2, samp, uv, 0.0).r;
+            return vec4(yuv_to_rgb(y, u, v), 1.0);
+        }
+        case 2u: {
+            let y = textureSampleLevel(tex0, samp, uv, 0.0).r;
+            let c = textureSampleLevel(tex1, samp, uv, 0.0).rg;
+            return vec4(yuv_to_rgb(y, c.x, c.y), 1.0);
+        }
+        case 3u: {
+            return vec4(packed_422(uv, false), 1.0);
+        }
+        case 4u: {
+            return vec4(packed_422(uv, true), 1.0);
+        }
+        default: {
+            var c = textureSampleLevel(tex0, samp, uv, 0.0);
+            if (layer.format.w == 1u) {
+                c.a = 1.0;
+            }
+            return c;
+        }
+    }
+}
+
+fn luma709(c: vec3<f32>) -> f32 {
+    return dot(c, vec3(0.2126, 0.7152, 0.0722));
+}
+
+fn cbcr(c: vec3<f32>) -> vec2<f32> {
+    let y = luma709(c);
+    return vec2((c.b - y) / 1.8556, (c.r - y) / 1.5748);
+}
+
+// Chroma key in CbCr: colours within `similarity` of the key are backdrop,
+// a `smoothness`-wide band is soft; near-key colours lose their cast (spill).
+fn chroma_key(c: vec4<f32>) -> vec4<f32> {
+    let dist = distance(cbcr(c.rgb), cbcr(layer.key_color.rgb));
+    let base = dist - layer.key.x * 0.5;
+    let alpha = clamp(base / max(layer.key.y * 0.5, 1e-4), 0.0, 1.0);
+    let tint = clamp(1.0 - base / 0.2, 0.0, 1.0) * layer.key.z;
+    let rgb = mix(c.rgb, vec3(luma709(c.rgb)), tint);
+    return vec4(rgb, c.a * alpha);
+}
+
+fn adjust(c: vec3<f32>) -> vec3<f32> {
+    let a = layer.adjust;
+    var rgb = (c - vec3(0.5)) * a.y + vec3(0.5) + vec3(a.x);
+    rgb = mix(vec3(luma709(rgb)), rgb, a.z);
+    rgb = pow(clamp(rgb, vec3(0.0), vec3(1.0)), vec3(1.0 / a.w));
+    return rgb;
+}
+
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
-    var rgba: vec4<f32>;
-    if (layer.format == 1u) {
-        let y = textureSampleLevel(tex_y, samp, in.uv, 0.0).r;
-        let u = textureSampleLevel(tex_u, samp, in.uv, 0.0).r;
-        let v = textureSampleLevel(tex_v, samp, in.uv, 0.0).r;
-        rgba = vec4(yuv_to_rgb(y, u, v), 1.0);
-    } else {
-        rgba = textureSampleLevel(tex_y, samp, in.uv, 0.0);
+    let half = layer.geom1.xy;
+    let t = (in.local + half) / (2.0 * half);
+    var c = sample_source(mix(layer.uv.xy, layer.uv.zw, t));
+    if ((FEATURES & 4u) != 0u) {
+        c = chroma_key(c);
     }
-    let a = rgba.a * layer.opacity;
-    return vec4(rgba.rgb * a, a);
+    if ((FEATURES & 8u) != 0u) {
+        c = vec4(adjust(c.rgb), c.a);
+    }
+    var content = vec4(c.rgb * c.a, c.a);
+    if ((FEATURES & 3u) != 0u) {
+        // Anti-aliased rounded edge, inner border.
+        let radius = layer.misc.y;
+        let d = rounded_rect(in.local, half, radius);
+        let bw = layer.misc.z;
+        if (bw > 0.0) {
+            let band = clamp(d + bw + 0.5, 0.0, 1.0);
+            let b = layer.border_color;
+            content = mix(content, vec4(b.rgb * b.a, b.a), band);
+        }
+        content *= clamp(0.5 - d, 0.0, 1.0);
+        if ((FEATURES & 2u) != 0u) {
+            let ds = rounded_rect(in.local - layer.shadow.xy, half, radius);
+            let blur = max(layer.shadow.z, 1.0);
+            let a = layer.shadow_color.a * (1.0 - smoothstep(-blur * 0.5, blur * 0.5, ds));
+            content += vec4(layer.shadow_color.rgb * a, a) * (1.0 - content.a);
+        }
+    }
+    return content * layer.misc.x;
 }

@@ -14,6 +14,8 @@ use readback::Readback;
 
 pub use readback::ReadyFrame;
 
+use std::collections::HashMap;
+
 const LAYER_WGSL: &str = include_str!("../../shaders/layer.wgsl");
 const CONVERT_WGSL: &str = include_str!("../../shaders/rgba_to_i420.wgsl");
 
@@ -49,7 +51,10 @@ struct LayerSlot {
 
 pub struct Compositor {
     gpu: Gpu,
-    layer_pipeline: wgpu::RenderPipeline,
+    layer_module: wgpu::ShaderModule,
+    layer_pl: wgpu::PipelineLayout,
+    /// Layer pipelines by (source format, shader features), made on first use.
+    pipelines: HashMap<(u32, u32), wgpu::RenderPipeline>,
     layer_layout: wgpu::BindGroupLayout,
     y_pipeline: wgpu::ComputePipeline,
     uv_pipeline: wgpu::ComputePipeline,
@@ -57,7 +62,6 @@ pub struct Compositor {
     /// For layers drawn at exactly their source size: pixel-exact, and much
     /// cheaper than bilinear on software renderers (lavapipe).
     sampler_exact: wgpu::Sampler,
-    dummy_view: wgpu::TextureView,
     sources: Vec<Option<SourceTexture>>,
     canvases: Vec<CanvasTarget>,
     generation: u64,
@@ -115,31 +119,6 @@ impl Compositor {
             label: Some("layer"),
             bind_group_layouts: &[Some(&layer_layout)],
             immediate_size: 0,
-        });
-        let layer_pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("layer"),
-            layout: Some(&layer_pl),
-            vertex: wgpu::VertexState {
-                module: &layer_module,
-                entry_point: Some("vs_main"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &layer_module,
-                entry_point: Some("fs_main"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: wgpu::TextureFormat::Rgba8Unorm,
-                    blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
         });
 
         let convert_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -211,21 +190,6 @@ impl Compositor {
         };
         let sampler = make_sampler("source", wgpu::FilterMode::Linear);
         let sampler_exact = make_sampler("source 1:1", wgpu::FilterMode::Nearest);
-        let dummy = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("dummy"),
-            size: wgpu::Extent3d {
-                width: 1,
-                height: 1,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::R8Unorm,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING,
-            view_formats: &[],
-        });
-        let dummy_view = dummy.create_view(&Default::default());
 
         let mut targets = Vec::new();
         for c in canvases {
@@ -290,13 +254,14 @@ impl Compositor {
         }
         Ok(Compositor {
             gpu,
-            layer_pipeline,
+            layer_module,
+            layer_pl,
+            pipelines: HashMap::new(),
             layer_layout,
             y_pipeline,
             uv_pipeline,
             sampler,
             sampler_exact,
-            dummy_view,
             // One extra texture after the sources: the "signal lost" slate.
             sources: (0..=n_sources).map(|_| None).collect(),
             canvases: targets,
@@ -336,13 +301,12 @@ impl Compositor {
         src.seq = seq;
         src.matrix = frame.matrix;
         src.full_range = frame.full_range;
-        let planes: Vec<(u32, u32, u32)> = match frame.format {
-            PixelFormat::Rgba => vec![(frame.width, frame.height, 4)],
-            PixelFormat::I420 => {
-                let (cw, ch) = (frame.width.div_ceil(2), frame.height.div_ceil(2));
-                vec![(frame.width, frame.height, 1), (cw, ch, 1), (cw, ch, 1)]
-            }
-        };
+        let planes: Vec<(u32, u32, u32)> = frame
+            .format
+            .planes(frame.width, frame.height)
+            .iter()
+            .map(|p| (p.width, p.height, p.bytes_per_texel))
+            .collect();
         for (i, (w, h, bpp)) in planes.into_iter().enumerate() {
             let Some(&(offset, stride)) = frame.planes.get(i) else {
                 return;
@@ -394,20 +358,18 @@ impl Compositor {
                 })
                 .create_view(&Default::default())
         };
-        let views = match frame.format {
-            PixelFormat::Rgba => {
-                let v = make(frame.width, frame.height, wgpu::TextureFormat::Rgba8Unorm);
-                [v.clone(), v.clone(), v]
-            }
-            PixelFormat::I420 => {
-                let (cw, ch) = (frame.width.div_ceil(2), frame.height.div_ceil(2));
-                [
-                    make(frame.width, frame.height, wgpu::TextureFormat::R8Unorm),
-                    make(cw, ch, wgpu::TextureFormat::R8Unorm),
-                    make(cw, ch, wgpu::TextureFormat::R8Unorm),
-                ]
-            }
-        };
+        let planes: Vec<wgpu::TextureView> = frame
+            .format
+            .planes(frame.width, frame.height)
+            .iter()
+            .map(|p| make(p.width, p.height, p.format))
+            .collect();
+        // Unused plane slots repeat plane 0 (the bind group has three).
+        let views = [
+            planes[0].clone(),
+            planes.get(1).unwrap_or(&planes[0]).clone(),
+            planes.get(2).unwrap_or(&planes[0]).clone(),
+        ];
         SourceTexture {
             seq: 0,
             format: frame.format,
@@ -440,19 +402,51 @@ impl Compositor {
             let (Some(rect), Some(Some(src))) = (layer.place[canvas], self.sources.get(source)) else {
                 continue;
             };
+            let st = &layer.style;
+            let (content, uv) = layout::content(&rect, &layer.crop, st, src.size);
+            let shadow = st.shadow;
+            let key = st.chroma_key;
             let uniform = LayerUniform {
-                dst: layout::dst_ndc(&rect, target.width, target.height),
-                uv: layout::crop_uv(&layer.crop),
-                opacity: layer.opacity,
-                format: match src.format {
-                    PixelFormat::Rgba => 0,
-                    PixelFormat::I420 => 1,
-                },
-                matrix: match src.matrix {
-                    Matrix::Bt601 => 0,
-                    Matrix::Bt709 => 1,
-                },
-                full_range: src.full_range as u32,
+                geom0: [
+                    target.width as f32,
+                    target.height as f32,
+                    content[0] + content[2] / 2.0,
+                    content[1] + content[3] / 2.0,
+                ],
+                geom1: [
+                    content[2] / 2.0,
+                    content[3] / 2.0,
+                    layout::margin(st),
+                    st.rotation.to_radians(),
+                ],
+                uv,
+                misc: [
+                    layer.opacity,
+                    st.radius,
+                    st.border.map(|b| b.0).unwrap_or(0.0),
+                    layout::adjusts(st) as u32 as f32,
+                ],
+                border_color: st.border.map(|b| b.1).unwrap_or([0.0; 4]),
+                shadow_color: shadow.map(|s| s.color).unwrap_or([0.0; 4]),
+                shadow: shadow
+                    .map(|s| [s.offset[0], s.offset[1], s.blur, 1.0])
+                    .unwrap_or([0.0; 4]),
+                adjust: [st.brightness, st.contrast, st.saturation, st.gamma],
+                key_color: key
+                    .map(|k| [k.color[0], k.color[1], k.color[2], 1.0])
+                    .unwrap_or([0.0; 4]),
+                key: key
+                    .map(|k| [k.similarity, k.smoothness, k.spill, 0.0])
+                    .unwrap_or([0.0; 4]),
+                format: [
+                    src.format.shader_code(),
+                    match src.matrix {
+                        Matrix::Bt601 => 0,
+                        Matrix::Bt709 => 1,
+                    },
+                    src.full_range as u32,
+                    src.format.opaque() as u32,
+                ],
             };
             while target.layer_slots.len() <= i {
                 target.layer_slots.push(LayerSlot {
@@ -469,14 +463,11 @@ impl Compositor {
             self.gpu
                 .queue
                 .write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniform));
-            let exact = layout::is_one_to_one(&rect, &layer.crop, src.size);
+            let exact = layout::is_one_to_one(&content, &uv, st, src.size);
             let stale =
                 !matches!(&slot.bind, Some((s, g, e, _)) if *s == layer.source && *g == src.generation && *e == exact);
             if stale {
-                let (u, v) = match src.format {
-                    PixelFormat::Rgba => (&self.dummy_view, &self.dummy_view),
-                    PixelFormat::I420 => (&src.views[1], &src.views[2]),
-                };
+                let (u, v) = (&src.views[1], &src.views[2]);
                 let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some("layer"),
                     layout: &self.layer_layout,
@@ -509,7 +500,13 @@ impl Compositor {
                 });
                 slot.bind = Some((source, src.generation, exact, bind));
             }
-            draws.push(i);
+            let key = (src.format.shader_code(), layout::features(st));
+            let pipeline = self
+                .pipelines
+                .entry(key)
+                .or_insert_with(|| layer_pipeline(device, &self.layer_module, &self.layer_pl, key))
+                .clone();
+            draws.push((i, pipeline));
         }
 
         let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("canvas") });
@@ -530,8 +527,8 @@ impl Compositor {
                 occlusion_query_set: None,
                 multiview_mask: None,
             });
-            pass.set_pipeline(&self.layer_pipeline);
-            for i in draws {
+            for (i, pipeline) in draws {
+                pass.set_pipeline(&pipeline);
                 if let Some((_, _, _, bind)) = &target.layer_slots[i].bind {
                     pass.set_bind_group(0, bind, &[]);
                     pass.draw(0..6, 0..1);
@@ -554,9 +551,19 @@ impl Compositor {
             .submit(&self.gpu.queue, enc, &target.i420, canvas, pts_ns);
     }
 
-    /// Renders every canvas once and waits, so shader compilation and first
+    /// Compiles the pipelines the scenes will need (RGBA and I420 sources)
+    /// and renders every canvas once, so shader compilation and first
     /// allocations happen before the show clock starts, not in its first ticks.
-    pub fn warm_up(&mut self) {
+    pub fn warm_up(&mut self, scenes: &[SceneSpec]) {
+        for layer in scenes.iter().flat_map(|s| &s.layers) {
+            for format in [0, 1] {
+                let key = (format, layout::features(&layer.style));
+                if !self.pipelines.contains_key(&key) {
+                    let p = layer_pipeline(&self.gpu.device, &self.layer_module, &self.layer_pl, key);
+                    self.pipelines.insert(key, p);
+                }
+            }
+        }
         let empty = SceneSpec {
             id: String::new(),
             layers: Vec::new(),
@@ -582,4 +589,44 @@ impl Compositor {
         let _ = self.gpu.device.poll(wgpu::PollType::wait_indefinitely());
         self.ready()
     }
+}
+
+/// A layer pipeline specialised for one source format and feature set
+/// (the `FORMAT` and `FEATURES` override constants of layer.wgsl).
+fn layer_pipeline(
+    device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
+    layout: &wgpu::PipelineLayout,
+    (format, features): (u32, u32),
+) -> wgpu::RenderPipeline {
+    let constants = [("FORMAT", format as f64), ("FEATURES", features as f64)];
+    let options = wgpu::PipelineCompilationOptions {
+        constants: &constants,
+        ..Default::default()
+    };
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some("layer"),
+        layout: Some(layout),
+        vertex: wgpu::VertexState {
+            module,
+            entry_point: Some("vs_main"),
+            compilation_options: options.clone(),
+            buffers: &[],
+        },
+        primitive: wgpu::PrimitiveState::default(),
+        depth_stencil: None,
+        multisample: wgpu::MultisampleState::default(),
+        fragment: Some(wgpu::FragmentState {
+            module,
+            entry_point: Some("fs_main"),
+            compilation_options: options,
+            targets: &[Some(wgpu::ColorTargetState {
+                format: wgpu::TextureFormat::Rgba8Unorm,
+                blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+                write_mask: wgpu::ColorWrites::ALL,
+            })],
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
 }

@@ -65,7 +65,7 @@ impl Engine {
         let show = Arc::new(show);
         let mut compositor =
             Compositor::new(&show.canvases, show.sources.len()).context("cannot start the GPU compositor")?;
-        compositor.warm_up();
+        compositor.warm_up(&show.scenes);
         match crate::media::frame::decode_png(include_bytes!("../../assets/slate/signal-lost.png")) {
             Ok(slate) => compositor.set_slate(&slate),
             Err(e) => tracing::warn!("no signal-lost slate: {e:#}"),

@@ -11,7 +11,64 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PixelFormat {
     Rgba,
+    /// RGB with an unused fourth byte: drawn opaque.
+    Rgbx,
+    Bgra,
+    Bgrx,
     I420,
+    Nv12,
+    Yuy2,
+    Uyvy,
+}
+
+/// One plane of a picture as the GPU takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlaneLayout {
+    pub width: u32,
+    pub height: u32,
+    pub bytes_per_texel: u32,
+    pub format: wgpu::TextureFormat,
+}
+
+impl PixelFormat {
+    /// The GPU planes of a picture of this format and size.
+    pub fn planes(self, width: u32, height: u32) -> Vec<PlaneLayout> {
+        use wgpu::TextureFormat as T;
+        let p = |width, height, bytes_per_texel, format| PlaneLayout {
+            width,
+            height,
+            bytes_per_texel,
+            format,
+        };
+        let (cw, ch) = (width.div_ceil(2), height.div_ceil(2));
+        match self {
+            PixelFormat::Rgba | PixelFormat::Rgbx => vec![p(width, height, 4, T::Rgba8Unorm)],
+            PixelFormat::Bgra | PixelFormat::Bgrx => vec![p(width, height, 4, T::Bgra8Unorm)],
+            PixelFormat::I420 => vec![
+                p(width, height, 1, T::R8Unorm),
+                p(cw, ch, 1, T::R8Unorm),
+                p(cw, ch, 1, T::R8Unorm),
+            ],
+            PixelFormat::Nv12 => vec![p(width, height, 1, T::R8Unorm), p(cw, ch, 2, T::Rg8Unorm)],
+            // Two pixels per 4-byte texel, unpacked in the shader.
+            PixelFormat::Yuy2 | PixelFormat::Uyvy => vec![p(cw, height, 4, T::Rgba8Unorm)],
+        }
+    }
+
+    /// The shader's format code (shaders/layer.wgsl `sample_source`).
+    pub fn shader_code(self) -> u32 {
+        match self {
+            PixelFormat::Rgba | PixelFormat::Rgbx | PixelFormat::Bgra | PixelFormat::Bgrx => 0,
+            PixelFormat::I420 => 1,
+            PixelFormat::Nv12 => 2,
+            PixelFormat::Yuy2 => 3,
+            PixelFormat::Uyvy => 4,
+        }
+    }
+
+    pub fn opaque(self) -> bool {
+        matches!(self, PixelFormat::Rgbx | PixelFormat::Bgrx)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,13 +90,46 @@ pub struct VideoFrame {
 }
 
 impl VideoFrame {
+    /// A frame from raw bytes laid out tightly (tests, generated pictures).
+    pub fn from_raw(
+        format: PixelFormat,
+        width: u32,
+        height: u32,
+        data: Vec<u8>,
+        matrix: Matrix,
+        full_range: bool,
+    ) -> VideoFrame {
+        let mut planes = Vec::new();
+        let mut offset = 0usize;
+        for p in format.planes(width, height) {
+            let stride = p.width * p.bytes_per_texel;
+            planes.push((offset, stride));
+            offset += (stride * p.height) as usize;
+        }
+        VideoFrame {
+            format,
+            width,
+            height,
+            matrix,
+            full_range,
+            planes,
+            buffer: gst::Buffer::from_slice(data),
+        }
+    }
+
     /// Wraps a sample from an appsink whose caps are RGBA or I420.
     pub fn from_sample(sample: &gst::Sample) -> Option<VideoFrame> {
         let caps = sample.caps()?;
         let info = gst_video::VideoInfo::from_caps(caps).ok()?;
         let format = match info.format() {
             gst_video::VideoFormat::Rgba => PixelFormat::Rgba,
+            gst_video::VideoFormat::Rgbx => PixelFormat::Rgbx,
+            gst_video::VideoFormat::Bgra => PixelFormat::Bgra,
+            gst_video::VideoFormat::Bgrx => PixelFormat::Bgrx,
             gst_video::VideoFormat::I420 => PixelFormat::I420,
+            gst_video::VideoFormat::Nv12 => PixelFormat::Nv12,
+            gst_video::VideoFormat::Yuy2 => PixelFormat::Yuy2,
+            gst_video::VideoFormat::Uyvy => PixelFormat::Uyvy,
             _ => return None,
         };
         let colorimetry = info.colorimetry();
@@ -87,10 +177,26 @@ pub struct FrameSlot {
     pub delivered: AtomicU64,
     /// When the newest frame arrived (None: never, or forgotten on restart).
     last_put: Mutex<Option<Instant>>,
+    /// Bumped when the source's pipeline is rebuilt: a late frame from the
+    /// old pipeline must not count as the source being back.
+    epoch: AtomicU64,
 }
 
 impl FrameSlot {
-    pub fn put(&self, frame: VideoFrame) {
+    /// Starts a new pipeline generation; returns its number for `put`.
+    pub fn next_epoch(&self) -> u64 {
+        self.epoch.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// Stores a frame from pipeline generation `epoch` (ignored if stale).
+    pub fn put(&self, epoch: u64, frame: VideoFrame) {
+        if epoch != self.epoch() {
+            return;
+        }
         *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(frame));
         self.seq.fetch_add(1, Ordering::Release);
         self.delivered.fetch_add(1, Ordering::Relaxed);

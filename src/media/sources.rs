@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Raw formats the compositor uploads without conversion.
-const VIDEO_CAPS: &str = "video/x-raw,format={ (string)I420, (string)RGBA }";
+const VIDEO_CAPS: &str = "video/x-raw,format={ (string)I420, (string)NV12, (string)YUY2, (string)UYVY, (string)RGBA, (string)BGRA, (string)RGBx, (string)BGRx }";
 
 /// A source shows "signal lost" after this long without a new picture.
 pub const SIGNAL_LOST_AFTER: Duration = Duration::from_secs(3);
@@ -309,9 +309,10 @@ fn on_sample(sink: gst::Element, handle: impl Fn(&gst::Sample) + Send + Sync + '
 }
 
 fn attach_video(sink: gst::Element, slot: Arc<FrameSlot>) {
+    let epoch = slot.epoch();
     on_sample(sink, move |sample| {
         if let Some(frame) = VideoFrame::from_sample(sample) {
-            slot.put(frame);
+            slot.put(epoch, frame);
         }
     });
 }
@@ -411,7 +412,10 @@ impl Watcher {
             self.set_error(Some(reason));
             let _ = pipeline.set_state(gst::State::Null);
             if let Some(v) = &self.video {
+                // Frames still in flight from the old pipeline are ignored.
+                v.next_epoch();
                 v.forget_age();
+                delivered = v.delivered.load(Ordering::Relaxed);
             }
             let until = std::time::Instant::now() + backoff;
             while std::time::Instant::now() < until && !self.stop.load(Ordering::Relaxed) {

@@ -9,7 +9,7 @@ pub mod presets;
 pub mod validate;
 
 pub use diagnostics::{CheckError, Problem};
-pub use model::{Crop, Rect};
+pub use model::{Crop, Fit, Rect};
 pub use presets::Platform;
 
 use crate::secrets::KeyRef;
@@ -105,6 +105,59 @@ pub struct LayerSpec {
     pub crop: Crop,
     /// Indexed like `Show::canvases`; `None`: not drawn on that canvas.
     pub place: Vec<Option<Rect>>,
+    pub style: Style,
+}
+
+/// How a layer looks beyond its place: all of it applied on the GPU.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Style {
+    /// Degrees, clockwise.
+    pub rotation: f32,
+    pub fit: Fit,
+    pub mirror: bool,
+    pub radius: f32,
+    /// Width in pixels (drawn inside the place) and RGBA colour.
+    pub border: Option<(f32, [f32; 4])>,
+    pub shadow: Option<ShadowStyle>,
+    pub brightness: f32,
+    pub contrast: f32,
+    pub saturation: f32,
+    pub gamma: f32,
+    pub chroma_key: Option<ChromaKeyStyle>,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            rotation: 0.0,
+            fit: Fit::Stretch,
+            mirror: false,
+            radius: 0.0,
+            border: None,
+            shadow: None,
+            brightness: 0.0,
+            contrast: 1.0,
+            saturation: 1.0,
+            gamma: 1.0,
+            chroma_key: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShadowStyle {
+    pub offset: [f32; 2],
+    pub blur: f32,
+    /// RGBA, alpha = opacity.
+    pub color: [f32; 4],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChromaKeyStyle {
+    pub color: [f32; 3],
+    pub similarity: f32,
+    pub smoothness: f32,
+    pub spill: f32,
 }
 
 #[derive(Debug, Clone)]

@@ -131,6 +131,119 @@ pub struct Layer {
     /// place for a canvas is not drawn on that canvas.
     #[serde(default)]
     pub place: BTreeMap<String, Spanned<Rect>>,
+    /// Clockwise rotation in degrees, around the centre of the place.
+    #[serde(default)]
+    pub rotation: f32,
+    /// How the picture fills its place: stretch (default), fit (letterbox), fill (crop).
+    pub fit: Option<Spanned<Fit>>,
+    /// Flip left-right (a selfie camera).
+    #[serde(default)]
+    pub mirror: bool,
+    /// Corner radius in canvas pixels.
+    #[serde(default)]
+    pub radius: f32,
+    pub border: Option<Spanned<Border>>,
+    pub shadow: Option<Spanned<Shadow>>,
+    /// Colour correction.
+    pub color: Option<Spanned<ColorAdjust>>,
+    pub chroma_key: Option<Spanned<ChromaKey>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fit {
+    #[default]
+    Stretch,
+    Fit,
+    Fill,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Border {
+    pub width: f32,
+    #[serde(default = "white")]
+    pub color: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shadow {
+    #[serde(default)]
+    pub x: f32,
+    #[serde(default = "shadow_y")]
+    pub y: f32,
+    #[serde(default = "shadow_blur")]
+    pub blur: f32,
+    #[serde(default = "black")]
+    pub color: String,
+    #[serde(default = "half")]
+    pub opacity: f32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColorAdjust {
+    /// Added to every channel, -1.0–1.0.
+    #[serde(default)]
+    pub brightness: f32,
+    /// Around mid-grey, 0.0–4.0 (1.0 = unchanged).
+    #[serde(default = "one")]
+    pub contrast: f32,
+    /// 0.0 (grey) – 4.0 (1.0 = unchanged).
+    #[serde(default = "one")]
+    pub saturation: f32,
+    /// 0.1–10.0 (1.0 = unchanged; above 1 brightens mid-tones).
+    #[serde(default = "one")]
+    pub gamma: f32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChromaKey {
+    /// The backdrop colour, "#RRGGBB" (default green).
+    #[serde(default = "green")]
+    pub color: String,
+    /// How far from the key colour (in CbCr) still counts as backdrop, 0.0–1.0.
+    #[serde(default = "similarity")]
+    pub similarity: f32,
+    /// Width of the soft edge, 0.0–1.0.
+    #[serde(default = "smoothness")]
+    pub smoothness: f32,
+    /// How much of the key colour's cast is removed from the subject, 0.0–1.0.
+    #[serde(default = "spill")]
+    pub spill: f32,
+}
+
+fn white() -> String {
+    "#FFFFFF".into()
+}
+fn black() -> String {
+    "#000000".into()
+}
+fn green() -> String {
+    "#00FF00".into()
+}
+fn shadow_y() -> f32 {
+    8.0
+}
+fn shadow_blur() -> f32 {
+    16.0
+}
+fn half() -> f32 {
+    0.5
+}
+fn one() -> f32 {
+    1.0
+}
+fn similarity() -> f32 {
+    0.25
+}
+fn smoothness() -> f32 {
+    0.1
+}
+fn spill() -> f32 {
+    0.5
 }
 
 fn default_opacity() -> Spanned<f32> {

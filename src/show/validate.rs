@@ -170,12 +170,14 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
                     ),
                 }
             }
+            let style = style(l, name, out);
             layers.push(LayerSpec {
                 source: src,
                 z: l.z,
                 opacity: opacity.clamp(0.0, 1.0),
                 crop,
                 place,
+                style,
             });
         }
         layers.sort_by_key(|l| l.z);
@@ -497,6 +499,82 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
         },
     };
     ok.then_some(config)
+}
+
+/// Checks a layer's look (ranges, colours) and resolves it.
+fn style(l: &model::Layer, name: &str, out: &mut Collector) -> Style {
+    let mut st = Style {
+        rotation: l.rotation,
+        fit: l.fit.as_ref().map(|f| *f.get_ref()).unwrap_or_default(),
+        mirror: l.mirror,
+        radius: l.radius.max(0.0),
+        ..Style::default()
+    };
+    let color = |text: &str, span: std::ops::Range<usize>, what: &str, out: &mut Collector| match parse_color(text) {
+        Some(c) => rgba(c),
+        None => {
+            out.add(
+                span,
+                format!("layer `{name}`: {what} colour \"{text}\" is not #RRGGBB"),
+                "write it like \"#1E90FF\"",
+            );
+            [0.0, 0.0, 0.0, 1.0]
+        }
+    };
+    let range = |v: f32, lo: f32, hi: f32, span: std::ops::Range<usize>, what: &str, out: &mut Collector| {
+        if !(lo..=hi).contains(&v) {
+            out.add(
+                span,
+                format!("layer `{name}`: {what} {v} is out of range"),
+                format!("use {lo} to {hi}"),
+            );
+        }
+        v.clamp(lo, hi)
+    };
+    if let Some(b) = &l.border {
+        let v = b.get_ref();
+        let w = range(v.width, 0.0, 200.0, b.span(), "border width", out);
+        st.border = Some((w, color(&v.color, b.span(), "border", out)));
+    }
+    if let Some(s) = &l.shadow {
+        let v = s.get_ref();
+        let blur = range(v.blur, 0.0, 200.0, s.span(), "shadow blur", out);
+        let opacity = range(v.opacity, 0.0, 1.0, s.span(), "shadow opacity", out);
+        let mut c = color(&v.color, s.span(), "shadow", out);
+        c[3] = opacity;
+        st.shadow = Some(ShadowStyle {
+            offset: [v.x, v.y],
+            blur,
+            color: c,
+        });
+    }
+    if let Some(c) = &l.color {
+        let v = c.get_ref();
+        st.brightness = range(v.brightness, -1.0, 1.0, c.span(), "brightness", out);
+        st.contrast = range(v.contrast, 0.0, 4.0, c.span(), "contrast", out);
+        st.saturation = range(v.saturation, 0.0, 4.0, c.span(), "saturation", out);
+        st.gamma = range(v.gamma, 0.1, 10.0, c.span(), "gamma", out);
+    }
+    if let Some(k) = &l.chroma_key {
+        let v = k.get_ref();
+        let c = color(&v.color, k.span(), "chroma key", out);
+        st.chroma_key = Some(ChromaKeyStyle {
+            color: [c[0], c[1], c[2]],
+            similarity: range(v.similarity, 0.0, 1.0, k.span(), "similarity", out),
+            smoothness: range(v.smoothness, 0.0, 1.0, k.span(), "smoothness", out),
+            spill: range(v.spill, 0.0, 1.0, k.span(), "spill", out),
+        });
+    }
+    st
+}
+
+fn rgba(c: u32) -> [f32; 4] {
+    [
+        ((c >> 16) & 0xff) as f32 / 255.0,
+        ((c >> 8) & 0xff) as f32 / 255.0,
+        (c & 0xff) as f32 / 255.0,
+        1.0,
+    ]
 }
 
 fn parse_color(s: &str) -> Option<u32> {
