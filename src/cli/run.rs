@@ -69,20 +69,55 @@ enum Command {
     Quit,
 }
 
+/// `take KIND [MS] [DIRECTION]` → a transition (stingers come from the show file).
+fn parse_transition<'a>(
+    kind: &str,
+    words: &mut impl Iterator<Item = &'a str>,
+) -> Result<crate::show::TransitionSpec, String> {
+    use crate::show::{Direction, TransitionKind, TransitionSpec};
+    let duration_ms = match words.next() {
+        Some(ms) => ms
+            .parse()
+            .map_err(|_| format!("`{ms}` is not a duration in milliseconds"))?,
+        None => 500,
+    };
+    let direction = match words.next() {
+        None | Some("left") => Direction::Left,
+        Some("right") => Direction::Right,
+        Some("up") => Direction::Up,
+        Some("down") => Direction::Down,
+        Some(d) => return Err(format!("unknown direction `{d}` — use left, right, up or down")),
+    };
+    let kind = match kind {
+        "cut" => TransitionKind::Cut,
+        "fade" => TransitionKind::Fade,
+        "slide" => TransitionKind::Slide(direction),
+        "wipe" => TransitionKind::Wipe(direction),
+        other => return Err(format!("unknown transition `{other}` — use cut, fade, slide or wipe")),
+    };
+    Ok(TransitionSpec { kind, duration_ms })
+}
+
 /// Commands typed on standard input while a show runs (one per line):
-/// `scene ID`, `reconnect [ID]`, `quit`.
+/// `scene ID` (cut), `preview ID`, `take [KIND [MS [DIRECTION]]]`,
+/// `reconnect [ID]`, `quit`.
 fn parse_command(line: &str) -> Result<Option<Command>, String> {
     let mut words = line.split_whitespace();
     Ok(match (words.next(), words.next()) {
         (None, _) => None,
         (Some("scene"), Some(id)) => Some(Command::Engine(crate::engine::Command::TakeScene(id.into()))),
+        (Some("preview"), Some(id)) => Some(Command::Engine(crate::engine::Command::PreviewScene(id.into()))),
+        (Some("take"), kind) => Some(Command::Engine(crate::engine::Command::Take(match kind {
+            None => None,
+            Some(kind) => Some(parse_transition(kind, &mut words)?),
+        }))),
         (Some("reconnect"), id) => Some(Command::Engine(crate::engine::Command::ReconnectNow(
             id.map(String::from),
         ))),
         (Some("quit") | Some("stop"), None) => Some(Command::Quit),
         _ => {
             return Err(format!(
-                "unknown command `{line}` — use: scene ID | reconnect [ID] | quit"
+                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | reconnect [ID] | quit"
             ));
         }
     })

@@ -18,6 +18,30 @@ use std::collections::HashMap;
 
 const LAYER_WGSL: &str = include_str!("../../shaders/layer.wgsl");
 const CONVERT_WGSL: &str = include_str!("../../shaders/rgba_to_i420.wgsl");
+const TRANSITION_WGSL: &str = include_str!("../../shaders/transition.wgsl");
+
+/// What a canvas shows in one frame.
+pub enum Composite<'a> {
+    Scene(&'a SceneSpec),
+    Transition(TransitionFrame<'a>),
+}
+
+/// One frame of a transition between two scenes.
+pub struct TransitionFrame<'a> {
+    pub from: &'a SceneSpec,
+    pub to: &'a SceneSpec,
+    pub kind: crate::show::TransitionKind,
+    /// 0.0 (all `from`) – 1.0 (all `to`).
+    pub progress: f32,
+    /// A scene drawn over both (the stinger's video), if any.
+    pub stinger: Option<SceneSpec>,
+}
+
+#[derive(Clone, Copy)]
+enum Draw {
+    Canvas { clear: bool },
+    Scratch(usize),
+}
 
 /// The GPU copy of one source's newest frame.
 struct SourceTexture {
@@ -38,8 +62,12 @@ struct CanvasTarget {
     view: wgpu::TextureView,
     convert_bind: wgpu::BindGroup,
     i420: wgpu::Buffer,
-    /// One uniform buffer + bind group per layer slot, re-used every frame.
-    layer_slots: Vec<LayerSlot>,
+    /// One uniform buffer + bind group per layer slot, re-used every frame;
+    /// three sets: scene (or transition "from"), transition "to", stinger.
+    layer_slots: [Vec<LayerSlot>; 3],
+    /// The two scenes of a transition, made on the first transition.
+    scratch: [Option<wgpu::TextureView>; 2],
+    transition_uniform: wgpu::Buffer,
     readback: Readback,
 }
 
@@ -51,6 +79,7 @@ struct LayerSlot {
 
 pub struct Compositor {
     gpu: Gpu,
+    transition_pipeline: wgpu::RenderPipeline,
     layer_module: wgpu::ShaderModule,
     layer_pl: wgpu::PipelineLayout,
     /// Layer pipelines by (source format, shader features), made on first use.
@@ -121,6 +150,35 @@ impl Compositor {
             immediate_size: 0,
         });
 
+        let transition_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("transition.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(TRANSITION_WGSL.into()),
+        });
+        let transition_pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("transition"),
+            layout: None,
+            vertex: wgpu::VertexState {
+                module: &transition_module,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &transition_module,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: wgpu::TextureFormat::Rgba8Unorm,
+                    blend: None,
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
         let convert_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("rgba_to_i420.wgsl"),
             source: wgpu::ShaderSource::Wgsl(CONVERT_WGSL.into()),
@@ -204,7 +262,9 @@ impl Compositor {
                 sample_count: 1,
                 dimension: wgpu::TextureDimension::D2,
                 format: wgpu::TextureFormat::Rgba8Unorm,
-                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                    | wgpu::TextureUsages::TEXTURE_BINDING
+                    | wgpu::TextureUsages::COPY_SRC,
                 view_formats: &[],
             });
             let view = tex.create_view(&Default::default());
@@ -248,12 +308,20 @@ impl Compositor {
                 view,
                 convert_bind,
                 i420,
-                layer_slots: Vec::new(),
+                layer_slots: Default::default(),
+                scratch: [None, None],
+                transition_uniform: device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("transition"),
+                    size: 32,
+                    usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                }),
                 readback: Readback::new(device, i420_len),
             });
         }
         Ok(Compositor {
             gpu,
+            transition_pipeline,
             layer_module,
             layer_pl,
             pipelines: HashMap::new(),
@@ -381,17 +449,61 @@ impl Compositor {
         }
     }
 
-    /// Renders one canvas from `scene`, converts it to I420 and starts its
-    /// readback. Frames whose readback finished come back from `ready`.
+    /// Renders one canvas, converts it to I420 and starts its readback.
+    /// Frames whose readback finished come back from `ready`.
     /// `lost[i]`: source i has no signal; its layers show the slate.
-    pub fn render(&mut self, canvas: usize, scene: &SceneSpec, pts_ns: u64, lost: &[bool]) {
+    pub fn render(&mut self, canvas: usize, composite: &Composite, pts_ns: u64, lost: &[bool]) {
+        // Free the readback slot first: if the GPU is three frames behind,
+        // this is where we wait (and the caller sees it as a late tick).
+        self.canvases[canvas].readback.reserve(&self.gpu.device);
+        let mut enc = self
+            .gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("canvas") });
+        match composite {
+            Composite::Scene(scene) => self.draw_layers(&mut enc, canvas, 0, scene, lost, Draw::Canvas { clear: true }),
+            Composite::Transition(t) => {
+                self.ensure_scratch(canvas);
+                self.draw_layers(&mut enc, canvas, 0, t.from, lost, Draw::Scratch(0));
+                self.draw_layers(&mut enc, canvas, 1, t.to, lost, Draw::Scratch(1));
+                self.transition_pass(&mut enc, canvas, t);
+                if let Some(stinger) = &t.stinger {
+                    self.draw_layers(&mut enc, canvas, 2, stinger, lost, Draw::Canvas { clear: false });
+                }
+            }
+        }
+        let target = &mut self.canvases[canvas];
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("to i420"),
+                timestamp_writes: None,
+            });
+            pass.set_bind_group(0, &target.convert_bind, &[]);
+            pass.set_pipeline(&self.y_pipeline);
+            pass.dispatch_workgroups((target.width / 4).div_ceil(8), target.height.div_ceil(8), 1);
+            pass.set_pipeline(&self.uv_pipeline);
+            pass.dispatch_workgroups((target.width / 8).div_ceil(8), (target.height / 2).div_ceil(8), 1);
+        }
+        target
+            .readback
+            .submit(&self.gpu.queue, enc, &target.i420, canvas, pts_ns);
+    }
+
+    /// Draws a scene's layers into the canvas or one of its scratch targets,
+    /// using layer-slot set `set` (each scene drawn in one frame needs its own
+    /// uniforms: buffer writes land before the frame's commands run).
+    fn draw_layers(
+        &mut self,
+        enc: &mut wgpu::CommandEncoder,
+        canvas: usize,
+        set: usize,
+        scene: &SceneSpec,
+        lost: &[bool],
+        draw: Draw,
+    ) {
         let slate = self.sources.len() - 1;
         let device = &self.gpu.device;
         let target = &mut self.canvases[canvas];
-        // Free the readback slot first: if the GPU is three frames behind,
-        // this is where we wait (and the caller sees it as a late tick).
-        target.readback.reserve(device);
-
         let mut draws = Vec::new();
         for (i, layer) in scene.layers.iter().enumerate() {
             let source = if lost.get(layer.source).copied().unwrap_or(false) && self.sources[slate].is_some() {
@@ -448,8 +560,8 @@ impl Compositor {
                     src.format.opaque() as u32,
                 ],
             };
-            while target.layer_slots.len() <= i {
-                target.layer_slots.push(LayerSlot {
+            while target.layer_slots[set].len() <= i {
+                target.layer_slots[set].push(LayerSlot {
                     uniform: device.create_buffer(&wgpu::BufferDescriptor {
                         label: Some("layer uniform"),
                         size: std::mem::size_of::<LayerUniform>() as u64,
@@ -459,7 +571,7 @@ impl Compositor {
                     bind: None,
                 });
             }
-            let slot = &mut target.layer_slots[i];
+            let slot = &mut target.layer_slots[set][i];
             self.gpu
                 .queue
                 .write_buffer(&slot.uniform, 0, bytemuck::bytes_of(&uniform));
@@ -509,46 +621,163 @@ impl Compositor {
             draws.push((i, pipeline));
         }
 
-        let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("canvas") });
-        {
-            let mut pass = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("layers"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &target.view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
-            for (i, pipeline) in draws {
-                pass.set_pipeline(&pipeline);
-                if let Some((_, _, _, bind)) = &target.layer_slots[i].bind {
-                    pass.set_bind_group(0, bind, &[]);
-                    pass.draw(0..6, 0..1);
-                }
+        let view = match draw {
+            Draw::Canvas { .. } => target.view.clone(),
+            Draw::Scratch(i) => target.scratch[i].clone().expect("scratch made by ensure_scratch"),
+        };
+        let load = match draw {
+            Draw::Canvas { clear: false } => wgpu::LoadOp::Load,
+            _ => wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+        };
+        let mut pass = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("layers"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load,
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        for (i, pipeline) in draws {
+            pass.set_pipeline(&pipeline);
+            if let Some((_, _, _, bind)) = &target.layer_slots[set][i].bind {
+                pass.set_bind_group(0, bind, &[]);
+                pass.draw(0..6, 0..1);
             }
         }
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("to i420"),
-                timestamp_writes: None,
-            });
-            pass.set_bind_group(0, &target.convert_bind, &[]);
-            pass.set_pipeline(&self.y_pipeline);
-            pass.dispatch_workgroups((target.width / 4).div_ceil(8), target.height.div_ceil(8), 1);
-            pass.set_pipeline(&self.uv_pipeline);
-            pass.dispatch_workgroups((target.width / 8).div_ceil(8), (target.height / 2).div_ceil(8), 1);
+    }
+
+    fn ensure_scratch(&mut self, canvas: usize) {
+        let device = &self.gpu.device;
+        let target = &mut self.canvases[canvas];
+        for slot in &mut target.scratch {
+            if slot.is_none() {
+                let tex = device.create_texture(&wgpu::TextureDescriptor {
+                    label: Some("transition scene"),
+                    size: wgpu::Extent3d {
+                        width: target.width,
+                        height: target.height,
+                        depth_or_array_layers: 1,
+                    },
+                    mip_level_count: 1,
+                    sample_count: 1,
+                    dimension: wgpu::TextureDimension::D2,
+                    format: wgpu::TextureFormat::Rgba8Unorm,
+                    usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+                    view_formats: &[],
+                });
+                *slot = Some(tex.create_view(&Default::default()));
+            }
         }
-        target
-            .readback
-            .submit(&self.gpu.queue, enc, &target.i420, canvas, pts_ns);
+    }
+
+    fn transition_pass(&mut self, enc: &mut wgpu::CommandEncoder, canvas: usize, t: &TransitionFrame) {
+        use crate::show::TransitionKind as K;
+        let (kind, cut, dir) = match t.kind {
+            K::Cut => (0.0, 0.0, [0.0, 0.0]),
+            K::Fade => (1.0, 0.0, [0.0, 0.0]),
+            K::Slide(d) => (2.0, 0.0, d.vector()),
+            K::Wipe(d) => (3.0, 0.0, d.vector()),
+            K::Stinger { cut, .. } => (0.0, cut, [0.0, 0.0]),
+        };
+        let target = &self.canvases[canvas];
+        let params: [f32; 8] = [kind, t.progress, cut, 0.0, dir[0], dir[1], 0.0, 0.0];
+        self.gpu
+            .queue
+            .write_buffer(&target.transition_uniform, 0, bytemuck::cast_slice(&params));
+        let (Some(a), Some(b)) = (&target.scratch[0], &target.scratch[1]) else {
+            return;
+        };
+        let bind = self.gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("transition"),
+            layout: &self.transition_pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: target.transition_uniform.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(a),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::TextureView(b),
+                },
+            ],
+        });
+        let mut pass = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("transition"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &target.view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_pipeline(&self.transition_pipeline);
+        pass.set_bind_group(0, &bind, &[]);
+        pass.draw(0..3, 0..1);
+    }
+
+    /// The canvas as RGBA bytes (tests, thumbnails). Waits for the GPU.
+    pub fn read_canvas(&mut self, canvas: usize) -> Vec<u8> {
+        let device = &self.gpu.device;
+        let target = &self.canvases[canvas];
+        let row = (target.width * 4).div_ceil(256) * 256;
+        let buf = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("read canvas"),
+            size: (row * target.height) as u64,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = device.create_command_encoder(&Default::default());
+        enc.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo {
+                texture: target.view.texture(),
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyBufferInfo {
+                buffer: &buf,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(row),
+                    rows_per_image: None,
+                },
+            },
+            wgpu::Extent3d {
+                width: target.width,
+                height: target.height,
+                depth_or_array_layers: 1,
+            },
+        );
+        self.gpu.queue.submit([enc.finish()]);
+        buf.slice(..).map_async(wgpu::MapMode::Read, |_| {});
+        let _ = device.poll(wgpu::PollType::wait_indefinitely());
+        let mut out = Vec::with_capacity((target.width * target.height * 4) as usize);
+        if let Ok(view) = buf.slice(..).get_mapped_range() {
+            for y in 0..target.height as usize {
+                let start = y * row as usize;
+                out.extend_from_slice(&view[start..start + target.width as usize * 4]);
+            }
+        }
+        out
     }
 
     /// Compiles the pipelines the scenes will need (RGBA and I420 sources)
@@ -569,7 +798,7 @@ impl Compositor {
             layers: Vec::new(),
         };
         for c in 0..self.canvases.len() {
-            self.render(c, &empty, 0, &[]);
+            self.render(c, &Composite::Scene(&empty), 0, &[]);
         }
         let _ = self.flush();
     }

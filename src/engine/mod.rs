@@ -3,6 +3,7 @@
 //! through `Engine::execute` and read it through `Engine::snapshot`.
 
 pub mod health;
+pub mod program;
 pub mod render_loop;
 pub mod stats;
 
@@ -15,7 +16,7 @@ use crate::show::Show;
 use anyhow::{Context, Result};
 use render_loop::RenderLoop;
 use stats::{CanvasCounters, CanvasStats, RecordingStats, Snapshot, SourceStats};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -23,8 +24,12 @@ use std::time::{Duration, Instant};
 /// What clients can ask of the engine.
 #[derive(Debug, Clone)]
 pub enum Command {
-    /// Put a scene on program (by id).
+    /// Put a scene on program at once (a cut), by id.
     TakeScene(String),
+    /// Prepare a scene in preview, by id.
+    PreviewScene(String),
+    /// Take preview to program with a transition (`None`: the show's default).
+    Take(Option<crate::show::TransitionSpec>),
     /// Reconnect a destination now (skipping its backoff, or after the host
     /// fixed its key); `None`: every destination that is not live.
     ReconnectNow(Option<String>),
@@ -40,7 +45,7 @@ pub enum CommandError {
 
 pub struct Engine {
     show: Arc<Show>,
-    scene: Arc<AtomicUsize>,
+    program: Arc<program::Program>,
     stop: Arc<AtomicBool>,
     t0: Instant,
     gpu: String,
@@ -142,7 +147,7 @@ impl Engine {
             }
         }
         let t0 = Instant::now();
-        let scene = Arc::new(AtomicUsize::new(show.start_scene));
+        let program = Arc::new(program::Program::new(show.start_scene));
         let counters: Vec<_> = show
             .canvases
             .iter()
@@ -155,7 +160,7 @@ impl Engine {
                 sources: sources.iter().map(|s| s.probe()).collect(),
                 encoders: encoders.clone(),
                 counters: counters.clone(),
-                scene: scene.clone(),
+                program: program.clone(),
                 stop: stop.clone(),
                 t0,
             };
@@ -173,7 +178,7 @@ impl Engine {
         let n = show.canvases.len();
         Ok(Engine {
             show,
-            scene,
+            program,
             stop,
             t0,
             gpu,
@@ -201,16 +206,31 @@ impl Engine {
         &self.show
     }
 
+    fn scene_index(&self, id: String) -> Result<usize, CommandError> {
+        self.show
+            .scenes
+            .iter()
+            .position(|s| s.id == id)
+            .ok_or(CommandError::UnknownScene(id))
+    }
+
     pub fn execute(&self, cmd: Command) -> Result<(), CommandError> {
         match cmd {
             Command::TakeScene(id) => {
-                let i = self
-                    .show
-                    .scenes
-                    .iter()
-                    .position(|s| s.id == id)
-                    .ok_or(CommandError::UnknownScene(id))?;
-                self.scene.store(i, Ordering::Relaxed);
+                self.program.cut_to(self.scene_index(id)?);
+                Ok(())
+            }
+            Command::PreviewScene(id) => {
+                self.program.set_preview(self.scene_index(id)?);
+                Ok(())
+            }
+            Command::Take(spec) => {
+                let spec = spec.unwrap_or(self.show.transition);
+                if let crate::show::TransitionKind::Stinger { source, .. } = spec.kind {
+                    // The stinger plays from its start at every take.
+                    self.sources[source].rewind();
+                }
+                self.program.take(spec);
                 Ok(())
             }
             Command::ReconnectNow(Some(id)) => {
@@ -288,7 +308,9 @@ impl Engine {
         let mut snap = Snapshot {
             warnings: Vec::new(),
             elapsed_s: self.t0.elapsed().as_secs_f64(),
-            scene: self.show.scenes[self.scene.load(Ordering::Relaxed)].id.clone(),
+            scene: self.show.scenes[self.program.program()].id.clone(),
+            preview: self.show.scenes[self.program.preview()].id.clone(),
+            in_transition: self.program.in_transition(),
             gpu: self.gpu.clone(),
             canvases,
             destinations: self.destinations.iter().map(|d| d.status()).collect(),

@@ -2,13 +2,14 @@
 //! clock, uploads new source frames, renders the scene on program and hands
 //! finished I420 frames to each canvas's encoder.
 
+use super::program::Frame;
 use super::stats::CanvasCounters;
-use crate::compositor::Compositor;
+use crate::compositor::{Composite, Compositor, TransitionFrame};
 use crate::media::encoder::CanvasEncoder;
 use crate::media::sources::SourceProbe;
-use crate::show::Show;
+use crate::show::{LayerSpec, Rect, SceneSpec, Show, Style, TransitionKind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// How late a tick may be before it is skipped rather than rendered late.
@@ -20,7 +21,7 @@ pub struct RenderLoop {
     pub sources: Vec<SourceProbe>,
     pub encoders: Vec<Arc<CanvasEncoder>>,
     pub counters: Vec<Arc<CanvasCounters>>,
-    pub scene: Arc<AtomicUsize>,
+    pub program: Arc<super::program::Program>,
     pub stop: Arc<AtomicBool>,
     pub t0: Instant,
 }
@@ -65,8 +66,29 @@ impl RenderLoop {
                 }
                 lost.push(probe.signal_lost());
             }
-            let scene = self.scene.load(Ordering::Relaxed).min(self.show.scenes.len() - 1);
-            self.compositor.render(c, &self.show.scenes[scene], due_ns, &lost);
+            let scenes = &self.show.scenes;
+            match self.program.frame(due_ns, periods[c]) {
+                Frame::Scene(s) => self.compositor.render(c, &Composite::Scene(&scenes[s]), due_ns, &lost),
+                Frame::Transition {
+                    from,
+                    to,
+                    spec,
+                    progress,
+                } => {
+                    let stinger = match spec.kind {
+                        TransitionKind::Stinger { source, .. } => Some(stinger_scene(source, &self.show)),
+                        _ => None,
+                    };
+                    let t = TransitionFrame {
+                        from: &scenes[from],
+                        to: &scenes[to],
+                        kind: spec.kind,
+                        progress,
+                        stinger,
+                    };
+                    self.compositor.render(c, &Composite::Transition(t), due_ns, &lost);
+                }
+            }
             self.counters[c].rendered.fetch_add(1, Ordering::Relaxed);
             ticks[c] += 1;
             for f in self.compositor.ready() {
@@ -76,6 +98,32 @@ impl RenderLoop {
         for f in self.compositor.flush() {
             self.encoders[f.canvas].push_video(f.data, f.pts_ns);
         }
+    }
+}
+
+/// The stinger's video over the whole of every canvas.
+fn stinger_scene(source: usize, show: &Show) -> SceneSpec {
+    SceneSpec {
+        id: "stinger".into(),
+        layers: vec![LayerSpec {
+            source,
+            z: i32::MAX,
+            opacity: 1.0,
+            crop: Default::default(),
+            place: show
+                .canvases
+                .iter()
+                .map(|c| {
+                    Some(Rect {
+                        x: 0,
+                        y: 0,
+                        width: c.width,
+                        height: c.height,
+                    })
+                })
+                .collect(),
+            style: Style::default(),
+        }],
     }
 }
 

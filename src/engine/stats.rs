@@ -58,7 +58,10 @@ pub struct Snapshot {
     /// What is falling behind and what to change (last 10 s).
     pub warnings: Vec<String>,
     pub elapsed_s: f64,
+    /// The scene on program (the incoming one during a transition).
     pub scene: String,
+    pub preview: String,
+    pub in_transition: bool,
     pub gpu: String,
     pub canvases: Vec<CanvasStats>,
     pub destinations: Vec<DestStatus>,

@@ -39,6 +39,7 @@ pub struct SourceHandle {
     pub error: Arc<Mutex<Option<String>>>,
     /// Times the pipeline was rebuilt after a failure or silence.
     pub restarts: Arc<std::sync::atomic::AtomicU64>,
+    rewind: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     watcher: Option<JoinHandle<()>>,
 }
@@ -57,6 +58,7 @@ impl SourceHandle {
         let error = Arc::new(Mutex::new(None));
         let stop = Arc::new(AtomicBool::new(false));
         let restarts = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let rewind = Arc::new(AtomicBool::new(false));
         let watcher = {
             let w = Watcher {
                 spec: spec.clone(),
@@ -65,6 +67,7 @@ impl SourceHandle {
                 error: error.clone(),
                 stop: stop.clone(),
                 restarts: restarts.clone(),
+                rewind: rewind.clone(),
             };
             std::thread::Builder::new()
                 .name(format!("source {}", spec.id))
@@ -80,6 +83,7 @@ impl SourceHandle {
             audio,
             error,
             restarts,
+            rewind,
             stop,
             watcher: Some(watcher),
         })
@@ -92,6 +96,11 @@ impl SourceHandle {
             video: self.video.clone(),
             error: self.error.clone(),
         }
+    }
+
+    /// Plays the source from its start again (a stinger at every take).
+    pub fn rewind(&self) {
+        self.rewind.store(true, Ordering::Relaxed);
     }
 
     pub fn signal_lost(&self) -> bool {
@@ -341,6 +350,7 @@ struct Watcher {
     error: Arc<Mutex<Option<String>>>,
     stop: Arc<AtomicBool>,
     restarts: Arc<std::sync::atomic::AtomicU64>,
+    rewind: Arc<AtomicBool>,
 }
 
 impl Watcher {
@@ -363,6 +373,9 @@ impl Watcher {
             .unwrap_or(0);
         while !self.stop.load(Ordering::Relaxed) {
             let mut failed: Option<String> = None;
+            if self.rewind.swap(false, Ordering::Relaxed) {
+                let _ = pipeline.seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::ACCURATE, gst::ClockTime::ZERO);
+            }
             if let Some(bus) = pipeline.bus()
                 && let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(100))
             {

@@ -9,7 +9,7 @@ pub mod presets;
 pub mod validate;
 
 pub use diagnostics::{CheckError, Problem};
-pub use model::{Crop, Fit, Rect};
+pub use model::{Crop, Direction, Fit, Rect};
 pub use presets::Platform;
 
 use crate::secrets::KeyRef;
@@ -25,6 +25,8 @@ pub struct Show {
     pub scenes: Vec<SceneSpec>,
     /// Index into `scenes` of the scene on program at start.
     pub start_scene: usize,
+    /// What "take" does unless told otherwise.
+    pub transition: TransitionSpec,
     pub destinations: Vec<DestinationSpec>,
     pub recordings: Vec<RecordingSpec>,
 }
@@ -106,6 +108,46 @@ pub struct LayerSpec {
     /// Indexed like `Show::canvases`; `None`: not drawn on that canvas.
     pub place: Vec<Option<Rect>>,
     pub style: Style,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TransitionKind {
+    Cut,
+    Fade,
+    Slide(Direction),
+    Wipe(Direction),
+    /// A media source played over the change; scenes switch at `cut` (0–1).
+    Stinger {
+        source: usize,
+        cut: f32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TransitionSpec {
+    pub kind: TransitionKind,
+    pub duration_ms: u32,
+}
+
+impl Default for TransitionSpec {
+    fn default() -> Self {
+        TransitionSpec {
+            kind: TransitionKind::Fade,
+            duration_ms: 500,
+        }
+    }
+}
+
+impl Direction {
+    /// The way the new scene moves, in texture coordinates (y down).
+    pub fn vector(self) -> [f32; 2] {
+        match self {
+            Direction::Left => [-1.0, 0.0],
+            Direction::Right => [1.0, 0.0],
+            Direction::Up => [0.0, -1.0],
+            Direction::Down => [0.0, 1.0],
+        }
+    }
 }
 
 /// How a layer looks beyond its place: all of it applied on the GPU.

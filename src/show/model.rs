@@ -12,6 +12,41 @@ pub struct ShowMeta {
     pub name: Option<String>,
     /// The scene on program when the show starts (default: the first scene).
     pub scene: Option<Spanned<String>>,
+    /// The transition used by "take" unless another is asked for.
+    pub transition: Option<Spanned<TransitionDef>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransitionName {
+    Cut,
+    Fade,
+    Slide,
+    Wipe,
+    Stinger,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Left,
+    Right,
+    Up,
+    Down,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionDef {
+    pub kind: TransitionName,
+    /// Milliseconds (default 500; a cut ignores it).
+    pub duration: Option<u32>,
+    /// slide / wipe: where the new scene moves to (default left).
+    pub direction: Option<Direction>,
+    /// stinger: the media source played over the change.
+    pub stinger: Option<String>,
+    /// stinger: when the scenes switch, as a fraction of the duration (default 0.5).
+    pub cut: Option<f32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -39,6 +39,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         sources: Vec::new(),
         scenes: Vec::new(),
         start_scene: 0,
+        transition: TransitionSpec::default(),
         destinations: Vec::new(),
         recordings: Vec::new(),
     };
@@ -198,6 +199,13 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
                 format!("no scene with id `{}`", start.get_ref()),
                 hint_or(suggest(start.get_ref(), &scene_ids), "name one of the [[scenes]]"),
             ),
+        }
+    }
+
+    if let Some(t) = &raw.show.transition {
+        match transition(t.get_ref(), &show) {
+            Ok(spec) => show.transition = spec,
+            Err((msg, hint)) => out.add(t.span(), format!("[show] transition: {msg}"), hint),
         }
     }
 
@@ -499,6 +507,46 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
         },
     };
     ok.then_some(config)
+}
+
+/// Resolves a transition definition against the show's sources.
+pub fn transition(t: &model::TransitionDef, show: &Show) -> Result<TransitionSpec, (String, String)> {
+    use model::TransitionName as N;
+    let duration_ms = t.duration.unwrap_or(500);
+    if !(1..=10_000).contains(&duration_ms) && t.kind != N::Cut {
+        return Err((
+            format!("duration {duration_ms} ms is out of range"),
+            "use 1 to 10000 ms".into(),
+        ));
+    }
+    let direction = t.direction.unwrap_or(Direction::Left);
+    let kind = match t.kind {
+        N::Cut => TransitionKind::Cut,
+        N::Fade => TransitionKind::Fade,
+        N::Slide => TransitionKind::Slide(direction),
+        N::Wipe => TransitionKind::Wipe(direction),
+        N::Stinger => {
+            let Some(id) = &t.stinger else {
+                return Err((
+                    "a stinger needs `stinger = \"SOURCE\"`".into(),
+                    "name a media source with alpha".into(),
+                ));
+            };
+            let Some(source) = show.sources.iter().position(|s| &s.id == id) else {
+                let ids: Vec<&str> = show.sources.iter().map(|s| s.id.as_str()).collect();
+                return Err((format!("no source with id `{id}`"), suggest(id, &ids)));
+            };
+            let cut = t.cut.unwrap_or(0.5);
+            if !(0.0..=1.0).contains(&cut) {
+                return Err((
+                    format!("cut {cut} is out of range"),
+                    "use 0.0 to 1.0 (a fraction of the duration)".into(),
+                ));
+            }
+            TransitionKind::Stinger { source, cut }
+        }
+    };
+    Ok(TransitionSpec { kind, duration_ms })
 }
 
 /// Checks a layer's look (ranges, colours) and resolves it.

@@ -1,0 +1,143 @@
+//! Preview/program and transitions, checked on what is encoded: a 500 ms fade
+//! at 30 fps from a black scene to a white one yields frames whose brightness
+//! steps by 1/15 of the way per frame; slide and wipe split the picture where
+//! expected at their midpoint.
+
+mod support;
+
+use showroom::engine::{Command, Engine};
+use showroom::show::{Direction, TransitionKind, TransitionSpec};
+use std::process::Command as Proc;
+use std::time::Duration;
+use support::*;
+
+const SHOW: &str = r#"
+[[canvases]]
+id = "main"
+width = 320
+height = 240
+fps = 30
+
+[[sources]]
+id = "black"
+kind = "test-pattern"
+pattern = "black"
+width = 320
+height = 240
+
+[[sources]]
+id = "white"
+kind = "test-pattern"
+pattern = "white"
+width = 320
+height = 240
+
+[[scenes]]
+id = "dark"
+
+[[scenes.layers]]
+source = "black"
+place.main = { x = 0, y = 0, width = 320, height = 240 }
+
+[[scenes]]
+id = "bright"
+
+[[scenes.layers]]
+source = "white"
+place.main = { x = 0, y = 0, width = 320, height = 240 }
+
+[[recordings]]
+canvas = "main"
+path = "rec.mkv"
+"#;
+
+/// Luma (Y code value) of every frame of a recording at (x, y).
+fn luma_track(path: &std::path::Path, x: usize, y: usize) -> Vec<u8> {
+    let out = Proc::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // Y plane of each I420 frame, as encoded (limited range 16–235).
+    out.stdout
+        .chunks_exact(320 * 240 * 3 / 2)
+        .map(|f| f[y * 320 + x])
+        .collect()
+}
+
+fn run(dir: &std::path::Path, spec: TransitionSpec) -> std::path::PathBuf {
+    std::fs::write(dir.join("show.toml"), SHOW).unwrap();
+    let engine = Engine::start(showroom::show::load(&dir.join("show.toml")).unwrap()).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    engine.execute(Command::PreviewScene("bright".into())).unwrap();
+    assert_eq!(engine.snapshot().preview, "bright");
+    engine.execute(Command::Take(Some(spec))).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let snap = engine.stop();
+    assert_eq!((snap.scene.as_str(), snap.preview.as_str()), ("bright", "dark"));
+    assert_eq!(snap.canvases[0].frames_dropped, 0);
+    dir.join("rec.mkv")
+}
+
+#[test]
+fn a_500_ms_fade_steps_by_one_fifteenth_per_frame() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("fade");
+    let rec = run(
+        &dir,
+        TransitionSpec {
+            kind: TransitionKind::Fade,
+            duration_ms: 500,
+        },
+    );
+    let track = luma_track(&rec, 160, 120);
+    let first = track.iter().position(|&y| y > 20).expect("the fade never started");
+    assert!(track[..first].iter().all(|&y| y <= 18), "not black before the fade");
+    // Frames k = 1..14 mix k/15 of white (BT.709 limited: 16..235), then white.
+    for k in 1..15 {
+        let expect = 16.0 + 219.0 * k as f64 / 15.0;
+        let got = track[first + k - 1] as f64;
+        assert!(
+            (got - expect).abs() <= 3.0,
+            "frame {k} of the fade: Y {got}, expected {expect:.1}; track {:?}",
+            &track[first.saturating_sub(2)..first + 17]
+        );
+    }
+    assert!(
+        track[first + 14..].iter().all(|&y| y >= 232),
+        "not white after the fade"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn slide_and_wipe_split_the_picture_at_their_midpoint() {
+    let _heavy = heavy_lock();
+    for (name, kind) in [
+        ("slide", TransitionKind::Slide(Direction::Right)),
+        ("wipe", TransitionKind::Wipe(Direction::Right)),
+    ] {
+        let dir = tempdir(name);
+        let rec = run(
+            &dir,
+            TransitionSpec {
+                kind,
+                duration_ms: 1000,
+            },
+        );
+        // Left and right edges: the incoming (white) scene enters from the left.
+        let left = luma_track(&rec, 10, 120);
+        let right = luma_track(&rec, 310, 120);
+        let start = left
+            .iter()
+            .position(|&y| y > 128)
+            .expect("transition never reached the left edge");
+        // The picture is split: for a while the left is white and the right still black.
+        let split = (start..left.len()).filter(|&i| left[i] > 200 && right[i] < 40).count();
+        assert!(split >= 10, "{name}: the picture was split for {split} frames only");
+        assert!(*right.last().unwrap() > 230, "{name} did not end on the new scene");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
