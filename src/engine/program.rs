@@ -117,7 +117,9 @@ impl Program {
         let start = *a.start_ns.get_or_insert(due_ns.saturating_sub(period_ns));
         s.active = Some(a);
         let p = progress(start, due_ns, a.spec.duration_ms);
-        if p >= 1.0 {
+        // Integer nanosecond periods (1e9 / 30) fall a hair short of the
+        // duration: within a microsecond counts as done.
+        if p >= 1.0 - 1e-6 {
             s.program = a.to;
             s.active = None;
             return Frame::Scene(a.to);
