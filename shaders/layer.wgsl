@@ -141,15 +141,30 @@ fn cbcr(c: vec3<f32>) -> vec2<f32> {
     return vec2((c.b - y) / 1.8556, (c.r - y) / 1.5748);
 }
 
+// Removes the key colour's cast: the key's strongest channel is limited to
+// the larger of the other two, more strongly the closer a colour is to the key.
+fn despill(c: vec3<f32>, strength: f32) -> vec3<f32> {
+    let k = layer.key_color.rgb;
+    var out = c;
+    if (k.g >= k.r && k.g >= k.b) {
+        out.g = mix(c.g, min(c.g, max(c.r, c.b)), strength);
+    } else if (k.b >= k.r) {
+        out.b = mix(c.b, min(c.b, max(c.r, c.g)), strength);
+    } else {
+        out.r = mix(c.r, min(c.r, max(c.g, c.b)), strength);
+    }
+    return out;
+}
+
 // Chroma key in CbCr: colours within `similarity` of the key are backdrop,
-// a `smoothness`-wide band is soft; near-key colours lose their cast (spill).
+// a `smoothness`-wide band is soft; near-key colours lose the key's cast
+// (`spill`), which removes the fringe on hair and edges.
 fn chroma_key(c: vec4<f32>) -> vec4<f32> {
     let dist = distance(cbcr(c.rgb), cbcr(layer.key_color.rgb));
     let base = dist - layer.key.x * 0.5;
     let alpha = clamp(base / max(layer.key.y * 0.5, 1e-4), 0.0, 1.0);
-    let tint = clamp(1.0 - base / 0.2, 0.0, 1.0) * layer.key.z;
-    let rgb = mix(c.rgb, vec3(luma709(c.rgb)), tint);
-    return vec4(rgb, c.a * alpha);
+    let near = clamp(1.0 - base / 0.6, 0.0, 1.0);
+    return vec4(despill(c.rgb, layer.key.z * near), c.a * alpha);
 }
 
 fn adjust(c: vec3<f32>) -> vec3<f32> {
