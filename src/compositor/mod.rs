@@ -1,4 +1,4 @@
-//! The GPU compositor: source planes → layers on each canvas → I420 in a
+//! The GPU compositor: source planes → layers on each canvas → NV12 in a
 //! compute shader → pipelined readback (`readback`).
 
 pub mod gpu;
@@ -17,7 +17,7 @@ pub use readback::ReadyFrame;
 use std::collections::HashMap;
 
 const LAYER_WGSL: &str = include_str!("../../shaders/layer.wgsl");
-const CONVERT_WGSL: &str = include_str!("../../shaders/rgba_to_i420.wgsl");
+const CONVERT_WGSL: &str = include_str!("../../shaders/rgba_to_nv12.wgsl");
 const TRANSITION_WGSL: &str = include_str!("../../shaders/transition.wgsl");
 
 /// What a canvas shows in one frame.
@@ -61,7 +61,7 @@ struct CanvasTarget {
     height: u32,
     view: wgpu::TextureView,
     convert_bind: wgpu::BindGroup,
-    i420: wgpu::Buffer,
+    nv12: wgpu::Buffer,
     /// One uniform buffer + bind group per layer slot, re-used every frame;
     /// three sets: scene (or transition "from"), transition "to", stinger.
     layer_slots: [Vec<LayerSlot>; 3],
@@ -180,7 +180,7 @@ impl Compositor {
             cache: None,
         });
         let convert_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("rgba_to_i420.wgsl"),
+            label: Some("rgba_to_nv12.wgsl"),
             source: wgpu::ShaderSource::Wgsl(CONVERT_WGSL.into()),
         });
         let convert_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -234,7 +234,7 @@ impl Compositor {
             })
         };
         let y_pipeline = compute("y_plane");
-        let uv_pipeline = compute("uv_planes");
+        let uv_pipeline = compute("uv_plane");
 
         let make_sampler = |label, filter| {
             device.create_sampler(&wgpu::SamplerDescriptor {
@@ -268,10 +268,10 @@ impl Compositor {
                 view_formats: &[],
             });
             let view = tex.create_view(&Default::default());
-            let i420_len = (c.width * c.height * 3 / 2) as u64;
-            let i420 = device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("i420"),
-                size: i420_len,
+            let nv12_len = (c.width * c.height * 3 / 2) as u64;
+            let nv12 = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("nv12"),
+                size: nv12_len,
                 usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
                 mapped_at_creation: false,
             });
@@ -294,7 +294,7 @@ impl Compositor {
                     },
                     wgpu::BindGroupEntry {
                         binding: 1,
-                        resource: i420.as_entire_binding(),
+                        resource: nv12.as_entire_binding(),
                     },
                     wgpu::BindGroupEntry {
                         binding: 2,
@@ -307,7 +307,7 @@ impl Compositor {
                 height: c.height,
                 view,
                 convert_bind,
-                i420,
+                nv12,
                 layer_slots: Default::default(),
                 scratch: [None, None],
                 transition_uniform: device.create_buffer(&wgpu::BufferDescriptor {
@@ -316,7 +316,7 @@ impl Compositor {
                     usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                     mapped_at_creation: false,
                 }),
-                readback: Readback::new(device, i420_len),
+                readback: Readback::new(device, nv12_len),
             });
         }
         Ok(Compositor {
@@ -475,18 +475,18 @@ impl Compositor {
         let target = &mut self.canvases[canvas];
         {
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("to i420"),
+                label: Some("to nv12"),
                 timestamp_writes: None,
             });
             pass.set_bind_group(0, &target.convert_bind, &[]);
             pass.set_pipeline(&self.y_pipeline);
             pass.dispatch_workgroups((target.width / 4).div_ceil(8), target.height.div_ceil(8), 1);
             pass.set_pipeline(&self.uv_pipeline);
-            pass.dispatch_workgroups((target.width / 8).div_ceil(8), (target.height / 2).div_ceil(8), 1);
+            pass.dispatch_workgroups((target.width / 4).div_ceil(8), (target.height / 2).div_ceil(8), 1);
         }
         target
             .readback
-            .submit(&self.gpu.queue, enc, &target.i420, canvas, pts_ns);
+            .submit(&self.gpu.queue, enc, &target.nv12, canvas, pts_ns);
     }
 
     /// Draws a scene's layers into the canvas or one of its scratch targets,

@@ -79,11 +79,11 @@ impl CanvasEncoder {
         let aenc = aac_encoder()?;
         require("h264parse", "gstreamer1.0-plugins-bad")?;
         let (w, h, fps) = (canvas.width, canvas.height, canvas.fps);
-        // I420 pinned before the encoder: otherwise x264 may pick 4:4:4, which
-        // platforms reject. High profile via caps.
+        // NV12 (4:2:0) pinned before the encoder: otherwise x264 may pick
+        // 4:4:4, which platforms reject. High profile via caps.
         let desc = format!(
             "appsrc name=video format=time is-live=false \
-               caps=video/x-raw,format=I420,width={w},height={h},framerate={fps}/1,colorimetry=bt709,chroma-site=mpeg2 \
+               caps=video/x-raw,format=NV12,width={w},height={h},framerate={fps}/1,colorimetry=bt709,chroma-site=mpeg2 \
              ! {venc} ! video/x-h264,profile=high ! h264parse \
              ! video/x-h264,stream-format=avc,alignment=au ! appsink name=vout sync=false \
              appsrc name=audio format=time is-live=false caps={AUDIO_CAPS} \
