@@ -398,3 +398,41 @@ fn chroma_key_removes_the_backdrop_keeps_the_subject_and_leaves_no_green_fringe(
     }
     assert!(worst <= 24, "green fringe: green exceeds red/blue by {worst}");
 }
+
+#[test]
+fn i420_nv12_and_yuy2_bars_convert_to_the_same_exact_colours() {
+    showroom::media::init().unwrap();
+    let show = showroom::show::parse_str(SHOW, "golden.toml", std::path::Path::new(".")).expect("valid show");
+    let mut comp = Compositor::new(&show.canvases, show.sources.len()).expect("a GPU or lavapipe");
+    comp.update_source(2, 1, &bars(PixelFormat::I420));
+    comp.update_source(3, 1, &bars(PixelFormat::Nv12));
+    comp.update_source(4, 1, &bars(PixelFormat::Yuy2));
+    let scene = show.scenes.iter().find(|s| s.id == "planar-formats").unwrap();
+    comp.render(1, &Composite::Scene(scene), 0, &[]);
+    let _ = comp.flush();
+    let px = comp.read_canvas(1);
+    // Portrait: three bands of 160 rows (I420, NV12, YUY2), 8 bars across 272 px.
+    let want: [[u8; 3]; 8] = [
+        [191, 191, 191],
+        [191, 191, 0],
+        [0, 191, 191],
+        [0, 191, 0],
+        [191, 0, 191],
+        [191, 0, 0],
+        [0, 0, 191],
+        [0, 0, 0],
+    ];
+    for (band, name) in ["I420", "NV12", "YUY2"].iter().enumerate() {
+        let y = band * 160 + 80;
+        for (bar, rgb) in want.iter().enumerate() {
+            let x = bar * 34 + 17;
+            let got = &px[(y * 272 + x) * 4..(y * 272 + x) * 4 + 3];
+            for c in 0..3 {
+                assert!(
+                    (got[c] as i32 - rgb[c] as i32).abs() <= 2,
+                    "{name} bar {bar}: got {got:?}, expected {rgb:?} (±2)"
+                );
+            }
+        }
+    }
+}
