@@ -22,6 +22,7 @@ struct Layer {
     key_color: vec4<f32>,    // rgb, enabled
     key: vec4<f32>,          // similarity, smoothness, spill
     format: vec4<u32>,       // format, matrix, full range, opaque
+    down: vec4<f32>,         // level of detail (mip level; 0 = full size)
 };
 
 // Pipeline constants: each (format, features) pair gets its own compiled
@@ -95,7 +96,7 @@ fn yuv_to_rgb(y_in: f32, u_in: f32, v_in: f32) -> vec3<f32> {
 // half width; pick the luma of this pixel's half of the pair.
 fn packed_422(uv: vec2<f32>, uyvy: bool) -> vec3<f32> {
     let size = vec2<f32>(textureDimensions(tex0));
-    let texel = textureSampleLevel(tex0, samp, uv, 0.0);
+    let texel = textureSampleLevel(tex0, samp, uv, layer.down.x);
     let odd = fract(uv.x * size.x) >= 0.5;
     if (uyvy) {
         return yuv_to_rgb(select(texel.g, texel.a, odd), texel.r, texel.b);
@@ -106,14 +107,14 @@ fn packed_422(uv: vec2<f32>, uyvy: bool) -> vec3<f32> {
 fn sample_source(uv: vec2<f32>) -> vec4<f32> {
     switch FORMAT {
         case 1u: {
-            let y = textureSampleLevel(tex0, samp, uv, 0.0).r;
-            let u = textureSampleLevel(tex1, samp, uv, 0.0).r;
-            let v = textureSampleLevel(tex2, samp, uv, 0.0).r;
+            let y = textureSampleLevel(tex0, samp, uv, layer.down.x).r;
+            let u = textureSampleLevel(tex1, samp, uv, layer.down.x).r;
+            let v = textureSampleLevel(tex2, samp, uv, layer.down.x).r;
             return vec4(yuv_to_rgb(y, u, v), 1.0);
         }
         case 2u: {
-            let y = textureSampleLevel(tex0, samp, uv, 0.0).r;
-            let c = textureSampleLevel(tex1, samp, uv, 0.0).rg;
+            let y = textureSampleLevel(tex0, samp, uv, layer.down.x).r;
+            let c = textureSampleLevel(tex1, samp, uv, layer.down.x).rg;
             return vec4(yuv_to_rgb(y, c.x, c.y), 1.0);
         }
         case 3u: {
@@ -123,7 +124,7 @@ fn sample_source(uv: vec2<f32>) -> vec4<f32> {
             return vec4(packed_422(uv, true), 1.0);
         }
         default: {
-            var c = textureSampleLevel(tex0, samp, uv, 0.0);
+            var c = textureSampleLevel(tex0, samp, uv, layer.down.x);
             if (layer.format.w == 1u) {
                 c.a = 1.0;
             }

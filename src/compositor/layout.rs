@@ -28,6 +28,8 @@ pub struct LayerUniform {
     pub key: [f32; 4],
     /// format (0 RGBA, 1 I420, 2 NV12, 3 YUY2, 4 UYVY), matrix (0 BT.601, 1 BT.709), full range, alpha forced opaque.
     pub format: [u32; 4],
+    /// Level of detail (mip level sampled; 0 = full size), unused ×3.
+    pub down: [f32; 4],
 }
 
 /// Content rectangle (canvas px: x, y, w, h) and texture coordinates of a

@@ -3,6 +3,7 @@
 
 pub mod gpu;
 pub mod layout;
+pub mod mips;
 pub mod readback;
 
 use crate::media::frame::{Matrix, PixelFormat, VideoFrame};
@@ -54,6 +55,10 @@ struct SourceTexture {
     views: [wgpu::TextureView; 3],
     /// Bumped when the textures are re-created, so cached bind groups go stale.
     generation: u64,
+    /// Mip levels of the first plane.
+    levels: u32,
+    /// Deepest level a layer sampled last frame: only those are rebuilt.
+    needed_level: u32,
 }
 
 struct CanvasTarget {
@@ -91,6 +96,7 @@ pub struct Compositor {
     /// For layers drawn at exactly their source size: pixel-exact, and much
     /// cheaper than bilinear on software renderers (lavapipe).
     sampler_exact: wgpu::Sampler,
+    mips: mips::MipBuilder,
     sources: Vec<Option<SourceTexture>>,
     canvases: Vec<CanvasTarget>,
     generation: u64,
@@ -243,6 +249,8 @@ impl Compositor {
                 address_mode_v: wgpu::AddressMode::ClampToEdge,
                 mag_filter: filter,
                 min_filter: filter,
+                // Trilinear between mip levels for shrunk pictures.
+                mipmap_filter: wgpu::MipmapFilterMode::Linear,
                 ..Default::default()
             })
         };
@@ -319,6 +327,7 @@ impl Compositor {
                 readback: Readback::new(device, nv12_len),
             });
         }
+        let mip_builder = mips::MipBuilder::new(device);
         Ok(Compositor {
             gpu,
             transition_pipeline,
@@ -330,6 +339,7 @@ impl Compositor {
             uv_pipeline,
             sampler,
             sampler_exact,
+            mips: mip_builder,
             // One extra texture after the sources: the "signal lost" slate.
             sources: (0..=n_sources).map(|_| None).collect(),
             canvases: targets,
@@ -404,6 +414,20 @@ impl Compositor {
                 },
             );
         }
+        let src = self.sources[index].as_ref().expect("created above");
+        if src.needed_level == 0 {
+            return;
+        }
+        let mut enc = self.gpu.device.create_command_encoder(&Default::default());
+        let mut seen = Vec::new();
+        for v in &src.views {
+            let t = v.texture();
+            if t.mip_level_count() > 1 && !seen.contains(&t) {
+                self.mips.build(&self.gpu.device, &mut enc, t, src.needed_level);
+                seen.push(t);
+            }
+        }
+        self.gpu.queue.submit([enc.finish()]);
     }
 
     fn create_source_texture(&self, frame: &VideoFrame) -> SourceTexture {
@@ -417,11 +441,13 @@ impl Compositor {
                         height: h,
                         depth_or_array_layers: 1,
                     },
-                    mip_level_count: 1,
+                    mip_level_count: mips::levels(w, h),
                     sample_count: 1,
                     dimension: wgpu::TextureDimension::D2,
                     format,
-                    usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                    usage: wgpu::TextureUsages::TEXTURE_BINDING
+                        | wgpu::TextureUsages::COPY_DST
+                        | wgpu::TextureUsages::RENDER_ATTACHMENT,
                     view_formats: &[],
                 })
                 .create_view(&Default::default())
@@ -446,6 +472,8 @@ impl Compositor {
             full_range: frame.full_range,
             views,
             generation: self.generation,
+            levels: mips::levels(frame.width, frame.height),
+            needed_level: 0,
         }
     }
 
@@ -516,6 +544,8 @@ impl Compositor {
             };
             let st = &layer.style;
             let (content, uv) = layout::content(&rect, &layer.crop, st, src.size);
+            let lod = mips::lod(&content, &uv, src.size, src.levels);
+            let needed = lod.ceil() as u32;
             let shadow = st.shadow;
             let key = st.chroma_key;
             let uniform = LayerUniform {
@@ -559,6 +589,7 @@ impl Compositor {
                     src.full_range as u32,
                     src.format.opaque() as u32,
                 ],
+                down: [lod, 0.0, 0.0, 0.0],
             };
             while target.layer_slots[set].len() <= i {
                 target.layer_slots[set].push(LayerSlot {
@@ -619,6 +650,21 @@ impl Compositor {
                 .or_insert_with(|| layer_pipeline(device, &self.layer_module, &self.layer_pl, key))
                 .clone();
             draws.push((i, pipeline));
+            if let Some(Some(src)) = self.sources.get_mut(source)
+                && src.needed_level < needed
+            {
+                // First time this picture is shrunk this much: build the
+                // levels now; later frames rebuild them on upload.
+                src.needed_level = needed;
+                let mut seen = Vec::new();
+                for v in &src.views {
+                    let t = v.texture();
+                    if t.mip_level_count() > 1 && !seen.contains(&t) {
+                        self.mips.build(device, enc, t, needed);
+                        seen.push(t);
+                    }
+                }
+            }
         }
 
         let view = match draw {
