@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn levels_and_lod() {
         assert_eq!(levels(1920, 1080), 7);
-        assert_eq!(levels(64, 64), 2);
+        assert_eq!(levels(64, 64), 3);
         assert_eq!(levels(16, 16), 1);
         let uv = [0.0, 0.0, 1.0, 1.0];
         assert_eq!(lod(&[0.0, 0.0, 1280.0, 720.0], &uv, (1920, 1080), 7), 0.0);
