@@ -56,7 +56,13 @@ impl MipBuilder {
     }
 
     /// Fills levels 1..=`deepest` of `texture` from level 0.
-    pub fn build(&mut self, device: &wgpu::Device, enc: &mut wgpu::CommandEncoder, texture: &wgpu::Texture, deepest: u32) {
+    pub fn build(
+        &mut self,
+        device: &wgpu::Device,
+        enc: &mut wgpu::CommandEncoder,
+        texture: &wgpu::Texture,
+        deepest: u32,
+    ) {
         let format = texture.format();
         let module = &self.module;
         let pipeline = self.pipelines.entry(format).or_insert_with(|| {
@@ -96,8 +102,14 @@ impl MipBuilder {
                 label: Some("mip"),
                 layout: &layout,
                 entries: &[
-                    wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(&src) },
-                    wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::Sampler(&self.sampler) },
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::TextureView(&src),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::Sampler(&self.sampler),
+                    },
                 ],
             });
             let mut pass = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -106,7 +118,10 @@ impl MipBuilder {
                     view: &dst,
                     depth_slice: None,
                     resolve_target: None,
-                    ops: wgpu::Operations { load: wgpu::LoadOp::Clear(wgpu::Color::BLACK), store: wgpu::StoreOp::Store },
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
                 })],
                 depth_stencil_attachment: None,
                 timestamp_writes: None,
