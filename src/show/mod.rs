@@ -2,6 +2,7 @@
 //! (`parse`, `diagnostics`), checks (`validate`) and platform presets.
 //! The engine only ever sees the resolved, checked `Show` below.
 
+pub mod autolayout;
 pub mod diagnostics;
 pub mod model;
 pub mod parse;

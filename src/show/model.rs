@@ -129,7 +129,7 @@ pub struct Source {
     pub port: Option<Spanned<u16>>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rect {
     pub x: i32,
@@ -163,7 +163,8 @@ pub struct Layer {
     pub opacity: Spanned<f32>,
     pub crop: Option<Spanned<Crop>>,
     /// Position and size per canvas id, in canvas pixels. A layer without a
-    /// place for a canvas is not drawn on that canvas.
+    /// place for a canvas is not drawn on that canvas — unless the scene places
+    /// nothing at all on that canvas: then a layout is derived (autolayout.rs).
     #[serde(default)]
     pub place: BTreeMap<String, Spanned<Rect>>,
     /// Clockwise rotation in degrees, around the centre of the place.

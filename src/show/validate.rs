@@ -1,6 +1,7 @@
 //! Checks a raw show and resolves it into the engine's `Show`. Every problem
 //! is collected (with its location) instead of stopping at the first one.
 
+use super::autolayout;
 use super::diagnostics::{Collector, suggest};
 use super::model::{self, SourceKind};
 use super::parse::RawShow;
@@ -182,6 +183,8 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
             });
         }
         layers.sort_by_key(|l| l.z);
+        // A canvas the scene does not place anything on gets a derived layout.
+        autolayout::derive(&mut layers, &show.canvases);
         show.scenes.push(SceneSpec {
             id: sc.id.get_ref().clone(),
             layers,
