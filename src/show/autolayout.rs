@@ -48,14 +48,14 @@ pub fn derive(layers: &mut [LayerSpec], canvases: &[CanvasSpec]) {
                 y += h;
             }
         }
-        for i in 0..layers.len() {
-            let Some(r) = layers[i].place[from] else { continue };
-            if layers[i].place[to].is_some() {
+        for layer in layers.iter_mut() {
+            let Some(r) = layer.place[from] else { continue };
+            if layer.place[to].is_some() {
                 continue;
             }
             let (rw, rh) = (r.width as f64, r.height as f64);
             let a = area(&r);
-            layers[i].place[to] = Some(if a >= MAIN {
+            layer.place[to] = Some(if a >= MAIN {
                 // Backgrounds and single main pictures: as large as fits, centred.
                 let k = (tw / rw).min(th / rh);
                 rect((tw - rw * k) / 2.0, (th - rh * k) / 2.0, rw * k, rh * k)
