@@ -141,3 +141,45 @@ fn slide_and_wipe_split_the_picture_at_their_midpoint() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn layer_properties_change_while_live() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("set-layer");
+    std::fs::write(
+        dir.join("show.toml"),
+        SHOW.replace("id = \"dark\"", "id = \"dark-unused\""),
+    )
+    .unwrap();
+    let mut show = showroom::show::load(&dir.join("show.toml")).unwrap();
+    show.start_scene = 1; // "bright" on program
+    let engine = Engine::start(show).unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let set = |source: &str, change| Command::SetLayer {
+        scene: "bright".into(),
+        source: source.into(),
+        change,
+    };
+    engine
+        .execute(set("white", showroom::engine::LayerChange::Opacity(0.5)))
+        .unwrap();
+    let err = engine
+        .execute(set("black", showroom::engine::LayerChange::Opacity(0.5)))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "scene `bright` has no layer showing source `black`");
+    let err = engine
+        .execute(set("white", showroom::engine::LayerChange::Opacity(1.5)))
+        .unwrap_err();
+    assert!(err.to_string().contains("use 0.0 to 1.0"));
+    std::thread::sleep(Duration::from_millis(1000));
+    engine.stop();
+    let track = luma_track(&dir.join("rec.mkv"), 160, 120);
+    assert!(track[10] >= 232, "not white before the change: {}", track[10]);
+    let last = *track.last().unwrap() as f64;
+    // Half-transparent white over the black canvas: half-way in code values.
+    assert!(
+        (last - (16.0 + 219.0 * 0.5)).abs() <= 3.0,
+        "after opacity 0.5: Y {last}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -98,9 +98,52 @@ fn parse_transition<'a>(
     Ok(TransitionSpec { kind, duration_ms })
 }
 
+/// `set SCENE SOURCE opacity|rotation|radius|mirror VALUE` or
+/// `set SCENE SOURCE place CANVAS X Y W H`.
+fn parse_set<'a>(scene: &str, words: &mut impl Iterator<Item = &'a str>) -> Result<crate::engine::Command, String> {
+    use crate::engine::LayerChange;
+    let usage = "use: set SCENE SOURCE opacity|rotation|radius|mirror VALUE, or set SCENE SOURCE place CANVAS X Y W H";
+    let source = words.next().ok_or(usage)?;
+    let what = words.next().ok_or(usage)?;
+    let mut num = |name: &str| -> Result<f32, String> {
+        let w = words.next().ok_or(usage)?;
+        w.parse::<f32>().map_err(|_| format!("{name}: `{w}` is not a number"))
+    };
+    let change = match what {
+        "opacity" => LayerChange::Opacity(num("opacity")?),
+        "rotation" => LayerChange::Rotation(num("rotation")?),
+        "radius" => LayerChange::Radius(num("radius")?),
+        "mirror" => LayerChange::Mirror(num("mirror")? != 0.0),
+        "place" => {
+            let canvas = words.next().ok_or(usage)?.to_string();
+            let mut n = || -> Result<f32, String> {
+                let w = words.next().ok_or(usage)?;
+                w.parse::<f32>().map_err(|_| format!("place: `{w}` is not a number"))
+            };
+            let (x, y, w, h) = (n()?, n()?, n()?, n()?);
+            if w < 1.0 || h < 1.0 {
+                return Err("place: width and height must be at least 1".into());
+            }
+            let rect = crate::show::Rect {
+                x: x as i32,
+                y: y as i32,
+                width: w as u32,
+                height: h as u32,
+            };
+            LayerChange::Place { canvas, rect }
+        }
+        other => return Err(format!("unknown layer property `{other}` — {usage}")),
+    };
+    Ok(crate::engine::Command::SetLayer {
+        scene: scene.into(),
+        source: source.into(),
+        change,
+    })
+}
+
 /// Commands typed on standard input while a show runs (one per line):
 /// `scene ID` (cut), `preview ID`, `take [KIND [MS [DIRECTION]]]`,
-/// `reconnect [ID]`, `quit`.
+/// `set SCENE SOURCE PROPERTY VALUE…`, `reconnect [ID]`, `quit`.
 fn parse_command(line: &str) -> Result<Option<Command>, String> {
     let mut words = line.split_whitespace();
     Ok(match (words.next(), words.next()) {
@@ -115,9 +158,10 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
             id.map(String::from),
         ))),
         (Some("quit") | Some("stop"), None) => Some(Command::Quit),
+        (Some("set"), Some(scene)) => Some(Command::Engine(parse_set(scene, &mut words)?)),
         _ => {
             return Err(format!(
-                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | reconnect [ID] | quit"
+                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | quit"
             ));
         }
     })

@@ -30,9 +30,31 @@ pub enum Command {
     PreviewScene(String),
     /// Take preview to program with a transition (`None`: the show's default).
     Take(Option<crate::show::TransitionSpec>),
+    /// Change a layer while live: the first layer of `scene` showing `source`.
+    SetLayer {
+        scene: String,
+        source: String,
+        change: LayerChange,
+    },
     /// Reconnect a destination now (skipping its backoff, or after the host
     /// fixed its key); `None`: every destination that is not live.
     ReconnectNow(Option<String>),
+}
+
+/// What `Command::SetLayer` changes.
+#[derive(Debug, Clone)]
+pub enum LayerChange {
+    Opacity(f32),
+    Rotation(f32),
+    Radius(f32),
+    Mirror(bool),
+    /// A new place on one canvas (by canvas id).
+    Place {
+        canvas: String,
+        rect: crate::show::Rect,
+    },
+    /// The whole look at once.
+    Style(crate::show::Style),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,11 +63,18 @@ pub enum CommandError {
     UnknownScene(String),
     #[error("no destination with id `{0}`")]
     UnknownDestination(String),
+    #[error("scene `{0}` has no layer showing source `{1}`")]
+    UnknownLayer(String, String),
+    #[error("no canvas with id `{0}`")]
+    UnknownCanvas(String),
+    #[error("{0}")]
+    OutOfRange(String),
 }
 
 pub struct Engine {
     show: Arc<Show>,
     program: Arc<program::Program>,
+    scenes: Arc<std::sync::RwLock<Vec<crate::show::SceneSpec>>>,
     stop: Arc<AtomicBool>,
     t0: Instant,
     gpu: String,
@@ -148,6 +177,7 @@ impl Engine {
         }
         let t0 = Instant::now();
         let program = Arc::new(program::Program::new(show.start_scene));
+        let scenes = Arc::new(std::sync::RwLock::new(show.scenes.clone()));
         let counters: Vec<_> = show
             .canvases
             .iter()
@@ -161,6 +191,7 @@ impl Engine {
                 encoders: encoders.clone(),
                 counters: counters.clone(),
                 program: program.clone(),
+                scenes: scenes.clone(),
                 stop: stop.clone(),
                 t0,
             };
@@ -179,6 +210,7 @@ impl Engine {
         Ok(Engine {
             show,
             program,
+            scenes,
             stop,
             t0,
             gpu,
@@ -206,6 +238,34 @@ impl Engine {
         &self.show
     }
 
+    fn set_layer(&self, scene: String, source: String, change: LayerChange) -> Result<(), CommandError> {
+        let si = self.scene_index(scene.clone())?;
+        let src = self.show.sources.iter().position(|s| s.id == source);
+        let mut scenes = self.scenes.write().unwrap_or_else(|e| e.into_inner());
+        let layer = scenes[si]
+            .layers
+            .iter_mut()
+            .find(|l| Some(l.source) == src)
+            .ok_or(CommandError::UnknownLayer(scene, source))?;
+        match change {
+            LayerChange::Opacity(o) if (0.0..=1.0).contains(&o) => layer.opacity = o,
+            LayerChange::Opacity(o) => return Err(CommandError::OutOfRange(format!("opacity {o}: use 0.0 to 1.0"))),
+            LayerChange::Rotation(r) => layer.style.rotation = r,
+            LayerChange::Radius(r) if r >= 0.0 => layer.style.radius = r,
+            LayerChange::Radius(r) => return Err(CommandError::OutOfRange(format!("radius {r}: use 0 or more"))),
+            LayerChange::Mirror(m) => layer.style.mirror = m,
+            LayerChange::Place { canvas, rect } => {
+                let c = self
+                    .show
+                    .canvas_index(&canvas)
+                    .ok_or(CommandError::UnknownCanvas(canvas))?;
+                layer.place[c] = Some(rect);
+            }
+            LayerChange::Style(style) => layer.style = style,
+        }
+        Ok(())
+    }
+
     fn scene_index(&self, id: String) -> Result<usize, CommandError> {
         self.show
             .scenes
@@ -220,6 +280,7 @@ impl Engine {
                 self.program.cut_to(self.scene_index(id)?);
                 Ok(())
             }
+            Command::SetLayer { scene, source, change } => self.set_layer(scene, source, change),
             Command::PreviewScene(id) => {
                 self.program.set_preview(self.scene_index(id)?);
                 Ok(())

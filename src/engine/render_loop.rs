@@ -22,6 +22,8 @@ pub struct RenderLoop {
     pub encoders: Vec<Arc<CanvasEncoder>>,
     pub counters: Vec<Arc<CanvasCounters>>,
     pub program: Arc<super::program::Program>,
+    /// The scenes as they are now (layers can be changed while live).
+    pub scenes: Arc<std::sync::RwLock<Vec<SceneSpec>>>,
     pub stop: Arc<AtomicBool>,
     pub t0: Instant,
 }
@@ -66,7 +68,7 @@ impl RenderLoop {
                 }
                 lost.push(probe.signal_lost());
             }
-            let scenes = &self.show.scenes;
+            let scenes = self.scenes.read().unwrap_or_else(|e| e.into_inner());
             match self.program.frame(due_ns, periods[c]) {
                 Frame::Scene(s) => self.compositor.render(c, &Composite::Scene(&scenes[s]), due_ns, &lost),
                 Frame::Transition {
