@@ -36,7 +36,10 @@ fn show_text(portrait: bool) -> String {
             n + 1
         );
         if portrait {
-            s += &format!("place.port = {{ x = 60, y = {}, width = 480, height = 270 }}\n", 1000 + n as i32 * 300);
+            s += &format!(
+                "place.port = {{ x = 60, y = {}, width = 480, height = 270 }}\n",
+                1000 + n as i32 * 300
+            );
         }
     }
     for n in 0..6 {
@@ -47,7 +50,11 @@ fn show_text(portrait: bool) -> String {
             820 + (n / 3) * 120
         );
         if portrait {
-            s += &format!("place.port = {{ x = {}, y = {}, width = 300, height = 100 }}\n", 40 + (n % 3) * 340, 120 + (n / 3) * 130);
+            s += &format!(
+                "place.port = {{ x = {}, y = {}, width = 300, height = 100 }}\n",
+                40 + (n % 3) * 340,
+                120 + (n / 3) * 130
+            );
         }
     }
     s
@@ -61,11 +68,19 @@ fn i420(shade: u8) -> VideoFrame {
 }
 
 fn rgba() -> VideoFrame {
-    VideoFrame::from_raw(PixelFormat::Rgba, 300, 100, [230u8, 120, 40, 255].repeat(300 * 100), Matrix::Bt709, true)
+    VideoFrame::from_raw(
+        PixelFormat::Rgba,
+        300,
+        100,
+        [230u8, 120, 40, 255].repeat(300 * 100),
+        Matrix::Bt709,
+        true,
+    )
 }
 
 fn run(portrait: bool) -> f64 {
-    let show = showroom::show::parse_str(&show_text(portrait), "bench.toml", std::path::Path::new(".")).expect("bench show");
+    let show =
+        showroom::show::parse_str(&show_text(portrait), "bench.toml", std::path::Path::new(".")).expect("bench show");
     let mut comp = Compositor::new(&show.canvases, show.sources.len()).expect("GPU");
     let video: Vec<VideoFrame> = (0..4).map(|i| i420(40 + i * 40)).collect();
     let overlay = rgba();
@@ -118,10 +133,22 @@ fn gstreamer_compositor() -> Option<f64> {
     let pips = [(1400, 60), (1400, 360), (1400, 660)];
     desc += "sink_0::xpos=0 sink_0::ypos=0 ";
     for (n, (x, y)) in pips.iter().enumerate() {
-        desc += &format!("sink_{}::xpos={x} sink_{}::ypos={y} sink_{}::width=480 sink_{}::height=270 ", n + 1, n + 1, n + 1, n + 1);
+        desc += &format!(
+            "sink_{}::xpos={x} sink_{}::ypos={y} sink_{}::width=480 sink_{}::height=270 ",
+            n + 1,
+            n + 1,
+            n + 1,
+            n + 1
+        );
     }
     for n in 0..6 {
-        desc += &format!("sink_{}::xpos={} sink_{}::ypos={} ", n + 4, 40 + (n % 3) * 340, n + 4, 820 + (n / 3) * 120);
+        desc += &format!(
+            "sink_{}::xpos={} sink_{}::ypos={} ",
+            n + 4,
+            40 + (n % 3) * 340,
+            n + 4,
+            820 + (n / 3) * 120
+        );
     }
     desc += "! video/x-raw,format=I420,width=1920,height=1080 ! fakesink sync=false ";
     for n in 0..4 {
@@ -138,7 +165,12 @@ fn gstreamer_compositor() -> Option<f64> {
         );
     }
     let start = Instant::now();
-    let ok = Command::new("gst-launch-1.0").arg("-q").args(desc.split_whitespace()).status().ok()?.success();
+    let ok = Command::new("gst-launch-1.0")
+        .arg("-q")
+        .args(desc.split_whitespace())
+        .status()
+        .ok()?
+        .success();
     ok.then(|| start.elapsed().as_secs_f64() * 1000.0 / FRAMES as f64)
 }
 
@@ -147,7 +179,9 @@ fn main() {
     let one = run(false);
     let two = run(true);
     let gst = gstreamer_compositor();
-    println!("showroom compositor, 1080p landscape (4 I420 1080p layers + 6 RGBA overlays, rounded + shadow, NV12 readback):");
+    println!(
+        "showroom compositor, 1080p landscape (4 I420 1080p layers + 6 RGBA overlays, rounded + shadow, NV12 readback):"
+    );
     println!("  {one:.2} ms/frame, {:.1} fps", 1000.0 / one);
     println!("showroom compositor, landscape 1080p + portrait 1080×1920 in the same tick:");
     println!("  {two:.2} ms/tick, {:.1} fps", 1000.0 / two);

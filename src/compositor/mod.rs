@@ -4,6 +4,7 @@
 pub mod gpu;
 pub mod layout;
 pub mod mips;
+mod pass;
 pub mod readback;
 
 use crate::media::frame::{Matrix, PixelFormat, VideoFrame};
@@ -675,22 +676,7 @@ impl Compositor {
             Draw::Canvas { clear: false } => wgpu::LoadOp::Load,
             _ => wgpu::LoadOp::Clear(wgpu::Color::BLACK),
         };
-        let mut pass = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("layers"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load,
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            depth_stencil_attachment: None,
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
+        let mut pass = pass::begin(enc, "layers", &view, load);
         for (i, pipeline) in draws {
             pass.set_pipeline(&pipeline);
             if let Some((_, _, _, bind)) = &target.layer_slots[set][i].bind {
@@ -759,22 +745,7 @@ impl Compositor {
                 },
             ],
         });
-        let mut pass = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("transition"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &target.view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            depth_stencil_attachment: None,
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
+        let mut pass = pass::begin(enc, "transition", &target.view, wgpu::LoadOp::Clear(wgpu::Color::BLACK));
         pass.set_pipeline(&self.transition_pipeline);
         pass.set_bind_group(0, &bind, &[]);
         pass.draw(0..3, 0..1);
