@@ -14,20 +14,7 @@ struct Transition {
 @group(0) @binding(1) var scene_a: texture_2d<f32>;
 @group(0) @binding(2) var scene_b: texture_2d<f32>;
 
-struct VsOut {
-    @builtin(position) pos: vec4<f32>,
-    @location(0) uv: vec2<f32>,
-};
-
-@vertex
-fn vs_main(@builtin(vertex_index) i: u32) -> VsOut {
-    // One triangle covering the screen.
-    let p = array<vec2<f32>, 3>(vec2(-1.0, -1.0), vec2(3.0, -1.0), vec2(-1.0, 3.0))[i];
-    var out: VsOut;
-    out.pos = vec4(p, 0.0, 1.0);
-    out.uv = vec2((p.x + 1.0) * 0.5, (1.0 - p.y) * 0.5);
-    return out;
-}
+// VsOut and vs_main: shaders/fullscreen.wgsl.
 
 fn texel(t: texture_2d<f32>, uv: vec2<f32>) -> vec4<f32> {
     let size = vec2<i32>(textureDimensions(t));

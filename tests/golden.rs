@@ -358,7 +358,7 @@ fn scenes_match_their_golden_images_on_both_canvases() {
         ("wipe", TransitionKind::Wipe(Direction::Down)),
         ("stinger", TransitionKind::Stinger { source: 1, cut: 0.5 }),
     ] {
-        let stinger = matches!(kind, TransitionKind::Stinger { .. }).then(|| show.scenes[6].clone());
+        let stinger = matches!(kind, TransitionKind::Stinger { .. }).then_some(&show.scenes[6]);
         shots.push((
             format!("transition-{name}-midpoint-landscape"),
             0,

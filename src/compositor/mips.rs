@@ -3,6 +3,7 @@
 //! (trilinear), so a 1080p camera in a small picture-in-picture does not
 //! shimmer. One chain per source frame serves every layer and canvas.
 
+use super::pass;
 use std::collections::HashMap;
 
 const MIP_WGSL: &str = include_str!("../../shaders/mip.wgsl");
@@ -32,6 +33,13 @@ pub fn lod(content: &[f32; 4], uv: &[f32; 4], source: (u32, u32), levels: u32) -
     s.log2().min(levels as f32 - 1.0)
 }
 
+/// The levels of one texture: for level L, its view (the target) and a bind
+/// group reading level L-1. Made once per texture, used every frame.
+pub struct MipChain {
+    format: wgpu::TextureFormat,
+    levels: Vec<(wgpu::TextureView, wgpu::BindGroup)>,
+}
+
 pub struct MipBuilder {
     module: wgpu::ShaderModule,
     sampler: wgpu::Sampler,
@@ -41,10 +49,7 @@ pub struct MipBuilder {
 impl MipBuilder {
     pub fn new(device: &wgpu::Device) -> MipBuilder {
         MipBuilder {
-            module: device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some("mip.wgsl"),
-                source: wgpu::ShaderSource::Wgsl(MIP_WGSL.into()),
-            }),
+            module: pass::fullscreen_module(device, "mip.wgsl", MIP_WGSL),
             sampler: device.create_sampler(&wgpu::SamplerDescriptor {
                 label: Some("mip"),
                 mag_filter: wgpu::FilterMode::Linear,
@@ -55,67 +60,55 @@ impl MipBuilder {
         }
     }
 
-    /// Fills levels 1..=`deepest` of `texture` from level 0.
-    pub fn build(
-        &mut self,
-        device: &wgpu::Device,
-        enc: &mut wgpu::CommandEncoder,
-        texture: &wgpu::Texture,
-        deepest: u32,
-    ) {
+    /// The chain of `texture` (which must have more than one level).
+    pub fn chain(&mut self, device: &wgpu::Device, texture: &wgpu::Texture) -> MipChain {
         let format = texture.format();
         let module = &self.module;
-        let pipeline = self.pipelines.entry(format).or_insert_with(|| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some("mip"),
-                layout: None,
-                vertex: wgpu::VertexState {
-                    module,
-                    entry_point: Some("vs_main"),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module,
-                    entry_point: Some("fs_main"),
-                    compilation_options: Default::default(),
-                    targets: &[Some(format.into())],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
-        });
+        let pipeline = self
+            .pipelines
+            .entry(format)
+            .or_insert_with(|| pass::fullscreen_pipeline(device, "mip", module, format));
         let layout = pipeline.get_bind_group_layout(0);
-        for level in 1..texture.mip_level_count().min(deepest + 1) {
-            let view = |l: u32| {
-                texture.create_view(&wgpu::TextureViewDescriptor {
-                    base_mip_level: l,
-                    mip_level_count: Some(1),
-                    ..Default::default()
-                })
-            };
-            let (src, dst) = (view(level - 1), view(level));
-            let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("mip"),
-                layout: &layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: wgpu::BindingResource::TextureView(&src),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::Sampler(&self.sampler),
-                    },
-                ],
-            });
-            let mut pass = super::pass::begin(enc, "mip", &dst, wgpu::LoadOp::Clear(wgpu::Color::BLACK));
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, &bind, &[]);
-            pass.draw(0..3, 0..1);
+        let view = |l: u32| {
+            texture.create_view(&wgpu::TextureViewDescriptor {
+                base_mip_level: l,
+                mip_level_count: Some(1),
+                ..Default::default()
+            })
+        };
+        let levels = (1..texture.mip_level_count())
+            .map(|level| {
+                let src = view(level - 1);
+                let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("mip"),
+                    layout: &layout,
+                    entries: &[
+                        wgpu::BindGroupEntry {
+                            binding: 0,
+                            resource: wgpu::BindingResource::TextureView(&src),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 1,
+                            resource: wgpu::BindingResource::Sampler(&self.sampler),
+                        },
+                    ],
+                });
+                (view(level), bind)
+            })
+            .collect();
+        MipChain { format, levels }
+    }
+
+    /// Fills levels 1..=`deepest` of each chain from its level 0.
+    pub fn build(&self, enc: &mut wgpu::CommandEncoder, chains: &[MipChain], deepest: u32) {
+        for chain in chains {
+            let pipeline = &self.pipelines[&chain.format];
+            for (dst, bind) in chain.levels.iter().take(deepest as usize) {
+                let mut pass = pass::begin(enc, "mip", dst, wgpu::LoadOp::Clear(wgpu::Color::BLACK));
+                pass.set_pipeline(pipeline);
+                pass.set_bind_group(0, bind, &[]);
+                pass.draw(0..3, 0..1);
+            }
         }
     }
 }

@@ -36,7 +36,7 @@ pub struct TransitionFrame<'a> {
     /// 0.0 (all `from`) – 1.0 (all `to`).
     pub progress: f32,
     /// A scene drawn over both (the stinger's video), if any.
-    pub stinger: Option<SceneSpec>,
+    pub stinger: Option<&'a SceneSpec>,
 }
 
 #[derive(Clone, Copy)]
@@ -60,6 +60,8 @@ struct SourceTexture {
     levels: u32,
     /// Deepest level a layer sampled last frame: only those are rebuilt.
     needed_level: u32,
+    /// The mip chains of the planes that have levels.
+    mips: Vec<mips::MipChain>,
 }
 
 struct CanvasTarget {
@@ -72,9 +74,15 @@ struct CanvasTarget {
     /// three sets: scene (or transition "from"), transition "to", stinger.
     layer_slots: [Vec<LayerSlot>; 3],
     /// The two scenes of a transition, made on the first transition.
-    scratch: [Option<wgpu::TextureView>; 2],
+    scratch: Option<Scratch>,
     transition_uniform: wgpu::Buffer,
     readback: Readback,
+}
+
+/// The two scenes of a transition and the bind group that mixes them.
+struct Scratch {
+    views: [wgpu::TextureView; 2],
+    bind: wgpu::BindGroup,
 }
 
 struct LayerSlot {
@@ -157,35 +165,13 @@ impl Compositor {
             immediate_size: 0,
         });
 
-        let transition_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("transition.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(TRANSITION_WGSL.into()),
-        });
-        let transition_pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("transition"),
-            layout: None,
-            vertex: wgpu::VertexState {
-                module: &transition_module,
-                entry_point: Some("vs_main"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &transition_module,
-                entry_point: Some("fs_main"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: wgpu::TextureFormat::Rgba8Unorm,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let transition_module = pass::fullscreen_module(device, "transition.wgsl", TRANSITION_WGSL);
+        let transition_pipeline = pass::fullscreen_pipeline(
+            device,
+            "transition",
+            &transition_module,
+            wgpu::TextureFormat::Rgba8Unorm,
+        );
         let convert_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("rgba_to_nv12.wgsl"),
             source: wgpu::ShaderSource::Wgsl(CONVERT_WGSL.into()),
@@ -318,7 +304,7 @@ impl Compositor {
                 convert_bind,
                 nv12,
                 layer_slots: Default::default(),
-                scratch: [None, None],
+                scratch: None,
                 transition_uniform: device.create_buffer(&wgpu::BufferDescriptor {
                     label: Some("transition"),
                     size: 32,
@@ -420,18 +406,11 @@ impl Compositor {
             return;
         }
         let mut enc = self.gpu.device.create_command_encoder(&Default::default());
-        let mut seen = Vec::new();
-        for v in &src.views {
-            let t = v.texture();
-            if t.mip_level_count() > 1 && !seen.contains(&t) {
-                self.mips.build(&self.gpu.device, &mut enc, t, src.needed_level);
-                seen.push(t);
-            }
-        }
+        self.mips.build(&mut enc, &src.mips, src.needed_level);
         self.gpu.queue.submit([enc.finish()]);
     }
 
-    fn create_source_texture(&self, frame: &VideoFrame) -> SourceTexture {
+    fn create_source_texture(&mut self, frame: &VideoFrame) -> SourceTexture {
         let make = |w: u32, h: u32, format| {
             self.gpu
                 .device
@@ -465,6 +444,11 @@ impl Compositor {
             planes.get(1).unwrap_or(&planes[0]).clone(),
             planes.get(2).unwrap_or(&planes[0]).clone(),
         ];
+        let mips = planes
+            .iter()
+            .filter(|v| v.texture().mip_level_count() > 1)
+            .map(|v| self.mips.chain(&self.gpu.device, v.texture()))
+            .collect();
         SourceTexture {
             seq: 0,
             format: frame.format,
@@ -475,6 +459,7 @@ impl Compositor {
             generation: self.generation,
             levels: mips::levels(frame.width, frame.height),
             needed_level: 0,
+            mips,
         }
     }
 
@@ -657,20 +642,13 @@ impl Compositor {
                 // First time this picture is shrunk this much: build the
                 // levels now; later frames rebuild them on upload.
                 src.needed_level = needed;
-                let mut seen = Vec::new();
-                for v in &src.views {
-                    let t = v.texture();
-                    if t.mip_level_count() > 1 && !seen.contains(&t) {
-                        self.mips.build(device, enc, t, needed);
-                        seen.push(t);
-                    }
-                }
+                self.mips.build(enc, &src.mips, needed);
             }
         }
 
         let view = match draw {
             Draw::Canvas { .. } => target.view.clone(),
-            Draw::Scratch(i) => target.scratch[i].clone().expect("scratch made by ensure_scratch"),
+            Draw::Scratch(i) => target.scratch.as_ref().expect("made by ensure_scratch").views[i].clone(),
         };
         let load = match draw {
             Draw::Canvas { clear: false } => wgpu::LoadOp::Load,
@@ -689,9 +667,12 @@ impl Compositor {
     fn ensure_scratch(&mut self, canvas: usize) {
         let device = &self.gpu.device;
         let target = &mut self.canvases[canvas];
-        for slot in &mut target.scratch {
-            if slot.is_none() {
-                let tex = device.create_texture(&wgpu::TextureDescriptor {
+        if target.scratch.is_some() {
+            return;
+        }
+        let view = || {
+            device
+                .create_texture(&wgpu::TextureDescriptor {
                     label: Some("transition scene"),
                     size: wgpu::Extent3d {
                         width: target.width,
@@ -704,10 +685,29 @@ impl Compositor {
                     format: wgpu::TextureFormat::Rgba8Unorm,
                     usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
                     view_formats: &[],
-                });
-                *slot = Some(tex.create_view(&Default::default()));
-            }
-        }
+                })
+                .create_view(&Default::default())
+        };
+        let views = [view(), view()];
+        let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("transition"),
+            layout: &self.transition_pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: target.transition_uniform.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&views[0]),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::TextureView(&views[1]),
+                },
+            ],
+        });
+        target.scratch = Some(Scratch { views, bind });
     }
 
     fn transition_pass(&mut self, enc: &mut wgpu::CommandEncoder, canvas: usize, t: &TransitionFrame) {
@@ -724,30 +724,12 @@ impl Compositor {
         self.gpu
             .queue
             .write_buffer(&target.transition_uniform, 0, bytemuck::cast_slice(&params));
-        let (Some(a), Some(b)) = (&target.scratch[0], &target.scratch[1]) else {
+        let Some(scratch) = &target.scratch else {
             return;
         };
-        let bind = self.gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("transition"),
-            layout: &self.transition_pipeline.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: target.transition_uniform.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::TextureView(a),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: wgpu::BindingResource::TextureView(b),
-                },
-            ],
-        });
         let mut pass = pass::begin(enc, "transition", &target.view, wgpu::LoadOp::Clear(wgpu::Color::BLACK));
         pass.set_pipeline(&self.transition_pipeline);
-        pass.set_bind_group(0, &bind, &[]);
+        pass.set_bind_group(0, &scratch.bind, &[]);
         pass.draw(0..3, 0..1);
     }
 

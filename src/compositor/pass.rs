@@ -1,4 +1,5 @@
-//! One colour attachment, no depth: the only kind of render pass we draw.
+//! One colour attachment, no depth: the only kind of render pass we draw;
+//! and the pipelines of passes that cover the whole target (fullscreen.wgsl).
 
 pub fn begin<'e>(
     enc: &'e mut wgpu::CommandEncoder,
@@ -21,5 +22,44 @@ pub fn begin<'e>(
         timestamp_writes: None,
         occlusion_query_set: None,
         multiview_mask: None,
+    })
+}
+
+/// A shader module made of shaders/fullscreen.wgsl (the vertex stage) and `fragment`.
+pub fn fullscreen_module(device: &wgpu::Device, label: &str, fragment: &str) -> wgpu::ShaderModule {
+    let source = format!("{}\n{fragment}", include_str!("../../shaders/fullscreen.wgsl"));
+    device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    })
+}
+
+/// A pipeline drawing one full-target triangle with `module`'s `fs_main`.
+pub fn fullscreen_pipeline(
+    device: &wgpu::Device,
+    label: &str,
+    module: &wgpu::ShaderModule,
+    format: wgpu::TextureFormat,
+) -> wgpu::RenderPipeline {
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some(label),
+        layout: None,
+        vertex: wgpu::VertexState {
+            module,
+            entry_point: Some("vs_main"),
+            compilation_options: Default::default(),
+            buffers: &[],
+        },
+        primitive: wgpu::PrimitiveState::default(),
+        depth_stencil: None,
+        multisample: wgpu::MultisampleState::default(),
+        fragment: Some(wgpu::FragmentState {
+            module,
+            entry_point: Some("fs_main"),
+            compilation_options: Default::default(),
+            targets: &[Some(format.into())],
+        }),
+        multiview_mask: None,
+        cache: None,
     })
 }

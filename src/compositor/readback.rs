@@ -35,8 +35,6 @@ pub struct Readback {
     in_flight: VecDeque<InFlight>,
     /// Frames collected while waiting in `reserve`, handed out by `harvest`.
     spill: Vec<ReadyFrame>,
-    /// Times the render loop had to wait for a buffer (GPU behind).
-    pub stalls: u64,
 }
 
 impl Readback {
@@ -57,7 +55,6 @@ impl Readback {
             buffers,
             in_flight: VecDeque::new(),
             spill: Vec::new(),
-            stalls: 0,
         }
     }
 
@@ -67,7 +64,6 @@ impl Readback {
         if !self.free.is_empty() {
             return;
         }
-        self.stalls += 1;
         let _ = device.poll(wgpu::PollType::wait_indefinitely());
         let mut done = Vec::new();
         self.collect(&mut done);

@@ -28,6 +28,19 @@ pub struct RenderLoop {
     pub t0: Instant,
 }
 
+/// The stinger's full-canvas scene, made once per stinger source.
+#[derive(Default)]
+struct StingerCache(Option<(usize, SceneSpec)>);
+
+impl StingerCache {
+    fn get(&mut self, source: usize, show: &Show) -> &SceneSpec {
+        if self.0.as_ref().is_none_or(|(s, _)| *s != source) {
+            self.0 = Some((source, stinger_scene(source, show)));
+        }
+        &self.0.as_ref().expect("just set").1
+    }
+}
+
 impl RenderLoop {
     pub fn run(mut self) {
         let periods: Vec<u64> = self
@@ -37,6 +50,7 @@ impl RenderLoop {
             .map(|c| 1_000_000_000 / c.fps as u64)
             .collect();
         let mut ticks = vec![0u64; periods.len()];
+        let mut stingers = StingerCache::default();
         while !self.stop.load(Ordering::Relaxed) {
             // The canvas whose next tick is due first.
             let (c, due_ns) = ticks
@@ -78,7 +92,7 @@ impl RenderLoop {
                     progress,
                 } => {
                     let stinger = match spec.kind {
-                        TransitionKind::Stinger { source, .. } => Some(stinger_scene(source, &self.show)),
+                        TransitionKind::Stinger { source, .. } => Some(stingers.get(source, &self.show)),
                         _ => None,
                     };
                     let t = TransitionFrame {

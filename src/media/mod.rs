@@ -56,6 +56,5 @@ pub fn require(factory: &str, package: &str) -> Result<()> {
     Ok(())
 }
 
-pub const AUDIO_RATE: u32 = 48_000;
-pub const AUDIO_CHANNELS: u32 = 2;
+/// The mix and every encoder input: 48 kHz stereo float.
 pub const AUDIO_CAPS: &str = "audio/x-raw,format=F32LE,rate=48000,channels=2,layout=interleaved";

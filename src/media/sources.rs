@@ -214,7 +214,6 @@ fn build(spec: &SourceSpec, video: &Option<Arc<FrameSlot>>, audio: &Option<Arc<A
 
 /// A gst-launch description; `true` when streams appear dynamically (`dec`).
 fn describe(config: &SourceConfig) -> (String, bool) {
-    let video_sink = format!("{VIDEO_CAPS} ! appsink name=video max-buffers=1 drop=true sync=false");
     match config {
         SourceConfig::TestPattern {
             pattern,
@@ -230,8 +229,8 @@ fn describe(config: &SourceConfig) -> (String, bool) {
             }
             (
                 format!(
-                    "{src} ! video/x-raw,format=I420,width={width},height={height},framerate={fps}/1,colorimetry=bt709 ! {}",
-                    video_sink.replace(VIDEO_CAPS, "queue max-size-buffers=1 leaky=downstream")
+                    "{src} ! video/x-raw,format=I420,width={width},height={height},framerate={fps}/1,colorimetry=bt709 \
+                     ! appsink name=video max-buffers=1 drop=true sync=false"
                 ),
                 false,
             )
