@@ -125,8 +125,7 @@ path = "out-{{canvas}}.mkv"
 "#,
         i420.display()
     );
-    std::fs::write(dir.join("show.toml"), show).unwrap();
-    let engine = Engine::start(showroom::show::load(&dir.join("show.toml")).unwrap()).unwrap();
+    let engine = Engine::start(load_show(&dir, &show)).unwrap();
     std::thread::sleep(Duration::from_secs(3));
     engine.stop();
 

@@ -155,8 +155,7 @@ fn two_canvases_fan_out_to_isolated_destinations_and_recordings() {
     gio::TlsBackend::default().set_default_database(Some(&db));
 
     solid_png(&dir.join("swatch.png"), SWATCH, 64, 64);
-    std::fs::write(dir.join("show.toml"), show_text()).unwrap();
-    let mut show = showroom::show::load(&dir.join("show.toml")).expect("valid show");
+    let mut show = load_show(&dir, &show_text());
     let rtmp = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
     let rtmps = format!("rtmps://localhost:{}/live", nginx.rtmps_port);
     show.destinations = vec![

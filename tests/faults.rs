@@ -52,8 +52,7 @@ place.main = {{ x = 0, y = 0, width = 640, height = 360 }}
 
 {rec}"#
     );
-    std::fs::write(dir.join("show.toml"), text).unwrap();
-    showroom::show::load(&dir.join("show.toml")).unwrap()
+    load_show(dir, &text)
 }
 
 fn dest(id: &str, url: String, key: KeyRef) -> DestinationSpec {
@@ -76,15 +75,9 @@ fn status(engine: &Engine, id: &str) -> DestStatus {
 }
 
 /// Polls until `pred` holds; returns how long it took (None: not within `limit`).
+/// Polls until `pred` holds; returns how long it took (None: not within `limit`).
 fn wait_for(engine: &Engine, id: &str, limit: Duration, pred: impl Fn(&DestStatus) -> bool) -> Option<Duration> {
-    let t = Instant::now();
-    while t.elapsed() < limit {
-        if pred(&status(engine, id)) {
-            return Some(t.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    None
+    poll_until(limit, || pred(&status(engine, id)))
 }
 
 fn first_packet_is_keyframe(path: &Path) -> bool {
@@ -317,8 +310,7 @@ place.huge = { x = 0, y = 0, width = 3840, height = 2160 }
 canvas = "huge"
 path = "rec.mkv"
 "#;
-    std::fs::write(dir.join("show.toml"), text).unwrap();
-    let engine = Engine::start(showroom::show::load(&dir.join("show.toml")).unwrap()).unwrap();
+    let engine = Engine::start(load_show(&dir, text)).unwrap();
     std::thread::sleep(Duration::from_secs(6));
     let live = engine.snapshot();
     let snap = engine.stop();

@@ -72,8 +72,7 @@ canvas = "main"
 path = "rec.mkv"
 "#
     );
-    std::fs::write(dir.join("show.toml"), show).unwrap();
-    let show = showroom::show::load(&dir.join("show.toml")).expect("valid show");
+    let show = load_show(&dir, &show);
     let engine = Engine::start(show).expect("engine starts");
     // The "phone": an SRT caller pushing a blue picture in MPEG-TS.
     let mut phone = Command::new("gst-launch-1.0")
@@ -180,9 +179,7 @@ place.main = { x = 0, y = 0, width = 320, height = 240 }
 source = "cam"
 place.main = { x = 160, y = 0, width = 160, height = 120 }
 "#;
-    std::fs::write(dir.join("show.toml"), show).unwrap();
-    let engine =
-        Engine::start(showroom::show::load(&dir.join("show.toml")).unwrap()).expect("engine starts without the camera");
+    let engine = Engine::start(load_show(&dir, show)).expect("engine starts without the camera");
     std::thread::sleep(Duration::from_secs(2));
     let snap = engine.stop();
     let cam = snap.sources.iter().find(|s| s.id == "cam").unwrap();
@@ -248,14 +245,7 @@ fn wait_sources(
     limit: Duration,
     pred: impl Fn(&[showroom::engine::stats::SourceStats]) -> bool,
 ) -> Option<Duration> {
-    let t = Instant::now();
-    while t.elapsed() < limit {
-        if pred(&engine.snapshot().sources) {
-            return Some(t.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    None
+    poll_until(limit, || pred(&engine.snapshot().sources))
 }
 
 fn near(frame: &[u8], x: u32, y: u32, rgb: (u8, u8, u8), tol: f64) -> bool {
@@ -325,8 +315,7 @@ canvas = "main"
 path = "rec.mkv"
 "#
     );
-    std::fs::write(dir.join("show.toml"), show).unwrap();
-    let engine = Engine::start(showroom::show::load(&dir.join("show.toml")).unwrap()).unwrap();
+    let engine = Engine::start(load_show(&dir, &show)).unwrap();
     let mut phone = phone_sender(port);
     let all_ok = |s: &[showroom::engine::stats::SourceStats]| s.iter().all(|s| s.frames > 0 && !s.signal_lost);
     assert!(

@@ -68,8 +68,7 @@ fn luma_track(path: &std::path::Path, x: usize, y: usize) -> Vec<u8> {
 }
 
 fn run(dir: &std::path::Path, spec: TransitionSpec) -> std::path::PathBuf {
-    std::fs::write(dir.join("show.toml"), SHOW).unwrap();
-    let engine = Engine::start(showroom::show::load(&dir.join("show.toml")).unwrap()).unwrap();
+    let engine = Engine::start(load_show(dir, SHOW)).unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     engine.execute(Command::PreviewScene("bright".into())).unwrap();
     assert_eq!(engine.snapshot().preview, "bright");
@@ -146,12 +145,7 @@ fn slide_and_wipe_split_the_picture_at_their_midpoint() {
 fn layer_properties_change_while_live() {
     let _heavy = heavy_lock();
     let dir = tempdir("set-layer");
-    std::fs::write(
-        dir.join("show.toml"),
-        SHOW.replace("id = \"dark\"", "id = \"dark-unused\""),
-    )
-    .unwrap();
-    let mut show = showroom::show::load(&dir.join("show.toml")).unwrap();
+    let mut show = load_show(&dir, SHOW);
     show.start_scene = 1; // "bright" on program
     let engine = Engine::start(show).unwrap();
     std::thread::sleep(Duration::from_millis(1000));

@@ -523,3 +523,22 @@ pub fn solid_png(path: &Path, rgb: (u8, u8, u8), w: u32, h: u32) {
 pub fn showroom_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_showroom"))
 }
+
+/// Calls `check` every 50 ms until it holds; how long that took, or `None`
+/// when it did not within `limit`.
+pub fn poll_until(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> {
+    let t = Instant::now();
+    while t.elapsed() < limit {
+        if check() {
+            return Some(t.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+/// Writes `text` as `dir/show.toml` and loads it (paths in it resolve in `dir`).
+pub fn load_show(dir: &Path, text: &str) -> showroom::show::Show {
+    std::fs::write(dir.join("show.toml"), text).unwrap();
+    showroom::show::load(&dir.join("show.toml")).unwrap_or_else(|e| panic!("test show is invalid:\n{e}"))
+}
