@@ -8,6 +8,7 @@ use crate::compositor::{Composite, Compositor, TransitionFrame};
 use crate::media::encoder::CanvasEncoder;
 use crate::media::sources::SourceProbe;
 use crate::show::{LayerSpec, Rect, SceneSpec, Show, Style, TransitionKind};
+use gstreamer as gst;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -174,8 +175,16 @@ pub fn run_mixer(
         }
         let block = crate::media::audio::mix_block(&rings, BLOCK as usize);
         let pts = produced * 1_000_000_000 / 48_000;
+        // Converted and stamped once, shared by every canvas's encoder
+        // (native f32 bytes are F32LE: every target we build for is little-endian).
+        let mut buffer = gst::Buffer::from_slice(bytemuck::cast_slice::<f32, u8>(&block).to_vec());
+        {
+            let b = buffer.get_mut().expect("new buffer is writable");
+            b.set_pts(gst::ClockTime::from_nseconds(pts));
+            b.set_duration(gst::ClockTime::from_nseconds(BLOCK * 1_000_000_000 / 48_000));
+        }
         for e in &encoders {
-            e.push_audio(&block, pts);
+            e.push_audio(&buffer);
         }
         produced += BLOCK;
     }

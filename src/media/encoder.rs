@@ -149,16 +149,10 @@ impl CanvasEncoder {
         let _ = self.video.push_buffer(data);
     }
 
-    pub fn push_audio(&self, block: &[f32], pts_ns: u64) {
-        let bytes: Vec<u8> = block.iter().flat_map(|s| s.to_le_bytes()).collect();
-        let frames = (block.len() / 2) as u64;
-        let mut buf = gst::Buffer::from_slice(bytes);
-        {
-            let b = buf.get_mut().expect("new buffer is writable");
-            b.set_pts(gst::ClockTime::from_nseconds(pts_ns));
-            b.set_duration(gst::ClockTime::from_nseconds(frames * 1_000_000_000 / 48_000));
-        }
-        let _ = self.audio.push_buffer(buf);
+    /// Queues one mixed audio block (already stamped); the same buffer goes to
+    /// every canvas's encoder (it is reference-counted, not copied).
+    pub fn push_audio(&self, block: &gst::Buffer) {
+        let _ = self.audio.push_buffer(block.clone());
     }
 
     /// Sends EOS and waits until everything queued is encoded and fanned out.
