@@ -542,3 +542,23 @@ pub fn load_show(dir: &Path, text: &str) -> showroom::show::Show {
     std::fs::write(dir.join("show.toml"), text).unwrap();
     showroom::show::load(&dir.join("show.toml")).unwrap_or_else(|e| panic!("test show is invalid:\n{e}"))
 }
+
+/// Every tick of every canvas's clock was either rendered or counted as
+/// skipped. How many a loaded test machine skips is for benches/ to measure,
+/// not for tests to assert; a stalled program shows up here as missing ticks.
+#[allow(dead_code)]
+pub fn assert_ticks_accounted(snap: &showroom::engine::stats::Snapshot) {
+    for c in &snap.canvases {
+        let due = snap.elapsed_s * c.fps as f64;
+        let seen = (c.frames_rendered + c.late_ticks) as f64;
+        assert!(
+            seen >= due - c.fps as f64 / 2.0,
+            "canvas {}: {} ticks due in {:.1} s, {} rendered and {} skipped",
+            c.id,
+            due.floor(),
+            snap.elapsed_s,
+            c.frames_rendered,
+            c.late_ticks
+        );
+    }
+}
