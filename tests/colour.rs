@@ -1,10 +1,11 @@
 //! Colour accuracy end to end: 75 % colour bars, a skin tone, primaries,
-//! black and white, as an I420 source → compositor → NV12 → encoder →
-//! decoded by ffmpeg from the recording: every patch within ±2 code values of
-//! the source (BT.709 limited range), and a source filling the canvas 1:1
-//! lands pixel-exact in position. (GStreamer 1.22 has no container that plays
-//! raw NV12 from a file, so NV12 and YUY2 sources are checked at the
-//! compositor in tests/golden.rs.)
+//! black and white, as I420, YUY2 and UYVY sources → compositor → NV12 →
+//! encoder → decoded by ffmpeg from the recording: every patch within ±2 code
+//! values of the BT.709 limited-range expectation, and a source filling the
+//! canvas 1:1 lands pixel-exact in position. The YUY2 and UYVY files are
+//! untagged SD, as from a webcam, so they are made in BT.601 and must come
+//! out in BT.709. GStreamer 1.22 plays raw NV12 from no container, so the NV12
+//! source is a test pattern arriving in NV12 (75 % bars, as a camera would).
 
 mod support;
 
@@ -47,10 +48,17 @@ fn patches_rgb() -> Vec<u8> {
     d
 }
 
+/// The patches as a raw video file: I420 in Matroska tagged BT.709, packed
+/// 4:2:2 in AVI (which carries no colorimetry, so BT.601 as SD implies).
 fn make_source(dir: &std::path::Path, pix_fmt: &str) -> std::path::PathBuf {
     let raw = dir.join("patches.rgb");
     std::fs::write(&raw, patches_rgb()).unwrap();
-    let out = dir.join(format!("patches-{pix_fmt}.mkv"));
+    let (ext, matrix, tag) = if pix_fmt == "yuv420p" {
+        ("mkv", "bt709", "bt709")
+    } else {
+        ("avi", "bt601", "smpte170m")
+    };
+    let out = dir.join(format!("patches-{pix_fmt}.{ext}"));
     let st = Command::new("ffmpeg")
         .args([
             "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "640x360", "-r", "30", "-i",
@@ -58,17 +66,17 @@ fn make_source(dir: &std::path::Path, pix_fmt: &str) -> std::path::PathBuf {
         .arg(&raw)
         .args([
             "-vf",
-            &format!("scale=out_color_matrix=bt709:out_range=tv,format={pix_fmt}"),
+            &format!("scale=out_color_matrix={matrix}:out_range=tv,format={pix_fmt}"),
             "-frames:v",
             "30",
         ])
         .args([
             "-color_primaries",
-            "bt709",
+            tag,
             "-color_trc",
-            "bt709",
+            tag,
             "-colorspace",
-            "bt709",
+            tag,
             "-color_range",
             "tv",
         ])
@@ -98,39 +106,58 @@ fn patches_survive_the_whole_pipeline_within_two_code_values() {
     let _heavy = heavy_lock();
     let dir = tempdir("colour");
     let i420 = make_source(&dir, "yuv420p");
-    let show = format!(
-        r#"
-[[canvases]]
-id = "a"
-width = {W}
-height = {H}
-video_bitrate = 20000
-
-[[sources]]
-id = "i420"
-kind = "media"
-path = "{}"
-
-[[scenes]]
-id = "s"
-
-[[scenes.layers]]
-source = "i420"
-place.a = {{ x = 0, y = 0, width = {W}, height = {H} }}
-
-[[recordings]]
-canvas = "a"
-path = "out-{{canvas}}.mkv"
-
-"#,
-        i420.display()
-    );
+    let yuy2 = make_source(&dir, "yuyv422");
+    let uyvy = make_source(&dir, "uyvy422");
+    let mut show = String::new();
+    let sources = [
+        ("i420", format!("kind = \"media\"\npath = \"{}\"", i420.display())),
+        ("yuy2", format!("kind = \"media\"\npath = \"{}\"", yuy2.display())),
+        ("uyvy", format!("kind = \"media\"\npath = \"{}\"", uyvy.display())),
+        (
+            "nv12",
+            format!("kind = \"test-pattern\"\npattern = \"smpte75\"\nformat = \"nv12\"\nwidth = {W}\nheight = {H}"),
+        ),
+    ];
+    for (id, _) in &sources {
+        show += &format!("[[canvases]]\nid = \"{id}\"\nwidth = {W}\nheight = {H}\nvideo_bitrate = 20000\n\n");
+    }
+    for (id, kind) in &sources {
+        show += &format!("[[sources]]\nid = \"{id}\"\n{kind}\n\n");
+    }
+    show += "[[scenes]]\nid = \"s\"\n\n";
+    for (id, _) in &sources {
+        show += &format!(
+            "[[scenes.layers]]\nsource = \"{id}\"\nplace.{id} = {{ x = 0, y = 0, width = {W}, height = {H} }}\n\n"
+        );
+    }
+    show += "[[recordings]]\ncanvas = \"i420\"\npath = \"out-{canvas}.mkv\"\n\n";
+    for (id, _) in &sources[1..] {
+        show += &format!("[[recordings]]\ncanvas = \"{id}\"\npath = \"out-{id}.mkv\"\n\n");
+    }
     let engine = Engine::start(load_show(&dir, &show)).unwrap();
     std::thread::sleep(Duration::from_secs(3));
-    engine.stop();
+    let snap = engine.stop();
+    for s in &snap.sources {
+        assert_eq!(s.error, None, "source {}", s.id);
+    }
 
-    for (canvas, source) in [("a", &i420)] {
-        let want = planes(source, 0.0);
+    // 75 % bars of the NV12 test pattern: seven bars across the picture.
+    let got = planes(&dir.join("out-nv12.mkv"), 2.0);
+    for (i, rgb) in PATCHES[..7].iter().enumerate() {
+        let (ey, eu, ev) = bt709(rgb.0, rgb.1, rgb.2);
+        let (x, y) = (((i as f64 + 0.5) * W as f64 / 7.0) as u32, H as u32 / 2);
+        let (gy, gu, gv) = yuv_at(&got, W as u32, H as u32, x, y);
+        for (name, want, g) in [("Y", ey, gy), ("Cb", eu, gu), ("Cr", ev, gv)] {
+            assert!(
+                (want - g).abs() <= 2.0,
+                "NV12 source, bar {i} {rgb:?}, {name} at ({x},{y}): got {g}, expected {want:.1}"
+            );
+        }
+    }
+
+    // The patch files, against the BT.709 source (the packed ones were BT.601).
+    let want = planes(&i420, 0.0);
+    for canvas in ["i420", "yuy2", "uyvy"] {
         let got = planes(&dir.join(format!("out-{canvas}.mkv")), 2.0);
         // Every patch interior, all three planes.
         for (i, _) in PATCHES.iter().enumerate() {

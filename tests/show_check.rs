@@ -83,6 +83,14 @@ const CASES: &[(&str, &[Expect])] = &[
             (33, 7, "unknown key reference `envv` — did you mean `env`?"),
         ],
     ),
+    (
+        "18-unknown-format",
+        &[(
+            9,
+            10,
+            "unknown pixel format \"nv21\" — use one of i420, nv12, yuy2, uyvy, rgba, bgra",
+        )],
+    ),
 ];
 
 #[test]

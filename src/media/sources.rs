@@ -222,14 +222,21 @@ fn describe(config: &SourceConfig) -> (String, bool) {
             fps,
             speed,
             color,
+            format,
         } => {
             let mut src = format!("videotestsrc is-live=true pattern={pattern} horizontal-speed={speed}");
             if let Some(c) = color {
                 src += &format!(" foreground-color={}", 0xff00_0000u32 | c);
             }
+            // YUV test patterns are made in BT.709, like HD cameras.
+            let colorimetry = if format.starts_with(['R', 'B']) {
+                ""
+            } else {
+                ",colorimetry=bt709"
+            };
             (
                 format!(
-                    "{src} ! video/x-raw,format=I420,width={width},height={height},framerate={fps}/1,colorimetry=bt709 \
+                    "{src} ! video/x-raw,format={format},width={width},height={height},framerate={fps}/1{colorimetry} \
                      ! appsink name=video max-buffers=1 drop=true sync=false"
                 ),
                 false,

@@ -59,6 +59,8 @@ pub enum SourceConfig {
         speed: i32,
         /// 0xRRGGBB for the solid-color pattern.
         color: Option<u32>,
+        /// GStreamer's name of the pixel format it arrives in (I420, NV12...).
+        format: &'static str,
     },
     Tone {
         frequency: f64,

@@ -112,6 +112,10 @@ pub struct Source {
     pub speed: Option<Spanned<i32>>,
     /// test-pattern: the colour of `pattern = "solid-color"`, as "#RRGGBB".
     pub color: Option<Spanned<String>>,
+    /// test-pattern: the pixel format it arrives in, like a camera's
+    /// ("i420", "nv12", "yuy2", "uyvy", "rgba", "bgra"), to check a
+    /// capture format's path through the compositor.
+    pub format: Option<Spanned<String>>,
     /// tone: frequency in Hz.
     pub frequency: Option<Spanned<f64>>,
     /// tone, media: linear volume 0.0–1.0.

@@ -11,6 +11,16 @@ use std::collections::HashSet;
 use toml::Spanned;
 
 /// videotestsrc patterns offered in show files.
+/// Pixel formats a test pattern can arrive in: show-file name, GStreamer name.
+const TEST_FORMATS: &[(&str, &str)] = &[
+    ("i420", "I420"),
+    ("nv12", "NV12"),
+    ("yuy2", "YUY2"),
+    ("uyvy", "UYVY"),
+    ("rgba", "RGBA"),
+    ("bgra", "BGRA"),
+];
+
 pub const PATTERNS: &[&str] = &[
     "smpte",
     "smpte75",
@@ -281,20 +291,21 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
     let id = s.id.get_ref();
     // Which optional keys each kind takes; anything else is a mistake worth saying.
     let allowed: &[&str] = match kind {
-        SourceKind::TestPattern => &["pattern", "width", "height", "fps", "speed", "color"],
+        SourceKind::TestPattern => &["pattern", "width", "height", "fps", "speed", "color", "format"],
         SourceKind::Tone => &["frequency", "volume"],
         SourceKind::Media => &["path", "uri", "loop", "volume"],
         SourceKind::Image => &["path"],
         SourceKind::Camera => &["device"],
         SourceKind::Srt => &["port"],
     };
-    let present: [(&str, Option<std::ops::Range<usize>>); 13] = [
+    let present: [(&str, Option<std::ops::Range<usize>>); 14] = [
         ("speed", s.speed.as_ref().map(|v| v.span())),
         ("pattern", s.pattern.as_ref().map(|v| v.span())),
         ("width", s.width.as_ref().map(|v| v.span())),
         ("height", s.height.as_ref().map(|v| v.span())),
         ("fps", s.fps.as_ref().map(|v| v.span())),
         ("color", s.color.as_ref().map(|v| v.span())),
+        ("format", s.format.as_ref().map(|v| v.span())),
         ("frequency", s.frequency.as_ref().map(|v| v.span())),
         ("volume", s.volume.as_ref().map(|v| v.span())),
         ("path", s.path.as_ref().map(|v| v.span())),
@@ -382,6 +393,25 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
                     "use 1 to 60",
                 );
             }
+            let format = match &s.format {
+                None => "I420",
+                Some(f) => match TEST_FORMATS
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(f.get_ref()))
+                {
+                    Some((_, caps)) => caps,
+                    None => {
+                        ok = false;
+                        let names: Vec<&str> = TEST_FORMATS.iter().map(|(n, _)| *n).collect();
+                        out.add(
+                            f.span(),
+                            format!("source `{id}`: unknown pixel format \"{}\"", f.get_ref()),
+                            format!("use one of {}", names.join(", ")),
+                        );
+                        "I420"
+                    }
+                },
+            };
             let (Some(width), Some(height)) = (width, height) else {
                 return None;
             };
@@ -392,6 +422,7 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
                 fps,
                 speed: s.speed.as_ref().map(|v| *v.get_ref()).unwrap_or(0),
                 color,
+                format,
             }
         }
         SourceKind::Tone => {
