@@ -208,3 +208,69 @@ fn layer_properties_change_while_live() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A stinger: a 1 s VP8 WebM with real alpha (left half opaque red, right
+/// half transparent) played over the change, scenes switching at its middle.
+/// Through the transparent half the old scene shows until the cut and the new
+/// one after it; the red half covers both; afterwards only the new scene.
+#[test]
+fn a_stinger_with_alpha_covers_the_cut_and_shows_the_scenes_through() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("stinger");
+    let clip = dir.join("stinger.webm");
+    let st = Proc::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(
+            "color=c=red:s=320x240:r=30:d=1,format=yuva420p,\
+             geq=lum='p(X,Y)':cb='p(X,Y)':cr='p(X,Y)':a='if(lt(X,W/2),255,0)'",
+        )
+        .args(["-c:v", "libvpx", "-auto-alt-ref", "0", "-b:v", "2M"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(st.success(), "ffmpeg could not make the stinger clip");
+    let text =
+        format!("{SHOW}\n[[sources]]\nid = \"sting\"\nkind = \"media\"\npath = \"stinger.webm\"\nloop = false\n");
+    let engine = Engine::start(load_show(&dir, &text)).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    engine.execute(Command::PreviewScene("bright".into())).unwrap();
+    engine
+        .execute(Command::Take(Some(TransitionSpec {
+            kind: TransitionKind::Stinger { source: 2, cut: 0.5 },
+            duration_ms: 1000,
+        })))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2000));
+    let snap = engine.stop();
+    assert_eq!(snap.scene, "bright");
+    let sting = snap.sources.iter().find(|s| s.id == "sting").unwrap();
+    assert_eq!(sting.error, None, "the stinger clip did not play");
+    assert!(
+        sting.ended && !sting.signal_lost,
+        "a clip played once is not a lost signal: {sting:?}"
+    );
+
+    let rec = dir.join("rec.mkv");
+    let left = luma_track(&rec, 40, 120);
+    let right = luma_track(&rec, 280, 120);
+    // Opaque red in BT.709 limited range: Y 63.
+    let red = |y: u8| (y as i32 - 63).abs() <= 6;
+    let black = |y: u8| y <= 20;
+    let white = |y: u8| y >= 230;
+    let before_cut = (0..left.len()).filter(|&i| red(left[i]) && black(right[i])).count();
+    let after_cut = (0..left.len()).filter(|&i| red(left[i]) && white(right[i])).count();
+    assert!(
+        before_cut >= 5 && after_cut >= 5,
+        "red over the old scene for {before_cut} frames, over the new for {after_cut}; left {left:?} right {right:?}"
+    );
+    let first_red = left.iter().position(|&y| red(y)).unwrap();
+    assert!(
+        left[..first_red].iter().all(|&y| black(y)),
+        "not the old scene before the stinger"
+    );
+    assert!(
+        white(*left.last().unwrap()) && white(*right.last().unwrap()),
+        "the stinger did not leave the new scene behind: {left:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -383,6 +383,7 @@ impl Engine {
                     id: s.id.clone(),
                     signal_lost: s.signal_lost(),
                     restarts: s.restarts.load(Ordering::Relaxed),
+                    ended: s.ended.load(Ordering::Relaxed),
                     frames: s
                         .video
                         .as_ref()

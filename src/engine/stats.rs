@@ -49,6 +49,8 @@ pub struct SourceStats {
     pub signal_lost: bool,
     /// Times the source was restarted after failing or going silent.
     pub restarts: u64,
+    /// A play-once media file reached its end (and holds its last picture).
+    pub ended: bool,
     pub frames: u64,
     pub error: Option<String>,
 }

@@ -40,6 +40,9 @@ pub struct SourceHandle {
     /// Times the pipeline was rebuilt after a failure or silence.
     pub restarts: Arc<std::sync::atomic::AtomicU64>,
     rewind: Arc<AtomicBool>,
+    /// A play-once media file reached its end: it holds its last picture,
+    /// which is not a lost signal.
+    pub ended: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     watcher: Option<JoinHandle<()>>,
 }
@@ -59,6 +62,7 @@ impl SourceHandle {
         let stop = Arc::new(AtomicBool::new(false));
         let restarts = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let rewind = Arc::new(AtomicBool::new(false));
+        let ended = Arc::new(AtomicBool::new(false));
         let watcher = {
             let w = Watcher {
                 spec: spec.clone(),
@@ -68,6 +72,7 @@ impl SourceHandle {
                 stop: stop.clone(),
                 restarts: restarts.clone(),
                 rewind: rewind.clone(),
+                ended: ended.clone(),
             };
             std::thread::Builder::new()
                 .name(format!("source {}", spec.id))
@@ -84,6 +89,7 @@ impl SourceHandle {
             error,
             restarts,
             rewind,
+            ended,
             stop,
             watcher: Some(watcher),
         })
@@ -95,6 +101,7 @@ impl SourceHandle {
             live: self.live,
             video: self.video.clone(),
             error: self.error.clone(),
+            ended: self.ended.clone(),
         }
     }
 
@@ -128,12 +135,13 @@ pub struct SourceProbe {
     live: bool,
     pub video: Option<Arc<FrameSlot>>,
     error: Arc<Mutex<Option<String>>>,
+    ended: Arc<AtomicBool>,
 }
 
 impl SourceProbe {
     /// No picture for a while, or failing: the compositor shows the slate.
     pub fn signal_lost(&self) -> bool {
-        if !self.live {
+        if !self.live || self.ended.load(Ordering::Relaxed) {
             return false;
         }
         let Some(slot) = &self.video else { return false };
@@ -357,6 +365,7 @@ struct Watcher {
     stop: Arc<AtomicBool>,
     restarts: Arc<std::sync::atomic::AtomicU64>,
     rewind: Arc<AtomicBool>,
+    ended: Arc<AtomicBool>,
 }
 
 impl Watcher {
@@ -381,6 +390,7 @@ impl Watcher {
             let mut failed: Option<String> = None;
             if self.rewind.swap(false, Ordering::Relaxed) {
                 let _ = pipeline.seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::ACCURATE, gst::ClockTime::ZERO);
+                self.ended.store(false, Ordering::Relaxed);
             }
             if let Some(bus) = pipeline.bus()
                 && let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(100))
@@ -400,6 +410,11 @@ impl Watcher {
                             failed = Some("could not loop back to the start".into());
                         }
                     }
+                    gst::MessageView::Eos(_) if matches!(self.spec.config, SourceConfig::Media { .. }) => {
+                        // `loop = false`: played once; its last picture stays.
+                        tracing::info!("source `{id}` played to its end");
+                        self.ended.store(true, Ordering::Relaxed);
+                    }
                     gst::MessageView::Eos(_) if live => failed = Some("the stream ended".into()),
                     gst::MessageView::Error(e) => failed = Some(e.error().to_string()),
                     _ => {}
@@ -418,7 +433,11 @@ impl Watcher {
                         self.set_error(None);
                     }
                 }
-                if failed.is_none() && live && v.age().is_some_and(|a| a >= RESTART_SILENT_AFTER) {
+                if failed.is_none()
+                    && live
+                    && !self.ended.load(Ordering::Relaxed)
+                    && v.age().is_some_and(|a| a >= RESTART_SILENT_AFTER)
+                {
                     failed = Some(format!("no picture for {} s", RESTART_SILENT_AFTER.as_secs()));
                 }
             }
