@@ -58,9 +58,9 @@ struct SourceTexture {
     generation: u64,
     /// Mip levels of the first plane.
     levels: u32,
-    /// Deepest level a layer sampled last frame: only those are rebuilt.
-    needed_level: u32,
-    /// The mip chains of the planes that have levels.
+    /// The levels layers sample (bit L = level L): only those are made.
+    levels_used: u32,
+    /// The mip levels of the planes that have them.
     mips: Vec<mips::MipChain>,
 }
 
@@ -171,6 +171,8 @@ impl Compositor {
             "transition",
             &transition_module,
             wgpu::TextureFormat::Rgba8Unorm,
+            None,
+            &[],
         );
         let convert_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("rgba_to_nv12.wgsl"),
@@ -236,8 +238,8 @@ impl Compositor {
                 address_mode_v: wgpu::AddressMode::ClampToEdge,
                 mag_filter: filter,
                 min_filter: filter,
-                // Trilinear between mip levels for shrunk pictures.
-                mipmap_filter: wgpu::MipmapFilterMode::Linear,
+                // Layers sample one whole mip level (see mips::lod).
+                mipmap_filter: wgpu::MipmapFilterMode::Nearest,
                 ..Default::default()
             })
         };
@@ -402,11 +404,11 @@ impl Compositor {
             );
         }
         let src = self.sources[index].as_ref().expect("created above");
-        if src.needed_level == 0 {
+        if src.levels_used == 0 {
             return;
         }
         let mut enc = self.gpu.device.create_command_encoder(&Default::default());
-        self.mips.build(&mut enc, &src.mips, src.needed_level);
+        self.mips.build(&self.gpu.device, &mut enc, &src.mips, src.levels_used);
         self.gpu.queue.submit([enc.finish()]);
     }
 
@@ -458,7 +460,7 @@ impl Compositor {
             views,
             generation: self.generation,
             levels: mips::levels(frame.width, frame.height),
-            needed_level: 0,
+            levels_used: 0,
             mips,
         }
     }
@@ -531,7 +533,6 @@ impl Compositor {
             let st = &layer.style;
             let (content, uv) = layout::content(&rect, &layer.crop, st, src.size);
             let lod = mips::lod(&content, &uv, src.size, src.levels);
-            let needed = lod.ceil() as u32;
             let shadow = st.shadow;
             let key = st.chroma_key;
             let uniform = LayerUniform {
@@ -575,7 +576,7 @@ impl Compositor {
                     src.full_range as u32,
                     src.format.opaque() as u32,
                 ],
-                down: [lod, 0.0, 0.0, 0.0],
+                down: [lod as f32, 0.0, 0.0, 0.0],
             };
             while target.layer_slots[set].len() <= i {
                 target.layer_slots[set].push(LayerSlot {
@@ -629,7 +630,7 @@ impl Compositor {
                 });
                 slot.bind = Some((source, src.generation, exact, bind));
             }
-            let key = (src.format.shader_code(), layout::features(st));
+            let key = pipeline_key(src.format, layer);
             let pipeline = self
                 .pipelines
                 .entry(key)
@@ -637,12 +638,13 @@ impl Compositor {
                 .clone();
             draws.push((i, pipeline));
             if let Some(Some(src)) = self.sources.get_mut(source)
-                && src.needed_level < needed
+                && lod > 0
+                && src.levels_used & (1 << lod) == 0
             {
-                // First time this picture is shrunk this much: build the
-                // levels now; later frames rebuild them on upload.
-                src.needed_level = needed;
-                self.mips.build(enc, &src.mips, needed);
+                // First time this picture is shown at this level: make it
+                // now; later frames remake it on upload.
+                src.levels_used |= 1 << lod;
+                self.mips.build(device, enc, &src.mips, 1 << lod);
             }
         }
 
@@ -784,8 +786,8 @@ impl Compositor {
     /// allocations happen before the show clock starts, not in its first ticks.
     pub fn warm_up(&mut self, scenes: &[SceneSpec]) {
         for layer in scenes.iter().flat_map(|s| &s.layers) {
-            for format in [0, 1] {
-                let key = (format, layout::features(&layer.style));
+            for format in [PixelFormat::Rgba, PixelFormat::I420] {
+                let key = pipeline_key(format, layer);
                 if !self.pipelines.contains_key(&key) {
                     let p = layer_pipeline(&self.gpu.device, &self.layer_module, &self.layer_pl, key);
                     self.pipelines.insert(key, p);
@@ -821,13 +823,26 @@ impl Compositor {
 
 /// A layer pipeline specialised for one source format and feature set
 /// (the `FORMAT` and `FEATURES` override constants of layer.wgsl).
+/// Pipeline-key bit (not a shader feature): the layer is drawn without blending.
+const OPAQUE: u32 = 1 << 16;
+
+/// Which layer pipeline draws `layer` from a source in `format`. A layer that
+/// wholly covers what is under it is written, not blended: a software
+/// renderer then skips reading the target.
+fn pipeline_key(format: PixelFormat, layer: &crate::show::LayerSpec) -> (u32, u32) {
+    let features = layout::features(&layer.style);
+    // Colour correction (8) keeps alpha; rounding, shadow and keying do not.
+    let opaque = layer.opacity >= 1.0 && !format.has_alpha() && features & !8 == 0;
+    (format.shader_code(), features | if opaque { OPAQUE } else { 0 })
+}
+
 fn layer_pipeline(
     device: &wgpu::Device,
     module: &wgpu::ShaderModule,
     layout: &wgpu::PipelineLayout,
     (format, features): (u32, u32),
 ) -> wgpu::RenderPipeline {
-    let constants = [("FORMAT", format as f64), ("FEATURES", features as f64)];
+    let constants = [("FORMAT", format as f64), ("FEATURES", (features & !OPAQUE) as f64)];
     let options = wgpu::PipelineCompilationOptions {
         constants: &constants,
         ..Default::default()
@@ -850,7 +865,7 @@ fn layer_pipeline(
             compilation_options: options,
             targets: &[Some(wgpu::ColorTargetState {
                 format: wgpu::TextureFormat::Rgba8Unorm,
-                blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+                blend: (features & OPAQUE == 0).then_some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
                 write_mask: wgpu::ColorWrites::ALL,
             })],
         }),

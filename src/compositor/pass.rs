@@ -35,15 +35,18 @@ pub fn fullscreen_module(device: &wgpu::Device, label: &str, fragment: &str) -> 
 }
 
 /// A pipeline drawing one full-target triangle with `module`'s `fs_main`.
+/// `layout`: None for one derived from the shader; `constants`: its overrides.
 pub fn fullscreen_pipeline(
     device: &wgpu::Device,
     label: &str,
     module: &wgpu::ShaderModule,
     format: wgpu::TextureFormat,
+    layout: Option<&wgpu::PipelineLayout>,
+    constants: &[(&str, f64)],
 ) -> wgpu::RenderPipeline {
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
         label: Some(label),
-        layout: None,
+        layout,
         vertex: wgpu::VertexState {
             module,
             entry_point: Some("vs_main"),
@@ -56,7 +59,10 @@ pub fn fullscreen_pipeline(
         fragment: Some(wgpu::FragmentState {
             module,
             entry_point: Some("fs_main"),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants,
+                ..Default::default()
+            },
             targets: &[Some(format.into())],
         }),
         multiview_mask: None,

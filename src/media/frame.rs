@@ -66,6 +66,11 @@ impl PixelFormat {
         }
     }
 
+    /// Carries transparency the compositor must keep.
+    pub fn has_alpha(self) -> bool {
+        matches!(self, PixelFormat::Rgba | PixelFormat::Bgra)
+    }
+
     pub fn opaque(self) -> bool {
         matches!(self, PixelFormat::Rgbx | PixelFormat::Bgrx)
     }
