@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Showroom needs on Debian 12 / Ubuntu 22.04+ (only what is
 # missing). With --test it also installs the real servers and tools the tests
-# use: nginx with the RTMP module, ffmpeg/ffprobe, openssl.
+# use: nginx with the RTMP module, ffmpeg/ffprobe, openssl, Xvfb (the studio
+# window without a screen) and tesseract (reading the window's text).
 set -euo pipefail
 
 SUDO=""
@@ -13,9 +14,12 @@ PKGS=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools glib-networking
   libvulkan1 mesa-vulkan-drivers
+  libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0
+  libwayland-client0 libwayland-cursor0 libwayland-egl1
 )
 if [ "${1:-}" = "--test" ]; then
-  PKGS+=(nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl time dbus-daemon dbus-bin gnome-keyring)
+  PKGS+=(nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl time dbus-daemon dbus-bin gnome-keyring
+    xvfb tesseract-ocr tesseract-ocr-eng)
 fi
 
 missing=()

@@ -2,7 +2,8 @@
 //!
 //! `show` reads and checks show files; `engine` runs a show (sources →
 //! `compositor` → `media` encoders → destinations and recordings); `secrets`
-//! keeps stream keys out of files and logs; `cli` is the command line.
+//! keeps stream keys out of files and logs; `studio` is the window; `cli`
+//! is the command line.
 
 pub mod cli;
 pub mod compositor;
@@ -11,3 +12,4 @@ pub mod media;
 pub mod secrets;
 pub mod session;
 pub mod show;
+pub mod studio;

@@ -46,13 +46,18 @@ pub struct Marker {
     pub started: u64,
 }
 
-/// `$XDG_STATE_HOME/showroom/running.json` (default ~/.local/state/...).
-pub fn marker_path() -> PathBuf {
+/// `$XDG_STATE_HOME/showroom` (default ~/.local/state/showroom).
+pub fn state_dir() -> PathBuf {
     let base = std::env::var_os("XDG_STATE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
         .unwrap_or_else(std::env::temp_dir);
-    base.join("showroom").join("running.json")
+    base.join("showroom")
+}
+
+/// `$XDG_STATE_HOME/showroom/running.json` (default ~/.local/state/...).
+pub fn marker_path() -> PathBuf {
+    state_dir().join("running.json")
 }
 
 pub fn write_marker(m: &Marker) -> std::io::Result<()> {

@@ -160,6 +160,38 @@ fn bad_arguments_are_explained() {
 }
 
 #[test]
+fn the_studio_without_a_display_says_so_and_names_the_headless_command() {
+    let state = tempdir("no-display");
+    for args in [vec![], vec!["studio".to_string(), demo()]] {
+        let out = Command::new(showroom_bin())
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_STATE_HOME", &state)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("no display to open the studio window on") && stderr.contains("showroom run "),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    // A show that does not exist is named, not a crash.
+    let out = Command::new(showroom_bin())
+        .args(["studio", "/nonexistent/show.toml"])
+        .env("DISPLAY", ":999")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("/nonexistent/show.toml"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&state);
+}
+
+#[test]
 fn devices_lists_both_kinds() {
     let out = Command::new(showroom_bin()).arg("devices").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -1,5 +1,6 @@
-//! The command line: `run` (headless show), `check` (show file problems),
-//! `devices` (cameras and microphones).
+//! The command line: `studio` (the window; also what no arguments open),
+//! `run` (headless show), `check` (show file problems), `devices` (cameras
+//! and microphones), `key`, `resume`.
 
 mod logging;
 mod run;
@@ -11,12 +12,18 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "showroom", version, about = "Live-production studio for live shopping")]
 struct Cli {
+    /// Without a command: the studio window with the last show (the demo on first start).
     #[command(subcommand)]
-    command: Commands,
+    command: Option<Commands>,
 }
 
 #[derive(Subcommand)]
 enum Commands {
+    /// Open the studio window on a show (nothing goes on air until you press Go Live).
+    Studio {
+        /// The show file (TOML); default: the last show opened, else the demo.
+        show: Option<PathBuf>,
+    },
     /// Run a show without a window until --duration ends or Ctrl-C.
     Run(run::RunArgs),
     /// Check a show file; prints every problem as FILE:LINE:COL: what — how to fix.
@@ -47,11 +54,38 @@ pub fn main() -> ExitCode {
     logging::init();
     let cli = Cli::parse();
     match cli.command {
-        Commands::Run(args) => run::run(args),
-        Commands::Check { show } => check(&show),
-        Commands::Devices => devices(),
-        Commands::Resume => run::resume(),
-        Commands::Key { action } => key(action),
+        None => studio(None),
+        Some(Commands::Studio { show }) => studio(show),
+        Some(Commands::Run(args)) => run::run(args),
+        Some(Commands::Check { show }) => check(&show),
+        Some(Commands::Devices) => devices(),
+        Some(Commands::Resume) => run::resume(),
+        Some(Commands::Key { action }) => key(action),
+    }
+}
+
+fn studio(show: Option<PathBuf>) -> ExitCode {
+    let path = match show.map(Ok).unwrap_or_else(crate::studio::default_show) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!(
+            "error: no display to open the studio window on (neither DISPLAY nor WAYLAND_DISPLAY is set) — \
+             run the show headless instead: showroom run {}",
+            path.display()
+        );
+        return ExitCode::from(2);
+    }
+    match crate::studio::open(&path) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -41,8 +41,33 @@ pub struct TransitionFrame<'a> {
 
 #[derive(Clone, Copy)]
 enum Draw {
-    Canvas { clear: bool },
+    Canvas {
+        clear: bool,
+    },
     Scratch(usize),
+    /// The studio's preview of this canvas.
+    Preview,
+    /// The studio's thumbnail of scene N (first canvas only).
+    Thumb(usize),
+}
+
+/// Layer-slot sets: each scene drawn before one submission needs its own
+/// uniforms (buffer writes land before the submission's commands run).
+const SET_PREVIEW: usize = 3;
+const SET_THUMB: usize = 4;
+
+/// Width of the studio's scene thumbnails, in pixels.
+pub const THUMB_WIDTH: u32 = 192;
+
+/// Textures a studio window draws: the compositor's own, no CPU copy.
+#[derive(Clone)]
+pub struct StudioViews {
+    /// What each canvas sends (program), per canvas.
+    pub program: Vec<wgpu::TextureView>,
+    /// Each canvas's preview scene, per canvas.
+    pub preview: Vec<wgpu::TextureView>,
+    /// Each scene on the first canvas, small.
+    pub thumbs: Vec<wgpu::TextureView>,
 }
 
 /// The GPU copy of one source's newest frame.
@@ -71,8 +96,11 @@ struct CanvasTarget {
     convert_bind: wgpu::BindGroup,
     nv12: wgpu::Buffer,
     /// One uniform buffer + bind group per layer slot, re-used every frame;
-    /// three sets: scene (or transition "from"), transition "to", stinger.
-    layer_slots: [Vec<LayerSlot>; 3],
+    /// sets: scene (or transition "from"), transition "to", stinger, studio
+    /// preview, studio thumbnail.
+    layer_slots: [Vec<LayerSlot>; 5],
+    /// The studio's preview of this canvas, if a window asked for one.
+    preview: Option<wgpu::TextureView>,
     /// The two scenes of a transition, made on the first transition.
     scratch: Option<Scratch>,
     transition_uniform: wgpu::Buffer,
@@ -108,12 +136,19 @@ pub struct Compositor {
     mips: mips::MipBuilder,
     sources: Vec<Option<SourceTexture>>,
     canvases: Vec<CanvasTarget>,
+    /// The studio's scene thumbnails (first canvas), if a window asked.
+    thumbs: Vec<wgpu::TextureView>,
     generation: u64,
 }
 
 impl Compositor {
+    /// A compositor on a device of its own.
     pub fn new(canvases: &[CanvasSpec], n_sources: usize) -> Result<Compositor> {
-        let gpu = Gpu::new_headless()?;
+        Ok(Self::with_gpu(Gpu::new_headless()?, canvases, n_sources))
+    }
+
+    /// A compositor on a given device (the studio window's, to share textures).
+    pub fn with_gpu(gpu: Gpu, canvases: &[CanvasSpec], n_sources: usize) -> Compositor {
         let device = &gpu.device;
         tracing::info!(
             "compositor on {} ({:?}, {:?})",
@@ -306,6 +341,7 @@ impl Compositor {
                 convert_bind,
                 nv12,
                 layer_slots: Default::default(),
+                preview: None,
                 scratch: None,
                 transition_uniform: device.create_buffer(&wgpu::BufferDescriptor {
                     label: Some("transition"),
@@ -317,7 +353,7 @@ impl Compositor {
             });
         }
         let mip_builder = mips::MipBuilder::new(device);
-        Ok(Compositor {
+        Compositor {
             gpu,
             transition_pipeline,
             layer_module,
@@ -332,8 +368,71 @@ impl Compositor {
             // One extra texture after the sources: the "signal lost" slate.
             sources: (0..=n_sources).map(|_| None).collect(),
             canvases: targets,
+            thumbs: Vec::new(),
             generation: 0,
-        })
+        }
+    }
+
+    fn view_texture(&self, label: &str, width: u32, height: u32) -> wgpu::TextureView {
+        self.gpu
+            .device
+            .create_texture(&wgpu::TextureDescriptor {
+                label: Some(label),
+                size: wgpu::Extent3d {
+                    width,
+                    height,
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Rgba8Unorm,
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+                view_formats: &[],
+            })
+            .create_view(&Default::default())
+    }
+
+    /// Makes the preview and thumbnail textures a studio window shows.
+    pub fn enable_studio(&mut self, n_scenes: usize) -> StudioViews {
+        for c in 0..self.canvases.len() {
+            let (w, h) = (self.canvases[c].width, self.canvases[c].height);
+            self.canvases[c].preview = Some(self.view_texture("preview", w, h));
+        }
+        let (w, h) = (self.canvases[0].width, self.canvases[0].height);
+        let th = (THUMB_WIDTH * h / w).max(1);
+        self.thumbs = (0..n_scenes)
+            .map(|_| self.view_texture("thumb", THUMB_WIDTH, th))
+            .collect();
+        StudioViews {
+            program: self.canvases.iter().map(|c| c.view.clone()).collect(),
+            preview: self
+                .canvases
+                .iter()
+                .map(|c| c.preview.clone().expect("made above"))
+                .collect(),
+            thumbs: self.thumbs.clone(),
+        }
+    }
+
+    /// Renders `scene` into the studio's preview of `canvas` (no encoding).
+    pub fn render_preview(&mut self, canvas: usize, scene: &SceneSpec, lost: &[bool]) {
+        if self.canvases[canvas].preview.is_none() {
+            return;
+        }
+        let mut enc = self.gpu.device.create_command_encoder(&Default::default());
+        self.draw_layers(&mut enc, canvas, SET_PREVIEW, scene, lost, Draw::Preview);
+        self.gpu.queue.submit([enc.finish()]);
+    }
+
+    /// Renders `scene` into the studio's thumbnail number `index`.
+    pub fn render_thumb(&mut self, index: usize, scene: &SceneSpec, lost: &[bool]) {
+        if index >= self.thumbs.len() {
+            return;
+        }
+        let mut enc = self.gpu.device.create_command_encoder(&Default::default());
+        self.draw_layers(&mut enc, 0, SET_THUMB, scene, lost, Draw::Thumb(index));
+        self.gpu.queue.submit([enc.finish()]);
     }
 
     pub fn adapter_name(&self) -> String {
@@ -651,6 +750,8 @@ impl Compositor {
         let view = match draw {
             Draw::Canvas { .. } => target.view.clone(),
             Draw::Scratch(i) => target.scratch.as_ref().expect("made by ensure_scratch").views[i].clone(),
+            Draw::Preview => target.preview.clone().expect("checked by render_preview"),
+            Draw::Thumb(i) => self.thumbs[i].clone(),
         };
         let load = match draw {
             Draw::Canvas { clear: false } => wgpu::LoadOp::Load,

@@ -3,19 +3,18 @@
 //! through `Engine::execute` and read it through `Engine::snapshot`.
 
 pub mod health;
+pub mod outputs;
 pub mod program;
 pub mod render_loop;
 pub mod stats;
 
 use crate::compositor::Compositor;
-use crate::media::destination::{DestConfig, Destination};
 use crate::media::encoder::CanvasEncoder;
-use crate::media::recording::Recorder;
 use crate::media::sources::SourceHandle;
 use crate::show::Show;
 use anyhow::{Context, Result};
 use render_loop::RenderLoop;
-use stats::{CanvasCounters, CanvasStats, RecordingStats, Snapshot, SourceStats};
+use stats::{CanvasCounters, CanvasStats, Snapshot, SourceStats};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -39,6 +38,34 @@ pub enum Command {
     /// Reconnect a destination now (skipping its backoff, or after the host
     /// fixed its key); `None`: every destination that is not live.
     ReconnectNow(Option<String>),
+    /// Start streaming to a destination (`None`: all of them).
+    GoLive(Option<String>),
+    /// End the stream of a destination cleanly (`None`: all of them).
+    EndShow(Option<String>),
+    /// Start (true) or finish (false) the show's recordings.
+    Record(bool),
+}
+
+/// How the engine starts.
+pub struct StartOptions {
+    /// Go live to every destination and start every recording at once
+    /// (`showroom run`). The studio starts with nothing on air.
+    pub live: bool,
+    /// A GPU device to share (the studio window's), instead of making one.
+    pub gpu: Option<crate::compositor::gpu::Gpu>,
+    /// Also render each canvas's preview scene and scene thumbnails into
+    /// textures for a window (see `Engine::views`).
+    pub studio: bool,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        StartOptions {
+            live: true,
+            gpu: None,
+            studio: false,
+        }
+    }
 }
 
 /// What `Command::SetLayer` changes.
@@ -83,9 +110,9 @@ pub struct Engine {
     sources: Vec<SourceHandle>,
     encoders: Vec<Arc<CanvasEncoder>>,
     kbps: Vec<u32>,
-    destinations: Vec<Destination>,
-    recorders: Vec<Arc<Mutex<Recorder>>>,
-    recorder_threads: Vec<JoinHandle<()>>,
+    outputs: outputs::Outputs,
+    views: Option<crate::compositor::StudioViews>,
+    studio_canvas: Arc<std::sync::atomic::AtomicUsize>,
     counters: Vec<Arc<CanvasCounters>>,
     last_fps: Mutex<(Instant, Vec<u64>, Vec<f64>)>,
     health: health::Health,
@@ -95,10 +122,18 @@ impl Engine {
     /// Starts every source, the compositor, one encoder per canvas, every
     /// destination and recording of `show`.
     pub fn start(show: Show) -> Result<Engine> {
+        Self::start_with(show, StartOptions::default())
+    }
+
+    pub fn start_with(show: Show, options: StartOptions) -> Result<Engine> {
         crate::media::init()?;
         let show = Arc::new(show);
-        let mut compositor =
-            Compositor::new(&show.canvases, show.sources.len()).context("cannot start the GPU compositor")?;
+        let gpu = match options.gpu {
+            Some(g) => g,
+            None => crate::compositor::gpu::Gpu::new_headless().context("cannot start the GPU compositor")?,
+        };
+        let mut compositor = Compositor::with_gpu(gpu, &show.canvases, show.sources.len());
+        let views = options.studio.then(|| compositor.enable_studio(show.scenes.len()));
         compositor.warm_up(&show.scenes);
         match crate::media::frame::decode_png(include_bytes!("../../assets/slate/signal-lost.png")) {
             Ok(slate) => compositor.set_slate(&slate),
@@ -129,45 +164,12 @@ impl Engine {
             kbps.push(k);
         }
 
-        let mut destinations = Vec::new();
-        for d in &show.destinations {
-            let config = DestConfig {
-                id: d.id.clone(),
-                canvas: show.canvases[d.canvas].id.clone(),
-                platform: format!("{:?}", d.platform).to_lowercase(),
-                url: d.url.clone(),
-                key: d.key.clone(),
-            };
-            destinations.push(Destination::start(config, encoders[d.canvas].fanout.clone()));
+        let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect());
+        if options.live {
+            outputs.record(true);
+            outputs.go_live(None);
         }
-
         let stop = Arc::new(AtomicBool::new(false));
-        let mut recorders = Vec::new();
-        let mut recorder_threads = Vec::new();
-        for r in &show.recordings {
-            let canvas = &show.canvases[r.canvas];
-            let path = r.path.to_string_lossy().replace("{canvas}", &canvas.id);
-            let rec = Arc::new(Mutex::new(Recorder::new(&canvas.id, std::path::Path::new(&path))));
-            encoders[r.canvas]
-                .fanout
-                .add(rec.lock().unwrap_or_else(|e| e.into_inner()).feed.clone());
-            let (rec2, fanout, stop) = (rec.clone(), encoders[r.canvas].fanout.clone(), stop.clone());
-            recorder_threads.push(std::thread::spawn(move || {
-                // Started once the encoder has produced its first frames
-                // (their caps carry the codec data the muxer needs).
-                while !stop.load(Ordering::Relaxed) {
-                    if let Some((v, a)) = fanout.wait_caps(Duration::from_millis(200)) {
-                        let mut r = rec2.lock().unwrap_or_else(|e| e.into_inner());
-                        if let Err(e) = r.start(&fanout, &v, &a) {
-                            tracing::error!("{e:#}");
-                            r.set_error(format!("{e:#}"));
-                        }
-                        return;
-                    }
-                }
-            }));
-            recorders.push(rec);
-        }
 
         // The show clock starts now: drop audio buffered while starting up.
         for s in &sources {
@@ -176,6 +178,7 @@ impl Engine {
             }
         }
         let t0 = Instant::now();
+        let studio_canvas = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let program = Arc::new(program::Program::new(show.start_scene));
         let scenes = Arc::new(std::sync::RwLock::new(show.scenes.clone()));
         let counters: Vec<_> = show
@@ -194,6 +197,7 @@ impl Engine {
                 scenes: scenes.clone(),
                 stop: stop.clone(),
                 t0,
+                studio_canvas: views.as_ref().map(|_| studio_canvas.clone()),
             };
             std::thread::Builder::new()
                 .name("render".into())
@@ -219,9 +223,9 @@ impl Engine {
             sources,
             encoders,
             kbps,
-            destinations,
-            recorders,
-            recorder_threads,
+            outputs,
+            views,
+            studio_canvas,
             counters,
             last_fps: Mutex::new((t0, vec![0; n], vec![0.0; n])),
             health: Default::default(),
@@ -236,6 +240,16 @@ impl Engine {
 
     pub fn show(&self) -> &Show {
         &self.show
+    }
+
+    /// The textures a studio window draws (started with `studio: true`).
+    pub fn views(&self) -> Option<&crate::compositor::StudioViews> {
+        self.views.as_ref()
+    }
+
+    /// Which canvas's preview scene the studio shows (and so is rendered).
+    pub fn set_studio_canvas(&self, canvas: usize) {
+        self.studio_canvas.store(canvas, Ordering::Relaxed);
     }
 
     fn set_layer(&self, scene: String, source: String, change: LayerChange) -> Result<(), CommandError> {
@@ -274,6 +288,18 @@ impl Engine {
             .ok_or(CommandError::UnknownScene(id))
     }
 
+    fn for_destination(
+        &self,
+        id: Option<String>,
+        f: impl FnOnce(&outputs::Outputs, Option<&str>) -> bool,
+    ) -> Result<(), CommandError> {
+        if f(&self.outputs, id.as_deref()) {
+            Ok(())
+        } else {
+            Err(CommandError::UnknownDestination(id.unwrap_or_default()))
+        }
+    }
+
     pub fn execute(&self, cmd: Command) -> Result<(), CommandError> {
         match cmd {
             Command::TakeScene(id) => {
@@ -294,21 +320,11 @@ impl Engine {
                 self.program.take(spec);
                 Ok(())
             }
-            Command::ReconnectNow(Some(id)) => {
-                let d = self
-                    .destinations
-                    .iter()
-                    .find(|d| d.id == id)
-                    .ok_or(CommandError::UnknownDestination(id))?;
-                d.reconnect_now();
-                Ok(())
-            }
-            Command::ReconnectNow(None) => {
-                for d in &self.destinations {
-                    if d.status().state != crate::media::destination::DestState::Live {
-                        d.reconnect_now();
-                    }
-                }
+            Command::ReconnectNow(id) => self.for_destination(id, |o, id| o.reconnect_now(id)),
+            Command::GoLive(id) => self.for_destination(id, |o, id| o.go_live(id)),
+            Command::EndShow(id) => self.for_destination(id, |o, id| o.end(id)),
+            Command::Record(on) => {
+                self.outputs.record(on);
                 Ok(())
             }
         }
@@ -353,19 +369,7 @@ impl Engine {
                 video_kbps: self.kbps[i],
             })
             .collect();
-        let recordings = self
-            .recorders
-            .iter()
-            .map(|r| {
-                let mut r = r.lock().unwrap_or_else(|e| e.into_inner());
-                RecordingStats {
-                    canvas: r.canvas.clone(),
-                    path: r.path.display().to_string(),
-                    bytes_written: r.bytes_written(),
-                    error: r.poll_error(),
-                }
-            })
-            .collect();
+        let recordings = self.outputs.recording_stats();
         let mut snap = Snapshot {
             warnings: Vec::new(),
             elapsed_s: self.t0.elapsed().as_secs_f64(),
@@ -374,7 +378,7 @@ impl Engine {
             in_transition: self.program.in_transition(),
             gpu: self.gpu.clone(),
             canvases,
-            destinations: self.destinations.iter().map(|d| d.status()).collect(),
+            destinations: self.outputs.destination_status(),
             recordings,
             sources: self
                 .sources
@@ -418,17 +422,7 @@ impl Engine {
         for e in &self.encoders {
             e.finish(wait);
         }
-        for t in self.recorder_threads.drain(..) {
-            let _ = t.join();
-        }
-        for r in &self.recorders {
-            r.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .finish(Duration::from_secs(5));
-        }
-        for d in &mut self.destinations {
-            d.stop();
-        }
+        self.outputs.finish_all();
         let final_snap = self.snapshot();
         snap.destinations = final_snap.destinations;
         snap.recordings = final_snap.recordings;

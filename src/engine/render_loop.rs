@@ -10,7 +10,7 @@ use crate::media::sources::SourceProbe;
 use crate::show::{LayerSpec, Rect, SceneSpec, Show, Style, TransitionKind};
 use gstreamer as gst;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How late a tick may be before it is skipped rather than rendered late.
@@ -27,7 +27,14 @@ pub struct RenderLoop {
     pub scenes: Arc<std::sync::RwLock<Vec<SceneSpec>>>,
     pub stop: Arc<AtomicBool>,
     pub t0: Instant,
+    /// For a studio window: the canvas whose preview scene is rendered too
+    /// (and scene thumbnails); None headless.
+    pub studio_canvas: Option<Arc<AtomicUsize>>,
 }
+
+/// Thumbnails are refreshed one scene at a time, every this many ticks of
+/// the first canvas.
+const THUMB_EVERY_TICKS: u64 = 3;
 
 /// The stinger's full-canvas scene, made once per stinger source.
 #[derive(Default)]
@@ -52,6 +59,7 @@ impl RenderLoop {
             .collect();
         let mut ticks = vec![0u64; periods.len()];
         let mut stingers = StingerCache::default();
+        let mut next_thumb = 0usize;
         while !self.stop.load(Ordering::Relaxed) {
             // The canvas whose next tick is due first.
             let (c, due_ns) = ticks
@@ -104,6 +112,19 @@ impl RenderLoop {
                         stinger,
                     };
                     self.compositor.render(c, &Composite::Transition(t), due_ns, &lost);
+                }
+            }
+            if let Some(studio) = &self.studio_canvas {
+                // The preview pane shows program itself when both are the same.
+                let preview = self.program.preview();
+                if studio.load(Ordering::Relaxed) == c
+                    && (preview != self.program.program() || self.program.in_transition())
+                {
+                    self.compositor.render_preview(c, &scenes[preview], &lost);
+                }
+                if c == 0 && ticks[0].is_multiple_of(THUMB_EVERY_TICKS) && !scenes.is_empty() {
+                    next_thumb = (next_thumb + 1) % scenes.len();
+                    self.compositor.render_thumb(next_thumb, &scenes[next_thumb], &lost);
                 }
             }
             self.counters[c].rendered.fetch_add(1, Ordering::Relaxed);

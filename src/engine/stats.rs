@@ -40,6 +40,8 @@ pub struct RecordingStats {
     pub path: String,
     pub bytes_written: u64,
     pub error: Option<String>,
+    /// Seconds since this recording started; None once it has ended.
+    pub recording_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -16,8 +16,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Bytes the sink must have sent before we call the destination live: more
-/// than the RTMP handshake and commands, so media is flowing after publish.
-const LIVE_AFTER_BYTES: u64 = 64 * 1024;
+/// than the RTMP handshake (3 KiB) and the connect/createStream/publish
+/// commands (well under 1 KiB even with long keys). rtmp2sink writes media
+/// only once the server has answered publish with NetStream.Publish.Start,
+/// so anything beyond that is media the server accepted. Kept low: a static
+/// slide on a black canvas encodes to a few kb/s, and an earlier 64 KiB
+/// threshold took that for a server that never accepted the stream.
+const LIVE_AFTER_BYTES: u64 = 8 * 1024;
 /// A live connection whose byte counter does not move for this long is
 /// stalled: the server stopped reading and the socket buffers (several MB on
 /// a fast link, seconds of media) are full. At live rates three seconds of

@@ -141,6 +141,12 @@ impl Fanout {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).feeds.push(feed);
     }
 
+    /// Stops sending to a feed whose output has ended.
+    pub fn remove(&self, feed: &Arc<Feed>) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.feeds.retain(|f| !Arc::ptr_eq(f, feed));
+    }
+
     /// Connects a feed to a new output pipeline and replays the current GOP into it.
     pub fn attach(&self, feed: &Feed, video: gst_app::AppSrc, audio: gst_app::AppSrc) {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());

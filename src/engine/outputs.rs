@@ -1,0 +1,253 @@
+//! The show's destinations and recordings, started and ended on command:
+//! `showroom run` starts them all at once; the studio starts nothing until
+//! the host presses Go Live or Record, so opening a show never goes on air.
+
+use super::stats::RecordingStats;
+use crate::media::destination::{DestConfig, DestState, DestStatus, Destination};
+use crate::media::output::Fanout;
+use crate::media::recording::Recorder;
+use crate::show::Show;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+struct DestSlot {
+    config: DestConfig,
+    canvas: usize,
+    running: Option<Destination>,
+    /// What it last reported (kept after End Show).
+    last: DestStatus,
+}
+
+struct RecSlot {
+    canvas: usize,
+    canvas_id: String,
+    /// As written in the show; `{canvas}` replaced.
+    path: std::path::PathBuf,
+    running: Option<RunningRec>,
+    last: Option<RecordingStats>,
+}
+
+struct RunningRec {
+    recorder: Arc<Mutex<Recorder>>,
+    /// Starts the file once the encoder's caps are known.
+    starter: JoinHandle<()>,
+    cancel: Arc<AtomicBool>,
+    since: Instant,
+}
+
+pub struct Outputs {
+    fanouts: Vec<Arc<Fanout>>,
+    dests: Mutex<Vec<DestSlot>>,
+    recs: Mutex<Vec<RecSlot>>,
+}
+
+fn idle(config: &DestConfig) -> DestStatus {
+    DestStatus {
+        id: config.id.clone(),
+        canvas: config.canvas.clone(),
+        platform: config.platform.clone(),
+        state: DestState::Idle,
+        error: None,
+        bytes_sent: 0,
+        bitrate_bps: 0,
+        dropped_frames: 0,
+        video_frames: 0,
+        connects: 0,
+        attempt: 0,
+        retry_in_s: None,
+        needs_action: false,
+        ever_live: false,
+        live_seconds: 0.0,
+    }
+}
+
+impl Outputs {
+    pub fn new(show: &Show, fanouts: Vec<Arc<Fanout>>) -> Outputs {
+        let dests = show
+            .destinations
+            .iter()
+            .map(|d| {
+                let config = DestConfig {
+                    id: d.id.clone(),
+                    canvas: show.canvases[d.canvas].id.clone(),
+                    platform: format!("{:?}", d.platform).to_lowercase(),
+                    url: d.url.clone(),
+                    key: d.key.clone(),
+                };
+                DestSlot {
+                    last: idle(&config),
+                    config,
+                    canvas: d.canvas,
+                    running: None,
+                }
+            })
+            .collect();
+        let recs = show
+            .recordings
+            .iter()
+            .map(|r| {
+                let id = show.canvases[r.canvas].id.clone();
+                RecSlot {
+                    canvas: r.canvas,
+                    path: r.path.to_string_lossy().replace("{canvas}", &id).into(),
+                    canvas_id: id,
+                    running: None,
+                    last: None,
+                }
+            })
+            .collect();
+        Outputs {
+            fanouts,
+            dests: Mutex::new(dests),
+            recs: Mutex::new(recs),
+        }
+    }
+
+    /// Starts the destination `id` (None: all of them) unless it is running.
+    /// False when no destination has that id.
+    pub fn go_live(&self, id: Option<&str>) -> bool {
+        let mut dests = self.dests.lock().unwrap_or_else(|e| e.into_inner());
+        let mut found = false;
+        for d in dests.iter_mut().filter(|d| id.is_none_or(|id| d.config.id == id)) {
+            found = true;
+            if d.running.is_none() {
+                tracing::info!("destination `{}`: going live", d.config.id);
+                d.running = Some(Destination::start(d.config.clone(), self.fanouts[d.canvas].clone()));
+            }
+        }
+        found || id.is_none()
+    }
+
+    /// Ends the stream of destination `id` (None: all) cleanly: EOS to the
+    /// server, no reconnecting. False when no destination has that id.
+    pub fn end(&self, id: Option<&str>) -> bool {
+        let mut dests = self.dests.lock().unwrap_or_else(|e| e.into_inner());
+        let mut found = false;
+        for d in dests.iter_mut().filter(|d| id.is_none_or(|id| d.config.id == id)) {
+            found = true;
+            if let Some(mut running) = d.running.take() {
+                running.stop();
+                self.fanouts[d.canvas].remove(&running.feed);
+                let mut last = running.status();
+                last.state = DestState::Stopped;
+                last.retry_in_s = None;
+                d.last = last;
+                tracing::info!("destination `{}`: ended", d.config.id);
+            }
+        }
+        found || id.is_none()
+    }
+
+    /// "Reconnect now" for `id`, or for every running destination not live.
+    pub fn reconnect_now(&self, id: Option<&str>) -> bool {
+        let dests = self.dests.lock().unwrap_or_else(|e| e.into_inner());
+        let mut found = false;
+        for d in dests.iter().filter(|d| id.is_none_or(|id| d.config.id == id)) {
+            found = true;
+            if let Some(r) = &d.running
+                && (id.is_some() || r.status().state != DestState::Live)
+            {
+                r.reconnect_now();
+            }
+        }
+        found || id.is_none()
+    }
+
+    pub fn destination_status(&self) -> Vec<DestStatus> {
+        let dests = self.dests.lock().unwrap_or_else(|e| e.into_inner());
+        dests
+            .iter()
+            .map(|d| d.running.as_ref().map(|r| r.status()).unwrap_or_else(|| d.last.clone()))
+            .collect()
+    }
+
+    /// Starts (true) or finishes (false) every recording of the show. A new
+    /// start never overwrites an earlier file (`show-2.mkv`, ...).
+    pub fn record(&self, on: bool) {
+        let mut recs = self.recs.lock().unwrap_or_else(|e| e.into_inner());
+        for r in recs.iter_mut() {
+            match (on, r.running.is_some()) {
+                (true, false) => r.running = Some(self.start_recording(r)),
+                (false, true) => {
+                    let running = r.running.take().expect("checked");
+                    r.last = Some(self.finish_recording(r.canvas, running));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub fn is_recording(&self) -> bool {
+        let recs = self.recs.lock().unwrap_or_else(|e| e.into_inner());
+        recs.iter().any(|r| r.running.is_some())
+    }
+
+    fn start_recording(&self, slot: &RecSlot) -> RunningRec {
+        let recorder = Arc::new(Mutex::new(Recorder::new(&slot.canvas_id, &slot.path)));
+        let fanout = self.fanouts[slot.canvas].clone();
+        fanout.add(recorder.lock().unwrap_or_else(|e| e.into_inner()).feed.clone());
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (rec, stop) = (recorder.clone(), cancel.clone());
+        let starter = std::thread::spawn(move || {
+            // Started once the encoder has produced its first frames (their
+            // caps carry the codec data the muxer needs).
+            while !stop.load(Ordering::Relaxed) {
+                if let Some((v, a)) = fanout.wait_caps(Duration::from_millis(200)) {
+                    let mut r = rec.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Err(e) = r.start(&fanout, &v, &a) {
+                        tracing::error!("{e:#}");
+                        r.set_error(format!("{e:#}"));
+                    }
+                    return;
+                }
+            }
+        });
+        RunningRec {
+            recorder,
+            starter,
+            cancel,
+            since: Instant::now(),
+        }
+    }
+
+    fn finish_recording(&self, canvas: usize, running: RunningRec) -> RecordingStats {
+        running.cancel.store(true, Ordering::Relaxed);
+        let _ = running.starter.join();
+        let mut r = running.recorder.lock().unwrap_or_else(|e| e.into_inner());
+        r.finish(Duration::from_secs(5));
+        self.fanouts[canvas].remove(&r.feed);
+        stats(&mut r, None)
+    }
+
+    pub fn recording_stats(&self) -> Vec<RecordingStats> {
+        let recs = self.recs.lock().unwrap_or_else(|e| e.into_inner());
+        recs.iter()
+            .filter_map(|r| match &r.running {
+                Some(run) => Some(stats(
+                    &mut run.recorder.lock().unwrap_or_else(|e| e.into_inner()),
+                    Some(run.since.elapsed().as_secs_f64()),
+                )),
+                None => r.last.clone(),
+            })
+            .collect()
+    }
+
+    /// At the end of the show, after the encoders have sent their last
+    /// frames: recordings finalised, then every stream ended.
+    pub fn finish_all(&self) {
+        self.record(false);
+        self.end(None);
+    }
+}
+
+fn stats(r: &mut Recorder, recording_s: Option<f64>) -> RecordingStats {
+    RecordingStats {
+        canvas: r.canvas.clone(),
+        path: r.path.display().to_string(),
+        bytes_written: r.bytes_written(),
+        error: r.poll_error(),
+        recording_s,
+    }
+}

@@ -1,0 +1,245 @@
+//! The studio window (egui/eframe on wgpu): preview and program, scenes,
+//! outputs and health for hosts and directors. It shares its GPU device with
+//! the engine, so preview, program and thumbnails are the compositor's own
+//! textures, drawn without a CPU copy. Everything it does goes through the
+//! engine's command API (`Engine::execute`) and reads `Engine::snapshot`.
+
+mod health;
+pub mod hotkeys;
+pub mod last_show;
+mod panels;
+
+use crate::engine::stats::Snapshot;
+use crate::engine::{Command, Engine, StartOptions};
+use anyhow::{Context, Result, anyhow};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How often the window refreshes what the engine reports.
+const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
+/// How often the window repaints while a show is open (video panes).
+const REPAINT_EVERY: Duration = Duration::from_millis(33);
+/// How often the window logs its own frame times (for benches/studio.sh).
+const FRAME_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Preview beside program (a director), or program alone (a solo host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Studio,
+    Solo,
+}
+
+/// A question the host must answer before it happens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confirm {
+    GoLive(Option<String>),
+    EndShow(Option<String>),
+}
+
+/// The egui texture ids of the compositor's textures (with a GPU renderer).
+struct Textures {
+    program: Vec<egui::TextureId>,
+    preview: Vec<egui::TextureId>,
+    thumbs: Vec<egui::TextureId>,
+}
+
+pub struct Studio {
+    engine: Option<Engine>,
+    show_path: PathBuf,
+    textures: Option<Textures>,
+    /// The canvas shown in the video panes.
+    pub canvas: usize,
+    pub layout: Layout,
+    pub confirm: Option<Confirm>,
+    snapshot: Snapshot,
+    snapshot_at: Instant,
+    /// The last command error or notice, and when it was shown.
+    message: Option<(String, Instant)>,
+    health: health::Meter,
+    opened: Instant,
+    /// Time from opening to the first frame of program painted, once.
+    pub first_frame_after: Option<Duration>,
+    frame_log_at: Instant,
+}
+
+/// Opens the studio window on `show_path` until it is closed.
+pub fn open(show_path: &Path) -> Result<()> {
+    let show = crate::show::load(show_path).map_err(|e| anyhow!("{e}"))?;
+    last_show::remember(show_path);
+    let title = format!("Showroom — {}", show.name);
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(title.as_str())
+            .with_inner_size([1360.0, 740.0])
+            .with_min_inner_size([1024.0, 600.0]),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    let path = show_path.to_path_buf();
+    eframe::run_native(
+        "showroom",
+        options,
+        Box::new(move |cc| Ok(Box::new(Studio::new(cc, show, path)?))),
+    )
+    .map_err(|e| anyhow!("the studio window could not open: {e}"))
+}
+
+impl Studio {
+    /// Starts the engine on the window's GPU device (when it has one) with
+    /// nothing on air: going live and recording wait for the host.
+    pub fn new(cc: &eframe::CreationContext<'_>, show: crate::show::Show, show_path: PathBuf) -> Result<Studio> {
+        let gpu = cc.wgpu_render_state.as_ref().map(|rs| crate::compositor::gpu::Gpu {
+            device: rs.device.clone(),
+            queue: rs.queue.clone(),
+            adapter_info: rs.adapter.get_info(),
+        });
+        let engine = Engine::start_with(
+            show,
+            StartOptions {
+                live: false,
+                gpu,
+                studio: true,
+            },
+        )
+        .context("cannot start the show")?;
+        let textures = match (&cc.wgpu_render_state, engine.views()) {
+            (Some(rs), Some(views)) => {
+                let mut renderer = rs.renderer.write();
+                let mut register = |v: &Vec<wgpu::TextureView>| -> Vec<egui::TextureId> {
+                    v.iter()
+                        .map(|view| renderer.register_native_texture(&rs.device, view, wgpu::FilterMode::Linear))
+                        .collect()
+                };
+                Some(Textures {
+                    program: register(&views.program),
+                    preview: register(&views.preview),
+                    thumbs: register(&views.thumbs),
+                })
+            }
+            _ => None,
+        };
+        let snapshot = engine.snapshot();
+        Ok(Studio {
+            engine: Some(engine),
+            show_path,
+            textures,
+            canvas: 0,
+            layout: Layout::Studio,
+            confirm: None,
+            snapshot,
+            snapshot_at: Instant::now(),
+            message: None,
+            health: health::Meter::default(),
+            opened: Instant::now(),
+            first_frame_after: None,
+            frame_log_at: Instant::now(),
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        self.engine.as_ref().expect("the engine runs until the window closes")
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    pub fn show_path(&self) -> &Path {
+        &self.show_path
+    }
+
+    /// Sends a command; a refusal is shown to the host in plain words.
+    pub fn command(&mut self, cmd: Command) {
+        if let Err(e) = self.engine().execute(cmd) {
+            self.notify(e.to_string());
+        }
+        self.refresh();
+    }
+
+    pub fn notify(&mut self, text: String) {
+        tracing::info!("studio: {}", crate::secrets::redact(&text));
+        self.message = Some((text, Instant::now()));
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_ref().map(|(m, _)| m.as_str())
+    }
+
+    pub fn set_canvas(&mut self, canvas: usize) {
+        if canvas < self.engine().show().canvases.len() {
+            self.canvas = canvas;
+            self.engine().set_studio_canvas(canvas);
+        }
+    }
+
+    fn refresh(&mut self) {
+        self.snapshot = self.engine().snapshot();
+        self.snapshot_at = Instant::now();
+        self.health.sample();
+    }
+
+    /// Ends the show cleanly (streams ended, recordings finalised).
+    fn shut_down(&mut self) {
+        if let Some(engine) = self.engine.take() {
+            let snap = engine.stop();
+            tracing::info!("studio closed: {}", crate::secrets::redact(&snap.status_line()));
+        }
+    }
+}
+
+impl eframe::App for Studio {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if self.engine.is_none() {
+            return;
+        }
+        if self.snapshot_at.elapsed() >= SNAPSHOT_EVERY {
+            self.refresh();
+        }
+        if let Some(fatal) = self.engine().fatal_error() {
+            self.message = Some((fatal, Instant::now()));
+        }
+        hotkeys::handle(self, ui.ctx());
+        panels::top_bar(self, ui);
+        panels::controls(self, ui);
+        panels::scenes(self, ui);
+        panels::outputs(self, ui);
+        panels::video(self, ui);
+        panels::confirm(self, ui.ctx());
+        if self.first_frame_after.is_none() && self.snapshot.canvases.iter().all(|c| c.frames_rendered > 0) {
+            self.first_frame_after = Some(self.opened.elapsed());
+            tracing::info!(
+                "studio: first program frame on screen {:.2} s after opening",
+                self.opened.elapsed().as_secs_f64()
+            );
+        }
+        self.health.frame_painted();
+        if self.frame_log_at.elapsed() >= FRAME_LOG_EVERY {
+            self.frame_log_at = Instant::now();
+            if let (Some(p50), Some(p99)) = (self.health.frame_percentile(50.0), self.health.frame_percentile(99.0)) {
+                tracing::info!("studio: UI frame interval p50 {p50:.1} ms, p99 {p99:.1} ms");
+            }
+        }
+        ui.ctx().request_repaint_after(REPAINT_EVERY);
+    }
+
+    fn on_exit(&mut self) {
+        self.shut_down();
+    }
+}
+
+impl Drop for Studio {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// What `showroom` with no arguments opens: the last show opened, else the
+/// bundled demo.
+pub fn default_show() -> Result<PathBuf> {
+    if let Some(p) = last_show::recall() {
+        return Ok(p);
+    }
+    last_show::bundled_demo().ok_or_else(|| {
+        anyhow!("no show to open: name one (`showroom studio SHOW.toml`); the bundled demo was not found")
+    })
+}

@@ -1,0 +1,469 @@
+//! The studio's panels. Each reads the last snapshot and sends commands
+//! through `Studio::command`; none talks to the engine's internals.
+
+use super::hotkeys::{CUT, FADE, scene_key};
+use super::{Confirm, Layout, Studio};
+use crate::engine::Command;
+use crate::media::destination::{DestState, DestStatus};
+use crate::show::TransitionKind;
+use egui::{Color32, RichText};
+
+const ON_AIR: Color32 = Color32::from_rgb(220, 40, 40);
+const PREVIEW: Color32 = Color32::from_rgb(40, 170, 80);
+const WARN: Color32 = Color32::from_rgb(230, 160, 30);
+/// How long a notice stays in the status line.
+const MESSAGE_SECS: u64 = 8;
+
+fn clock(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{:02}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// Streams that are on (connecting, live or retrying), i.e. not idle/ended.
+fn running(d: &DestStatus) -> bool {
+    matches!(
+        d.state,
+        DestState::Connecting | DestState::Live | DestState::Reconnecting | DestState::Failed
+    )
+}
+
+fn state_colour(state: DestState) -> Color32 {
+    match state {
+        DestState::Live => ON_AIR,
+        DestState::Connecting | DestState::Reconnecting => WARN,
+        DestState::Failed => Color32::from_rgb(255, 90, 90),
+        DestState::Idle | DestState::Stopped => Color32::GRAY,
+    }
+}
+
+/// Show name, on-air state and timer, Go Live / End Show, recording, health.
+pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui) {
+    let snap = studio.snapshot().clone();
+    let on_air = snap.destinations.iter().any(running);
+    let live_s = snap.destinations.iter().map(|d| d.live_seconds).fold(0.0, f64::max);
+    let recording = snap.recordings.iter().find_map(|r| r.recording_s);
+    let name = studio.engine().show().name.clone();
+    egui::Panel::top("top").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.heading(&name);
+            ui.separator();
+            if on_air {
+                ui.label(RichText::new("ON AIR").color(ON_AIR).strong());
+                ui.label(RichText::new(clock(live_s)).monospace())
+                    .on_hover_text("time live (longest of the destinations)");
+                if ui
+                    .button("End Show")
+                    .on_hover_text("end the stream on every platform")
+                    .clicked()
+                {
+                    studio.confirm = Some(Confirm::EndShow(None));
+                }
+            } else {
+                ui.label(RichText::new("OFF AIR").color(Color32::GRAY).strong());
+                let any = !snap.destinations.is_empty();
+                let go = ui
+                    .add_enabled(any, egui::Button::new(RichText::new("Go Live").color(ON_AIR).strong()))
+                    .on_hover_text("start streaming to every destination")
+                    .on_disabled_hover_text("this show has no destinations: add [[destinations]] to the show file");
+                if go.clicked() {
+                    studio.confirm = Some(Confirm::GoLive(None));
+                }
+            }
+            ui.separator();
+            let has_recordings = !studio.engine().show().recordings.is_empty();
+            match recording {
+                Some(secs) => {
+                    ui.label(RichText::new(format!("REC {}", clock(secs))).color(ON_AIR));
+                    if ui.button("Stop recording").clicked() {
+                        studio.command(Command::Record(false));
+                    }
+                }
+                None => {
+                    let rec = ui
+                        .add_enabled(has_recordings, egui::Button::new("Record"))
+                        .on_hover_text("record every canvas the show records")
+                        .on_disabled_hover_text("this show has no recordings: add [[recordings]] to the show file");
+                    if rec.clicked() {
+                        studio.command(Command::Record(true));
+                    }
+                }
+            }
+            ui.separator();
+            health(studio, ui, &snap);
+        });
+    });
+}
+
+fn health(studio: &Studio, ui: &mut egui::Ui, snap: &crate::engine::stats::Snapshot) {
+    if let Some(cpu) = studio.health.cpu {
+        ui.label(format!("CPU {:.0} %", cpu * 100.0))
+            .on_hover_text("the whole process, 100 % = one core");
+    }
+    for c in &snap.canvases {
+        let text = format!("{} {:.0} fps", c.id, c.measured_fps);
+        let label = if c.frames_dropped > 0 {
+            RichText::new(format!("{text}, {} dropped", c.frames_dropped)).color(WARN)
+        } else {
+            RichText::new(text)
+        };
+        ui.label(label).on_hover_text(format!(
+            "encoder {} at {} kb/s; {} frames encoded, {} skipped by the renderer, {} by the encoder",
+            c.encoder, c.video_kbps, c.frames_encoded, c.late_ticks, c.encoder_dropped
+        ));
+    }
+    ui.label(RichText::new(clock(snap.elapsed_s)).monospace())
+        .on_hover_text("time since the show was opened");
+}
+
+/// Transition buttons, canvas and layout switches, and the status line.
+pub fn controls(studio: &mut Studio, ui: &mut egui::Ui) {
+    let default = studio.engine().show().transition;
+    let canvases: Vec<String> = studio.engine().show().canvases.iter().map(|c| c.id.clone()).collect();
+    egui::Panel::bottom("controls").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            if ui
+                .button("Cut")
+                .on_hover_text("preview to program at once [Space]")
+                .clicked()
+            {
+                studio.command(Command::Take(Some(CUT)));
+            }
+            if ui
+                .button("Fade")
+                .on_hover_text("preview to program, 500 ms fade [Enter]")
+                .clicked()
+            {
+                studio.command(Command::Take(Some(FADE)));
+            }
+            let name = match default.kind {
+                TransitionKind::Cut => "cut".to_string(),
+                TransitionKind::Fade => format!("fade {} ms", default.duration_ms),
+                TransitionKind::Slide(_) => format!("slide {} ms", default.duration_ms),
+                TransitionKind::Wipe(_) => format!("wipe {} ms", default.duration_ms),
+                TransitionKind::Stinger { .. } => format!("stinger {} ms", default.duration_ms),
+            };
+            if ui
+                .button(format!("Take ({name})"))
+                .on_hover_text("preview to program with the show's transition")
+                .clicked()
+            {
+                studio.command(Command::Take(None));
+            }
+            ui.separator();
+            for (i, id) in canvases.iter().enumerate() {
+                if ui.selectable_label(studio.canvas == i, id.as_str()).clicked() {
+                    studio.set_canvas(i);
+                }
+            }
+            ui.separator();
+            if ui
+                .selectable_label(studio.layout == Layout::Studio, "Preview + Program")
+                .clicked()
+            {
+                studio.layout = Layout::Studio;
+            }
+            if ui
+                .selectable_label(studio.layout == Layout::Solo, "Program only")
+                .clicked()
+            {
+                studio.layout = Layout::Solo;
+            }
+        });
+        let warnings = studio.snapshot().warnings.clone();
+        let message = studio
+            .message
+            .as_ref()
+            .filter(|(_, at)| at.elapsed().as_secs() < MESSAGE_SECS)
+            .map(|(m, _)| m.clone());
+        if let Some(m) = message {
+            ui.label(RichText::new(m).color(WARN));
+        }
+        for w in warnings {
+            ui.label(RichText::new(w).color(WARN));
+        }
+    });
+}
+
+/// The scenes (live thumbnails; click to preview) and the sources.
+pub fn scenes(studio: &mut Studio, ui: &mut egui::Ui) {
+    let snap = studio.snapshot().clone();
+    let scenes: Vec<String> = studio.engine().show().scenes.iter().map(|s| s.id.clone()).collect();
+    let thumbs = studio.textures.as_ref().map(|t| t.thumbs.clone());
+    let (cw, ch) = {
+        let c = &studio.engine().show().canvases[0];
+        (c.width as f32, c.height as f32)
+    };
+    egui::Panel::left("scenes").default_size(220.0).show(ui, |ui| {
+        ui.heading("Scenes");
+        egui::ScrollArea::vertical()
+            .id_salt("scene list")
+            .max_height(ui.available_height() * 0.65)
+            .show(ui, |ui| {
+                for (i, id) in scenes.iter().enumerate() {
+                    let on_program = snap.scene == *id;
+                    let on_preview = snap.preview == *id;
+                    let mut text = RichText::new(match scene_key(i) {
+                        Some(k) => format!("{k}  {id}"),
+                        None => id.clone(),
+                    });
+                    if on_program {
+                        text = text.color(ON_AIR).strong();
+                    } else if on_preview {
+                        text = text.color(PREVIEW).strong();
+                    }
+                    let mut hover = format!("put `{id}` in preview");
+                    if let Some(k) = scene_key(i) {
+                        hover += &format!(" [{k}]");
+                    }
+                    if on_program {
+                        hover += " — on program now";
+                    }
+                    // The live thumbnail above its name; either puts it in preview.
+                    let mut clicked = false;
+                    if let Some(tex) = thumbs.as_ref().and_then(|t| t.get(i)) {
+                        let w = crate::compositor::THUMB_WIDTH as f32;
+                        let image = egui::Image::new((*tex, egui::vec2(w, w * ch / cw)));
+                        clicked |= ui
+                            .add(egui::Button::image(image).selected(on_preview))
+                            .on_hover_text(hover.clone())
+                            .clicked();
+                    }
+                    clicked |= ui
+                        .add(egui::Button::new(text).selected(on_preview))
+                        .on_hover_text(hover)
+                        .clicked();
+                    if clicked {
+                        studio.command(Command::PreviewScene(id.clone()));
+                    }
+                    ui.add_space(4.0);
+                }
+            });
+        ui.separator();
+        ui.heading("Sources");
+        for s in &snap.sources {
+            let (word, colour) = if let Some(e) = &s.error {
+                (format!("{}: {e}", s.id), Color32::from_rgb(255, 90, 90))
+            } else if s.signal_lost {
+                (format!("{}: no signal", s.id), WARN)
+            } else if s.ended {
+                (format!("{}: played to its end", s.id), Color32::GRAY)
+            } else {
+                (format!("{}: ok", s.id), Color32::LIGHT_GRAY)
+            };
+            ui.label(RichText::new(word).color(colour));
+        }
+    });
+}
+
+/// Every destination and recording, with what it is doing and why.
+pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui) {
+    let snap = studio.snapshot().clone();
+    egui::Panel::right("outputs").default_size(280.0).show(ui, |ui| {
+        ui.heading("Outputs");
+        if snap.destinations.is_empty() {
+            ui.label("No destinations: add [[destinations]] to the show file.");
+        }
+        for d in &snap.destinations {
+            ui.group(|ui| {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(&d.id).strong());
+                    ui.label(format!("{} · {}", d.platform, d.canvas));
+                });
+                let mut state = d.state.word().to_string();
+                if let Some(s) = d.retry_in_s {
+                    state += &format!(" — retrying in {s:.0} s (attempt {})", d.attempt);
+                }
+                ui.label(RichText::new(state).color(state_colour(d.state)));
+                if let Some(e) = &d.error {
+                    ui.label(RichText::new(e).color(Color32::from_rgb(255, 120, 120)));
+                }
+                if d.state == DestState::Live {
+                    ui.label(format!(
+                        "{:.2} Mb/s · {} dropped",
+                        d.bitrate_bps as f64 / 1e6,
+                        d.dropped_frames
+                    ));
+                }
+                ui.horizontal(|ui| {
+                    if running(d) {
+                        if ui
+                            .button("End")
+                            .on_hover_text(format!("end the stream to {}", d.id))
+                            .clicked()
+                        {
+                            studio.confirm = Some(Confirm::EndShow(Some(d.id.clone())));
+                        }
+                        if matches!(d.state, DestState::Failed | DestState::Reconnecting)
+                            && ui.button("Reconnect now").clicked()
+                        {
+                            studio.command(Command::ReconnectNow(Some(d.id.clone())));
+                        }
+                    } else if ui
+                        .button("Go live")
+                        .on_hover_text(format!("start streaming to {}", d.id))
+                        .clicked()
+                    {
+                        studio.confirm = Some(Confirm::GoLive(Some(d.id.clone())));
+                    }
+                });
+            });
+        }
+        ui.separator();
+        ui.heading("Recordings");
+        if studio.engine().show().recordings.is_empty() {
+            ui.label("None: add [[recordings]] to the show file.");
+        }
+        for r in &snap.recordings {
+            let state = match r.recording_s {
+                Some(s) => format!("recording {}", clock(s)),
+                None => "finished".into(),
+            };
+            ui.label(format!("{} — {state}, {:.1} MB", r.path, r.bytes_written as f64 / 1e6));
+            if let Some(e) = &r.error {
+                ui.label(RichText::new(e).color(Color32::from_rgb(255, 120, 120)));
+            }
+        }
+    });
+}
+
+/// One video pane: a title bar and the picture at the canvas's aspect.
+fn pane(ui: &mut egui::Ui, title: RichText, texture: Option<egui::TextureId>, aspect: f32, width: f32) {
+    ui.vertical(|ui| {
+        ui.label(title);
+        let size = egui::vec2(width, width / aspect);
+        let size = if size.y > ui.available_height() - 4.0 {
+            let h = (ui.available_height() - 4.0).max(40.0);
+            egui::vec2(h * aspect, h)
+        } else {
+            size
+        };
+        match texture {
+            Some(tex) => {
+                ui.add(egui::Image::new((tex, size)));
+            }
+            None => {
+                let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+                ui.painter().rect_filled(rect, 0.0, Color32::BLACK);
+                ui.painter().text(
+                    rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    "no video in this renderer",
+                    egui::FontId::proportional(14.0),
+                    Color32::GRAY,
+                );
+            }
+        }
+    });
+}
+
+/// Preview and program (or program alone) of the chosen canvas.
+pub fn video(studio: &mut Studio, ui: &mut egui::Ui) {
+    let snap = studio.snapshot().clone();
+    let c = studio.canvas;
+    let canvas = &studio.engine().show().canvases[c];
+    let aspect = canvas.width as f32 / canvas.height as f32;
+    let (program, preview) = match &studio.textures {
+        Some(t) => {
+            // With preview = program (and no transition) the engine does not
+            // render preview separately: program is the same picture.
+            let same = snap.preview == snap.scene && !snap.in_transition;
+            (Some(t.program[c]), Some(if same { t.program[c] } else { t.preview[c] }))
+        }
+        None => (None, None),
+    };
+    let layout = studio.layout;
+    egui::CentralPanel::default().show(ui, |ui| {
+        let gap = 12.0;
+        match layout {
+            Layout::Studio => {
+                let w = (ui.available_width() - gap) / 2.0;
+                ui.horizontal_top(|ui| {
+                    pane(
+                        ui,
+                        RichText::new(format!("PREVIEW — {}", snap.preview))
+                            .color(PREVIEW)
+                            .strong(),
+                        preview,
+                        aspect,
+                        w,
+                    );
+                    ui.add_space(gap);
+                    pane(
+                        ui,
+                        RichText::new(format!("PROGRAM — {}", snap.scene))
+                            .color(ON_AIR)
+                            .strong(),
+                        program,
+                        aspect,
+                        w,
+                    );
+                });
+            }
+            Layout::Solo => {
+                let w = ui.available_width();
+                pane(
+                    ui,
+                    RichText::new(format!("PROGRAM — {}", snap.scene))
+                        .color(ON_AIR)
+                        .strong(),
+                    program,
+                    aspect,
+                    w,
+                );
+            }
+        }
+    });
+}
+
+/// Going live and ending the show are asked twice: a slip must not put a
+/// host on air, or take them off it.
+pub fn confirm(studio: &mut Studio, ctx: &egui::Context) {
+    let Some(question) = studio.confirm.clone() else { return };
+    let n = studio.snapshot().destinations.len();
+    let (text, yes, cmd) = match &question {
+        Confirm::GoLive(None) => (
+            format!("Go live to all {n} destination(s)?"),
+            "Yes, go live",
+            Command::GoLive(None),
+        ),
+        Confirm::GoLive(Some(id)) => (
+            format!("Go live to {id}?"),
+            "Yes, go live",
+            Command::GoLive(Some(id.clone())),
+        ),
+        Confirm::EndShow(None) => (
+            "End the show on every platform?".to_string(),
+            "Yes, end the show",
+            Command::EndShow(None),
+        ),
+        Confirm::EndShow(Some(id)) => (
+            format!("End the stream to {id}?"),
+            "Yes, end it",
+            Command::EndShow(Some(id.clone())),
+        ),
+    };
+    let mut answer = None;
+    egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
+        ui.label(RichText::new(text).strong());
+        ui.horizontal(|ui| {
+            if ui.button(yes).clicked() {
+                answer = Some(true);
+            }
+            if ui.button("Cancel").clicked() {
+                answer = Some(false);
+            }
+        });
+    });
+    match answer {
+        Some(true) => {
+            studio.confirm = None;
+            studio.command(cmd);
+        }
+        Some(false) => studio.confirm = None,
+        None => {}
+    }
+}
