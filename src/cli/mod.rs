@@ -51,6 +51,7 @@ enum KeyAction {
 }
 
 pub fn main() -> ExitCode {
+    let _ = crate::studio::LAUNCHED.set(std::time::Instant::now());
     logging::init();
     let cli = Cli::parse();
     match cli.command {

@@ -56,6 +56,9 @@ pub struct StartOptions {
     /// Also render each canvas's preview scene and scene thumbnails into
     /// textures for a window (see `Engine::views`).
     pub studio: bool,
+    /// A scene thumbnail is refreshed every this many ticks of the first
+    /// canvas (one scene at a time).
+    pub thumb_every_ticks: u64,
 }
 
 impl Default for StartOptions {
@@ -64,6 +67,7 @@ impl Default for StartOptions {
             live: true,
             gpu: None,
             studio: false,
+            thumb_every_ticks: 3,
         }
     }
 }
@@ -198,6 +202,7 @@ impl Engine {
                 stop: stop.clone(),
                 t0,
                 studio_canvas: views.as_ref().map(|_| studio_canvas.clone()),
+                thumb_every_ticks: options.thumb_every_ticks,
             };
             std::thread::Builder::new()
                 .name("render".into())

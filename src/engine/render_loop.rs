@@ -30,11 +30,10 @@ pub struct RenderLoop {
     /// For a studio window: the canvas whose preview scene is rendered too
     /// (and scene thumbnails); None headless.
     pub studio_canvas: Option<Arc<AtomicUsize>>,
+    /// Scene thumbnails are refreshed one scene at a time, every this many
+    /// ticks of the first canvas.
+    pub thumb_every_ticks: u64,
 }
-
-/// Thumbnails are refreshed one scene at a time, every this many ticks of
-/// the first canvas.
-const THUMB_EVERY_TICKS: u64 = 3;
 
 /// The stinger's full-canvas scene, made once per stinger source.
 #[derive(Default)]
@@ -61,13 +60,17 @@ impl RenderLoop {
         let mut stingers = StingerCache::default();
         let mut next_thumb = 0usize;
         while !self.stop.load(Ordering::Relaxed) {
-            // The canvas whose next tick is due first.
+            // The canvas whose next tick is due first; canvases due at the
+            // same time take turns going first, so when the machine cannot
+            // keep up they are late alike instead of one starving.
+            let n = periods.len();
+            let turn = (ticks.iter().sum::<u64>() % n as u64) as usize;
             let (c, due_ns) = ticks
                 .iter()
                 .zip(&periods)
                 .map(|(t, p)| t * p)
                 .enumerate()
-                .min_by_key(|(_, due)| *due)
+                .min_by_key(|(c, due)| (*due, (c + n - turn) % n))
                 .expect("a show has at least one canvas");
             let due = self.t0 + Duration::from_nanos(due_ns);
             let now = Instant::now();
@@ -122,7 +125,7 @@ impl RenderLoop {
                 {
                     self.compositor.render_preview(c, &scenes[preview], &lost);
                 }
-                if c == 0 && ticks[0].is_multiple_of(THUMB_EVERY_TICKS) && !scenes.is_empty() {
+                if c == 0 && ticks[0].is_multiple_of(self.thumb_every_ticks.max(1)) && !scenes.is_empty() {
                     next_thumb = (next_thumb + 1) % scenes.len();
                     self.compositor.render_thumb(next_thumb, &scenes[next_thumb], &lost);
                 }

@@ -19,6 +19,12 @@ use std::time::{Duration, Instant};
 const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
 /// How often the window repaints while a show is open (video panes).
 const REPAINT_EVERY: Duration = Duration::from_millis(33);
+/// The same on a software renderer (lavapipe), where every window frame is
+/// CPU time taken from the canvases being encoded: 10 fps monitoring leaves
+/// the program output as much as it can (docs/benchmarks.md).
+const REPAINT_EVERY_SOFTWARE: Duration = Duration::from_millis(100);
+/// Scene thumbnails on a software renderer: one scene a second.
+const THUMB_EVERY_TICKS_SOFTWARE: u64 = 30;
 /// How often the window logs its own frame times (for benches/studio.sh).
 const FRAME_LOG_EVERY: Duration = Duration::from_secs(10);
 
@@ -60,7 +66,12 @@ pub struct Studio {
     /// Time from opening to the first frame of program painted, once.
     pub first_frame_after: Option<Duration>,
     frame_log_at: Instant,
+    repaint_every: Duration,
 }
+
+/// When the program started, if the command line noted it (for "launch →
+/// first frame on screen").
+pub static LAUNCHED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
 
 /// Opens the studio window on `show_path` until it is closed.
 pub fn open(show_path: &Path) -> Result<()> {
@@ -88,6 +99,12 @@ impl Studio {
     /// Starts the engine on the window's GPU device (when it has one) with
     /// nothing on air: going live and recording wait for the host.
     pub fn new(cc: &eframe::CreationContext<'_>, show: crate::show::Show, show_path: PathBuf) -> Result<Studio> {
+        // On a software renderer (lavapipe) every window frame and thumbnail
+        // is CPU taken from the canvases being encoded.
+        let software = cc
+            .wgpu_render_state
+            .as_ref()
+            .is_some_and(|rs| rs.adapter.get_info().device_type == wgpu::DeviceType::Cpu);
         let gpu = cc.wgpu_render_state.as_ref().map(|rs| crate::compositor::gpu::Gpu {
             device: rs.device.clone(),
             queue: rs.queue.clone(),
@@ -99,6 +116,7 @@ impl Studio {
                 live: false,
                 gpu,
                 studio: true,
+                thumb_every_ticks: if software { THUMB_EVERY_TICKS_SOFTWARE } else { 3 },
             },
         )
         .context("cannot start the show")?;
@@ -130,9 +148,14 @@ impl Studio {
             snapshot_at: Instant::now(),
             message: None,
             health: health::Meter::default(),
-            opened: Instant::now(),
+            opened: LAUNCHED.get().copied().unwrap_or_else(Instant::now),
             first_frame_after: None,
             frame_log_at: Instant::now(),
+            repaint_every: if software {
+                REPAINT_EVERY_SOFTWARE
+            } else {
+                REPAINT_EVERY
+            },
         })
     }
 
@@ -208,7 +231,7 @@ impl eframe::App for Studio {
         if self.first_frame_after.is_none() && self.snapshot.canvases.iter().all(|c| c.frames_rendered > 0) {
             self.first_frame_after = Some(self.opened.elapsed());
             tracing::info!(
-                "studio: first program frame on screen {:.2} s after opening",
+                "studio: first program frame on screen {:.2} s after launch",
                 self.opened.elapsed().as_secs_f64()
             );
         }
@@ -217,9 +240,10 @@ impl eframe::App for Studio {
             self.frame_log_at = Instant::now();
             if let (Some(p50), Some(p99)) = (self.health.frame_percentile(50.0), self.health.frame_percentile(99.0)) {
                 tracing::info!("studio: UI frame interval p50 {p50:.1} ms, p99 {p99:.1} ms");
+                tracing::info!("studio: {}", crate::secrets::redact(&self.snapshot.status_line()));
             }
         }
-        ui.ctx().request_repaint_after(REPAINT_EVERY);
+        ui.ctx().request_repaint_after(self.repaint_every);
     }
 
     fn on_exit(&mut self) {
