@@ -248,3 +248,109 @@ fn go_live_asks_first_shows_each_destination_and_end_show_finishes_the_streams()
     assert!(stream_facts(&recording).duration >= 2.0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Log lines of this whole process (every thread), for checking what was
+/// written.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_typed_stream_key_goes_masked_to_the_keyring_and_the_destination_goes_live_with_it() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-key");
+    let logs = Captured::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter("debug")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .init();
+    let svc = SecretService::start(&dir.join("keyring"));
+    // This process (the studio) talks to that private keyring.
+    // SAFETY: set before the engine starts any thread of this test.
+    unsafe {
+        for (k, v) in &svc.env {
+            std::env::set_var(k, v);
+        }
+    }
+    let nginx = Nginx::start(&dir.join("nginx"));
+    let text = format!(
+        "{SHOW}\n[[destinations]]\nid = \"shop\"\nplatform = \"custom\"\ncanvas = \"landscape\"\n\
+         url = \"rtmp://127.0.0.1:{}/live\"\nkey = {{ keyring = \"ui-shop\" }}\n",
+        nginx.rtmp_port
+    );
+    let mut h = studio(&dir, &text);
+    h.run_steps(2);
+
+    // No key stored yet: going live fails and says how to fix it.
+    h.get_by_label("Go Live").click();
+    h.run_steps(2);
+    h.get_by_label("Yes, go live").click();
+    assert!(step_until(&mut h, Duration::from_secs(10), |h| {
+        h.state().snapshot().destinations[0].needs_action
+    }));
+    h.run_steps(2);
+    h.get_by_label_contains("no stream key is stored in the OS keyring under `ui-shop`");
+
+    // The host pastes a key: masked on screen and to screen readers.
+    let key = "typedKey-9z8x7w";
+    h.get_by_label("Set key…").click();
+    h.run_steps(2);
+    let field = h.get_by_role(egui::accesskit::Role::PasswordInput);
+    field.focus();
+    h.run_steps(1);
+    h.get_by_role(egui::accesskit::Role::PasswordInput).type_text(key);
+    h.run_steps(2);
+    let shown = h
+        .get_by_role(egui::accesskit::Role::PasswordInput)
+        .value()
+        .unwrap_or_default();
+    assert!(
+        !shown.contains(key) && shown.chars().count() == key.len(),
+        "the field shows {shown:?}"
+    );
+    h.get_by_label("Save key").click();
+    h.run_steps(2);
+    h.get_by_label_contains("stored the stream key for shop in the OS keyring");
+
+    // The waiting destination reconnects by itself, with the new key.
+    assert!(
+        step_until(&mut h, Duration::from_secs(20), |h| h.state().snapshot().destinations
+            [0]
+        .state
+        .word()
+            == "live"),
+        "{:?}",
+        h.state().snapshot().destinations
+    );
+    assert!(
+        poll_until(Duration::from_secs(5), || nginx.received(key).exists()).is_some(),
+        "the server got no stream under the typed key"
+    );
+    drop(h);
+
+    let show_file = std::fs::read_to_string(dir.join("show.toml")).unwrap();
+    assert!(!show_file.contains(key), "the key was written into the show file");
+    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    assert!(logged.contains("going live"), "no logs were captured:\n{logged}");
+    assert!(!logged.contains(key), "the key was logged:\n{logged}");
+    let _ = showroom::secrets::delete_from_keyring("ui-shop");
+    // GIO (GStreamer's network code) may have opened the session bus; by
+    // default it ends the process when that bus goes away with the test's
+    // private dbus-daemon.
+    if let Ok(bus) = gio::bus_get_sync(gio::BusType::Session, None::<&gio::Cancellable>) {
+        bus.set_exit_on_close(false);
+    }
+    drop(svc);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -42,6 +42,28 @@ pub enum Confirm {
     EndShow(Option<String>),
 }
 
+/// A stream key being typed for a destination whose key lives in the OS
+/// keyring. The text is only ever shown masked and is wiped once saved.
+pub struct KeyEntry {
+    pub destination: String,
+    /// The keyring entry name from the show file.
+    pub name: String,
+    pub text: String,
+}
+
+impl Drop for KeyEntry {
+    fn drop(&mut self) {
+        wipe(&mut self.text);
+    }
+}
+
+/// Overwrites a string's bytes before it is freed.
+fn wipe(s: &mut String) {
+    // SAFETY: zero bytes are valid UTF-8.
+    unsafe { s.as_bytes_mut().fill(0) };
+    s.clear();
+}
+
 /// The egui texture ids of the compositor's textures (with a GPU renderer).
 struct Textures {
     program: Vec<egui::TextureId>,
@@ -57,6 +79,7 @@ pub struct Studio {
     pub canvas: usize,
     pub layout: Layout,
     pub confirm: Option<Confirm>,
+    pub key_entry: Option<KeyEntry>,
     snapshot: Snapshot,
     snapshot_at: Instant,
     /// The last command error or notice, and when it was shown.
@@ -144,6 +167,7 @@ impl Studio {
             canvas: 0,
             layout: Layout::Studio,
             confirm: None,
+            key_entry: None,
             snapshot,
             snapshot_at: Instant::now(),
             message: None,
@@ -186,6 +210,38 @@ impl Studio {
 
     pub fn message(&self) -> Option<&str> {
         self.message.as_ref().map(|(m, _)| m.as_str())
+    }
+
+    /// Stores the typed key in the OS keyring; a destination that was
+    /// waiting for a new key reconnects at once. Without a keyring the host
+    /// is told what to use instead (an environment variable or a key file).
+    pub fn save_key(&mut self) {
+        let Some(mut entry) = self.key_entry.take() else { return };
+        let key = entry.text.trim().to_string();
+        wipe(&mut entry.text);
+        if key.is_empty() {
+            self.notify("no key typed: paste the stream key from the platform's live settings".into());
+            return;
+        }
+        match crate::secrets::store_in_keyring(&entry.name, &key) {
+            Ok(()) => {
+                self.notify(format!(
+                    "stored the stream key for {} in the OS keyring (as `{}`)",
+                    entry.destination, entry.name
+                ));
+                let waiting = self
+                    .snapshot
+                    .destinations
+                    .iter()
+                    .any(|d| d.id == entry.destination && d.needs_action);
+                if waiting {
+                    self.command(Command::ReconnectNow(Some(entry.destination.clone())));
+                }
+            }
+            Err(e) => self.notify(format!("the key for {} was not stored: {e}", entry.destination)),
+        }
+        let mut key = key;
+        wipe(&mut key);
     }
 
     pub fn set_canvas(&mut self, canvas: usize) {

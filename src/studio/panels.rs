@@ -2,9 +2,10 @@
 //! through `Studio::command`; none talks to the engine's internals.
 
 use super::hotkeys::{CUT, FADE, scene_key};
-use super::{Confirm, Layout, Studio};
+use super::{Confirm, KeyEntry, Layout, Studio};
 use crate::engine::Command;
 use crate::media::destination::{DestState, DestStatus};
+use crate::secrets::KeyRef;
 use crate::show::TransitionKind;
 use egui::{Color32, RichText};
 
@@ -259,6 +260,68 @@ pub fn scenes(studio: &mut Studio, ui: &mut egui::Ui) {
     });
 }
 
+/// Where a destination's key comes from, and a masked field to type a new
+/// one when it lives in the OS keyring.
+fn key_row(studio: &mut Studio, ui: &mut egui::Ui, destination: &str) {
+    let key = studio
+        .engine()
+        .show()
+        .destinations
+        .iter()
+        .find(|d| d.id == destination)
+        .map(|d| d.key.clone());
+    match key {
+        Some(KeyRef::Keyring(name)) => {
+            let editing = studio.key_entry.as_ref().is_some_and(|e| e.destination == destination);
+            if editing {
+                let mut save = false;
+                let mut cancel = false;
+                if let Some(entry) = studio.key_entry.as_mut() {
+                    let field = ui.add(
+                        egui::TextEdit::singleline(&mut entry.text)
+                            .password(true)
+                            .hint_text("paste the stream key")
+                            .desired_width(200.0),
+                    );
+                    save = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                }
+                ui.horizontal(|ui| {
+                    save |= ui
+                        .button("Save key")
+                        .on_hover_text(format!("store it in the OS keyring as `{name}`"))
+                        .clicked();
+                    cancel = ui.button("Cancel").clicked();
+                });
+                if save {
+                    studio.save_key();
+                } else if cancel {
+                    studio.key_entry = None;
+                }
+            } else if ui
+                .button("Set key…")
+                .on_hover_text(format!("type a new stream key; it goes to the OS keyring as `{name}`"))
+                .clicked()
+            {
+                studio.key_entry = Some(KeyEntry {
+                    destination: destination.to_string(),
+                    name,
+                    text: String::new(),
+                });
+            }
+        }
+        Some(KeyRef::Env(var)) => {
+            ui.label(RichText::new(format!("key from the environment variable {var}")).weak());
+        }
+        Some(KeyRef::File(path)) => {
+            ui.label(RichText::new(format!("key from the file {}", path.display())).weak());
+        }
+        Some(KeyRef::Inline(_)) => {
+            ui.label(RichText::new("key given on the command line").weak());
+        }
+        Some(KeyRef::None) | None => {}
+    }
+}
+
 /// Every destination and recording, with what it is doing and why.
 pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui) {
     let snap = studio.snapshot().clone();
@@ -310,6 +373,7 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui) {
                         studio.confirm = Some(Confirm::GoLive(Some(d.id.clone())));
                     }
                 });
+                key_row(studio, ui, &d.id);
             });
         }
         ui.separator();
