@@ -134,6 +134,20 @@ fn hotkeys_preview_by_number_and_cut_with_space() {
     h.key_press(egui::Key::Num9);
     h.run_steps(2);
     h.get_by_label("there is no scene 9 in this show");
+    // The T-bar mixes by hand; all the way takes the preview.
+    h.key_press(egui::Key::Num1);
+    h.run_steps(2);
+    h.get_by_label("T-bar").set_value_accesskit(0.5);
+    h.run_steps(2);
+    let snap = h.state().engine().snapshot();
+    assert_eq!((snap.tbar, snap.in_transition), (Some(0.5), true));
+    h.get_by_label("T-bar").set_value_accesskit(1.0);
+    h.run_steps(2);
+    let snap = h.state().engine().snapshot();
+    assert_eq!(
+        (snap.scene.as_str(), snap.tbar, snap.in_transition),
+        ("intro", None, false)
+    );
     // The canvas switch shows the other canvas's panes.
     h.get_by_label("portrait").click();
     h.run_steps(2);

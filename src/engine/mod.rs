@@ -44,6 +44,9 @@ pub enum Command {
     EndShow(Option<String>),
     /// Start (true) or finish (false) the show's recordings.
     Record(bool),
+    /// The T-bar: mix preview into program by hand, 0.0–1.0 (1.0 takes it),
+    /// with the show's transition (a fade when that is a cut).
+    TBar(f32),
 }
 
 /// How the engine starts.
@@ -332,6 +335,21 @@ impl Engine {
                 self.outputs.record(on);
                 Ok(())
             }
+            Command::TBar(position) if (0.0..=1.0).contains(&position) => {
+                let mut spec = self.show.transition;
+                if matches!(
+                    spec.kind,
+                    crate::show::TransitionKind::Cut | crate::show::TransitionKind::Stinger { .. }
+                ) {
+                    // A cut has nothing to mix and a stinger plays on its own clock.
+                    spec.kind = crate::show::TransitionKind::Fade;
+                }
+                self.program.set_tbar(position, spec);
+                Ok(())
+            }
+            Command::TBar(position) => Err(CommandError::OutOfRange(format!(
+                "T-bar position {position}: use 0.0 to 1.0"
+            ))),
         }
     }
 
@@ -381,6 +399,7 @@ impl Engine {
             scene: self.show.scenes[self.program.program()].id.clone(),
             preview: self.show.scenes[self.program.preview()].id.clone(),
             in_transition: self.program.in_transition(),
+            tbar: self.program.tbar(),
             gpu: self.gpu.clone(),
             canvases,
             destinations: self.outputs.destination_status(),

@@ -24,6 +24,8 @@ struct Active {
     spec: TransitionSpec,
     /// Show-clock time the transition started (set by the first tick that draws it).
     start_ns: Option<u64>,
+    /// Moved by hand (the T-bar): the position, instead of the clock.
+    manual: Option<f32>,
 }
 
 #[derive(Debug)]
@@ -86,11 +88,16 @@ impl Program {
 
     /// Takes the preview scene to program with `spec`; the old program
     /// becomes the preview (studio-mode swap). A take during a transition
-    /// finishes the running one first.
+    /// finishes the running one first; during a T-bar move it finishes that
+    /// move and does nothing more.
     pub fn take(&self, spec: TransitionSpec) {
         let mut s = self.lock();
         if let Some(a) = s.active.take() {
             s.program = a.to;
+            if a.manual.is_some() {
+                s.preview = a.from;
+                return;
+            }
         }
         let (from, to) = (s.program, s.preview);
         s.preview = from;
@@ -102,8 +109,60 @@ impl Program {
                 to,
                 spec,
                 start_ns: None,
+                manual: None,
             });
         }
+    }
+
+    /// The T-bar at `position` (0.0 = program as it is, 1.0 = preview taken)
+    /// mixing with `spec`. Reaching 1.0 completes the take (studio-mode
+    /// swap); going back to 0.0 leaves program as it was. A timed transition
+    /// running when the T-bar moves is finished first.
+    pub fn set_tbar(&self, position: f32, spec: TransitionSpec) {
+        let position = position.clamp(0.0, 1.0);
+        let mut s = self.lock();
+        match s.active {
+            Some(a) if a.manual.is_some() => {
+                if position >= 1.0 {
+                    s.program = a.to;
+                    s.preview = a.from;
+                    s.active = None;
+                } else if position <= 0.0 {
+                    s.active = None;
+                } else {
+                    s.active = Some(Active {
+                        manual: Some(position),
+                        ..a
+                    });
+                }
+            }
+            _ => {
+                if let Some(a) = s.active.take() {
+                    s.program = a.to;
+                }
+                let (from, to) = (s.program, s.preview);
+                if from == to || position <= 0.0 {
+                    return;
+                }
+                if position >= 1.0 {
+                    s.program = to;
+                    s.preview = from;
+                    return;
+                }
+                s.active = Some(Active {
+                    from,
+                    to,
+                    spec,
+                    start_ns: None,
+                    manual: Some(position),
+                });
+            }
+        }
+    }
+
+    /// Where the T-bar holds a transition, if it does.
+    pub fn tbar(&self) -> Option<f32> {
+        self.lock().active.and_then(|a| a.manual)
     }
 
     /// What to draw at `due_ns` on a canvas ticking every `period_ns`. The
@@ -114,6 +173,14 @@ impl Program {
         let Some(mut a) = s.active else {
             return Frame::Scene(s.program);
         };
+        if let Some(position) = a.manual {
+            return Frame::Transition {
+                from: a.from,
+                to: a.to,
+                spec: a.spec,
+                progress: position,
+            };
+        }
         let start = *a.start_ns.get_or_insert(due_ns.saturating_sub(period_ns));
         s.active = Some(a);
         let p = progress(start, due_ns, a.spec.duration_ms);
@@ -178,5 +245,36 @@ mod tests {
         });
         assert_eq!((p.program(), p.preview()), (2, 0));
         assert_eq!(p.frame(0, PERIOD), Frame::Scene(2));
+    }
+
+    #[test]
+    fn the_tbar_mixes_by_hand_completes_at_the_end_and_can_go_back() {
+        let fade = TransitionSpec {
+            kind: TransitionKind::Fade,
+            duration_ms: 500,
+        };
+        let p = Program::new(0);
+        p.set_preview(1);
+        p.set_tbar(0.25, fade);
+        // Held where the hand is, whatever the clock says.
+        for due in [0, PERIOD * 100] {
+            match p.frame(due, PERIOD) {
+                Frame::Transition { from, to, progress, .. } => assert_eq!((from, to, progress), (0, 1, 0.25)),
+                f => panic!("{f:?}"),
+            }
+        }
+        assert_eq!(p.tbar(), Some(0.25));
+        // Back to the start: nothing changed.
+        p.set_tbar(0.0, fade);
+        assert_eq!((p.program(), p.preview(), p.tbar()), (0, 1, None));
+        assert_eq!(p.frame(0, PERIOD), Frame::Scene(0));
+        // All the way: taken, with the studio-mode swap.
+        p.set_tbar(0.6, fade);
+        p.set_tbar(1.0, fade);
+        assert_eq!((p.program(), p.preview(), p.in_transition()), (1, 0, false));
+        // Take during a move finishes it.
+        p.set_tbar(0.5, fade);
+        p.take(fade);
+        assert_eq!((p.program(), p.preview(), p.in_transition()), (0, 1, false));
     }
 }

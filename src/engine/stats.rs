@@ -66,6 +66,8 @@ pub struct Snapshot {
     pub scene: String,
     pub preview: String,
     pub in_transition: bool,
+    /// Where the T-bar holds a transition (0.0–1.0), if it does.
+    pub tbar: Option<f32>,
     pub gpu: String,
     pub canvases: Vec<CanvasStats>,
     pub destinations: Vec<DestStatus>,

@@ -154,6 +154,19 @@ pub fn controls(studio: &mut Studio, ui: &mut egui::Ui) {
             {
                 studio.command(Command::Take(None));
             }
+            // The T-bar: mixes preview into program by hand; at the end the
+            // take is done and the bar comes back to the start.
+            let mut position = studio.snapshot().tbar.unwrap_or(0.0);
+            let bar = ui
+                .add(
+                    egui::Slider::new(&mut position, 0.0..=1.0)
+                        .show_value(false)
+                        .text("T-bar"),
+                )
+                .on_hover_text("drag to mix preview into program by hand; all the way takes it");
+            if bar.changed() {
+                studio.command(Command::TBar(position));
+            }
             ui.separator();
             for (i, id) in canvases.iter().enumerate() {
                 if ui.selectable_label(studio.canvas == i, id.as_str()).clicked() {

@@ -415,7 +415,10 @@ pub fn stream_facts(path: &Path) -> StreamFacts {
     );
     let one = |t: &str, s: &str, key: &str| field(t, s, key).first().map(|s| s.to_string()).unwrap_or_default();
     // Frame rate from the packets themselves: FLV stores milliseconds, so
-    // the container's rate field is rounded (1000/33); the timestamps are not.
+    // the container's rate field is rounded (1000/33); the timestamps are
+    // not. Intervals of a tick a loaded machine skipped (a 67 ms gap, counted
+    // and reported by the engine) are left out, so they do not read as a
+    // slower frame rate.
     let p = ffprobe(
         path,
         &[
@@ -432,9 +435,16 @@ pub fn stream_facts(path: &Path) -> StreamFacts {
         .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
         .collect();
     pts.sort_by(f64::total_cmp);
-    let fps = match (pts.first(), pts.last()) {
-        (Some(a), Some(b)) if b > a => (pts.len() - 1) as f64 / (b - a),
-        _ => 0.0,
+    let mut gaps: Vec<f64> = pts.windows(2).map(|w| w[1] - w[0]).filter(|g| *g > 0.0).collect();
+    gaps.sort_by(f64::total_cmp);
+    let median = gaps.get(gaps.len() / 2).copied().unwrap_or(0.0);
+    // Millisecond timestamps step 33, 33, 34 ms at 30 fps: the mean of the
+    // regular intervals.
+    let regular: Vec<f64> = gaps.iter().copied().filter(|g| *g < median * 1.5).collect();
+    let fps = if regular.is_empty() {
+        0.0
+    } else {
+        regular.len() as f64 / regular.iter().sum::<f64>()
     };
     StreamFacts {
         video_codec: one(&v, "streams.stream.0", "codec_name"),
