@@ -368,3 +368,126 @@ fn a_typed_stream_key_goes_masked_to_the_keyring_and_the_destination_goes_live_w
     drop(svc);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const EDIT_SHOW: &str = r#"# A brand's scene, prepared before the show
+[show]
+name = "Layout"
+
+[[canvases]]
+id = "landscape"
+width = 640
+height = 360
+
+[[sources]]
+id = "dark"
+kind = "test-pattern"
+pattern = "black"
+width = 320
+height = 180
+
+[[sources]]
+id = "bars"
+kind = "test-pattern"
+pattern = "smpte"
+width = 320
+height = 180
+
+[[scenes]]
+id = "intro"
+
+[[scenes.layers]]
+source = "dark"
+place.landscape = { x = 0, y = 0, width = 640, height = 360 }
+
+# the product shot, top left
+[[scenes.layers]]
+source = "bars"
+z = 1
+place.landscape = { x = 100, y = 60, width = 160, height = 90 } # keep clear of the logo
+"#;
+
+fn bars_place(h: &Harness<'static, Studio>) -> showroom::show::Rect {
+    let scene = h.state().engine().scene(0);
+    scene.layers.iter().find(|l| l.source == 1).unwrap().place[0].unwrap()
+}
+
+/// Drags with the primary button from `from` to `to` (screen points).
+fn drag(h: &mut Harness<'static, Studio>, from: egui::Pos2, to: egui::Pos2) {
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    h.event(egui::Event::PointerMoved(from));
+    h.step();
+    h.event(button(from, true));
+    h.step();
+    for k in 1..=4 {
+        let t = k as f32 / 4.0;
+        h.event(egui::Event::PointerMoved(from + (to - from) * t));
+        h.step();
+    }
+    h.event(button(to, false));
+    h.run_steps(2);
+}
+
+#[test]
+fn the_layout_editor_drags_snaps_undoes_and_saves_into_the_show_file_keeping_comments() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-edit");
+    let mut h = studio(&dir, EDIT_SHOW);
+    h.run_steps(2);
+    h.get_by_label("Edit layout").click();
+    h.run_steps(2);
+    h.get_by_label_contains("EDITING — intro");
+    let pane = h.get_by_label("layout editor").rect();
+    let to_screen = |x: f32, y: f32| {
+        egui::pos2(
+            pane.min.x + x / 640.0 * pane.width(),
+            pane.min.y + y / 360.0 * pane.height(),
+        )
+    };
+
+    // Drag the product shot left by 96 canvas pixels: its left edge lands
+    // 4 px from the canvas edge and snaps onto it.
+    drag(&mut h, to_screen(180.0, 105.0), to_screen(84.0, 105.0));
+    let moved = bars_place(&h);
+    assert_eq!((moved.x, moved.y, moved.width, moved.height), (0, 60, 160, 90));
+
+    // Resize from the bottom-right corner handle.
+    drag(&mut h, to_screen(160.0, 150.0), to_screen(200.0, 160.0));
+    let resized = bars_place(&h);
+    assert_eq!((resized.x, resized.y, resized.width, resized.height), (0, 60, 200, 100));
+
+    // Undo twice, redo once.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(bars_place(&h).width, 160);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(bars_place(&h).x, 100);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
+    h.run_steps(2);
+    assert_eq!(bars_place(&h).x, 0);
+
+    h.get_by_label("Save layout (1)").click();
+    h.run_steps(2);
+    h.get_by_label_contains("saved 1 layout change(s)");
+    let saved = std::fs::read_to_string(dir.join("show.toml")).unwrap();
+    assert!(
+        saved.starts_with("# A brand's scene, prepared before the show\n"),
+        "{saved}"
+    );
+    assert!(saved.contains("# the product shot, top left"), "{saved}");
+    assert!(
+        saved.contains("place.landscape = { x = 0, y = 60, width = 160, height = 90 } # keep clear of the logo"),
+        "{saved}"
+    );
+    // And the show opens with it.
+    drop(h);
+    let show = showroom::show::load(&dir.join("show.toml")).unwrap();
+    let bars = show.scenes[0].layers.iter().find(|l| l.source == 1).unwrap();
+    assert_eq!(bars.place[0].unwrap().x, 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

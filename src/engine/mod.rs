@@ -250,6 +250,11 @@ impl Engine {
         &self.show
     }
 
+    /// A scene as it is now (layers may have been changed while live).
+    pub fn scene(&self, index: usize) -> crate::show::SceneSpec {
+        self.scenes.read().unwrap_or_else(|e| e.into_inner())[index].clone()
+    }
+
     /// The textures a studio window draws (started with `studio: true`).
     pub fn views(&self) -> Option<&crate::compositor::StudioViews> {
         self.views.as_ref()

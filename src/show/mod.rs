@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod model;
 pub mod parse;
 pub mod presets;
+pub mod save;
 pub mod validate;
 
 pub use diagnostics::{CheckError, Problem};

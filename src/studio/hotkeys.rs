@@ -1,5 +1,6 @@
 //! Keyboard control for directors: Space cuts, Enter fades, 1–9 put a scene
-//! in preview. Keys are ignored while a text field has focus (typing a
+//! in preview; while editing the layout, Ctrl+Z undoes and Ctrl+Shift+Z or
+//! Ctrl+Y redoes. Keys are ignored while a text field has focus (typing a
 //! stream key must never switch scenes).
 
 use super::Studio;
@@ -36,12 +37,15 @@ pub fn scene_key(index: usize) -> Option<String> {
 enum Action {
     Take(TransitionSpec),
     Preview(usize),
+    Undo,
+    Redo,
 }
 
 pub fn handle(studio: &mut Studio, ctx: &egui::Context) {
     if ctx.egui_wants_keyboard_input() || studio.confirm.is_some() {
         return;
     }
+    let editing = studio.editor.on;
     let mut actions = Vec::new();
     ctx.input_mut(|i| {
         if i.consume_key(egui::Modifiers::NONE, egui::Key::Space) {
@@ -55,6 +59,15 @@ pub fn handle(studio: &mut Studio, ctx: &egui::Context) {
                 actions.push(Action::Preview(n));
             }
         }
+        if editing {
+            if i.consume_key(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Z)
+                || i.consume_key(egui::Modifiers::COMMAND, egui::Key::Y)
+            {
+                actions.push(Action::Redo);
+            } else if i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z) {
+                actions.push(Action::Undo);
+            }
+        }
     });
     for action in actions {
         match action {
@@ -63,6 +76,8 @@ pub fn handle(studio: &mut Studio, ctx: &egui::Context) {
                 Some(id) => studio.command(Command::PreviewScene(id)),
                 None => studio.notify(format!("there is no scene {} in this show", n + 1)),
             },
+            Action::Undo => super::editor::undo(studio),
+            Action::Redo => super::editor::redo(studio),
         }
     }
 }

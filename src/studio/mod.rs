@@ -4,6 +4,7 @@
 //! textures, drawn without a CPU copy. Everything it does goes through the
 //! engine's command API (`Engine::execute`) and reads `Engine::snapshot`.
 
+pub mod editor;
 mod health;
 pub mod hotkeys;
 pub mod last_show;
@@ -80,6 +81,7 @@ pub struct Studio {
     pub layout: Layout,
     pub confirm: Option<Confirm>,
     pub key_entry: Option<KeyEntry>,
+    pub editor: editor::Editor,
     snapshot: Snapshot,
     snapshot_at: Instant,
     /// The last command error or notice, and when it was shown.
@@ -168,6 +170,7 @@ impl Studio {
             layout: Layout::Studio,
             confirm: None,
             key_entry: None,
+            editor: editor::Editor::default(),
             snapshot,
             snapshot_at: Instant::now(),
             message: None,

@@ -186,6 +186,40 @@ pub fn controls(studio: &mut Studio, ui: &mut egui::Ui) {
             {
                 studio.layout = Layout::Solo;
             }
+            ui.separator();
+            let edit = ui
+                .selectable_label(studio.editor.on, "Edit layout")
+                .on_hover_text("move and resize the preview scene's layers on the preview picture");
+            if edit.clicked() {
+                studio.editor.on = !studio.editor.on;
+                if studio.editor.on {
+                    studio.layout = Layout::Studio;
+                }
+            }
+            if studio.editor.on {
+                if ui
+                    .add_enabled(studio.editor.can_undo(), egui::Button::new("Undo"))
+                    .on_hover_text("Ctrl+Z")
+                    .clicked()
+                {
+                    super::editor::undo(studio);
+                }
+                if ui
+                    .add_enabled(studio.editor.can_redo(), egui::Button::new("Redo"))
+                    .on_hover_text("Ctrl+Shift+Z or Ctrl+Y")
+                    .clicked()
+                {
+                    super::editor::redo(studio);
+                }
+                let n = studio.editor.unsaved.len();
+                if ui
+                    .add_enabled(n > 0, egui::Button::new(format!("Save layout ({n})")))
+                    .on_hover_text("write the layers' places into the show file, keeping its comments")
+                    .clicked()
+                {
+                    super::editor::save(studio);
+                }
+            }
         });
         let warnings = studio.snapshot().warnings.clone();
         let message = studio
@@ -408,7 +442,7 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui) {
 }
 
 /// One video pane: a title bar and the picture at the canvas's aspect.
-fn pane(ui: &mut egui::Ui, title: RichText, texture: Option<egui::TextureId>, aspect: f32, width: f32) {
+fn pane(ui: &mut egui::Ui, title: RichText, texture: Option<egui::TextureId>, aspect: f32, width: f32) -> egui::Rect {
     ui.vertical(|ui| {
         ui.label(title);
         let size = egui::vec2(width, width / aspect);
@@ -419,9 +453,7 @@ fn pane(ui: &mut egui::Ui, title: RichText, texture: Option<egui::TextureId>, as
             size
         };
         match texture {
-            Some(tex) => {
-                ui.add(egui::Image::new((tex, size)));
-            }
+            Some(tex) => ui.add(egui::Image::new((tex, size))).rect,
             None => {
                 let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
                 ui.painter().rect_filled(rect, 0.0, Color32::BLACK);
@@ -432,9 +464,11 @@ fn pane(ui: &mut egui::Ui, title: RichText, texture: Option<egui::TextureId>, as
                     egui::FontId::proportional(14.0),
                     Color32::GRAY,
                 );
+                rect
             }
         }
-    });
+    })
+    .inner
 }
 
 /// Preview and program (or program alone) of the chosen canvas.
@@ -459,15 +493,17 @@ pub fn video(studio: &mut Studio, ui: &mut egui::Ui) {
             Layout::Studio => {
                 let w = (ui.available_width() - gap) / 2.0;
                 ui.horizontal_top(|ui| {
-                    pane(
-                        ui,
-                        RichText::new(format!("PREVIEW — {}", snap.preview))
-                            .color(PREVIEW)
-                            .strong(),
-                        preview,
-                        aspect,
-                        w,
-                    );
+                    let title = if studio.editor.on && snap.preview == snap.scene {
+                        format!("EDITING — {} (on program: changes are live)", snap.preview)
+                    } else if studio.editor.on {
+                        format!("EDITING — {}", snap.preview)
+                    } else {
+                        format!("PREVIEW — {}", snap.preview)
+                    };
+                    let rect = pane(ui, RichText::new(title).color(PREVIEW).strong(), preview, aspect, w);
+                    if studio.editor.on {
+                        super::editor::interact(studio, ui, rect);
+                    }
                     ui.add_space(gap);
                     pane(
                         ui,

@@ -1,0 +1,165 @@
+//! Writing layout changes made in the studio back into the show file,
+//! keeping everything else as the brand wrote it: comments, order, spacing
+//! (toml_edit edits the document in place).
+
+use super::Rect;
+use std::path::Path;
+
+/// A layer's new place on one canvas: the first layer of `scene` showing
+/// `source` (the same layer `Command::SetLayer` changes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceChange {
+    pub scene: String,
+    pub source: String,
+    pub canvas: String,
+    pub rect: Rect,
+}
+
+/// `text` with `changes` applied. Errors name what was not found.
+pub fn apply_places(text: &str, changes: &[PlaceChange]) -> Result<String, String> {
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| format!("the show file no longer parses ({e}); fix it, then save again"))?;
+    for c in changes {
+        let scenes = doc
+            .get_mut("scenes")
+            .and_then(|s| s.as_array_of_tables_mut())
+            .ok_or("the show file has no [[scenes]] any more")?;
+        let scene = scenes
+            .iter_mut()
+            .find(|t| t.get("id").and_then(|v| v.as_str()) == Some(c.scene.as_str()))
+            .ok_or_else(|| format!("scene `{}` is no longer in the show file", c.scene))?;
+        let layers = scene
+            .get_mut("layers")
+            .and_then(|l| l.as_array_of_tables_mut())
+            .ok_or_else(|| format!("scene `{}` has no [[scenes.layers]] in the show file", c.scene))?;
+        let layer = layers
+            .iter_mut()
+            .find(|t| t.get("source").and_then(|v| v.as_str()) == Some(c.source.as_str()))
+            .ok_or_else(|| {
+                format!(
+                    "scene `{}` has no layer showing `{}` in the show file",
+                    c.scene, c.source
+                )
+            })?;
+        let mut rect = toml_edit::InlineTable::new();
+        rect.insert("x", (c.rect.x as i64).into());
+        rect.insert("y", (c.rect.y as i64).into());
+        rect.insert("width", (c.rect.width as i64).into());
+        rect.insert("height", (c.rect.height as i64).into());
+        let place = layer.entry("place").or_insert_with(|| {
+            // Written as `place.CANVAS = { ... }`, like the documented example.
+            let mut t = toml_edit::Table::new();
+            t.set_dotted(true);
+            toml_edit::Item::Table(t)
+        });
+        let place = place
+            .as_table_like_mut()
+            .ok_or_else(|| format!("scene `{}`, layer `{}`: `place` is not a table", c.scene, c.source))?;
+        match place.get_mut(&c.canvas).and_then(|i| i.as_value_mut()) {
+            // Keep the comment after the old value.
+            Some(old) => {
+                let decor = old.decor().clone();
+                *old = toml_edit::Value::InlineTable(rect);
+                *old.decor_mut() = decor;
+            }
+            None => {
+                place.insert(&c.canvas, toml_edit::value(rect));
+            }
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// Applies `changes` to the show file at `path`, written atomically (a
+/// crash leaves the old file or the new one, never half of each).
+pub fn save_places(path: &Path, changes: &[PlaceChange]) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let new = apply_places(&text, changes)?;
+    crate::session::write_atomic(path, new.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHOW: &str = r#"# Brand X spring show
+[[canvases]]
+id = "landscape"   # 16:9
+width = 1280
+height = 720
+
+[[scenes]]
+id = "main"
+
+# the host, full frame
+[[scenes.layers]]
+source = "cam"
+place.landscape = { x = 0, y = 0, width = 1280, height = 720 } # full
+z = 0
+
+[[scenes.layers]]
+source = "logo"
+z = 1
+"#;
+
+    fn change(source: &str, canvas: &str, x: i32) -> PlaceChange {
+        PlaceChange {
+            scene: "main".into(),
+            source: source.into(),
+            canvas: canvas.into(),
+            rect: Rect {
+                x,
+                y: 10,
+                width: 320,
+                height: 180,
+            },
+        }
+    }
+
+    #[test]
+    fn places_change_and_everything_else_stays() {
+        let out = apply_places(SHOW, &[change("cam", "landscape", 40), change("logo", "portrait", 8)]).unwrap();
+        // Comments, order and other keys as they were.
+        for line in [
+            "# Brand X spring show",
+            "id = \"landscape\"   # 16:9",
+            "# the host, full frame",
+            "z = 0",
+            "z = 1",
+        ] {
+            assert!(out.contains(line), "lost `{line}`:\n{out}");
+        }
+        assert!(
+            out.contains("place.landscape = { x = 40, y = 10, width = 320, height = 180 } # full"),
+            "{out}"
+        );
+        assert!(
+            out.contains("place.portrait = { x = 8, y = 10, width = 320, height = 180 }"),
+            "{out}"
+        );
+        // Nothing else moved: the only differing lines are those two.
+        let differing = SHOW.lines().zip(out.lines()).filter(|(a, b)| a != b).count();
+        assert!(differing <= 3, "{out}");
+    }
+
+    #[test]
+    fn what_is_gone_from_the_file_is_named() {
+        let mut c = change("cam", "landscape", 0);
+        c.scene = "outro".into();
+        assert_eq!(
+            apply_places(SHOW, &[c]).unwrap_err(),
+            "scene `outro` is no longer in the show file"
+        );
+        assert!(
+            apply_places(SHOW, &[change("badge", "landscape", 0)])
+                .unwrap_err()
+                .contains("no layer showing `badge`")
+        );
+        assert!(
+            apply_places("[[scenes]\n", &[])
+                .unwrap_err()
+                .contains("no longer parses")
+        );
+    }
+}
