@@ -491,3 +491,41 @@ fn the_layout_editor_drags_snaps_undoes_and_saves_into_the_show_file_keeping_com
     assert_eq!(bars.place[0].unwrap().x, 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn keys_come_from_the_users_studio_toml_and_a_broken_one_is_explained() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-keymap");
+    let config = dir.join("config");
+    std::fs::create_dir_all(config.join("showroom")).unwrap();
+    std::fs::write(
+        config.join("showroom/studio.toml"),
+        "[hotkeys]\ncut = \"C\"\nscenes = [\"F1\", \"F2\"]\n",
+    )
+    .unwrap();
+    // SAFETY: the studio reads it on the test's thread; no other test runs meanwhile (heavy lock).
+    unsafe { std::env::set_var("XDG_CONFIG_HOME", &config) };
+    let mut h = studio(&dir, SHOW);
+    h.run_steps(2);
+    h.key_press(egui::Key::F2);
+    h.run_steps(2);
+    assert_eq!(h.state().engine().snapshot().preview, "products");
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    assert_eq!(h.state().engine().snapshot().scene, "intro", "Space still cuts");
+    h.key_press(egui::Key::C);
+    h.run_steps(2);
+    assert_eq!(h.state().engine().snapshot().scene, "products");
+    // The scene list shows the configured key.
+    h.get_by_label_contains("F1  intro");
+    drop(h);
+
+    std::fs::write(config.join("showroom/studio.toml"), "[hotkeys]\nfade = \"Spcae\"\n").unwrap();
+    let mut h = studio(&dir, SHOW);
+    h.run_steps(2);
+    h.get_by_label_contains("[hotkeys] fade = \"Spcae\" is not a key name");
+    h.get_by_label_contains("using the default keys");
+    drop(h);
+    unsafe { std::env::remove_var("XDG_CONFIG_HOME") };
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -82,6 +82,8 @@ pub struct Studio {
     pub confirm: Option<Confirm>,
     pub key_entry: Option<KeyEntry>,
     pub editor: editor::Editor,
+    /// The keys (defaults, or the user's studio.toml).
+    pub keys: hotkeys::Keymap,
     snapshot: Snapshot,
     snapshot_at: Instant,
     /// The last command error or notice, and when it was shown.
@@ -162,6 +164,10 @@ impl Studio {
             _ => None,
         };
         let snapshot = engine.snapshot();
+        let (keys, keys_problem) = hotkeys::Keymap::load();
+        if let Some(p) = &keys_problem {
+            tracing::warn!("{p}");
+        }
         Ok(Studio {
             engine: Some(engine),
             show_path,
@@ -171,9 +177,10 @@ impl Studio {
             confirm: None,
             key_entry: None,
             editor: editor::Editor::default(),
+            keys,
             snapshot,
             snapshot_at: Instant::now(),
-            message: None,
+            message: keys_problem.map(|p| (p, Instant::now())),
             health: health::Meter::default(),
             opened: LAUNCHED.get().copied().unwrap_or_else(Instant::now),
             first_frame_after: None,

@@ -1,7 +1,7 @@
 //! The studio's panels. Each reads the last snapshot and sends commands
 //! through `Studio::command`; none talks to the engine's internals.
 
-use super::hotkeys::{CUT, FADE, scene_key};
+use super::hotkeys::{CUT, FADE};
 use super::{Confirm, KeyEntry, Layout, Studio};
 use crate::engine::Command;
 use crate::media::destination::{DestState, DestStatus};
@@ -126,16 +126,22 @@ pub fn controls(studio: &mut Studio, ui: &mut egui::Ui) {
     let canvases: Vec<String> = studio.engine().show().canvases.iter().map(|c| c.id.clone()).collect();
     egui::Panel::bottom("controls").show(ui, |ui| {
         ui.horizontal(|ui| {
+            let (cut_key, fade_key) = (studio.keys.cut.symbol_or_name(), studio.keys.fade.symbol_or_name());
+            let take_key = studio
+                .keys
+                .take
+                .map(|k| format!(" [{}]", k.symbol_or_name()))
+                .unwrap_or_default();
             if ui
                 .button("Cut")
-                .on_hover_text("preview to program at once [Space]")
+                .on_hover_text(format!("preview to program at once [{cut_key}]"))
                 .clicked()
             {
                 studio.command(Command::Take(Some(CUT)));
             }
             if ui
                 .button("Fade")
-                .on_hover_text("preview to program, 500 ms fade [Enter]")
+                .on_hover_text(format!("preview to program, 500 ms fade [{fade_key}]"))
                 .clicked()
             {
                 studio.command(Command::Take(Some(FADE)));
@@ -149,7 +155,7 @@ pub fn controls(studio: &mut Studio, ui: &mut egui::Ui) {
             };
             if ui
                 .button(format!("Take ({name})"))
-                .on_hover_text("preview to program with the show's transition")
+                .on_hover_text(format!("preview to program with the show's transition{take_key}"))
                 .clicked()
             {
                 studio.command(Command::Take(None));
@@ -254,7 +260,7 @@ pub fn scenes(studio: &mut Studio, ui: &mut egui::Ui) {
                 for (i, id) in scenes.iter().enumerate() {
                     let on_program = snap.scene == *id;
                     let on_preview = snap.preview == *id;
-                    let mut text = RichText::new(match scene_key(i) {
+                    let mut text = RichText::new(match studio.keys.scene_key(i) {
                         Some(k) => format!("{k}  {id}"),
                         None => id.clone(),
                     });
@@ -264,7 +270,7 @@ pub fn scenes(studio: &mut Studio, ui: &mut egui::Ui) {
                         text = text.color(PREVIEW).strong();
                     }
                     let mut hover = format!("put `{id}` in preview");
-                    if let Some(k) = scene_key(i) {
+                    if let Some(k) = studio.keys.scene_key(i) {
                         hover += &format!(" [{k}]");
                     }
                     if on_program {
