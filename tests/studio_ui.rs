@@ -471,9 +471,42 @@ fn the_layout_editor_drags_snaps_undoes_and_saves_into_the_show_file_keeping_com
     h.run_steps(2);
     assert_eq!(bars_place(&h).x, 0);
 
-    h.get_by_label("Save layout (1)").click();
+    // The properties of the selected layer.
+    h.get_by_label("Layer: bars");
+    h.get_by_role_and_label(egui::accesskit::Role::Slider, "opacity")
+        .set_value_accesskit(0.5);
     h.run_steps(2);
-    h.get_by_label_contains("saved 1 layout change(s)");
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "mirror")
+        .click();
+    h.run_steps(2);
+    let bars = h
+        .state()
+        .engine()
+        .scene(0)
+        .layers
+        .into_iter()
+        .find(|l| l.source == 1)
+        .unwrap();
+    assert_eq!((bars.opacity, bars.style.mirror), (0.5, true));
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    let bars = h
+        .state()
+        .engine()
+        .scene(0)
+        .layers
+        .into_iter()
+        .find(|l| l.source == 1)
+        .unwrap();
+    assert_eq!(
+        (bars.opacity, bars.style.mirror),
+        (0.5, false),
+        "undo takes back the mirror only"
+    );
+
+    h.get_by_label("Save layout (3)").click();
+    h.run_steps(2);
+    h.get_by_label_contains("saved 3 layout change(s)");
     let saved = std::fs::read_to_string(dir.join("show.toml")).unwrap();
     assert!(
         saved.starts_with("# A brand's scene, prepared before the show\n"),
@@ -489,6 +522,7 @@ fn the_layout_editor_drags_snaps_undoes_and_saves_into_the_show_file_keeping_com
     let show = showroom::show::load(&dir.join("show.toml")).unwrap();
     let bars = show.scenes[0].layers.iter().find(|l| l.source == 1).unwrap();
     assert_eq!(bars.place[0].unwrap().x, 0);
+    assert_eq!((bars.opacity, bars.style.mirror), (0.5, false));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -1,18 +1,40 @@
-//! Writing layout changes made in the studio back into the show file,
+//! Writing layer changes made in the studio back into the show file,
 //! keeping everything else as the brand wrote it: comments, order, spacing
 //! (toml_edit edits the document in place).
 
 use super::Rect;
 use std::path::Path;
 
-/// A layer's new place on one canvas: the first layer of `scene` showing
-/// `source` (the same layer `Command::SetLayer` changes).
+/// One property of a layer, as the show file writes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LayerValue {
+    /// `place.CANVAS = { x, y, width, height }`; the canvas by index.
+    Place(usize, Rect),
+    Opacity(f32),
+    Rotation(f32),
+    Radius(f32),
+    Mirror(bool),
+}
+
+impl LayerValue {
+    /// Two values of the same property (and canvas) replace each other.
+    pub fn same_property(&self, other: &LayerValue) -> bool {
+        match (self, other) {
+            (LayerValue::Place(a, _), LayerValue::Place(b, _)) => a == b,
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
+        }
+    }
+}
+
+/// A new value for the first layer of `scene` showing `source` (the same
+/// layer `Command::SetLayer` changes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceChange {
     pub scene: String,
     pub source: String,
+    /// Canvas ids, indexed like the show's canvases (for `Place`).
     pub canvas: String,
-    pub rect: Rect,
+    pub value: LayerValue,
 }
 
 /// `text` with `changes` applied. Errors name what was not found.
@@ -42,11 +64,29 @@ pub fn apply_places(text: &str, changes: &[PlaceChange]) -> Result<String, Strin
                     c.scene, c.source
                 )
             })?;
+        let (key, value): (&str, toml_edit::Value) = match c.value {
+            LayerValue::Opacity(v) => ("opacity", round(v).into()),
+            LayerValue::Rotation(v) => ("rotation", round(v).into()),
+            LayerValue::Radius(v) => ("radius", round(v).into()),
+            LayerValue::Mirror(v) => ("mirror", v.into()),
+            LayerValue::Place(_, r) => {
+                set_place(layer, c, r)?;
+                continue;
+            }
+        };
+        set_keeping_comment(layer, key, value);
+    }
+    Ok(doc.to_string())
+}
+
+/// `place.CANVAS = { x, y, width, height }` in a layer's table.
+fn set_place(layer: &mut toml_edit::Table, c: &PlaceChange, r: Rect) -> Result<(), String> {
+    {
         let mut rect = toml_edit::InlineTable::new();
-        rect.insert("x", (c.rect.x as i64).into());
-        rect.insert("y", (c.rect.y as i64).into());
-        rect.insert("width", (c.rect.width as i64).into());
-        rect.insert("height", (c.rect.height as i64).into());
+        rect.insert("x", (r.x as i64).into());
+        rect.insert("y", (r.y as i64).into());
+        rect.insert("width", (r.width as i64).into());
+        rect.insert("height", (r.height as i64).into());
         let place = layer.entry("place").or_insert_with(|| {
             // Written as `place.CANVAS = { ... }`, like the documented example.
             let mut t = toml_edit::Table::new();
@@ -68,7 +108,26 @@ pub fn apply_places(text: &str, changes: &[PlaceChange]) -> Result<String, Strin
             }
         }
     }
-    Ok(doc.to_string())
+    Ok(())
+}
+
+/// Two decimals are plenty for a hand-set slider, and keep the file tidy.
+fn round(v: f32) -> f64 {
+    (v as f64 * 100.0).round() / 100.0
+}
+
+/// Sets `key` in `table`, keeping the comment after the value it replaces.
+fn set_keeping_comment(table: &mut toml_edit::Table, key: &str, value: toml_edit::Value) {
+    match table.get_mut(key).and_then(|i| i.as_value_mut()) {
+        Some(old) => {
+            let decor = old.decor().clone();
+            *old = value;
+            *old.decor_mut() = decor;
+        }
+        None => {
+            table.insert(key, toml_edit::Item::Value(value));
+        }
+    }
 }
 
 /// Applies `changes` to the show file at `path`, written atomically (a
@@ -108,13 +167,33 @@ z = 1
             scene: "main".into(),
             source: source.into(),
             canvas: canvas.into(),
-            rect: Rect {
-                x,
-                y: 10,
-                width: 320,
-                height: 180,
-            },
+            value: LayerValue::Place(
+                0,
+                Rect {
+                    x,
+                    y: 10,
+                    width: 320,
+                    height: 180,
+                },
+            ),
         }
+    }
+
+    #[test]
+    fn properties_are_set_or_added_in_the_layer() {
+        let mut opacity = change("cam", "landscape", 0);
+        opacity.value = LayerValue::Opacity(0.456);
+        let mut mirror = change("logo", "landscape", 0);
+        mirror.value = LayerValue::Mirror(true);
+        let mut z_like = change("cam", "landscape", 0);
+        z_like.value = LayerValue::Radius(12.0);
+        let out = apply_places(SHOW, &[opacity, mirror, z_like]).unwrap();
+        assert!(out.contains("opacity = 0.46"), "{out}");
+        assert!(out.contains("mirror = true"), "{out}");
+        assert!(out.contains("radius = 12"), "{out}");
+        assert!(out.contains("# the host, full frame"), "{out}");
+        let back: toml::Table = toml::from_str(&out).unwrap();
+        assert!(back["scenes"][0]["layers"][1]["mirror"].as_bool().unwrap());
     }
 
     #[test]

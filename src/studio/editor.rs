@@ -8,7 +8,7 @@
 use super::Studio;
 use crate::engine::{Command, LayerChange};
 use crate::show::Rect;
-use crate::show::save::PlaceChange;
+use crate::show::save::{LayerValue, PlaceChange};
 use egui::{Color32, Pos2, Stroke};
 
 /// Snap distance, in canvas pixels.
@@ -19,14 +19,13 @@ pub const SAFE: f32 = 0.05;
 /// Handle size on screen, in points.
 const HANDLE: f32 = 8.0;
 
-/// One change: what a layer's place was, and became.
+/// One change: what a layer property was, and became.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edit {
     pub scene: String,
     pub source: String,
-    pub canvas: usize,
-    pub before: Rect,
-    pub after: Rect,
+    pub before: LayerValue,
+    pub after: LayerValue,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -144,44 +143,157 @@ impl Editor {
     }
 }
 
-/// Sends a place to the engine and notes it for saving.
-fn place(studio: &mut Studio, scene: &str, source: &str, canvas: usize, rect: Rect) {
-    let canvas_id = studio.engine().show().canvases[canvas].id.clone();
-    studio.command(Command::SetLayer {
-        scene: scene.to_string(),
-        source: source.to_string(),
-        change: LayerChange::Place {
+/// Sends a layer property to the engine and notes it for saving.
+fn apply(studio: &mut Studio, scene: &str, source: &str, value: LayerValue) {
+    let canvas_id = match value {
+        LayerValue::Place(c, _) => studio.engine().show().canvases[c].id.clone(),
+        _ => String::new(),
+    };
+    let change = match value {
+        LayerValue::Place(_, rect) => LayerChange::Place {
             canvas: canvas_id.clone(),
             rect,
         },
-    });
-    let change = PlaceChange {
+        LayerValue::Opacity(v) => LayerChange::Opacity(v),
+        LayerValue::Rotation(v) => LayerChange::Rotation(v),
+        LayerValue::Radius(v) => LayerChange::Radius(v),
+        LayerValue::Mirror(v) => LayerChange::Mirror(v),
+    };
+    studio.command(Command::SetLayer {
         scene: scene.to_string(),
         source: source.to_string(),
-        canvas: canvas_id,
-        rect,
-    };
+        change,
+    });
     let unsaved = &mut studio.editor.unsaved;
     match unsaved
         .iter_mut()
-        .find(|c| c.scene == change.scene && c.source == change.source && c.canvas == change.canvas)
+        .find(|c| c.scene == scene && c.source == source && c.value.same_property(&value))
     {
-        Some(c) => c.rect = rect,
-        None => unsaved.push(change),
+        Some(c) => c.value = value,
+        None => unsaved.push(PlaceChange {
+            scene: scene.to_string(),
+            source: source.to_string(),
+            canvas: canvas_id,
+            value,
+        }),
+    }
+}
+
+/// Applies a change from the properties panel as one undo step per
+/// property being adjusted (a slider drag is many changes, one step).
+pub fn change(studio: &mut Studio, scene: &str, source: &str, before: LayerValue, after: LayerValue) {
+    apply(studio, scene, source, after);
+    let editor = &mut studio.editor;
+    match editor.undo.last_mut() {
+        Some(last)
+            if last.scene == scene
+                && last.source == source
+                && last.after.same_property(&after)
+                && editor.redo.is_empty() =>
+        {
+            last.after = after;
+        }
+        _ => {
+            editor.undo.push(Edit {
+                scene: scene.to_string(),
+                source: source.to_string(),
+                before,
+                after,
+            });
+            editor.redo.clear();
+        }
     }
 }
 
 pub fn undo(studio: &mut Studio) {
     if let Some(e) = studio.editor.undo.pop() {
-        place(studio, &e.scene, &e.source, e.canvas, e.before);
+        apply(studio, &e.scene, &e.source, e.before);
         studio.editor.redo.push(e);
     }
 }
 
 pub fn redo(studio: &mut Studio) {
     if let Some(e) = studio.editor.redo.pop() {
-        place(studio, &e.scene, &e.source, e.canvas, e.after);
+        apply(studio, &e.scene, &e.source, e.after);
         studio.editor.undo.push(e);
+    }
+}
+
+/// The selected layer's properties: opacity, rotation, corner radius, mirror.
+pub fn properties(studio: &mut Studio, ui: &mut egui::Ui) {
+    let Some(source) = studio.editor.selected else {
+        ui.label("Click a layer on the preview to select it.");
+        return;
+    };
+    let scene_id = studio.snapshot().preview.clone();
+    let Some(index) = studio.engine().show().scenes.iter().position(|s| s.id == scene_id) else {
+        return;
+    };
+    let Some(layer) = studio
+        .engine()
+        .scene(index)
+        .layers
+        .into_iter()
+        .find(|l| l.source == source)
+    else {
+        studio.editor.selected = None;
+        return;
+    };
+    let source_id = studio.engine().show().sources[source].id.clone();
+    ui.label(egui::RichText::new(format!("Layer: {source_id}")).strong());
+    // Narrow enough for the scenes panel, which keeps its width (the
+    // preview must not move under the pointer while a layer is dragged).
+    ui.spacing_mut().slider_width = 110.0;
+    let (mut opacity, mut rotation, mut radius, mut mirror) = (
+        layer.opacity,
+        layer.style.rotation,
+        layer.style.radius,
+        layer.style.mirror,
+    );
+    if ui
+        .add(egui::Slider::new(&mut opacity, 0.0..=1.0).text("opacity"))
+        .changed()
+    {
+        change(
+            studio,
+            &scene_id,
+            &source_id,
+            LayerValue::Opacity(layer.opacity),
+            LayerValue::Opacity(opacity),
+        );
+    }
+    if ui
+        .add(egui::Slider::new(&mut rotation, -180.0..=180.0).text("rotation °"))
+        .changed()
+    {
+        change(
+            studio,
+            &scene_id,
+            &source_id,
+            LayerValue::Rotation(layer.style.rotation),
+            LayerValue::Rotation(rotation),
+        );
+    }
+    if ui
+        .add(egui::Slider::new(&mut radius, 0.0..=200.0).text("corner radius"))
+        .changed()
+    {
+        change(
+            studio,
+            &scene_id,
+            &source_id,
+            LayerValue::Radius(layer.style.radius),
+            LayerValue::Radius(radius),
+        );
+    }
+    if ui.checkbox(&mut mirror, "mirror").changed() {
+        change(
+            studio,
+            &scene_id,
+            &source_id,
+            LayerValue::Mirror(layer.style.mirror),
+            LayerValue::Mirror(mirror),
+        );
     }
 }
 
@@ -337,16 +449,15 @@ pub fn interact(studio: &mut Studio, ui: &mut egui::Ui, pane: egui::Rect) {
                 (now.1 - drag.from.1).round() as i32,
             );
             let rect = dragged(drag.start, drag.grab, dx, dy, canvas);
-            place(studio, &preview_id, &source, c, rect);
+            apply(studio, &preview_id, &source, LayerValue::Place(c, rect));
             if response.drag_stopped() || !ui.ctx().input(|i| i.pointer.any_down()) {
                 studio.editor.drag = None;
                 if rect != drag.start {
                     studio.editor.undo.push(Edit {
                         scene: preview_id.clone(),
                         source,
-                        canvas: c,
-                        before: drag.start,
-                        after: rect,
+                        before: LayerValue::Place(c, drag.start),
+                        after: LayerValue::Place(c, rect),
                     });
                     studio.editor.redo.clear();
                 }

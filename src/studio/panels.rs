@@ -251,7 +251,7 @@ pub fn scenes(studio: &mut Studio, ui: &mut egui::Ui) {
         let c = &studio.engine().show().canvases[0];
         (c.width as f32, c.height as f32)
     };
-    egui::Panel::left("scenes").default_size(220.0).show(ui, |ui| {
+    egui::Panel::left("scenes").exact_size(230.0).show(ui, |ui| {
         ui.heading("Scenes");
         egui::ScrollArea::vertical()
             .id_salt("scene list")
@@ -296,6 +296,11 @@ pub fn scenes(studio: &mut Studio, ui: &mut egui::Ui) {
                     ui.add_space(4.0);
                 }
             });
+        if studio.editor.on {
+            ui.separator();
+            ui.heading("Properties");
+            super::editor::properties(studio, ui);
+        }
         ui.separator();
         ui.heading("Sources");
         for s in &snap.sources {
@@ -378,7 +383,7 @@ fn key_row(studio: &mut Studio, ui: &mut egui::Ui, destination: &str) {
 /// Every destination and recording, with what it is doing and why.
 pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui) {
     let snap = studio.snapshot().clone();
-    egui::Panel::right("outputs").default_size(280.0).show(ui, |ui| {
+    egui::Panel::right("outputs").exact_size(280.0).show(ui, |ui| {
         ui.heading("Outputs");
         if snap.destinations.is_empty() {
             ui.label("No destinations: add [[destinations]] to the show file.");
