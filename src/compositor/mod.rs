@@ -373,36 +373,16 @@ impl Compositor {
         }
     }
 
-    fn view_texture(&self, label: &str, width: u32, height: u32) -> wgpu::TextureView {
-        self.gpu
-            .device
-            .create_texture(&wgpu::TextureDescriptor {
-                label: Some(label),
-                size: wgpu::Extent3d {
-                    width,
-                    height,
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Rgba8Unorm,
-                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
-                view_formats: &[],
-            })
-            .create_view(&Default::default())
-    }
-
     /// Makes the preview and thumbnail textures a studio window shows.
     pub fn enable_studio(&mut self, n_scenes: usize) -> StudioViews {
         for c in 0..self.canvases.len() {
             let (w, h) = (self.canvases[c].width, self.canvases[c].height);
-            self.canvases[c].preview = Some(self.view_texture("preview", w, h));
+            self.canvases[c].preview = Some(render_target(&self.gpu.device, "preview", w, h));
         }
         let (w, h) = (self.canvases[0].width, self.canvases[0].height);
         let th = (THUMB_WIDTH * h / w).max(1);
         self.thumbs = (0..n_scenes)
-            .map(|_| self.view_texture("thumb", THUMB_WIDTH, th))
+            .map(|_| render_target(&self.gpu.device, "thumb", THUMB_WIDTH, th))
             .collect();
         StudioViews {
             program: self.canvases.iter().map(|c| c.view.clone()).collect(),
@@ -773,24 +753,7 @@ impl Compositor {
         if target.scratch.is_some() {
             return;
         }
-        let view = || {
-            device
-                .create_texture(&wgpu::TextureDescriptor {
-                    label: Some("transition scene"),
-                    size: wgpu::Extent3d {
-                        width: target.width,
-                        height: target.height,
-                        depth_or_array_layers: 1,
-                    },
-                    mip_level_count: 1,
-                    sample_count: 1,
-                    dimension: wgpu::TextureDimension::D2,
-                    format: wgpu::TextureFormat::Rgba8Unorm,
-                    usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
-                    view_formats: &[],
-                })
-                .create_view(&Default::default())
-        };
+        let view = || render_target(device, "transition scene", target.width, target.height);
         let views = [view(), view()];
         let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("transition"),
@@ -924,6 +887,27 @@ impl Compositor {
 
 /// A layer pipeline specialised for one source format and feature set
 /// (the `FORMAT` and `FEATURES` override constants of layer.wgsl).
+/// An RGBA texture scenes are drawn into and sampled from (transition
+/// scratch, studio preview and thumbnails).
+fn render_target(device: &wgpu::Device, label: &str, width: u32, height: u32) -> wgpu::TextureView {
+    device
+        .create_texture(&wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+            view_formats: &[],
+        })
+        .create_view(&Default::default())
+}
+
 /// Pipeline-key bit (not a shader feature): the layer is drawn without blending.
 const OPAQUE: u32 = 1 << 16;
 

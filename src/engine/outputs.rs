@@ -43,26 +43,6 @@ pub struct Outputs {
     recs: Mutex<Vec<RecSlot>>,
 }
 
-fn idle(config: &DestConfig) -> DestStatus {
-    DestStatus {
-        id: config.id.clone(),
-        canvas: config.canvas.clone(),
-        platform: config.platform.clone(),
-        state: DestState::Idle,
-        error: None,
-        bytes_sent: 0,
-        bitrate_bps: 0,
-        dropped_frames: 0,
-        video_frames: 0,
-        connects: 0,
-        attempt: 0,
-        retry_in_s: None,
-        needs_action: false,
-        ever_live: false,
-        live_seconds: 0.0,
-    }
-}
-
 impl Outputs {
     pub fn new(show: &Show, fanouts: Vec<Arc<Fanout>>) -> Outputs {
         let dests = show
@@ -77,7 +57,7 @@ impl Outputs {
                     key: d.key.clone(),
                 };
                 DestSlot {
-                    last: idle(&config),
+                    last: DestStatus::idle(&config),
                     config,
                     canvas: d.canvas,
                     running: None,

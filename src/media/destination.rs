@@ -79,6 +79,29 @@ pub struct DestStatus {
     pub live_seconds: f64,
 }
 
+impl DestStatus {
+    /// A destination that has not connected yet.
+    pub fn idle(cfg: &DestConfig) -> DestStatus {
+        DestStatus {
+            id: cfg.id.clone(),
+            canvas: cfg.canvas.clone(),
+            platform: cfg.platform.clone(),
+            state: DestState::Idle,
+            error: None,
+            bytes_sent: 0,
+            bitrate_bps: 0,
+            dropped_frames: 0,
+            video_frames: 0,
+            connects: 0,
+            attempt: 0,
+            retry_in_s: None,
+            needs_action: false,
+            ever_live: false,
+            live_seconds: 0.0,
+        }
+    }
+}
+
 /// Where and how to connect; the key is resolved again at every attempt so a
 /// host can store a new key and press "reconnect now".
 #[derive(Debug, Clone)]
@@ -115,23 +138,7 @@ impl Destination {
     pub fn start(cfg: DestConfig, fanout: Arc<Fanout>) -> Destination {
         let feed = Arc::new(Feed::default());
         fanout.add(feed.clone());
-        let status = Arc::new(Mutex::new(DestStatus {
-            id: cfg.id.clone(),
-            canvas: cfg.canvas.clone(),
-            platform: cfg.platform.clone(),
-            state: DestState::Idle,
-            error: None,
-            bytes_sent: 0,
-            bitrate_bps: 0,
-            dropped_frames: 0,
-            video_frames: 0,
-            connects: 0,
-            attempt: 0,
-            retry_in_s: None,
-            needs_action: false,
-            ever_live: false,
-            live_seconds: 0.0,
-        }));
+        let status = Arc::new(Mutex::new(DestStatus::idle(&cfg)));
         let shared = Shared {
             feed: feed.clone(),
             status: status.clone(),

@@ -133,6 +133,15 @@ fn to_screen(pane: egui::Rect, canvas: (u32, u32), r: Rect) -> egui::Rect {
     )
 }
 
+/// The topmost layer under screen point `p`: (source, place).
+fn layer_at(placed: &[(usize, Rect)], pane: egui::Rect, canvas: (u32, u32), p: Pos2) -> Option<(usize, Rect)> {
+    placed
+        .iter()
+        .rev()
+        .find(|(_, r)| to_screen(pane, canvas, *r).contains(p))
+        .copied()
+}
+
 impl Editor {
     pub fn can_undo(&self) -> bool {
         !self.undo.is_empty()
@@ -414,13 +423,7 @@ pub fn interact(studio: &mut Studio, ui: &mut egui::Ui, pane: egui::Rect) {
             .find(|(corner, _)| corner.distance(p) <= HANDLE)
             .map(|(_, g)| (s, *r, g))
         });
-        let hit = handle.or_else(|| {
-            placed
-                .iter()
-                .rev()
-                .find(|(_, r)| to_screen(pane, canvas, *r).contains(p))
-                .map(|(s, r)| (*s, *r, Grab::Move))
-        });
+        let hit = handle.or_else(|| layer_at(&placed, pane, canvas, p).map(|(s, r)| (s, r, Grab::Move)));
         if let Some((source, start, grab)) = hit {
             studio.editor.selected = Some(source);
             studio.editor.drag = Some(Drag {
@@ -434,11 +437,7 @@ pub fn interact(studio: &mut Studio, ui: &mut egui::Ui, pane: egui::Rect) {
     if response.clicked()
         && let Some(p) = response.interact_pointer_pos()
     {
-        studio.editor.selected = placed
-            .iter()
-            .rev()
-            .find(|(_, r)| to_screen(pane, canvas, *r).contains(p))
-            .map(|(s, _)| *s);
+        studio.editor.selected = layer_at(&placed, pane, canvas, p).map(|(s, _)| s);
     }
     if let Some(drag) = studio.editor.drag.clone() {
         let source = source_ids[drag.source].clone();
