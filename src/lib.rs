@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compositor;
 pub mod engine;
 pub mod media;
+pub mod products;
 pub mod secrets;
 pub mod session;
 pub mod show;

@@ -1,0 +1,186 @@
+//! Money and its display: amounts kept exactly in the currency's minor
+//! units (never floats), formatted by locale with CLDR rules through ICU4X
+//! (`$1,299.00`, `1.299,00 €`, `₹1,29,999.00`, right-to-left marks for
+//! Arabic and Hebrew).
+
+use icu_experimental::dimension::currency::CurrencyCode;
+use icu_experimental::dimension::currency::formatter::CurrencyFormatter;
+use writeable::Writeable;
+
+/// Digits after the decimal point of an ISO 4217 currency. ISO 4217's
+/// exceptions to two digits (the standard's "minor unit" column), for the
+/// currencies in use; everything else has two.
+pub fn minor_digits(currency: &str) -> u32 {
+    match currency {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI" | "VND"
+        | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        "CLF" | "UYW" => 4,
+        _ => 2,
+    }
+}
+
+/// An amount of one currency, in its minor units (cents, fils, yen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: tinystr::TinyAsciiStr<3>,
+}
+
+impl Money {
+    /// Parses "39", "39.9", "1299.00" in `currency` (an ISO 4217 code).
+    /// More decimals than the currency has, thousands separators or
+    /// anything else is refused with the reason.
+    pub fn parse(text: &str, currency: &str) -> Result<Money, String> {
+        let code = currency.trim().to_ascii_uppercase();
+        let currency = tinystr::TinyAsciiStr::<3>::try_from_str(&code)
+            .ok()
+            .filter(|c| c.len() == 3 && c.is_ascii_alphabetic())
+            .ok_or_else(|| format!("currency \"{currency}\" is not an ISO 4217 code like USD, EUR or JPY"))?;
+        let digits = minor_digits(&code);
+        let t = text.trim();
+        let (neg, t) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, t),
+        };
+        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+        let ok =
+            !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit());
+        if !ok {
+            return Err(format!(
+                "price \"{text}\" is not a number like 39.90 (no currency signs or thousands separators)"
+            ));
+        }
+        if frac.len() > digits as usize {
+            return Err(format!("price \"{text}\" has more decimals than {code} has ({digits})"));
+        }
+        let scale = 10i64.pow(digits);
+        let whole: i64 = whole.parse().map_err(|_| format!("price \"{text}\" is too large"))?;
+        let frac_value: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse::<i64>().unwrap_or(0) * 10i64.pow(digits - frac.len() as u32)
+        };
+        let minor = whole
+            .checked_mul(scale)
+            .and_then(|w| w.checked_add(frac_value))
+            .ok_or_else(|| format!("price \"{text}\" is too large"))?;
+        Ok(Money {
+            minor: if neg { -minor } else { minor },
+            currency,
+        })
+    }
+
+    /// The percentage off a compare-at price, rounded down ("-25%" for 30
+    /// instead of 40); None when there is no discount or the currencies differ.
+    pub fn percent_off(&self, compare_at: &Money) -> Option<u32> {
+        if self.currency != compare_at.currency || compare_at.minor <= 0 || self.minor >= compare_at.minor {
+            return None;
+        }
+        let off = (compare_at.minor - self.minor) * 100 / compare_at.minor;
+        (off > 0).then_some(off as u32)
+    }
+}
+
+/// Formats money for one locale (a BCP 47 tag such as "en-US" or "de-DE").
+pub struct PriceFormatter {
+    formatter: CurrencyFormatter,
+}
+
+impl PriceFormatter {
+    pub fn new(locale: &str) -> Result<PriceFormatter, String> {
+        let tag: icu_locale_core::Locale = locale
+            .parse()
+            .map_err(|_| format!("locale \"{locale}\" is not a language tag like en-US or de-DE"))?;
+        let formatter = CurrencyFormatter::try_new(tag.into(), Default::default())
+            .map_err(|e| format!("no price formats for locale \"{locale}\": {e}"))?;
+        Ok(PriceFormatter { formatter })
+    }
+
+    /// The amount with all of its currency's decimals ("39,90 €", "¥1,299").
+    pub fn format(&self, money: &Money) -> String {
+        let digits = minor_digits(money.currency.as_str()) as i16;
+        let mut value = fixed_decimal::Decimal::from(money.minor);
+        value.multiply_pow10(-digits);
+        value.absolute.pad_end(-digits);
+        self.formatter
+            .format_fixed_decimal(&value, &CurrencyCode(money.currency))
+            .write_to_string()
+            .into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(locale: &str, amount: &str, currency: &str) -> String {
+        PriceFormatter::new(locale)
+            .unwrap()
+            .format(&Money::parse(amount, currency).unwrap())
+    }
+
+    #[test]
+    fn prices_follow_each_locales_rules() {
+        // NBSP (U+00A0) and the right-to-left mark (U+200F) are CLDR's.
+        let table = [
+            ("en-US", "1299", "USD", "$1,299.00"),
+            ("de-DE", "1299", "EUR", "1.299,00\u{a0}€"),
+            ("fr-FR", "39.9", "EUR", "39,90\u{a0}€"),
+            ("en-US", "1299", "JPY", "¥1,299"),
+            ("ja-JP", "1299", "JPY", "￥1,299"),
+            ("en-IN", "129999", "INR", "₹1,29,999.00"),
+            ("pt-BR", "1299.5", "BRL", "R$\u{a0}1.299,50"),
+            ("en-GB", "39", "GBP", "£39.00"),
+            ("ar-EG", "1299", "EGP", "\u{200f}١٬٢٩٩٫٠٠\u{a0}ج.م.\u{200f}"),
+            ("he-IL", "39", "ILS", "\u{200f}39.00\u{a0}\u{200f}₪"),
+            ("en-US", "12.5", "KWD", "KWD\u{a0}12.500"),
+        ];
+        for (locale, amount, currency, want) in table {
+            assert_eq!(fmt(locale, amount, currency), want, "{locale} {amount} {currency}");
+        }
+    }
+
+    #[test]
+    fn amounts_are_exact_and_mistakes_are_explained() {
+        assert_eq!(Money::parse("39.90", "usd").unwrap().minor, 3990);
+        assert_eq!(Money::parse("1299", "JPY").unwrap().minor, 1299);
+        assert_eq!(Money::parse("0.1", "KWD").unwrap().minor, 100);
+        assert!(
+            Money::parse("39.999", "EUR")
+                .unwrap_err()
+                .contains("more decimals than EUR has (2)")
+        );
+        assert!(
+            Money::parse("12.5", "JPY")
+                .unwrap_err()
+                .contains("more decimals than JPY has (0)")
+        );
+        assert!(
+            Money::parse("$39", "USD")
+                .unwrap_err()
+                .contains("not a number like 39.90")
+        );
+        assert!(
+            Money::parse("1,299", "USD")
+                .unwrap_err()
+                .contains("thousands separators")
+        );
+        assert!(
+            Money::parse("39", "dollars")
+                .unwrap_err()
+                .contains("not an ISO 4217 code")
+        );
+        assert!(PriceFormatter::new("not a locale!").is_err());
+    }
+
+    #[test]
+    fn discounts_are_whole_percent_off() {
+        let m = |a| Money::parse(a, "USD").unwrap();
+        assert_eq!(m("30").percent_off(&m("40")), Some(25));
+        assert_eq!(m("39.99").percent_off(&m("59.99")), Some(33));
+        assert_eq!(m("40").percent_off(&m("40")), None);
+        assert_eq!(m("45").percent_off(&m("40")), None);
+        assert_eq!(m("30").percent_off(&Money::parse("40", "EUR").unwrap()), None);
+    }
+}
