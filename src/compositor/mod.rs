@@ -160,16 +160,6 @@ impl Compositor {
             label: Some("layer.wgsl"),
             source: wgpu::ShaderSource::Wgsl(LAYER_WGSL.into()),
         });
-        let tex_entry = |binding| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Texture {
-                sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                view_dimension: wgpu::TextureViewDimension::D2,
-                multisampled: false,
-            },
-            count: None,
-        };
         let layer_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("layer"),
             entries: &[
@@ -183,15 +173,10 @@ impl Compositor {
                     },
                     count: None,
                 },
-                tex_entry(1),
-                tex_entry(2),
-                tex_entry(3),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 4,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                    count: None,
-                },
+                pass::texture_entry(1, wgpu::ShaderStages::FRAGMENT, true),
+                pass::texture_entry(2, wgpu::ShaderStages::FRAGMENT, true),
+                pass::texture_entry(3, wgpu::ShaderStages::FRAGMENT, true),
+                pass::sampler_entry(4),
             ],
         });
         let layer_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -216,16 +201,7 @@ impl Compositor {
         let convert_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("convert"),
             entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::COMPUTE,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
-                        view_dimension: wgpu::TextureViewDimension::D2,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
+                pass::texture_entry(0, wgpu::ShaderStages::COMPUTE, false),
                 wgpu::BindGroupLayoutEntry {
                     binding: 1,
                     visibility: wgpu::ShaderStages::COMPUTE,

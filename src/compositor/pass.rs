@@ -1,4 +1,5 @@
 //! One colour attachment, no depth: the only kind of render pass we draw;
+//! the bind-group entries our layouts are made of;
 //! and the pipelines of passes that cover the whole target (fullscreen.wgsl).
 
 pub fn begin<'e>(
@@ -68,4 +69,28 @@ pub fn fullscreen_pipeline(
         multiview_mask: None,
         cache: None,
     })
+}
+
+/// A 2D float texture a fragment or compute stage reads.
+pub fn texture_entry(binding: u32, visibility: wgpu::ShaderStages, filterable: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility,
+        ty: wgpu::BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Float { filterable },
+            view_dimension: wgpu::TextureViewDimension::D2,
+            multisampled: false,
+        },
+        count: None,
+    }
+}
+
+/// A filtering sampler for the fragment stage.
+pub fn sampler_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+        count: None,
+    }
 }

@@ -148,7 +148,7 @@ pub fn handle(studio: &mut Studio, ctx: &egui::Context) {
         return;
     }
     let editing = studio.editor.on;
-    let keys = studio.keys.clone();
+    let keys = &studio.keys;
     let mut actions = Vec::new();
     ctx.input_mut(|i| {
         if i.consume_key(egui::Modifiers::NONE, keys.cut) {

@@ -86,6 +86,9 @@ pub struct Studio {
     pub keys: hotkeys::Keymap,
     snapshot: Snapshot,
     snapshot_at: Instant,
+    /// A command was sent since: refresh at the next frame (once, however
+    /// many commands a frame sends — a layer drag sends one per frame).
+    stale: bool,
     /// The last command error or notice, and when it was shown.
     message: Option<(String, Instant)>,
     health: health::Meter,
@@ -180,6 +183,7 @@ impl Studio {
             keys,
             snapshot,
             snapshot_at: Instant::now(),
+            stale: false,
             message: keys_problem.map(|p| (p, Instant::now())),
             health: health::Meter::default(),
             opened: LAUNCHED.get().copied().unwrap_or_else(Instant::now),
@@ -210,7 +214,7 @@ impl Studio {
         if let Err(e) = self.engine().execute(cmd) {
             self.notify(e.to_string());
         }
-        self.refresh();
+        self.stale = true;
     }
 
     pub fn notify(&mut self, text: String) {
@@ -264,6 +268,7 @@ impl Studio {
     fn refresh(&mut self) {
         self.snapshot = self.engine().snapshot();
         self.snapshot_at = Instant::now();
+        self.stale = false;
         self.health.sample();
     }
 
@@ -281,18 +286,21 @@ impl eframe::App for Studio {
         if self.engine.is_none() {
             return;
         }
-        if self.snapshot_at.elapsed() >= SNAPSHOT_EVERY {
+        if self.stale || self.snapshot_at.elapsed() >= SNAPSHOT_EVERY {
             self.refresh();
         }
         if let Some(fatal) = self.engine().fatal_error() {
             self.message = Some((fatal, Instant::now()));
         }
         hotkeys::handle(self, ui.ctx());
-        panels::top_bar(self, ui);
-        panels::controls(self, ui);
-        panels::scenes(self, ui);
-        panels::outputs(self, ui);
-        panels::video(self, ui);
+        // One copy per window frame, read by every panel (commands sent
+        // during the frame show in the next one).
+        let snap = self.snapshot.clone();
+        panels::top_bar(self, ui, &snap);
+        panels::controls(self, ui, &snap);
+        panels::scenes(self, ui, &snap);
+        panels::outputs(self, ui, &snap);
+        panels::video(self, ui, &snap);
         panels::confirm(self, ui.ctx());
         if self.first_frame_after.is_none() && self.snapshot.canvases.iter().all(|c| c.frames_rendered > 0) {
             self.first_frame_after = Some(self.opened.elapsed());

@@ -4,6 +4,7 @@
 use super::hotkeys::{CUT, FADE};
 use super::{Confirm, KeyEntry, Layout, Studio};
 use crate::engine::Command;
+use crate::engine::stats::Snapshot;
 use crate::media::destination::{DestState, DestStatus};
 use crate::secrets::KeyRef;
 use crate::show::TransitionKind;
@@ -42,8 +43,7 @@ fn state_colour(state: DestState) -> Color32 {
 }
 
 /// Show name, on-air state and timer, Go Live / End Show, recording, health.
-pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui) {
-    let snap = studio.snapshot().clone();
+pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
     let on_air = snap.destinations.iter().any(running);
     let live_s = snap.destinations.iter().map(|d| d.live_seconds).fold(0.0, f64::max);
     let recording = snap.recordings.iter().find_map(|r| r.recording_s);
@@ -94,12 +94,12 @@ pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui) {
                 }
             }
             ui.separator();
-            health(studio, ui, &snap);
+            health(studio, ui, snap);
         });
     });
 }
 
-fn health(studio: &Studio, ui: &mut egui::Ui, snap: &crate::engine::stats::Snapshot) {
+fn health(studio: &Studio, ui: &mut egui::Ui, snap: &Snapshot) {
     if let Some(cpu) = studio.health.cpu {
         ui.label(format!("CPU {:.0} %", cpu * 100.0))
             .on_hover_text("the whole process, 100 % = one core");
@@ -121,7 +121,7 @@ fn health(studio: &Studio, ui: &mut egui::Ui, snap: &crate::engine::stats::Snaps
 }
 
 /// Transition buttons, canvas and layout switches, and the status line.
-pub fn controls(studio: &mut Studio, ui: &mut egui::Ui) {
+pub fn controls(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
     let default = studio.engine().show().transition;
     let canvases: Vec<String> = studio.engine().show().canvases.iter().map(|c| c.id.clone()).collect();
     egui::Panel::bottom("controls").show(ui, |ui| {
@@ -162,7 +162,7 @@ pub fn controls(studio: &mut Studio, ui: &mut egui::Ui) {
             }
             // The T-bar: mixes preview into program by hand; at the end the
             // take is done and the bar comes back to the start.
-            let mut position = studio.snapshot().tbar.unwrap_or(0.0);
+            let mut position = snap.tbar.unwrap_or(0.0);
             let bar = ui
                 .add(
                     egui::Slider::new(&mut position, 0.0..=1.0)
@@ -227,7 +227,7 @@ pub fn controls(studio: &mut Studio, ui: &mut egui::Ui) {
                 }
             }
         });
-        let warnings = studio.snapshot().warnings.clone();
+        let warnings = &snap.warnings;
         let message = studio
             .message
             .as_ref()
@@ -243,8 +243,7 @@ pub fn controls(studio: &mut Studio, ui: &mut egui::Ui) {
 }
 
 /// The scenes (live thumbnails; click to preview) and the sources.
-pub fn scenes(studio: &mut Studio, ui: &mut egui::Ui) {
-    let snap = studio.snapshot().clone();
+pub fn scenes(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
     let scenes: Vec<String> = studio.engine().show().scenes.iter().map(|s| s.id.clone()).collect();
     let thumbs = studio.textures.as_ref().map(|t| t.thumbs.clone());
     let (cw, ch) = {
@@ -381,8 +380,7 @@ fn key_row(studio: &mut Studio, ui: &mut egui::Ui, destination: &str) {
 }
 
 /// Every destination and recording, with what it is doing and why.
-pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui) {
-    let snap = studio.snapshot().clone();
+pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
     egui::Panel::right("outputs").exact_size(280.0).show(ui, |ui| {
         ui.heading("Outputs");
         if snap.destinations.is_empty() {
@@ -483,8 +481,7 @@ fn pane(ui: &mut egui::Ui, title: RichText, texture: Option<egui::TextureId>, as
 }
 
 /// Preview and program (or program alone) of the chosen canvas.
-pub fn video(studio: &mut Studio, ui: &mut egui::Ui) {
-    let snap = studio.snapshot().clone();
+pub fn video(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
     let c = studio.canvas;
     let canvas = &studio.engine().show().canvases[c];
     let aspect = canvas.width as f32 / canvas.height as f32;
@@ -498,6 +495,9 @@ pub fn video(studio: &mut Studio, ui: &mut egui::Ui) {
         None => (None, None),
     };
     let layout = studio.layout;
+    let program_title = RichText::new(format!("PROGRAM — {}", snap.scene))
+        .color(ON_AIR)
+        .strong();
     egui::CentralPanel::default().show(ui, |ui| {
         let gap = 12.0;
         match layout {
@@ -516,28 +516,11 @@ pub fn video(studio: &mut Studio, ui: &mut egui::Ui) {
                         super::editor::interact(studio, ui, rect);
                     }
                     ui.add_space(gap);
-                    pane(
-                        ui,
-                        RichText::new(format!("PROGRAM — {}", snap.scene))
-                            .color(ON_AIR)
-                            .strong(),
-                        program,
-                        aspect,
-                        w,
-                    );
+                    pane(ui, program_title, program, aspect, w);
                 });
             }
             Layout::Solo => {
-                let w = ui.available_width();
-                pane(
-                    ui,
-                    RichText::new(format!("PROGRAM — {}", snap.scene))
-                        .color(ON_AIR)
-                        .strong(),
-                    program,
-                    aspect,
-                    w,
-                );
+                pane(ui, program_title, program, aspect, ui.available_width());
             }
         }
     });
