@@ -9,36 +9,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::*;
 
-#[test]
-fn media_file_loops_with_audio_and_srt_phone_camera_shows_up() {
-    let _heavy = heavy_lock();
-    let dir = tempdir("sources");
-    let clip = dir.join("clip.mp4");
-    let st = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=320x240:r=30:d=2",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=f=440:d=2",
-        ])
-        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
-        .arg(&clip)
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let srt_port = std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let show = format!(
+/// A 640×360 show: a media clip (clip.mp4) beside an SRT phone camera
+/// listening on `srt_port`, recorded to rec.mkv.
+fn clip_and_phone_show(srt_port: u16) -> String {
+    format!(
         r#"
 [[canvases]]
 id = "main"
@@ -71,7 +45,39 @@ place.main = {{ x = 320, y = 0, width = 320, height = 360 }}
 canvas = "main"
 path = "rec.mkv"
 "#
-    );
+    )
+}
+
+#[test]
+fn media_file_loops_with_audio_and_srt_phone_camera_shows_up() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("sources");
+    let clip = dir.join("clip.mp4");
+    let st = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=320x240:r=30:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=2",
+        ])
+        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let srt_port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let show = clip_and_phone_show(srt_port);
     let show = load_show(&dir, &show);
     let engine = Engine::start(show).expect("engine starts");
     // The "phone": an SRT caller pushing a blue picture in MPEG-TS.
@@ -277,39 +283,7 @@ fn lost_sources_show_a_slate_and_come_back_by_themselves() {
         .local_addr()
         .unwrap()
         .port();
-    let show = format!(
-        r#"
-[[canvases]]
-id = "main"
-width = 640
-height = 360
-
-[[sources]]
-id = "clip"
-kind = "media"
-path = "clip.mp4"
-
-[[sources]]
-id = "phone"
-kind = "srt"
-port = {port}
-
-[[scenes]]
-id = "s"
-
-[[scenes.layers]]
-source = "clip"
-place.main = {{ x = 0, y = 0, width = 320, height = 360 }}
-
-[[scenes.layers]]
-source = "phone"
-place.main = {{ x = 320, y = 0, width = 320, height = 360 }}
-
-[[recordings]]
-canvas = "main"
-path = "rec.mkv"
-"#
-    );
+    let show = clip_and_phone_show(port);
     let engine = Engine::start(load_show(&dir, &show)).unwrap();
     let mut phone = phone_sender(port);
     let all_ok = |s: &[showroom::engine::stats::SourceStats]| s.iter().all(|s| s.frames > 0 && !s.signal_lost);
