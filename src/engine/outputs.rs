@@ -104,8 +104,13 @@ impl Outputs {
     /// server, no reconnecting. False when no destination has that id.
     pub fn end(&self, id: Option<&str>) -> bool {
         let mut dests = self.dests.lock().unwrap_or_else(|e| e.into_inner());
+        let chosen = |d: &DestSlot| id.is_none_or(|id| d.config.id == id);
+        // All streams end together: the wait is the slowest server's, not the sum.
+        for r in dests.iter().filter(|d| chosen(d)).filter_map(|d| d.running.as_ref()) {
+            r.request_stop();
+        }
         let mut found = false;
-        for d in dests.iter_mut().filter(|d| id.is_none_or(|id| d.config.id == id)) {
+        for d in dests.iter_mut().filter(|d| chosen(d)) {
             found = true;
             if let Some(mut running) = d.running.take() {
                 running.stop();

@@ -181,9 +181,15 @@ impl Destination {
         self.kick.store(true, Ordering::Relaxed);
     }
 
+    /// Starts ending the stream (EOS to the server) without waiting, so
+    /// that several destinations end at the same time.
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
     /// Ends the stream cleanly (EOS to the server) and stops reconnecting.
     pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.request_stop();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
