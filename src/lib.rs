@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod compositor;
 pub mod engine;
+pub mod graphics;
 pub mod media;
 pub mod products;
 pub mod secrets;

@@ -55,6 +55,28 @@ pub fn state_dir() -> PathBuf {
     base.join("showroom")
 }
 
+/// A new event-log file for a show starting now:
+/// `$XDG_STATE_HOME/showroom/events/SHOW-UNIXTIME.jsonl`.
+pub fn event_log_path(show_name: &str) -> PathBuf {
+    let slug: String = show_name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    state_dir()
+        .join("events")
+        .join(format!("{}-{now}.jsonl", slug.trim_matches('-')))
+}
+
 /// `$XDG_STATE_HOME/showroom/running.json` (default ~/.local/state/...).
 pub fn marker_path() -> PathBuf {
     state_dir().join("running.json")

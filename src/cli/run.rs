@@ -30,6 +30,10 @@ pub struct RunArgs {
     /// Write statistics as JSON to this file at exit.
     #[arg(long, value_name = "FILE")]
     stats_json: Option<PathBuf>,
+    /// Write the show's event log (every change on air, one JSON line
+    /// each) here (default: under ~/.local/state/showroom/events/).
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
 }
 
 /// Turns `CANVAS=URL/KEY` into a destination; errors name the argument.
@@ -141,6 +145,81 @@ fn parse_set<'a>(scene: &str, words: &mut impl Iterator<Item = &'a str>) -> Resu
     })
 }
 
+const GRAPHICS_WORDS: &[&str] = &[
+    "feature",
+    "hide",
+    "next",
+    "previous",
+    "countdown",
+    "lower-third",
+    "banner",
+    "comment",
+];
+const GRAPHICS_USAGE: &str = "feature CODE | next | previous | hide product|countdown|lower_third|banner|comment | countdown DURATION [LABEL] | lower-third NAME [| TITLE] | banner TEXT | comment PLATFORM AUTHOR: TEXT";
+
+/// The graphics commands: `word` and the rest of the line.
+fn parse_graphics(word: &str, rest: &str) -> Result<crate::graphics::GraphicsCommand, String> {
+    use crate::graphics::GraphicsCommand as G;
+    let rest = rest.trim();
+    let need = |what: &str| -> Result<(), String> {
+        if rest.is_empty() {
+            Err(format!("{word}: give {what} — use: {GRAPHICS_USAGE}"))
+        } else {
+            Ok(())
+        }
+    };
+    Ok(match word {
+        "feature" => {
+            need("a product's claim code or id")?;
+            G::Feature(rest.into())
+        }
+        "next" => G::NextProduct,
+        "previous" => G::PreviousProduct,
+        "hide" => match rest {
+            "product" | "card" => G::HideProduct,
+            "countdown" => G::StopCountdown,
+            "lower_third" | "lower-third" => G::HideLowerThird,
+            "banner" => G::HideBanner,
+            "comment" => G::HideComment,
+            _ => return Err("hide: say what — product, countdown, lower_third, banner or comment".into()),
+        },
+        "countdown" => {
+            need("a duration like 5m")?;
+            let (d, label) = rest.split_once(' ').unwrap_or((rest, ""));
+            let ms = crate::show::graphics::parse_duration_ms(d)
+                .filter(|ms| (1000..=86_400_000).contains(ms))
+                .ok_or_else(|| format!("countdown: `{d}` is not a duration of 1 s to 24 h (like 5m or 90s)"))?;
+            G::StartCountdown {
+                seconds: ms / 1000,
+                label: (!label.trim().is_empty()).then(|| label.trim().to_string()),
+            }
+        }
+        "lower-third" => {
+            need("a name")?;
+            let (name, title) = rest.split_once('|').unwrap_or((rest, ""));
+            G::LowerThird {
+                name: name.trim().into(),
+                title: title.trim().into(),
+            }
+        }
+        "banner" => {
+            need("its text")?;
+            G::Banner(rest.into())
+        }
+        "comment" => {
+            let usage = "comment: use comment PLATFORM AUTHOR: TEXT";
+            let (platform, rest) = rest.split_once(' ').ok_or(usage)?;
+            let (author, text) = rest.split_once(':').ok_or(usage)?;
+            G::FeatureComment {
+                author: author.trim().into(),
+                platform: platform.into(),
+                text: text.trim().into(),
+            }
+        }
+        _ => return Err(format!("use: {GRAPHICS_USAGE}")),
+    })
+}
+
 /// Commands typed on standard input while a show runs (one per line):
 /// `scene ID` (cut), `preview ID`, `take [KIND [MS [DIRECTION]]]`,
 /// `set SCENE SOURCE PROPERTY VALUE…`, `reconnect [ID]`, `quit`.
@@ -159,9 +238,16 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         ))),
         (Some("quit") | Some("stop"), None) => Some(Command::Quit),
         (Some("set"), Some(scene)) => Some(Command::Engine(parse_set(scene, &mut words)?)),
+        (Some(word), first) if GRAPHICS_WORDS.contains(&word) => {
+            let rest: Vec<&str> = first.into_iter().chain(words).collect();
+            Some(Command::Engine(crate::engine::Command::Graphics(parse_graphics(
+                word,
+                &rest.join(" "),
+            )?)))
+        }
         _ => {
             return Err(format!(
-                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | quit"
+                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | quit"
             ));
         }
     })
@@ -200,6 +286,7 @@ pub fn resume() -> ExitCode {
         to: Vec::new(),
         record: m.record,
         stats_json: m.stats_json,
+        events: None,
     })
 }
 
@@ -256,7 +343,16 @@ pub fn run(args: RunArgs) -> ExitCode {
             last.show.display()
         );
     }
-    let engine = match Engine::start(show) {
+    let events = args
+        .events
+        .clone()
+        .unwrap_or_else(|| crate::session::event_log_path(&show.name));
+    eprintln!("event log: {}", events.display());
+    let options = crate::engine::StartOptions {
+        events: Some(events),
+        ..Default::default()
+    };
+    let engine = match Engine::start_with(show, options) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {}", crate::secrets::redact(&format!("{e:#}")));

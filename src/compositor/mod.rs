@@ -55,6 +55,8 @@ enum Draw {
 /// uniforms (buffer writes land before the submission's commands run).
 const SET_PREVIEW: usize = 3;
 const SET_THUMB: usize = 4;
+/// On-screen graphics, drawn over program after the scene or transition.
+const SET_GRAPHICS: usize = 5;
 
 /// Width of the studio's scene thumbnails, in pixels.
 pub const THUMB_WIDTH: u32 = 192;
@@ -98,7 +100,7 @@ struct CanvasTarget {
     /// One uniform buffer + bind group per layer slot, re-used every frame;
     /// sets: scene (or transition "from"), transition "to", stinger, studio
     /// preview, studio thumbnail.
-    layer_slots: [Vec<LayerSlot>; 5],
+    layer_slots: [Vec<LayerSlot>; 6],
     /// The studio's preview of this canvas, if a window asked for one.
     preview: Option<wgpu::TextureView>,
     /// The two scenes of a transition, made on the first transition.
@@ -524,6 +526,19 @@ impl Compositor {
     /// Frames whose readback finished come back from `ready`.
     /// `lost[i]`: source i has no signal; its layers show the slate.
     pub fn render(&mut self, canvas: usize, composite: &Composite, pts_ns: u64, lost: &[bool]) {
+        self.render_with_graphics(canvas, composite, None, pts_ns, lost);
+    }
+
+    /// `render`, with on-screen graphics drawn over the scene (or the
+    /// transition): graphics stay put while scenes change beneath them.
+    pub fn render_with_graphics(
+        &mut self,
+        canvas: usize,
+        composite: &Composite,
+        graphics: Option<&SceneSpec>,
+        pts_ns: u64,
+        lost: &[bool],
+    ) {
         // Free the readback slot first: if the GPU is three frames behind,
         // this is where we wait (and the caller sees it as a late tick).
         self.canvases[canvas].readback.reserve(&self.gpu.device);
@@ -542,6 +557,9 @@ impl Compositor {
                     self.draw_layers(&mut enc, canvas, 2, stinger, lost, Draw::Canvas { clear: false });
                 }
             }
+        }
+        if let Some(g) = graphics.filter(|g| !g.layers.is_empty()) {
+            self.draw_layers(&mut enc, canvas, SET_GRAPHICS, g, lost, Draw::Canvas { clear: false });
         }
         let target = &mut self.canvases[canvas];
         {

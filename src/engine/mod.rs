@@ -2,6 +2,8 @@
 //! CLI (`showroom run`), the studio window and the remote API all drive it
 //! through `Engine::execute` and read it through `Engine::snapshot`.
 
+pub mod cues;
+pub mod events;
 pub mod health;
 pub mod outputs;
 pub mod program;
@@ -47,6 +49,8 @@ pub enum Command {
     /// The T-bar: mix preview into program by hand, 0.0–1.0 (1.0 takes it),
     /// with the show's transition (a fade when that is a cut).
     TBar(f32),
+    /// Put a graphic on air or take it off (price card, countdown, ...).
+    Graphics(crate::graphics::GraphicsCommand),
 }
 
 /// How the engine starts.
@@ -62,6 +66,9 @@ pub struct StartOptions {
     /// A scene thumbnail is refreshed every this many ticks of the first
     /// canvas (one scene at a time).
     pub thumb_every_ticks: u64,
+    /// Where the show's event log goes (every change on air, one JSON line
+    /// each); None: not kept.
+    pub events: Option<std::path::PathBuf>,
 }
 
 impl Default for StartOptions {
@@ -71,6 +78,7 @@ impl Default for StartOptions {
             gpu: None,
             studio: false,
             thumb_every_ticks: 3,
+            events: None,
         }
     }
 }
@@ -103,6 +111,8 @@ pub enum CommandError {
     UnknownCanvas(String),
     #[error("{0}")]
     OutOfRange(String),
+    #[error("{0}")]
+    Graphics(String),
 }
 
 pub struct Engine {
@@ -123,6 +133,9 @@ pub struct Engine {
     counters: Vec<Arc<CanvasCounters>>,
     last_fps: Mutex<(Instant, Vec<u64>, Vec<f64>)>,
     health: health::Health,
+    overlays: Arc<Mutex<crate::graphics::Overlays>>,
+    events: Arc<events::EventLog>,
+    cues: Option<JoinHandle<()>>,
 }
 
 impl Engine {
@@ -139,7 +152,10 @@ impl Engine {
             Some(g) => g,
             None => crate::compositor::gpu::Gpu::new_headless().context("cannot start the GPU compositor")?,
         };
-        let mut compositor = Compositor::with_gpu(gpu, &show.canvases, show.sources.len());
+        // Graphics get compositor source slots after the show's sources.
+        let n_canvases = show.canvases.len();
+        let slots = show.sources.len() + crate::graphics::Overlays::slots_needed(n_canvases);
+        let mut compositor = Compositor::with_gpu(gpu, &show.canvases, slots);
         let views = options.studio.then(|| compositor.enable_studio(show.scenes.len()));
         compositor.warm_up(&show.scenes);
         match crate::media::frame::decode_png(include_bytes!("../../assets/slate/signal-lost.png")) {
@@ -171,6 +187,20 @@ impl Engine {
             kbps.push(k);
         }
 
+        let events = Arc::new(match &options.events {
+            Some(path) => events::EventLog::open(path)
+                .with_context(|| format!("cannot write the event log {}", path.display()))?,
+            None => events::EventLog::disabled(),
+        });
+        let overlays = Arc::new(Mutex::new(crate::graphics::Overlays::new(
+            show.graphics.clone(),
+            show.canvases.iter().map(|c| (c.width, c.height)).collect(),
+            show.sources.len(),
+            events.clone(),
+        )));
+        for w in &show.warnings {
+            tracing::warn!("{w}");
+        }
         let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect());
         if options.live {
             outputs.record(true);
@@ -206,6 +236,7 @@ impl Engine {
                 t0,
                 studio_canvas: views.as_ref().map(|_| studio_canvas.clone()),
                 thumb_every_ticks: options.thumb_every_ticks,
+                overlays: overlays.clone(),
             };
             std::thread::Builder::new()
                 .name("render".into())
@@ -218,6 +249,12 @@ impl Engine {
                 .name("mixer".into())
                 .spawn(move || render_loop::run_mixer(rings, enc, stop, t0))?
         };
+        let cues = cues::spawn(show.cues.clone(), overlays.clone(), stop.clone(), t0)?;
+        events.write(
+            0,
+            "start",
+            serde_json::json!({"show": show.name, "scene": show.scenes[show.start_scene].id}),
+        );
         let n = show.canvases.len();
         Ok(Engine {
             show,
@@ -237,7 +274,29 @@ impl Engine {
             counters,
             last_fps: Mutex::new((t0, vec![0; n], vec![0.0; n])),
             health: Default::default(),
+            overlays,
+            events,
+            cues,
         })
+    }
+
+    /// The show clock.
+    fn now_ns(&self) -> u64 {
+        self.t0.elapsed().as_nanos() as u64
+    }
+
+    /// The catalog of the show (for the studio's products panel).
+    pub fn catalog(&self) -> crate::products::catalog::Catalog {
+        self.overlays
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .catalog()
+            .clone()
+    }
+
+    /// Where the event log is written, if anywhere.
+    pub fn event_log(&self) -> Option<&std::path::Path> {
+        self.events.path()
     }
 
     /// Why the engine can no longer run (the render thread ended), if so.
@@ -355,6 +414,12 @@ impl Engine {
             Command::TBar(position) => Err(CommandError::OutOfRange(format!(
                 "T-bar position {position}: use 0.0 to 1.0"
             ))),
+            Command::Graphics(g) => self
+                .overlays
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .apply(&g, self.now_ns())
+                .map_err(CommandError::Graphics),
         }
     }
 
@@ -425,6 +490,11 @@ impl Engine {
                     error: s.error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
                 })
                 .collect(),
+            graphics: self
+                .overlays
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .status(self.now_ns()),
         };
         snap.warnings = self.health.warnings(&snap);
         snap
@@ -441,6 +511,10 @@ impl Engine {
         if let Some(m) = self.mixer.take() {
             let _ = m.join();
         }
+        if let Some(c) = self.cues.take() {
+            let _ = c.join();
+        }
+        self.events.write(self.now_ns(), "stop", serde_json::json!({}));
         let mut snap = self.snapshot();
         // When nothing was ever encoded there is nothing to wait for.
         let wait = if compositor_died {

@@ -33,6 +33,8 @@ pub struct RenderLoop {
     /// Scene thumbnails are refreshed one scene at a time, every this many
     /// ticks of the first canvas.
     pub thumb_every_ticks: u64,
+    /// On-screen graphics, drawn over program on every canvas.
+    pub overlays: Arc<std::sync::Mutex<crate::graphics::Overlays>>,
 }
 
 /// The stinger's full-canvas scene, made once per stinger source.
@@ -94,9 +96,17 @@ impl RenderLoop {
                 }
                 lost.push(probe.signal_lost());
             }
+            let (graphics, uploads) = self.overlays.lock().unwrap_or_else(|e| e.into_inner()).frame(c, due_ns);
+            for (slot, seq, frame) in &uploads {
+                self.compositor.update_source(*slot, *seq, frame);
+            }
+            let graphics = Some(&graphics);
             let scenes = self.scenes.read().unwrap_or_else(|e| e.into_inner());
             match self.program.frame(due_ns, periods[c]) {
-                Frame::Scene(s) => self.compositor.render(c, &Composite::Scene(&scenes[s]), due_ns, &lost),
+                Frame::Scene(s) => {
+                    self.compositor
+                        .render_with_graphics(c, &Composite::Scene(&scenes[s]), graphics, due_ns, &lost)
+                }
                 Frame::Transition {
                     from,
                     to,
@@ -114,7 +124,8 @@ impl RenderLoop {
                         progress,
                         stinger,
                     };
-                    self.compositor.render(c, &Composite::Transition(t), due_ns, &lost);
+                    self.compositor
+                        .render_with_graphics(c, &Composite::Transition(t), graphics, due_ns, &lost);
                 }
             }
             if let Some(studio) = &self.studio_canvas {

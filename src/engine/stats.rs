@@ -73,6 +73,8 @@ pub struct Snapshot {
     pub destinations: Vec<DestStatus>,
     pub recordings: Vec<RecordingStats>,
     pub sources: Vec<SourceStats>,
+    /// On-screen graphics: what is on air, how long drawing takes.
+    pub graphics: crate::graphics::overlays::GraphicsStatus,
 }
 
 /// The `--stats-json` document: canvases keyed by id, destinations as a list.
@@ -84,6 +86,7 @@ pub struct StatsJson<'a> {
     pub destinations: &'a [DestStatus],
     pub recordings: &'a [RecordingStats],
     pub sources: &'a [SourceStats],
+    pub graphics: &'a crate::graphics::overlays::GraphicsStatus,
     pub warnings: &'a [String],
 }
 
@@ -96,6 +99,7 @@ impl Snapshot {
             destinations: &self.destinations,
             recordings: &self.recordings,
             sources: &self.sources,
+            graphics: &self.graphics,
             warnings: &self.warnings,
         };
         serde_json::to_string_pretty(&doc).expect("stats serialise")

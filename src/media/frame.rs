@@ -83,6 +83,7 @@ pub enum Matrix {
 }
 
 /// One decoded picture, still in the source's own planes.
+#[derive(Clone)]
 pub struct VideoFrame {
     pub format: PixelFormat,
     pub width: u32,

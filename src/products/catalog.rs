@@ -76,7 +76,7 @@ fn normalise(h: &str) -> String {
 
 /// Claim codes: one to four letters and digits, starting with a letter
 /// (short to type in a comment).
-fn valid_code(code: &str) -> bool {
+pub fn valid_code(code: &str) -> bool {
     (1..=4).contains(&code.len())
         && code.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && code.chars().all(|c| c.is_ascii_alphanumeric())

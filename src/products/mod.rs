@@ -1,5 +1,6 @@
-//! Products: prices in the viewer's format (groundwork for the products
-//! issue; catalogs and on-screen cards build on it, none is on screen yet).
+//! Products: the catalog (CSV and JSON import), prices in the viewer's
+//! format. Cards that show them are in `graphics`.
 
 pub mod catalog;
+pub mod json;
 pub mod price;

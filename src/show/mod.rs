@@ -4,6 +4,7 @@
 
 pub mod autolayout;
 pub mod diagnostics;
+pub mod graphics;
 pub mod model;
 pub mod parse;
 pub mod presets;
@@ -31,6 +32,12 @@ pub struct Show {
     pub transition: TransitionSpec,
     pub destinations: Vec<DestinationSpec>,
     pub recordings: Vec<RecordingSpec>,
+    /// Catalog, price locale and graphics template (`[products]`).
+    pub graphics: crate::graphics::overlays::GraphicsSetup,
+    /// Timed graphics actions (`[[cues]]`), by time.
+    pub cues: Vec<graphics::CueSpec>,
+    /// Problems that do not stop the show (catalog rows that did not load).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

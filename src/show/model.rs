@@ -321,3 +321,53 @@ pub struct Recording {
     /// canvas id. Relative to the show file.
     pub path: Spanned<String>,
 }
+
+/// `[products]`: the catalog next to the show and how cards look.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Products {
+    /// A CSV or JSON catalog file, relative to the show file.
+    pub catalog: Option<Spanned<String>>,
+    /// ISO 4217 currency for a catalog without a currency column.
+    pub currency: Option<Spanned<String>>,
+    /// The language tag prices are written for (default en-US).
+    pub locale: Option<Spanned<String>>,
+    /// A graphics template file (see assets/templates/default.toml).
+    pub template: Option<Spanned<String>>,
+}
+
+/// `[[cues]]`: one graphics action at a time after the show starts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cue {
+    /// "3s", "1m30s", "500ms".
+    pub at: Spanned<String>,
+    pub feature: Option<Spanned<String>>,
+    /// "product", "countdown", "lower_third", "banner" or "comment".
+    pub hide: Option<Spanned<String>>,
+    pub next_product: Option<bool>,
+    pub previous_product: Option<bool>,
+    /// How long the countdown runs: "5m".
+    pub countdown: Option<Spanned<String>>,
+    /// The countdown's words (default: the template's "Deal ends in").
+    pub label: Option<String>,
+    pub lower_third: Option<LowerThirdDef>,
+    pub banner: Option<String>,
+    pub comment: Option<CommentDef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LowerThirdDef {
+    pub name: String,
+    #[serde(default)]
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentDef {
+    pub author: String,
+    pub platform: String,
+    pub text: String,
+}

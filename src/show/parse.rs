@@ -2,7 +2,7 @@
 //! table does not hide the problems of the others.
 
 use super::diagnostics::{Collector, suggest};
-use super::model::{Canvas, Destination, Recording, Scene, ShowMeta, Source};
+use super::model::{Canvas, Cue, Destination, Products, Recording, Scene, ShowMeta, Source};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
@@ -15,12 +15,23 @@ pub struct RawShow {
     pub scenes: Vec<Scene>,
     pub destinations: Vec<Destination>,
     pub recordings: Vec<Recording>,
+    pub products: Option<Products>,
+    pub cues: Vec<Cue>,
     /// Ids of tables that could not be read: references to them are not
     /// reported again (the table's own problem already is).
     pub broken_ids: std::collections::HashSet<String>,
 }
 
-const TOP_LEVEL: &[&str] = &["show", "canvases", "sources", "scenes", "destinations", "recordings"];
+const TOP_LEVEL: &[&str] = &[
+    "show",
+    "canvases",
+    "sources",
+    "scenes",
+    "destinations",
+    "recordings",
+    "products",
+    "cues",
+];
 
 /// Parses the text; structural problems go to `out`. Returns what could be read.
 pub fn parse(text: &str, out: &mut Collector) -> RawShow {
@@ -50,6 +61,8 @@ pub fn parse(text: &str, out: &mut Collector) -> RawShow {
             "scenes" => raw.scenes = many(value, "scenes", out, &mut raw.broken_ids),
             "destinations" => raw.destinations = many(value, "destinations", out, &mut raw.broken_ids),
             "recordings" => raw.recordings = many(value, "recordings", out, &mut raw.broken_ids),
+            "products" => raw.products = one::<Products>(value, "[products]", out),
+            "cues" => raw.cues = many(value, "cues", out, &mut raw.broken_ids),
             other => out.add(
                 key.span(),
                 format!("unknown section `{other}`"),

@@ -53,6 +53,9 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         transition: TransitionSpec::default(),
         destinations: Vec::new(),
         recordings: Vec::new(),
+        graphics: Default::default(),
+        cues: Vec::new(),
+        warnings: Vec::new(),
     };
 
     // Canvases
@@ -258,6 +261,10 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         }
         show.recordings.push(RecordingSpec { canvas, path });
     }
+
+    // Products and cues
+    show.graphics = super::graphics::setup(raw.products.as_ref(), base, out, &mut show.warnings);
+    show.cues = super::graphics::cues(&raw.cues, &show.graphics, out);
     show
 }
 

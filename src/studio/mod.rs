@@ -140,6 +140,7 @@ impl Studio {
             queue: rs.queue.clone(),
             adapter_info: rs.adapter.get_info(),
         });
+        let events = crate::session::event_log_path(&show.name);
         let engine = Engine::start_with(
             show,
             StartOptions {
@@ -147,6 +148,7 @@ impl Studio {
                 gpu,
                 studio: true,
                 thumb_every_ticks: if software { THUMB_EVERY_TICKS_SOFTWARE } else { 3 },
+                events: Some(events),
             },
         )
         .context("cannot start the show")?;

@@ -1,0 +1,514 @@
+//! The graphics on air: what each shows, its in/out animation, and its
+//! pictures per canvas. Commands change state here; the render loop asks
+//! for each canvas's layers every tick and uploads a picture only when it
+//! was re-drawn (a new content or a new second on the countdown).
+
+use super::template::{AnimationKind, Template};
+use super::text::Text;
+use super::{GraphicsCommand, KINDS, Kind, cards, paint};
+use crate::engine::events::EventLog;
+use crate::media::frame::VideoFrame;
+use crate::products::catalog::{Badge, Catalog, Product};
+use crate::products::price::PriceFormatter;
+use crate::show::{LayerSpec, Rect, SceneSpec, Style};
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tiny_skia::Pixmap;
+
+/// A countdown that reached zero stays on air this long, then goes.
+const ENDED_HOLD_NS: u64 = 3_000_000_000;
+
+/// What the show file sets up for graphics.
+#[derive(Debug, Clone)]
+pub struct GraphicsSetup {
+    pub catalog: Catalog,
+    /// Product pictures that are not absolute paths resolve here.
+    pub catalog_dir: PathBuf,
+    /// BCP 47 locale prices are written in (`en-US`).
+    pub locale: String,
+    pub template: Template,
+}
+
+impl Default for GraphicsSetup {
+    fn default() -> Self {
+        GraphicsSetup {
+            catalog: Catalog::default(),
+            catalog_dir: PathBuf::from("."),
+            locale: "en-US".into(),
+            template: Template::default_template(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Content {
+    Card(usize),
+    LowerThird {
+        name: String,
+        title: String,
+    },
+    Countdown {
+        label: String,
+        ends_ns: u64,
+    },
+    Banner(String),
+    Comment {
+        author: String,
+        platform: String,
+        text: String,
+    },
+}
+
+/// One graphic drawn for one canvas.
+struct Raster {
+    /// What was drawn: the picture is re-drawn when this changes.
+    key: String,
+    seq: u64,
+    frame: VideoFrame,
+    size: (u32, u32),
+}
+
+#[derive(Default)]
+struct Slot {
+    content: Option<Content>,
+    /// Show-clock time the graphic was put on or taken off.
+    since_ns: u64,
+    showing: bool,
+    rasters: Vec<Option<Raster>>,
+}
+
+/// What is on air, for snapshots (the studio's products panel).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct GraphicsStatus {
+    /// Claim code of the product whose card is on air.
+    pub featured: Option<String>,
+    /// Graphics on air (or animating out), by name.
+    pub on_air: Vec<&'static str>,
+    pub countdown_left_s: Option<u64>,
+    /// Pictures drawn so far and the last one's time (data → pixels).
+    pub draws: u64,
+    pub last_draw_ms: f64,
+}
+
+pub struct Overlays {
+    canvases: Vec<(u32, u32)>,
+    /// Compositor source slot of the first graphic (kind-major, then canvas).
+    first_source: usize,
+    setup: GraphicsSetup,
+    prices: PriceFormatter,
+    pictures: HashMap<String, Option<Pixmap>>,
+    /// Made on first use: loading the fonts takes a few milliseconds.
+    text: Option<Text>,
+    slots: Vec<Slot>,
+    featured: Option<usize>,
+    seq: u64,
+    events: Arc<EventLog>,
+    draws: u64,
+    last_draw_ms: f64,
+}
+
+fn ease_out(p: f32) -> f32 {
+    1.0 - (1.0 - p).powi(3)
+}
+
+impl Overlays {
+    pub fn new(setup: GraphicsSetup, canvases: Vec<(u32, u32)>, first_source: usize, events: Arc<EventLog>) -> Self {
+        // The show check refuses a bad locale; this only guards library use.
+        let prices = PriceFormatter::new(&setup.locale)
+            .inspect_err(|e| tracing::warn!("prices: {e}; using en-US"))
+            .or_else(|_| PriceFormatter::new("en-US"))
+            .expect("en-US price data is compiled in");
+        Overlays {
+            slots: KINDS
+                .iter()
+                .map(|_| Slot {
+                    rasters: canvases.iter().map(|_| None).collect(),
+                    ..Slot::default()
+                })
+                .collect(),
+            canvases,
+            first_source,
+            setup,
+            prices,
+            pictures: HashMap::new(),
+            text: None,
+            featured: None,
+            seq: 0,
+            events,
+            draws: 0,
+            last_draw_ms: 0.0,
+        }
+    }
+
+    /// Compositor source slots the graphics need.
+    pub fn slots_needed(canvases: usize) -> usize {
+        KINDS.len() * canvases
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.setup.catalog
+    }
+
+    fn product_index(&self, code_or_id: &str) -> Result<usize, String> {
+        let products = &self.setup.catalog.products;
+        products
+            .iter()
+            .position(|p| p.code.eq_ignore_ascii_case(code_or_id) || p.id == code_or_id)
+            .ok_or_else(|| {
+                if products.is_empty() {
+                    format!("no product `{code_or_id}`: the show has no catalog (add [products] catalog = \"FILE\")")
+                } else {
+                    let codes: Vec<&str> = products.iter().map(|p| p.code.as_str()).collect();
+                    format!(
+                        "no product with code or id `{code_or_id}` (the catalog has {})",
+                        codes.join(", ")
+                    )
+                }
+            })
+    }
+
+    fn put_on(&mut self, kind: Kind, content: Content, now_ns: u64) {
+        let slot = &mut self.slots[kind as usize];
+        // Already on air: the new content replaces it in place.
+        if !(slot.showing && slot.content.is_some()) {
+            slot.since_ns = now_ns;
+        }
+        slot.showing = true;
+        slot.content = Some(content);
+    }
+
+    fn take_off(&mut self, kind: Kind, now_ns: u64) -> bool {
+        let slot = &mut self.slots[kind as usize];
+        if !slot.showing {
+            return false;
+        }
+        slot.showing = false;
+        slot.since_ns = now_ns;
+        true
+    }
+
+    /// Applies a command at show-clock time `now_ns`; every change on air
+    /// goes to the event log.
+    pub fn apply(&mut self, cmd: &GraphicsCommand, now_ns: u64) -> Result<(), String> {
+        use GraphicsCommand as G;
+        let n = self.setup.catalog.products.len();
+        match cmd {
+            G::Feature(code) => {
+                let i = self.product_index(code)?;
+                self.feature(i, now_ns);
+            }
+            G::NextProduct | G::PreviousProduct => {
+                if n == 0 {
+                    return Err("no product to feature: the show has no catalog".into());
+                }
+                let i = match (self.featured, cmd) {
+                    (None, G::NextProduct) => 0,
+                    (None, _) => n - 1,
+                    (Some(i), G::NextProduct) => (i + 1) % n,
+                    (Some(i), _) => (i + n - 1) % n,
+                };
+                self.feature(i, now_ns);
+            }
+            G::HideProduct => {
+                if self.take_off(Kind::Card, now_ns) {
+                    let code = self
+                        .featured
+                        .take()
+                        .map(|i| self.setup.catalog.products[i].code.clone());
+                    self.log(now_ns, "hide", json!({"graphic": "card", "product": code}));
+                }
+            }
+            G::StartCountdown { seconds, label } => {
+                if *seconds == 0 || *seconds > 24 * 3600 {
+                    return Err(format!("countdown of {seconds} s: use 1 s to 24 h"));
+                }
+                let label = label
+                    .clone()
+                    .unwrap_or_else(|| self.setup.template.words.deal_ends.clone());
+                self.log(now_ns, "countdown", json!({"seconds": seconds, "label": label}));
+                let ends_ns = now_ns + seconds * 1_000_000_000;
+                self.put_on(Kind::Countdown, Content::Countdown { label, ends_ns }, now_ns);
+            }
+            G::StopCountdown => self.hide_logged(Kind::Countdown, "countdown", now_ns),
+            G::LowerThird { name, title } => {
+                self.log(now_ns, "lower_third", json!({"name": name, "title": title}));
+                let content = Content::LowerThird {
+                    name: name.clone(),
+                    title: title.clone(),
+                };
+                self.put_on(Kind::LowerThird, content, now_ns);
+            }
+            G::HideLowerThird => self.hide_logged(Kind::LowerThird, "lower_third", now_ns),
+            G::Banner(text) => {
+                if text.trim().is_empty() {
+                    return Err("banner text is empty".into());
+                }
+                self.log(now_ns, "banner", json!({"text": text}));
+                self.put_on(Kind::Banner, Content::Banner(text.clone()), now_ns);
+            }
+            G::HideBanner => self.hide_logged(Kind::Banner, "banner", now_ns),
+            G::FeatureComment { author, platform, text } => {
+                self.log(
+                    now_ns,
+                    "comment",
+                    json!({"author": author, "platform": platform, "text": text}),
+                );
+                let content = Content::Comment {
+                    author: author.clone(),
+                    platform: platform.clone(),
+                    text: text.clone(),
+                };
+                self.put_on(Kind::Comment, content, now_ns);
+            }
+            G::HideComment => self.hide_logged(Kind::Comment, "comment", now_ns),
+        }
+        Ok(())
+    }
+
+    fn feature(&mut self, i: usize, now_ns: u64) {
+        self.featured = Some(i);
+        let p = &self.setup.catalog.products[i];
+        self.log(now_ns, "feature", json!({"product": p.code, "title": p.title}));
+        self.put_on(Kind::Card, Content::Card(i), now_ns);
+    }
+
+    fn hide_logged(&mut self, kind: Kind, name: &str, now_ns: u64) {
+        if self.take_off(kind, now_ns) {
+            self.log(now_ns, "hide", json!({ "graphic": name }));
+        }
+    }
+
+    fn log(&self, now_ns: u64, event: &str, fields: serde_json::Value) {
+        self.events.write(now_ns, event, fields);
+    }
+
+    /// 0.0 (off) – 1.0 (fully on) for a slot at `now_ns`.
+    fn progress(&self, slot: &Slot, now_ns: u64) -> f32 {
+        let a = &self.setup.template.animation;
+        let p = if a.kind == AnimationKind::None || a.duration_ms == 0 {
+            1.0
+        } else {
+            (now_ns.saturating_sub(slot.since_ns) as f64 / (a.duration_ms as f64 * 1e6)).min(1.0) as f32
+        };
+        if slot.showing { p } else { 1.0 - p }
+    }
+
+    /// The stock of a product: the sum over its variants, if all are tracked.
+    fn stock(p: &Product) -> Option<u32> {
+        p.variants.iter().map(|v| v.stock).sum()
+    }
+
+    /// What a graphic shows at `now_ns`, as text: when it changes the
+    /// picture is re-drawn.
+    fn key(&self, content: &Content, now_ns: u64) -> String {
+        match content {
+            Content::Card(i) => {
+                let p = &self.setup.catalog.products[*i];
+                format!(
+                    "{i}:{:?}:{:?}",
+                    Self::stock(p),
+                    p.variants.first().map(|v| v.price.minor)
+                )
+            }
+            Content::Countdown { ends_ns, label } => format!("{label}:{}", remaining_s(*ends_ns, now_ns)),
+            other => format!("{other:?}"),
+        }
+    }
+
+    fn picture(&mut self, name: &str) -> Option<&Pixmap> {
+        if !self.pictures.contains_key(name) {
+            let path = self.setup.catalog_dir.join(name);
+            let loaded = paint::load_picture(&path)
+                .inspect_err(|e| tracing::warn!("product picture: {e}; the card is drawn without it"))
+                .ok();
+            self.pictures.insert(name.to_string(), loaded);
+        }
+        self.pictures.get(name).and_then(Option::as_ref)
+    }
+
+    fn draw(&mut self, content: &Content, canvas: (u32, u32), now_ns: u64) -> Pixmap {
+        let started = std::time::Instant::now();
+        if let Content::Card(i) = content
+            && let Some(img) = self.setup.catalog.products[*i].images.first().cloned()
+        {
+            self.picture(&img);
+        }
+        let text = self.text.get_or_insert_with(|| {
+            let mut t = Text::new();
+            let tpl = &self.setup.template;
+            if let Err(e) = t.use_family(&tpl.family, &tpl.font_files) {
+                tracing::warn!("template: {e}; drawing with Noto Sans");
+            }
+            t
+        });
+        let t = &self.setup.template;
+        let pm = match content {
+            Content::Card(i) => {
+                let p = &self.setup.catalog.products[*i];
+                let v = p.variants.first();
+                let fmt = |m: &crate::products::price::Money| self.prices.format(m);
+                let compare = v.and_then(|v| v.compare_at.filter(|c| c.minor > v.price.minor));
+                let data = cards::CardData {
+                    title: &p.title,
+                    price: v.map(|v| fmt(&v.price)).unwrap_or_default(),
+                    compare_at: compare.as_ref().map(fmt),
+                    discount: v.zip(compare).and_then(|(v, c)| v.price.percent_off(&c)),
+                    stock: Self::stock(p),
+                    code: &p.code,
+                    badges: p
+                        .badges
+                        .iter()
+                        .map(|b| match b {
+                            Badge::New => "NEW",
+                            Badge::Limited => "LIMITED",
+                        })
+                        .collect(),
+                    picture: p
+                        .images
+                        .first()
+                        .and_then(|i| self.pictures.get(i))
+                        .and_then(Option::as_ref),
+                    url: p.url.as_deref(),
+                };
+                cards::price_card(text, t, canvas, &data)
+            }
+            Content::LowerThird { name, title } => cards::lower_third(text, t, canvas, name, title),
+            Content::Countdown { label, ends_ns } => {
+                cards::countdown(text, t, canvas, label, remaining_s(*ends_ns, now_ns))
+            }
+            Content::Banner(words) => cards::banner(text, t, canvas, words),
+            Content::Comment {
+                author,
+                platform,
+                text: body,
+            } => cards::comment(text, t, canvas, author, platform, body),
+        };
+        self.draws += 1;
+        self.last_draw_ms = started.elapsed().as_secs_f64() * 1e3;
+        pm
+    }
+
+    /// The graphics layers of canvas `canvas` at `now_ns`, and the pictures
+    /// the compositor must upload first: (source slot, sequence, frame).
+    pub fn frame(&mut self, canvas: usize, now_ns: u64) -> (SceneSpec, Vec<(usize, u64, VideoFrame)>) {
+        let size = self.canvases[canvas];
+        let mut layers = Vec::new();
+        let mut uploads = Vec::new();
+        for kind in KINDS {
+            let k = kind as usize;
+            self.expire_countdown(now_ns);
+            let Some(content) = self.slots[k].content.clone() else {
+                continue;
+            };
+            let p = self.progress(&self.slots[k], now_ns);
+            if !self.slots[k].showing && p <= 0.0 {
+                self.slots[k].content = None;
+                self.slots[k].rasters.iter_mut().for_each(|r| *r = None);
+                continue;
+            }
+            let key = self.key(&content, now_ns);
+            if self.slots[k].rasters[canvas].as_ref().is_none_or(|r| r.key != key) {
+                let pm = self.draw(&content, size, now_ns);
+                self.seq += 1;
+                self.slots[k].rasters[canvas] = Some(Raster {
+                    key,
+                    seq: self.seq,
+                    size: (pm.width(), pm.height()),
+                    frame: paint::to_frame(&pm),
+                });
+            }
+            let raster = self.slots[k].rasters[canvas].as_ref().expect("drawn above");
+            let source = self.first_source + k * self.canvases.len() + canvas;
+            uploads.push((source, raster.seq, raster.frame.clone()));
+            let places = self.setup.template.places(size);
+            let place = match kind {
+                Kind::Card => places.card,
+                Kind::LowerThird => places.lower_third,
+                Kind::Countdown => places.countdown,
+                Kind::Banner => places.banner,
+                Kind::Comment => places.comment,
+            };
+            let (w, h) = raster.size;
+            let (x, y) = place.origin(size, h);
+            let e = ease_out(p);
+            let (dx, opacity) = match self.setup.template.animation.kind {
+                AnimationKind::Slide => {
+                    // In from the nearer side edge, out the same way.
+                    let off = if x + w as i32 / 2 < size.0 as i32 / 2 {
+                        -(x + w as i32)
+                    } else {
+                        size.0 as i32 - x
+                    };
+                    (((1.0 - e) * off as f32).round() as i32, 1.0)
+                }
+                AnimationKind::Fade => (0, e),
+                AnimationKind::None => (0, 1.0),
+            };
+            let mut place_per_canvas = vec![None; self.canvases.len()];
+            place_per_canvas[canvas] = Some(Rect {
+                x: x + dx,
+                y,
+                width: w,
+                height: h,
+            });
+            layers.push(LayerSpec {
+                source,
+                z: k as i32,
+                opacity,
+                crop: Default::default(),
+                place: place_per_canvas,
+                style: Style::default(),
+            });
+        }
+        let scene = SceneSpec {
+            id: "graphics".into(),
+            layers,
+        };
+        (scene, uploads)
+    }
+
+    /// A countdown that ended goes off air after a short hold.
+    fn expire_countdown(&mut self, now_ns: u64) {
+        let slot = &self.slots[Kind::Countdown as usize];
+        if let Some(Content::Countdown { ends_ns, .. }) = slot.content
+            && slot.showing
+            && now_ns >= ends_ns + ENDED_HOLD_NS
+        {
+            self.log(ends_ns, "countdown_ended", json!({}));
+            self.take_off(Kind::Countdown, now_ns);
+        }
+    }
+
+    pub fn status(&self, now_ns: u64) -> GraphicsStatus {
+        let on_air = KINDS
+            .iter()
+            .filter(|k| self.slots[**k as usize].content.is_some() && self.slots[**k as usize].showing)
+            .map(|k| k.name())
+            .collect();
+        let countdown_left_s = match &self.slots[Kind::Countdown as usize] {
+            Slot {
+                content: Some(Content::Countdown { ends_ns, .. }),
+                showing: true,
+                ..
+            } => Some(remaining_s(*ends_ns, now_ns)),
+            _ => None,
+        };
+        GraphicsStatus {
+            featured: self
+                .featured
+                .filter(|_| self.slots[Kind::Card as usize].showing)
+                .map(|i| self.setup.catalog.products[i].code.clone()),
+            on_air,
+            countdown_left_s,
+            draws: self.draws,
+            last_draw_ms: self.last_draw_ms,
+        }
+    }
+}
+
+/// Whole seconds left, rounded up (a timer shows 00:01 until it ends).
+fn remaining_s(ends_ns: u64, now_ns: u64) -> u64 {
+    ends_ns.saturating_sub(now_ns).div_ceil(1_000_000_000)
+}
