@@ -144,6 +144,16 @@ fn check(path: &std::path::Path) -> ExitCode {
                 show.destinations.len(),
                 show.recordings.len()
             );
+            if !show.graphics.catalog.products.is_empty() || !show.cues.is_empty() {
+                println!(
+                    "products: {} in the catalog; {} cue(s)",
+                    show.graphics.catalog.products.len(),
+                    show.cues.len()
+                );
+            }
+            for w in &show.warnings {
+                println!("warning: {w}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

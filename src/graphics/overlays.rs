@@ -512,3 +512,153 @@ impl Overlays {
 fn remaining_s(ends_ns: u64, now_ns: u64) -> u64 {
     ends_ns.saturating_sub(now_ns).div_ceil(1_000_000_000)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::products::catalog::import_csv;
+
+    const S: u64 = 1_000_000_000;
+
+    fn overlays(animation: &str) -> Overlays {
+        crate::media::init().unwrap();
+        let (catalog, problems) = import_csv(
+            "id,code,title,price,currency,stock\na,A1,Shirt,39.00,USD,3\nb,B2,Mug,18.50,USD,\nc,C3,Cap,9.00,USD,0\n",
+            "t.csv",
+            None,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let template = Template::parse(&format!("[animation]\n{animation}")).unwrap();
+        let setup = GraphicsSetup {
+            catalog,
+            template,
+            ..GraphicsSetup::default()
+        };
+        Overlays::new(setup, vec![(640, 360), (360, 640)], 7, Arc::new(EventLog::disabled()))
+    }
+
+    fn card_rect(o: &mut Overlays, canvas: usize, now: u64) -> Option<(Rect, f32, usize)> {
+        let (scene, _) = o.frame(canvas, now);
+        scene
+            .layers
+            .iter()
+            .find(|l| l.z == Kind::Card as i32)
+            .map(|l| (l.place[canvas].unwrap(), l.opacity, l.source))
+    }
+
+    #[test]
+    fn a_card_slides_in_from_off_canvas_and_out_again() {
+        let mut o = overlays("kind = \"slide\"\nduration_ms = 400");
+        o.apply(&GraphicsCommand::Feature("a1".into()), S).unwrap();
+        let (start, _, source) = card_rect(&mut o, 0, S).unwrap();
+        assert!(start.x >= 640, "starts beyond the right edge: {start:?}");
+        assert_eq!(
+            source,
+            7 + Kind::Card as usize * 2,
+            "first graphics slot, card, canvas 0"
+        );
+        let (end, opacity, _) = card_rect(&mut o, 0, S + S / 2).unwrap();
+        let place = Template::default_template().landscape.card;
+        assert_eq!(end.x, (place.x * 640.0).round() as i32);
+        assert_eq!(opacity, 1.0);
+        assert!(end.y + end.height as i32 <= (place.bottom.unwrap() * 360.0).round() as i32 + 1);
+        // The portrait canvas has its own picture, sized for it.
+        let (portrait, _, psource) = card_rect(&mut o, 1, S + S / 2).unwrap();
+        assert_eq!(psource, source + 1);
+        assert!(
+            portrait.width > end.width / 2,
+            "portrait card is not squeezed: {portrait:?} vs {end:?}"
+        );
+        o.apply(&GraphicsCommand::HideProduct, 2 * S).unwrap();
+        assert!(card_rect(&mut o, 0, 2 * S + S / 10).is_some(), "animates out");
+        assert!(card_rect(&mut o, 0, 3 * S).is_none(), "gone after the animation");
+        assert_eq!(o.status(3 * S).featured, None);
+    }
+
+    #[test]
+    fn fade_animates_opacity_and_none_is_immediate() {
+        let mut o = overlays("kind = \"fade\"\nduration_ms = 1000");
+        o.apply(&GraphicsCommand::Feature("B2".into()), 0).unwrap();
+        let (_, early, _) = card_rect(&mut o, 0, S / 10).unwrap();
+        let (_, late, _) = card_rect(&mut o, 0, 2 * S).unwrap();
+        assert!(early > 0.0 && early < 0.5, "{early}");
+        assert_eq!(late, 1.0);
+        let mut o = overlays("kind = \"none\"");
+        o.apply(&GraphicsCommand::Feature("B2".into()), 0).unwrap();
+        assert_eq!(card_rect(&mut o, 0, 0).unwrap().1, 1.0);
+    }
+
+    #[test]
+    fn next_and_previous_wrap_and_unknown_products_are_named() {
+        let mut o = overlays("kind = \"none\"");
+        o.apply(&GraphicsCommand::NextProduct, 0).unwrap();
+        assert_eq!(o.status(0).featured.as_deref(), Some("A1"));
+        o.apply(&GraphicsCommand::PreviousProduct, 0).unwrap();
+        assert_eq!(o.status(0).featured.as_deref(), Some("C3"));
+        o.apply(&GraphicsCommand::NextProduct, 0).unwrap();
+        assert_eq!(o.status(0).featured.as_deref(), Some("A1"));
+        let e = o.apply(&GraphicsCommand::Feature("Q7".into()), 0).unwrap_err();
+        assert_eq!(e, "no product with code or id `Q7` (the catalog has A1, B2, C3)");
+    }
+
+    #[test]
+    fn pictures_are_redrawn_only_when_what_they_show_changes() {
+        let mut o = overlays("kind = \"none\"");
+        o.apply(
+            &GraphicsCommand::StartCountdown {
+                seconds: 10,
+                label: None,
+            },
+            0,
+        )
+        .unwrap();
+        o.apply(&GraphicsCommand::Feature("A1".into()), 0).unwrap();
+        let (_, first) = o.frame(0, 0);
+        assert_eq!(o.status(0).draws, 2, "countdown and card drawn once");
+        // Ten frames within the same second: nothing is drawn again and the
+        // uploads carry the same sequence numbers (the compositor skips them).
+        for f in 1..10 {
+            let (_, again) = o.frame(0, f * S / 30);
+            assert_eq!(
+                again.iter().map(|u| u.1).collect::<Vec<_>>(),
+                first.iter().map(|u| u.1).collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(o.status(0).draws, 2);
+        o.frame(0, S + 1);
+        assert_eq!(o.status(S).draws, 3, "the next second re-draws the countdown only");
+        assert_eq!(o.status(S + 1).countdown_left_s, Some(9));
+        // Ended: holds at zero, then goes by itself.
+        o.frame(0, 11 * S);
+        assert_eq!(o.status(11 * S).countdown_left_s, Some(0));
+        o.frame(0, 14 * S);
+        assert!(!o.status(14 * S).on_air.contains(&"countdown"));
+    }
+
+    #[test]
+    fn bad_commands_are_refused_with_the_reason() {
+        let mut o = overlays("kind = \"none\"");
+        let zero = GraphicsCommand::StartCountdown {
+            seconds: 0,
+            label: None,
+        };
+        assert!(o.apply(&zero, 0).unwrap_err().contains("use 1 s to 24 h"));
+        assert_eq!(
+            o.apply(&GraphicsCommand::Banner("  ".into()), 0).unwrap_err(),
+            "banner text is empty"
+        );
+        crate::media::init().unwrap();
+        let mut empty = Overlays::new(
+            GraphicsSetup::default(),
+            vec![(640, 360)],
+            0,
+            Arc::new(EventLog::disabled()),
+        );
+        assert!(
+            empty
+                .apply(&GraphicsCommand::Feature("A1".into()), 0)
+                .unwrap_err()
+                .contains("the show has no catalog")
+        );
+    }
+}
