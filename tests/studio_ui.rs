@@ -563,3 +563,64 @@ fn keys_come_from_the_users_studio_toml_and_a_broken_one_is_explained() {
     unsafe { std::env::remove_var("XDG_CONFIG_HOME") };
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_products_panel_puts_cards_on_air_by_click_and_by_f_key() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-products");
+    std::fs::write(
+        dir.join("catalog.csv"),
+        "id,code,title,price,currency,stock,image\n\
+         shirt,A1,Linen Shirt,39.00,USD,3,shirt.png\n\
+         mug,B2,Ceramic Mug,18.50,USD,0,\n",
+    )
+    .unwrap();
+    solid_png(&dir.join("shirt.png"), (200, 180, 150), 64, 64);
+    let text = format!("{SHOW}\n[products]\ncatalog = \"catalog.csv\"\n");
+    let mut h = studio(&dir, &text);
+    h.run_steps(2);
+    h.get_by_label("Products");
+    h.get_by_label("$39.00 · 3 in stock");
+    h.get_by_label("$18.50 · sold out");
+    h.get_by_label_contains("F1  A1 · Linen Shirt").click();
+    assert!(step_until(&mut h, Duration::from_secs(3), |h| {
+        h.state().snapshot().graphics.featured.as_deref() == Some("A1")
+    }));
+    h.get_by_label("F1  A1 · Linen Shirt — ON AIR");
+
+    h.key_press(egui::Key::F2);
+    assert!(step_until(&mut h, Duration::from_secs(3), |h| {
+        h.state().snapshot().graphics.featured.as_deref() == Some("B2")
+    }));
+    // F9: no ninth product — said, not ignored.
+    h.key_press(egui::Key::F9);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().message(),
+        Some("there is no product 9 in this show's catalog")
+    );
+
+    h.get_by_label("Hide card").click();
+    assert!(step_until(&mut h, Duration::from_secs(3), |h| {
+        h.state().snapshot().graphics.featured.is_none()
+    }));
+    h.get_by_label("Start 5:00 countdown").click();
+    assert!(step_until(&mut h, Duration::from_secs(3), |h| {
+        h.state().snapshot().graphics.countdown_left_s.is_some_and(|s| s > 290)
+    }));
+    h.get_by_label("Stop countdown").click();
+    assert!(step_until(&mut h, Duration::from_secs(3), |h| {
+        h.state().snapshot().graphics.countdown_left_s.is_none()
+    }));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_show_without_a_catalog_says_how_to_add_one() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-no-products");
+    let mut h = studio(&dir, SHOW);
+    h.run_steps(2);
+    h.get_by_label("No catalog: add [products] catalog = \"catalog.csv\" to the show file.");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -285,15 +285,6 @@ impl Engine {
         self.t0.elapsed().as_nanos() as u64
     }
 
-    /// The catalog of the show (for the studio's products panel).
-    pub fn catalog(&self) -> crate::products::catalog::Catalog {
-        self.overlays
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .catalog()
-            .clone()
-    }
-
     /// Where the event log is written, if anywhere.
     pub fn event_log(&self) -> Option<&std::path::Path> {
         self.events.path()

@@ -1,5 +1,6 @@
 //! Keyboard control for directors: Space cuts, Enter fades, 1–9 put a scene
-//! in preview (each can be changed in the user's studio.toml); while editing
+//! in preview, F1–F9 put a product's card on air (each can be changed in
+//! the user's studio.toml); while editing
 //! the layout, Ctrl+Z undoes and Ctrl+Shift+Z or Ctrl+Y redoes. Keys are ignored while a text field has focus (typing a
 //! stream key must never switch scenes).
 
@@ -26,6 +27,8 @@ pub struct Keymap {
     pub take: Option<egui::Key>,
     /// Scene 1, 2, ... to preview.
     pub scenes: Vec<egui::Key>,
+    /// Product 1, 2, ... of the catalog to feature.
+    pub products: Vec<egui::Key>,
 }
 
 impl Default for Keymap {
@@ -36,6 +39,7 @@ impl Default for Keymap {
             fade: Enter,
             take: None,
             scenes: vec![Num1, Num2, Num3, Num4, Num5, Num6, Num7, Num8, Num9],
+            products: vec![F1, F2, F3, F4, F5, F6, F7, F8, F9],
         }
     }
 }
@@ -48,6 +52,7 @@ struct HotkeysFile {
     fade: Option<String>,
     take: Option<String>,
     scenes: Option<Vec<String>>,
+    products: Option<Vec<String>>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -91,6 +96,9 @@ impl Keymap {
         if let Some(list) = &h.scenes {
             map.scenes = list.iter().map(|n| key("scenes", n)).collect::<Result<_, _>>()?;
         }
+        if let Some(list) = &h.products {
+            map.products = list.iter().map(|n| key("products", n)).collect::<Result<_, _>>()?;
+        }
         // One key, one action.
         let mut seen: Vec<(egui::Key, String)> = Vec::new();
         let named = [
@@ -103,7 +111,12 @@ impl Keymap {
             .iter()
             .enumerate()
             .map(|(i, k)| (format!("scene {}", i + 1), Some(*k)));
-        for (what, k) in named.into_iter().chain(scenes) {
+        let products = map
+            .products
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (format!("product {}", i + 1), Some(*k)));
+        for (what, k) in named.into_iter().chain(scenes).chain(products) {
             let Some(k) = k else { continue };
             if let Some((_, other)) = seen.iter().find(|(s, _)| *s == k) {
                 return Err(format!(
@@ -133,12 +146,18 @@ impl Keymap {
     pub fn scene_key(&self, index: usize) -> Option<&'static str> {
         self.scenes.get(index).map(|k| k.symbol_or_name())
     }
+
+    /// The key that features product `index`, as shown in the panel.
+    pub fn product_key(&self, index: usize) -> Option<&'static str> {
+        self.products.get(index).map(|k| k.symbol_or_name())
+    }
 }
 
 enum Action {
     /// None: the show's transition.
     Take(Option<TransitionSpec>),
     Preview(usize),
+    Feature(usize),
     Undo,
     Redo,
 }
@@ -167,6 +186,11 @@ pub fn handle(studio: &mut Studio, ctx: &egui::Context) {
                 actions.push(Action::Preview(n));
             }
         }
+        for (n, key) in keys.products.iter().enumerate() {
+            if i.consume_key(egui::Modifiers::NONE, *key) {
+                actions.push(Action::Feature(n));
+            }
+        }
         if editing {
             if i.consume_key(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Z)
                 || i.consume_key(egui::Modifiers::COMMAND, egui::Key::Y)
@@ -184,6 +208,20 @@ pub fn handle(studio: &mut Studio, ctx: &egui::Context) {
                 Some(id) => studio.command(Command::PreviewScene(id)),
                 None => studio.notify(format!("there is no scene {} in this show", n + 1)),
             },
+            Action::Feature(n) => {
+                let code = studio
+                    .engine()
+                    .show()
+                    .graphics
+                    .catalog
+                    .products
+                    .get(n)
+                    .map(|p| p.code.clone());
+                match code {
+                    Some(code) => studio.command(Command::Graphics(crate::graphics::GraphicsCommand::Feature(code))),
+                    None => studio.notify(format!("there is no product {} in this show's catalog", n + 1)),
+                }
+            }
             Action::Undo => super::editor::undo(studio),
             Action::Redo => super::editor::redo(studio),
         }
@@ -197,10 +235,15 @@ mod tests {
     #[test]
     fn keys_are_read_from_studio_toml_and_mistakes_are_named() {
         let map = Keymap::parse(
-            "[hotkeys]\ncut = \"C\"\ntake = \"T\"\nscenes = [\"F1\", \"F2\"]\n",
+            "[hotkeys]\ncut = \"C\"\ntake = \"T\"\nscenes = [\"F1\", \"F2\"]\nproducts = [\"Q\", \"W\"]\n",
             "studio.toml",
         )
         .unwrap();
+        assert_eq!(map.products, vec![egui::Key::Q, egui::Key::W]);
+        assert_eq!(map.product_key(0), Some("Q"));
+        // Scenes on F-keys clash with the default product keys: said, not guessed.
+        let err = Keymap::parse("[hotkeys]\nscenes = [\"F1\"]\n", "studio.toml").unwrap_err();
+        assert!(err.contains("F1 is the key for both scene 1 and product 1"), "{err}");
         assert_eq!(map.cut, egui::Key::C);
         assert_eq!(map.fade, egui::Key::Enter);
         assert_eq!(map.take, Some(egui::Key::T));

@@ -9,6 +9,7 @@ mod health;
 pub mod hotkeys;
 pub mod last_show;
 mod panels;
+mod products;
 
 use crate::engine::stats::Snapshot;
 use crate::engine::{Command, Engine, StartOptions};
@@ -97,6 +98,8 @@ pub struct Studio {
     pub first_frame_after: Option<Duration>,
     frame_log_at: Instant,
     repaint_every: Duration,
+    /// Product pictures for the products panel, made on first show.
+    product_thumbs: products::Thumbs,
 }
 
 /// When the program started, if the command line noted it (for "launch →
@@ -196,6 +199,7 @@ impl Studio {
             } else {
                 REPAINT_EVERY
             },
+            product_thumbs: Default::default(),
         })
     }
 

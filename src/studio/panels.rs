@@ -382,6 +382,7 @@ fn key_row(studio: &mut Studio, ui: &mut egui::Ui, destination: &str) {
 /// Every destination and recording, with what it is doing and why.
 pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
     egui::Panel::right("outputs").exact_size(280.0).show(ui, |ui| {
+        super::products::section(studio, ui, snap);
         ui.heading("Outputs");
         if snap.destinations.is_empty() {
             ui.label("No destinations: add [[destinations]] to the show file.");

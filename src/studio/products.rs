@@ -1,0 +1,143 @@
+//! The products panel: the show's catalog with picture, price and stock;
+//! a click (or F1–F9) puts a product's card on air, the card on air is
+//! highlighted; previous / next, hide, and the flash-deal countdown.
+
+use super::Studio;
+use crate::engine::Command;
+use crate::engine::stats::Snapshot;
+use crate::graphics::GraphicsCommand as G;
+use crate::products::catalog::Product;
+use crate::products::price::PriceFormatter;
+use egui::{Color32, RichText};
+
+const ON_AIR: Color32 = Color32::from_rgb(220, 40, 40);
+/// The countdown the panel starts (a common flash-deal length).
+const DEAL_SECONDS: u64 = 5 * 60;
+const THUMB: u32 = 40;
+
+/// Product pictures as egui textures, made once on first show.
+#[derive(Default)]
+pub struct Thumbs(Option<Vec<Option<egui::TextureHandle>>>);
+
+fn thumb(ctx: &egui::Context, dir: &std::path::Path, p: &Product) -> Option<egui::TextureHandle> {
+    let file = p.images.first()?;
+    let img = image::open(dir.join(file)).ok()?.thumbnail(THUMB, THUMB).to_rgba8();
+    let size = [img.width() as usize, img.height() as usize];
+    let color = egui::ColorImage::from_rgba_unmultiplied(size, img.as_raw());
+    Some(ctx.load_texture(format!("product {}", p.id), color, egui::TextureOptions::LINEAR))
+}
+
+/// "$39.00 · 12 in stock", "$89.00 · 2 left", "Sold out".
+fn price_line(p: &Product, prices: &PriceFormatter) -> String {
+    let price = p.variants.first().map(|v| prices.format(&v.price)).unwrap_or_default();
+    let stock: Option<u32> = p.variants.iter().map(|v| v.stock).sum();
+    match stock {
+        Some(0) => format!("{price} · sold out"),
+        Some(n) => format!("{price} · {n} in stock"),
+        None => price,
+    }
+}
+
+pub fn section(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
+    ui.heading("Products");
+    let setup = &studio.engine().show().graphics;
+    if setup.catalog.products.is_empty() {
+        ui.label("No catalog: add [products] catalog = \"catalog.csv\" to the show file.");
+        return;
+    }
+    let products = setup.catalog.products.clone();
+    let dir = setup.catalog_dir.clone();
+    let prices = PriceFormatter::new(&setup.locale)
+        .or_else(|_| PriceFormatter::new("en-US"))
+        .expect("en-US price data is compiled in");
+    let ctx = ui.ctx().clone();
+    let thumbs = studio
+        .product_thumbs
+        .0
+        .get_or_insert_with(|| products.iter().map(|p| thumb(&ctx, &dir, p)).collect())
+        .clone();
+    let mut send = Vec::new();
+    egui::ScrollArea::vertical()
+        .id_salt("product list")
+        .max_height(ui.available_height() * 0.4)
+        .show(ui, |ui| {
+            for (i, p) in products.iter().enumerate() {
+                let on_air = snap.graphics.featured.as_deref() == Some(p.code.as_str());
+                let key = studio.keys.product_key(i);
+                ui.horizontal(|ui| {
+                    if let Some(Some(t)) = thumbs.get(i) {
+                        ui.image((t.id(), egui::vec2(THUMB as f32, THUMB as f32)));
+                    }
+                    ui.vertical(|ui| {
+                        let mut label = match key {
+                            Some(k) => format!("{k}  {} · {}", p.code, p.title),
+                            None => format!("{} · {}", p.code, p.title),
+                        };
+                        if on_air {
+                            label += " — ON AIR";
+                        }
+                        let mut text = RichText::new(label);
+                        if on_air {
+                            text = text.color(ON_AIR).strong();
+                        }
+                        let hover = match (on_air, key) {
+                            (true, _) => "its card is on air".to_string(),
+                            (false, Some(k)) => format!("put its card on air [{k}]"),
+                            (false, None) => "put its card on air".to_string(),
+                        };
+                        if ui
+                            .add(egui::Button::new(text).selected(on_air))
+                            .on_hover_text(hover)
+                            .clicked()
+                        {
+                            send.push(G::Feature(p.code.clone()));
+                        }
+                        ui.label(RichText::new(price_line(p, &prices)).weak());
+                    });
+                });
+            }
+        });
+    ui.horizontal(|ui| {
+        if ui
+            .button("Previous")
+            .on_hover_text("feature the previous product")
+            .clicked()
+        {
+            send.push(G::PreviousProduct);
+        }
+        if ui.button("Next").on_hover_text("feature the next product").clicked() {
+            send.push(G::NextProduct);
+        }
+        if ui
+            .add_enabled(snap.graphics.featured.is_some(), egui::Button::new("Hide card"))
+            .on_hover_text("take the price card off air")
+            .clicked()
+        {
+            send.push(G::HideProduct);
+        }
+    });
+    ui.horizontal(|ui| match snap.graphics.countdown_left_s {
+        Some(s) => {
+            ui.label(RichText::new(format!("Countdown {:02}:{:02}", s / 60, s % 60)).color(ON_AIR));
+            if ui.button("Stop countdown").clicked() {
+                send.push(G::StopCountdown);
+            }
+        }
+        None => {
+            if ui
+                .button("Start 5:00 countdown")
+                .on_hover_text("\"Deal ends in 05:00\" on air, ticking down")
+                .clicked()
+            {
+                send.push(G::StartCountdown {
+                    seconds: DEAL_SECONDS,
+                    label: None,
+                });
+            }
+        }
+    });
+    for g in send {
+        studio.command(Command::Graphics(g));
+    }
+    ui.separator();
+}
