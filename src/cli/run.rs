@@ -443,3 +443,49 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graphics::GraphicsCommand as G;
+
+    fn graphics(line: &str) -> Result<G, String> {
+        match parse_command(line)? {
+            Some(Command::Engine(crate::engine::Command::Graphics(g))) => Ok(g),
+            _ => Err(format!("`{line}` is not a graphics command")),
+        }
+    }
+
+    #[test]
+    fn typed_graphics_commands() {
+        assert_eq!(graphics("feature A1").unwrap(), G::Feature("A1".into()));
+        assert_eq!(graphics("next").unwrap(), G::NextProduct);
+        assert_eq!(graphics("hide lower-third").unwrap(), G::HideLowerThird);
+        assert_eq!(
+            graphics("countdown 1m30s Flash deal ends in").unwrap(),
+            G::StartCountdown {
+                seconds: 90,
+                label: Some("Flash deal ends in".into())
+            }
+        );
+        assert_eq!(
+            graphics("lower-third Mia Chen | Host").unwrap(),
+            G::LowerThird {
+                name: "Mia Chen".into(),
+                title: "Host".into()
+            }
+        );
+        assert_eq!(
+            graphics("comment YouTube ana: is it blue? yes: navy").unwrap(),
+            G::FeatureComment {
+                author: "ana".into(),
+                platform: "YouTube".into(),
+                text: "is it blue? yes: navy".into()
+            }
+        );
+        assert!(graphics("feature").unwrap_err().contains("give a product's claim code"));
+        assert!(graphics("countdown soon").unwrap_err().contains("`soon` is not a duration"));
+        assert!(graphics("hide everything").unwrap_err().starts_with("hide: say what"));
+        assert!(graphics("comment YouTube no colon").unwrap_err().contains("comment PLATFORM AUTHOR: TEXT"));
+    }
+}
