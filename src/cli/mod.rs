@@ -1,6 +1,6 @@
 //! The command line: `studio` (the window; also what no arguments open),
 //! `run` (headless show), `check` (show file problems), `devices` (cameras
-//! and microphones), `key`, `resume`.
+//! and microphones), `key`, `resume`, `catalog import-shopify`.
 
 mod logging;
 mod run;
@@ -40,6 +40,34 @@ enum Commands {
         #[command(subcommand)]
         action: KeyAction,
     },
+    /// Product catalogs: import from a Shopify storefront.
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogAction {
+    /// Import every product of a Shopify storefront's public products.json
+    /// into a catalog file (our JSON), pictures downloaded next to it.
+    ImportShopify {
+        /// The shop's address, like https://shop.example.com
+        store: String,
+        /// The currency its prices are in (ISO 4217, e.g. USD).
+        #[arg(long)]
+        currency: String,
+        /// The catalog file to write (.json); pictures go to a `pictures`
+        /// folder beside it.
+        #[arg(long, default_value = "catalog.json")]
+        out: PathBuf,
+        /// Keep picture URLs instead of downloading them now.
+        #[arg(long)]
+        no_pictures: bool,
+        /// Seconds to wait for each answer.
+        #[arg(long, default_value_t = 20)]
+        timeout: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -62,6 +90,7 @@ pub fn main() -> ExitCode {
         Some(Commands::Devices) => devices(),
         Some(Commands::Resume) => run::resume(),
         Some(Commands::Key { action }) => key(action),
+        Some(Commands::Catalog { action }) => catalog(action),
     }
 }
 
@@ -162,6 +191,58 @@ fn check(path: &std::path::Path) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn catalog(action: CatalogAction) -> ExitCode {
+    let CatalogAction::ImportShopify {
+        store,
+        currency,
+        out,
+        no_pictures,
+        timeout,
+    } = action;
+    if out.extension().and_then(|e| e.to_str()) != Some("json") {
+        eprintln!(
+            "error: --out {}: the catalog is written as JSON; give a .json file",
+            out.display()
+        );
+        return ExitCode::from(2);
+    }
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut opts = crate::products::shopify::Options::new(&currency);
+    opts.timeout = std::time::Duration::from_secs(timeout.max(1));
+    opts.images_dir = (!no_pictures).then(|| dir.join("pictures"));
+    eprintln!("importing {store} ...");
+    let (catalog, problems) = match crate::products::shopify::import(&store, &opts, &mut |p| eprintln!("  {p}")) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    for p in &problems {
+        eprintln!("warning: {p}");
+    }
+    if catalog.products.is_empty() {
+        eprintln!("error: the store listed no product that could be read; nothing written");
+        return ExitCode::from(1);
+    }
+    let text = crate::products::json::export_json(&catalog);
+    if let Err(e) = crate::session::write_atomic(&out, text.as_bytes()) {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return ExitCode::from(1);
+    }
+    println!(
+        "{}: {} products (claim codes {}…); use it with [products] catalog = \"{}\"",
+        out.display(),
+        catalog.products.len(),
+        catalog.products.first().map(|p| p.code.as_str()).unwrap_or(""),
+        out.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()
+    );
+    ExitCode::SUCCESS
 }
 
 fn devices() -> ExitCode {

@@ -484,8 +484,16 @@ mod tests {
             }
         );
         assert!(graphics("feature").unwrap_err().contains("give a product's claim code"));
-        assert!(graphics("countdown soon").unwrap_err().contains("`soon` is not a duration"));
+        assert!(
+            graphics("countdown soon")
+                .unwrap_err()
+                .contains("`soon` is not a duration")
+        );
         assert!(graphics("hide everything").unwrap_err().starts_with("hide: say what"));
-        assert!(graphics("comment YouTube no colon").unwrap_err().contains("comment PLATFORM AUTHOR: TEXT"));
+        assert!(
+            graphics("comment YouTube no colon")
+                .unwrap_err()
+                .contains("comment PLATFORM AUTHOR: TEXT")
+        );
     }
 }

@@ -201,6 +201,18 @@ impl Engine {
         for w in &show.warnings {
             tracing::warn!("{w}");
         }
+        let urls: Vec<String> = show
+            .graphics
+            .catalog
+            .products
+            .iter()
+            .flat_map(|p| p.images.first())
+            .filter(|i| crate::products::images::is_url(i))
+            .cloned()
+            .collect();
+        if !urls.is_empty() {
+            crate::products::images::prefetch(urls, crate::products::images::cache_dir());
+        }
         let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect());
         if options.live {
             outputs.record(true);

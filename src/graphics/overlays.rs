@@ -319,7 +319,17 @@ impl Overlays {
 
     fn picture(&mut self, name: &str) -> Option<&Pixmap> {
         if !self.pictures.contains_key(name) {
-            let path = self.setup.catalog_dir.join(name);
+            let path = if crate::products::images::is_url(name) {
+                // Fetched in the background at start: not there yet means
+                // not yet, so nothing is remembered until it is.
+                let cached = crate::products::images::cached_path(&crate::products::images::cache_dir(), name);
+                if !cached.is_file() {
+                    return None;
+                }
+                cached
+            } else {
+                self.setup.catalog_dir.join(name)
+            };
             let loaded = paint::load_picture(&path)
                 .inspect_err(|e| tracing::warn!("product picture: {e}; the card is drawn without it"))
                 .ok();

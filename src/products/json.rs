@@ -202,3 +202,63 @@ mod tests {
         assert!(problems[0].starts_with("cat.json:2: EOF"), "{problems:?}");
     }
 }
+
+/// A catalog in our JSON format (what `import_json` reads back).
+pub fn export_json(catalog: &Catalog) -> String {
+    use serde_json::json;
+    let products: Vec<Value> = catalog
+        .products
+        .iter()
+        .map(|p| {
+            let mut o = json!({
+                "id": p.id,
+                "code": p.code,
+                "title": p.title,
+                "currency": p.variants.first().map(|v| v.price.currency.to_string()),
+                "images": p.images,
+                "badges": p.badges.iter().map(|b| match b {
+                    Badge::New => "NEW",
+                    Badge::Limited => "LIMITED",
+                }).collect::<Vec<_>>(),
+                "variants": p.variants.iter().map(|v| {
+                    let mut o = json!({"price": v.price.decimal()});
+                    let m = o.as_object_mut().expect("object");
+                    if let Some(x) = &v.option { m.insert("option".into(), json!(x)); }
+                    if let Some(x) = &v.compare_at { m.insert("compare_at".into(), json!(x.decimal())); }
+                    if let Some(x) = &v.sku { m.insert("sku".into(), json!(x)); }
+                    if let Some(x) = v.stock { m.insert("stock".into(), json!(x)); }
+                    o
+                }).collect::<Vec<_>>(),
+            });
+            let m = o.as_object_mut().expect("object");
+            if let Some(u) = &p.url {
+                m.insert("url".into(), json!(u));
+            }
+            if let Some(n) = &p.note {
+                m.insert("note".into(), json!(n));
+            }
+            o
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&json!({ "products": products })).expect("serialises");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod roundtrip {
+    use super::*;
+
+    #[test]
+    fn exported_catalogs_read_back_the_same() {
+        let csv = "id,code,title,option,price,compare_at,currency,stock,sku,badges,url,note\n\
+                   s,A1,Shirt,M,39.00,52.00,USD,3,LS-M,NEW,https://x.example/s,hold it up\n\
+                   s,A1,,L,39.00,,USD,,,,,\n\
+                   k,B2,Cup,,1299,,JPY,0,,LIMITED,,\n";
+        let (c, problems) = super::super::catalog::import_csv(csv, "c.csv", None);
+        assert!(problems.is_empty(), "{problems:?}");
+        let (back, problems) = import_json(&export_json(&c), "c.json", None);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(back, c);
+    }
+}

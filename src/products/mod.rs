@@ -2,5 +2,7 @@
 //! format. Cards that show them are in `graphics`.
 
 pub mod catalog;
+pub mod images;
 pub mod json;
 pub mod price;
+pub mod shopify;

@@ -71,6 +71,19 @@ impl Money {
         })
     }
 
+    /// The amount as a plain decimal ("39.00", "1299", "-0.500"), with all
+    /// of the currency's decimals: the form catalogs are written in.
+    pub fn decimal(&self) -> String {
+        let digits = minor_digits(self.currency.as_str());
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        if digits == 0 {
+            return format!("{sign}{abs}");
+        }
+        let scale = 10u64.pow(digits);
+        format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = digits as usize)
+    }
+
     /// The percentage off a compare-at price, rounded down ("-25%" for 30
     /// instead of 40); None when there is no discount or the currencies differ.
     pub fn percent_off(&self, compare_at: &Money) -> Option<u32> {
