@@ -350,3 +350,32 @@ fn store_errors_are_said_in_plain_words_and_nothing_is_written() {
     assert!(!o.status.success() && stderr.contains("cannot connect"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_picture_url_is_downloaded_once_and_then_read_offline() {
+    use showroom::products::images;
+    let dir = tempdir("picture-cache");
+    let server = Server::start(Box::new(|path, _| match path {
+        "/p/shirt.png" => reply(200, demo_png()),
+        "/p/page.png" => reply(200, "<html>sign in</html>"),
+        _ => reply(404, ""),
+    }));
+    let client = images::client(Duration::from_secs(5)).unwrap();
+    let url = format!("{}/p/shirt.png", server.url());
+    let first = images::fetch(&client, &url, &dir).unwrap();
+    assert_eq!(first, images::cached_path(&dir, &url));
+    // An HTML page where a picture should be is refused, not cached.
+    let bad = format!("{}/p/page.png", server.url());
+    assert!(
+        images::fetch(&client, &bad, &dir)
+            .unwrap_err()
+            .contains("not a PNG, JPEG or WebP")
+    );
+    assert!(!images::cached_path(&dir, &bad).exists());
+    drop(server);
+    std::thread::sleep(Duration::from_millis(50));
+    // Offline: the cached file answers without asking the network.
+    assert_eq!(images::fetch(&client, &url, &dir).unwrap(), first);
+    assert!(showroom::graphics::paint::load_picture(&first).is_ok());
+    let _ = std::fs::remove_dir_all(&dir);
+}

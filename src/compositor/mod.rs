@@ -406,6 +406,11 @@ impl Compositor {
         self.update_source(slate, 1, frame);
     }
 
+    /// Waits until the GPU has done all work submitted so far (benchmarks).
+    pub fn wait_idle(&self) {
+        let _ = self.gpu.device.poll(wgpu::PollType::wait_indefinitely());
+    }
+
     /// Uploads a source's frame if it is newer than what the GPU has.
     pub fn update_source(&mut self, index: usize, seq: u64, frame: &VideoFrame) {
         if self.sources[index].as_ref().is_some_and(|s| s.seq == seq) {
