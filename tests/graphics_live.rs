@@ -134,6 +134,7 @@ fn a_featured_product_is_read_off_the_received_streams_and_hiding_it_takes_it_of
             .to_string(),
         "no product with code or id `Z9` (the catalog has A1, B2)"
     );
+    engine.execute(Command::TakeScene("main".into())).expect("cut");
     wait_until(4.0);
     engine
         .execute(Command::Graphics(GraphicsCommand::HideProduct))
@@ -181,6 +182,7 @@ fn a_featured_product_is_read_off_the_received_streams_and_hiding_it_takes_it_of
     let hide = find("hide");
     assert_eq!(hide["graphic"], "card");
     assert!((hide["t"].as_f64().unwrap() - 4.0).abs() < 0.5, "{hide}");
+    assert_eq!(find("cut")["scene"], "main", "scene changes are on-air changes too");
     assert!(lines.last().unwrap()["event"] == "stop");
     assert!(!log.contains("gfxLand-4k1"), "a stream key leaked into the event log");
 }

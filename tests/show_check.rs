@@ -160,6 +160,7 @@ fn the_documented_example_is_valid() {
     // The files the example names (check only needs them to exist).
     std::fs::write(dir.join("teaser.mp4"), b"").unwrap();
     std::fs::write(dir.join("logo.png"), b"").unwrap();
+    std::fs::copy(format!("{root}/assets/demo/catalog.csv"), dir.join("catalog.csv")).unwrap();
     let out = Command::new(support::showroom_bin())
         .arg("check")
         .arg(dir.join("show.toml"))

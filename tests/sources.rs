@@ -347,3 +347,88 @@ fn lost_sources_show_a_slate_and_come_back_by_themselves() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_source_added_while_the_show_runs_appears_on_air() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("source-added");
+    let green = (30, 200, 90);
+    solid_png(&dir.join("swatch.png"), green, 64, 64);
+    let show = r#"
+[[canvases]]
+id = "main"
+width = 640
+height = 360
+fps = 30
+
+[[sources]]
+id = "bg"
+kind = "test-pattern"
+pattern = "black"
+
+[[scenes]]
+id = "s"
+[[scenes.layers]]
+source = "bg"
+place.main = { x = 0, y = 0, width = 640, height = 360 }
+
+[[recordings]]
+canvas = "main"
+path = "rec.mkv"
+"#;
+    let engine = Engine::start(load_show(&dir, show)).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let spec =
+        showroom::show::validate::source_from_toml("id = \"swatch\"\nkind = \"image\"\npath = \"swatch.png\"\n", &dir)
+            .expect("a valid source");
+    let right_half = vec![Some(showroom::show::Rect {
+        x: 320,
+        y: 0,
+        width: 320,
+        height: 360,
+    })];
+    let add = |id: &showroom::show::SourceSpec, scene: &str| {
+        engine.execute(showroom::engine::Command::AddSource {
+            source: id.clone(),
+            scene: scene.into(),
+            place: right_half.clone(),
+        })
+    };
+    add(&spec, "s").expect("added");
+    let again = add(&spec, "s").unwrap_err().to_string();
+    assert!(again.contains("`swatch` exists already"), "{again}");
+    let mut other = spec.clone();
+    other.id = "other".into();
+    assert_eq!(add(&other, "nope").unwrap_err().to_string(), "no scene with id `nope`");
+    let bad =
+        showroom::show::validate::source_from_toml("id = \"x\"\nkind = \"image\"\npath = \"missing.png\"\n", &dir)
+            .unwrap_err();
+    assert!(bad.contains("missing.png"), "{bad}");
+    assert!(
+        wait_sources(&engine, Duration::from_secs(10), |s| s
+            .iter()
+            .any(|s| s.id == "swatch" && s.frames > 0))
+        .is_some(),
+        "{:?}",
+        engine.snapshot().sources
+    );
+    assert_eq!(engine.source_ids(), ["bg", "swatch"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    engine.stop();
+
+    let rec = dir.join("rec.mkv");
+    let before = grab_i420(&rec, 0.8, 640, 360);
+    assert!(
+        !near(&before, 480, 180, green, 12.0),
+        "the swatch was on air before it was added"
+    );
+    let after = grab_i420(&rec, 3.2, 640, 360);
+    // "fit": the square picture is centred in its place, 320×320.
+    assert!(near(&after, 480, 180, green, 12.0), "the added swatch is not on air");
+    assert!(
+        !near(&after, 480, 8, green, 12.0),
+        "the swatch was stretched instead of fitted"
+    );
+    assert!(!near(&after, 160, 180, green, 12.0), "the swatch is outside its place");
+    let _ = std::fs::remove_dir_all(&dir);
+}

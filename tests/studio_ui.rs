@@ -624,3 +624,62 @@ fn a_show_without_a_catalog_says_how_to_add_one() {
     h.get_by_label("No catalog: add [products] catalog = \"catalog.csv\" to the show file.");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_source_added_in_the_window_goes_on_the_preview_scene_and_into_the_show_file() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-add-source");
+    let mut h = studio(&dir, SHOW);
+    h.run_steps(2);
+    h.get_by_label("Add source…").click();
+    h.run_steps(2);
+    // An image without a file is explained, not added.
+    h.get_by_label("Image").click();
+    h.run_steps(1);
+    h.get_by_label("Add").click();
+    h.run_steps(2);
+    h.get_by_label("give the file's path (absolute, or relative to the show file)");
+    h.get_by_label("Test pattern").click();
+    h.run_steps(1);
+    h.get_by_label("Add").click();
+    h.run_steps(2);
+    assert_eq!(h.state().engine().source_ids(), ["dark", "bars", "pattern-1"]);
+    assert!(step_until(&mut h, Duration::from_secs(5), |h| {
+        h.state()
+            .snapshot()
+            .sources
+            .iter()
+            .any(|s| s.id == "pattern-1" && s.frames > 0)
+    }));
+    let intro = h.state().engine().scene(0);
+    assert_eq!(
+        intro.layers.last().map(|l| l.source),
+        Some(2),
+        "on top of the scene in preview"
+    );
+    assert!(h.query_by_label("Add source").is_none(), "the window closed");
+    // The layout editor is on with the new layer selected; saving writes it.
+    h.get_by_label("Layer: pattern-1");
+    h.get_by_label("Save layout (2)").click();
+    h.run_steps(2);
+    let saved = std::fs::read_to_string(dir.join("show.toml")).unwrap();
+    assert!(
+        saved.contains("id = \"pattern-1\"\nkind = \"test-pattern\"\npattern = \"smpte\""),
+        "{saved}"
+    );
+    assert!(saved.contains("source = \"pattern-1\""), "{saved}");
+    let show = showroom::show::load(&dir.join("show.toml")).expect("the saved show loads");
+    assert_eq!(show.sources.len(), 3);
+    let layer = show.scenes[0].layers.last().unwrap();
+    assert_eq!(layer.source, 2);
+    assert_eq!(
+        layer.place[0],
+        Some(showroom::show::Rect {
+            x: 160,
+            y: 90,
+            width: 320,
+            height: 180
+        })
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -51,7 +51,17 @@ pub enum Command {
     TBar(f32),
     /// Put a graphic on air or take it off (price card, countdown, ...).
     Graphics(crate::graphics::GraphicsCommand),
+    /// Start a new source while the show runs and add it as the top layer
+    /// of `scene`, placed per canvas.
+    AddSource {
+        source: crate::show::SourceSpec,
+        scene: String,
+        place: Vec<Option<crate::show::Rect>>,
+    },
 }
+
+/// Sources that can be added while a show runs (compositor slots kept free).
+pub const SPARE_SOURCES: usize = 16;
 
 /// How the engine starts.
 pub struct StartOptions {
@@ -113,6 +123,8 @@ pub enum CommandError {
     OutOfRange(String),
     #[error("{0}")]
     Graphics(String),
+    #[error("{0}")]
+    Source(String),
 }
 
 pub struct Engine {
@@ -124,7 +136,13 @@ pub struct Engine {
     gpu: String,
     render: Option<JoinHandle<()>>,
     mixer: Option<JoinHandle<()>>,
-    sources: Vec<SourceHandle>,
+    sources: Mutex<Vec<SourceHandle>>,
+    /// Settings of the sources added while the show runs.
+    added_specs: Mutex<Vec<crate::show::SourceSpec>>,
+    /// New sources' probes, to the render thread (in source order).
+    new_probes: Mutex<std::sync::mpsc::Sender<crate::media::sources::SourceProbe>>,
+    /// The audio the mixer mixes (added sources join it).
+    rings: Arc<std::sync::RwLock<Vec<Arc<crate::media::audio::AudioRing>>>>,
     encoders: Vec<Arc<CanvasEncoder>>,
     kbps: Vec<u32>,
     outputs: outputs::Outputs,
@@ -154,7 +172,8 @@ impl Engine {
         };
         // Graphics get compositor source slots after the show's sources.
         let n_canvases = show.canvases.len();
-        let slots = show.sources.len() + crate::graphics::Overlays::slots_needed(n_canvases);
+        let first_graphic = show.sources.len() + SPARE_SOURCES;
+        let slots = first_graphic + crate::graphics::Overlays::slots_needed(n_canvases);
         let mut compositor = Compositor::with_gpu(gpu, &show.canvases, slots);
         let views = options.studio.then(|| compositor.enable_studio(show.scenes.len()));
         compositor.warm_up(&show.scenes);
@@ -195,7 +214,7 @@ impl Engine {
         let overlays = Arc::new(Mutex::new(crate::graphics::Overlays::new(
             show.graphics.clone(),
             show.canvases.iter().map(|c| (c.width, c.height)).collect(),
-            show.sources.len(),
+            first_graphic,
             events.clone(),
         )));
         for w in &show.warnings {
@@ -235,8 +254,10 @@ impl Engine {
             .iter()
             .map(|_| Arc::new(CanvasCounters::default()))
             .collect();
+        let (probe_tx, probe_rx) = std::sync::mpsc::channel();
         let render = {
             let rl = RenderLoop {
+                new_sources: probe_rx,
                 compositor,
                 show: show.clone(),
                 sources: sources.iter().map(|s| s.probe()).collect(),
@@ -254,9 +275,11 @@ impl Engine {
                 .name("render".into())
                 .spawn(move || rl.run())?
         };
+        let rings = Arc::new(std::sync::RwLock::new(
+            sources.iter().filter_map(|s| s.audio.clone()).collect::<Vec<_>>(),
+        ));
         let mixer = {
-            let rings = sources.iter().filter_map(|s| s.audio.clone()).collect();
-            let (enc, stop) = (encoders.clone(), stop.clone());
+            let (rings, enc, stop) = (rings.clone(), encoders.clone(), stop.clone());
             std::thread::Builder::new()
                 .name("mixer".into())
                 .spawn(move || render_loop::run_mixer(rings, enc, stop, t0))?
@@ -277,7 +300,10 @@ impl Engine {
             gpu,
             render: Some(render),
             mixer: Some(mixer),
-            sources,
+            sources: Mutex::new(sources),
+            added_specs: Mutex::new(Vec::new()),
+            new_probes: Mutex::new(probe_tx),
+            rings,
             encoders,
             kbps,
             outputs,
@@ -329,7 +355,7 @@ impl Engine {
 
     fn set_layer(&self, scene: String, source: String, change: LayerChange) -> Result<(), CommandError> {
         let si = self.scene_index(scene.clone())?;
-        let src = self.show.sources.iter().position(|s| s.id == source);
+        let src = self.source_index(&source);
         let mut scenes = self.scenes.write().unwrap_or_else(|e| e.into_inner());
         let layer = scenes[si]
             .layers
@@ -355,6 +381,104 @@ impl Engine {
         Ok(())
     }
 
+    fn lock_sources(&self) -> std::sync::MutexGuard<'_, Vec<SourceHandle>> {
+        self.sources.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Ids of every source, added ones included, by index.
+    pub fn source_ids(&self) -> Vec<String> {
+        self.lock_sources().iter().map(|s| s.id.clone()).collect()
+    }
+
+    /// The settings of source `index` (the show's or an added one).
+    pub fn source_spec(&self, index: usize) -> Option<crate::show::SourceSpec> {
+        let n = self.show.sources.len();
+        match index.checked_sub(n) {
+            None => self.show.sources.get(index).cloned(),
+            Some(i) => self
+                .added_specs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(i)
+                .cloned(),
+        }
+    }
+
+    fn source_index(&self, id: &str) -> Option<usize> {
+        self.lock_sources().iter().position(|s| s.id == id)
+    }
+
+    /// Starts a source while the show runs; it becomes the top layer of
+    /// `scene`. Its pipeline runs and reconnects like the show's own.
+    fn add_source(
+        &self,
+        spec: crate::show::SourceSpec,
+        scene: String,
+        place: Vec<Option<crate::show::Rect>>,
+    ) -> Result<(), CommandError> {
+        let si = self.scene_index(scene)?;
+        if place.len() != self.show.canvases.len() {
+            return Err(CommandError::Source(format!(
+                "source `{}`: give a place (or none) for each of the {} canvases",
+                spec.id,
+                self.show.canvases.len()
+            )));
+        }
+        let mut sources = self.lock_sources();
+        if sources.iter().any(|s| s.id == spec.id) {
+            return Err(CommandError::Source(format!(
+                "a source with id `{}` exists already — give the new one its own id",
+                spec.id
+            )));
+        }
+        let index = sources.len();
+        if index >= self.show.sources.len() + SPARE_SOURCES {
+            return Err(CommandError::Source(format!(
+                "{SPARE_SOURCES} sources have been added while the show runs, the most it takes: save the layout and open the show again to add more"
+            )));
+        }
+        let handle = SourceHandle::start(&spec)
+            .map_err(|e| CommandError::Source(format!("source `{}` cannot start: {e:#}", spec.id)))?;
+        if let Some(a) = &handle.audio {
+            self.rings.write().unwrap_or_else(|e| e.into_inner()).push(a.clone());
+        }
+        // Sent while the sources are locked, so the render thread gets
+        // probes in source order.
+        let sent = self
+            .new_probes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(handle.probe());
+        if sent.is_err() {
+            return Err(CommandError::Source("the show is stopping".into()));
+        }
+        sources.push(handle);
+        drop(sources);
+        let kind = spec.config.kind_name();
+        let id = spec.id.clone();
+        self.added_specs.lock().unwrap_or_else(|e| e.into_inner()).push(spec);
+        let mut scenes = self.scenes.write().unwrap_or_else(|e| e.into_inner());
+        let layers = &mut scenes[si].layers;
+        let z = layers.iter().map(|l| l.z).max().unwrap_or(0) + 1;
+        layers.push(crate::show::LayerSpec {
+            source: index,
+            z,
+            opacity: 1.0,
+            crop: Default::default(),
+            place,
+            style: crate::show::Style {
+                fit: crate::show::Fit::Fit,
+                ..Default::default()
+            },
+        });
+        self.events.write(
+            self.now_ns(),
+            "add_source",
+            serde_json::json!({"source": id, "kind": kind, "scene": scenes[si].id}),
+        );
+        Ok(())
+    }
+
     fn scene_index(&self, id: String) -> Result<usize, CommandError> {
         self.show
             .scenes
@@ -376,6 +500,30 @@ impl Engine {
     }
 
     pub fn execute(&self, cmd: Command) -> Result<(), CommandError> {
+        // What goes on air goes to the event log (graphics log their own).
+        let event = match &cmd {
+            Command::TakeScene(id) => Some(("cut", serde_json::json!({ "scene": id }))),
+            Command::Take(spec) => Some((
+                "take",
+                serde_json::json!({
+                    "scene": self.show.scenes.get(self.program.preview()).map(|s| s.id.clone()),
+                    "transition": format!("{:?}", spec.unwrap_or(self.show.transition).kind),
+                }),
+            )),
+            Command::TBar(p) if *p >= 1.0 => Some(("take", serde_json::json!({ "tbar": true }))),
+            Command::GoLive(id) => Some(("go_live", serde_json::json!({ "destination": id }))),
+            Command::EndShow(id) => Some(("end_show", serde_json::json!({ "destination": id }))),
+            Command::Record(on) => Some(("record", serde_json::json!({ "on": on }))),
+            _ => None,
+        };
+        let result = self.run_command(cmd);
+        if let (Ok(()), Some((name, fields))) = (&result, event) {
+            self.events.write(self.now_ns(), name, fields);
+        }
+        result
+    }
+
+    fn run_command(&self, cmd: Command) -> Result<(), CommandError> {
         match cmd {
             Command::TakeScene(id) => {
                 self.program.cut_to(self.scene_index(id)?);
@@ -390,7 +538,9 @@ impl Engine {
                 let spec = spec.unwrap_or(self.show.transition);
                 if let crate::show::TransitionKind::Stinger { source, .. } = spec.kind {
                     // The stinger plays from its start at every take.
-                    self.sources[source].rewind();
+                    if let Some(s) = self.lock_sources().get(source) {
+                        s.rewind();
+                    }
                 }
                 self.program.take(spec);
                 Ok(())
@@ -417,6 +567,7 @@ impl Engine {
             Command::TBar(position) => Err(CommandError::OutOfRange(format!(
                 "T-bar position {position}: use 0.0 to 1.0"
             ))),
+            Command::AddSource { source, scene, place } => self.add_source(source, scene, place),
             Command::Graphics(g) => self
                 .overlays
                 .lock()
@@ -478,7 +629,7 @@ impl Engine {
             destinations: self.outputs.destination_status(),
             recordings,
             sources: self
-                .sources
+                .lock_sources()
                 .iter()
                 .map(|s| SourceStats {
                     id: s.id.clone(),
@@ -532,7 +683,7 @@ impl Engine {
         let final_snap = self.snapshot();
         snap.destinations = final_snap.destinations;
         snap.recordings = final_snap.recordings;
-        for s in &mut self.sources {
+        for s in self.lock_sources().iter_mut() {
             s.stop();
         }
         snap

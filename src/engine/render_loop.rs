@@ -20,6 +20,8 @@ pub struct RenderLoop {
     pub compositor: Compositor,
     pub show: Arc<Show>,
     pub sources: Vec<SourceProbe>,
+    /// Sources added while the show runs, in source order.
+    pub new_sources: std::sync::mpsc::Receiver<SourceProbe>,
     pub encoders: Vec<Arc<CanvasEncoder>>,
     pub counters: Vec<Arc<CanvasCounters>>,
     pub program: Arc<super::program::Program>,
@@ -86,6 +88,9 @@ impl RenderLoop {
                 self.counters[c].late_dropped.fetch_add(late, Ordering::Relaxed);
                 tracing::debug!("canvas {c}: skipped {late} late ticks");
                 continue;
+            }
+            while let Ok(p) = self.new_sources.try_recv() {
+                self.sources.push(p);
             }
             let mut lost = Vec::with_capacity(self.sources.len());
             for (i, probe) in self.sources.iter().enumerate() {
@@ -182,7 +187,7 @@ fn stinger_scene(source: usize, show: &Show) -> SceneSpec {
 /// The audio thread: one 20 ms block at a time, stamped from the same clock
 /// as the video, sent to every canvas's encoder.
 pub fn run_mixer(
-    rings: Vec<Arc<crate::media::audio::AudioRing>>,
+    rings: Arc<std::sync::RwLock<Vec<Arc<crate::media::audio::AudioRing>>>>,
     encoders: Vec<Arc<CanvasEncoder>>,
     stop: Arc<AtomicBool>,
     t0: Instant,
@@ -208,7 +213,7 @@ pub fn run_mixer(
             std::thread::sleep(Duration::from_millis(5));
             continue;
         }
-        let block = crate::media::audio::mix_block(&rings, BLOCK as usize);
+        let block = crate::media::audio::mix_block(&rings.read().unwrap_or_else(|e| e.into_inner()), BLOCK as usize);
         let pts = produced * 1_000_000_000 / 48_000;
         // Converted and stamped once, shared by every canvas's encoder
         // (native f32 bytes are F32LE: every target we build for is little-endian).

@@ -91,6 +91,17 @@ pub enum SourceConfig {
 }
 
 impl SourceConfig {
+    /// The show file's `kind` of this source.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            SourceConfig::TestPattern { .. } => "test-pattern",
+            SourceConfig::Tone { .. } => "tone",
+            SourceConfig::Media { .. } => "media",
+            SourceConfig::Image { .. } => "image",
+            SourceConfig::Camera { .. } => "camera",
+            SourceConfig::Srt { .. } => "srt",
+        }
+    }
     pub fn has_video(&self) -> bool {
         !matches!(self, SourceConfig::Tone { .. })
     }

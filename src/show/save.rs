@@ -132,6 +132,67 @@ fn set_keeping_comment(table: &mut toml_edit::Table, key: &str, value: toml_edit
 
 /// Applies `changes` to the show file at `path`, written atomically (a
 /// crash leaves the old file or the new one, never half of each).
+/// A source added in the studio: its `[[sources]]` table body, and the
+/// scene whose layers gain it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddedSource {
+    pub body: String,
+    pub id: String,
+    pub scene: String,
+}
+
+/// `text` with a new `[[sources]]` table and a layer showing it appended to
+/// `scene` (its place comes with the place changes saved alongside).
+pub fn append_source(text: &str, added: &AddedSource) -> Result<String, String> {
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| format!("the show file no longer parses ({e}); fix it, then save again"))?;
+    let body: toml_edit::DocumentMut = added.body.parse().map_err(|e| format!("source `{}`: {e}", added.id))?;
+    let mut table = body.as_table().clone();
+    table.set_implicit(false);
+    let sources = doc
+        .entry("sources")
+        .or_insert_with(|| toml_edit::Item::ArrayOfTables(Default::default()))
+        .as_array_of_tables_mut()
+        .ok_or("`sources` in the show file is not a list of [[sources]] tables")?;
+    if sources
+        .iter()
+        .any(|t| t.get("id").and_then(|v| v.as_str()) == Some(added.id.as_str()))
+    {
+        return Err(format!("the show file has a source `{}` already", added.id));
+    }
+    sources.push(table);
+    let scene = doc
+        .get_mut("scenes")
+        .and_then(|s| s.as_array_of_tables_mut())
+        .and_then(|s| {
+            s.iter_mut()
+                .find(|t| t.get("id").and_then(|v| v.as_str()) == Some(added.scene.as_str()))
+        })
+        .ok_or_else(|| format!("scene `{}` is no longer in the show file", added.scene))?;
+    let mut layer = toml_edit::Table::new();
+    layer.insert("source", toml_edit::value(added.id.as_str()));
+    layer.insert("fit", toml_edit::value("fit"));
+    scene
+        .entry("layers")
+        .or_insert_with(|| toml_edit::Item::ArrayOfTables(Default::default()))
+        .as_array_of_tables_mut()
+        .ok_or_else(|| format!("scene `{}`: `layers` is not a list of tables", added.scene))?
+        .push(layer);
+    Ok(doc.to_string())
+}
+
+/// Writes added sources, then every place change, into the show file at
+/// once (atomically).
+pub fn save_layout(path: &Path, added: &[AddedSource], changes: &[PlaceChange]) -> Result<(), String> {
+    let mut text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    for a in added {
+        text = append_source(&text, a)?;
+    }
+    let new = apply_places(&text, changes)?;
+    crate::session::write_atomic(path, new.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
 pub fn save_places(path: &Path, changes: &[PlaceChange]) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let new = apply_places(&text, changes)?;
@@ -240,5 +301,53 @@ z = 1
                 .unwrap_err()
                 .contains("no longer parses")
         );
+    }
+
+    #[test]
+    fn an_added_source_and_its_layer_are_appended_keeping_the_rest() {
+        let added = AddedSource {
+            body: "id = \"phone-1\"\nkind = \"srt\"\nport = 9000\n".into(),
+            id: "phone-1".into(),
+            scene: "main".into(),
+        };
+        let text = append_source(SHOW, &added).unwrap();
+        assert!(text.starts_with("# Brand X spring show"), "{text}");
+        assert!(
+            text.contains("[[sources]]\nid = \"phone-1\"\nkind = \"srt\"\nport = 9000"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[[scenes.layers]]\nsource = \"phone-1\"\nfit = \"fit\""),
+            "{text}"
+        );
+        let change = PlaceChange {
+            scene: "main".into(),
+            source: "phone-1".into(),
+            canvas: "landscape".into(),
+            value: LayerValue::Place(
+                0,
+                Rect {
+                    x: 10,
+                    y: 20,
+                    width: 300,
+                    height: 200,
+                },
+            ),
+        };
+        let text = apply_places(&text, &[change]).unwrap();
+        assert!(
+            text.contains("place.landscape = { x = 10, y = 20, width = 300, height = 200 }"),
+            "{text}"
+        );
+        assert!(
+            append_source(&text, &added)
+                .unwrap_err()
+                .contains("a source `phone-1` already")
+        );
+        let elsewhere = AddedSource {
+            scene: "gone".into(),
+            ..added
+        };
+        assert!(append_source(SHOW, &elsewhere).unwrap_err().contains("scene `gone`"));
     }
 }

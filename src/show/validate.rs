@@ -293,6 +293,32 @@ fn unique(seen: &mut HashSet<String>, id: &Spanned<String>, what: &str, out: &mu
     }
 }
 
+/// One source written as a show file's `[[sources]]` table body (what the
+/// studio's "Add source" writes), checked like the show's own.
+pub fn source_from_toml(body: &str, base: &Path) -> Result<SourceSpec, String> {
+    let mut out = Collector::new(body);
+    let parsed: Result<model::Source, _> = toml::from_str(body);
+    let spec = match parsed {
+        Ok(s) => source_config(&s, base, &mut out).map(|config| SourceSpec {
+            id: s.id.get_ref().clone(),
+            config,
+        }),
+        Err(e) => return Err(e.message().trim().to_string()),
+    };
+    match spec {
+        Some(spec) if out.is_empty() => Ok(spec),
+        _ => {
+            let e = out.into_error("new source");
+            Err(e
+                .problems
+                .iter()
+                .map(|p| format!("{} — {}", p.message, p.hint))
+                .collect::<Vec<_>>()
+                .join("; "))
+        }
+    }
+}
+
 fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<SourceConfig> {
     let kind = *s.kind.get_ref();
     let id = s.id.get_ref();

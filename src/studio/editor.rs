@@ -54,6 +54,8 @@ pub struct Editor {
     redo: Vec<Edit>,
     /// Changes not yet written to the show file.
     pub unsaved: Vec<PlaceChange>,
+    /// Sources added in the studio, not yet written to the show file.
+    pub added: Vec<crate::show::save::AddedSource>,
 }
 
 /// Lines an edge or centre snaps to along one axis of `size` pixels.
@@ -248,7 +250,9 @@ pub fn properties(studio: &mut Studio, ui: &mut egui::Ui) {
         studio.editor.selected = None;
         return;
     };
-    let source_id = studio.engine().show().sources[source].id.clone();
+    let Some(source_id) = studio.engine().source_ids().get(source).cloned() else {
+        return;
+    };
     ui.label(egui::RichText::new(format!("Layer: {source_id}")).strong());
     // Narrow enough for the scenes panel, which keeps its width (the
     // preview must not move under the pointer while a layer is dragged).
@@ -309,19 +313,25 @@ pub fn properties(studio: &mut Studio, ui: &mut egui::Ui) {
 /// Writes every unsaved place into the show file.
 pub fn save(studio: &mut Studio) {
     let changes = std::mem::take(&mut studio.editor.unsaved);
-    if changes.is_empty() {
+    let added = std::mem::take(&mut studio.editor.added);
+    if changes.is_empty() && added.is_empty() {
         studio.notify("no layout changes to save".into());
         return;
     }
     let path = studio.show_path().to_path_buf();
-    match crate::show::save::save_places(&path, &changes) {
+    match crate::show::save::save_layout(&path, &added, &changes) {
         Ok(()) => studio.notify(format!(
-            "saved {} layout change(s) to {}",
+            "saved {} layout change(s){} to {}",
             changes.len(),
+            match added.len() {
+                0 => String::new(),
+                n => format!(" and {n} new source(s)"),
+            },
             path.display()
         )),
         Err(e) => {
             studio.editor.unsaved = changes;
+            studio.editor.added = added;
             studio.notify(format!("the layout was not saved: {e}"));
         }
     }
@@ -339,7 +349,7 @@ pub fn interact(studio: &mut Studio, ui: &mut egui::Ui, pane: egui::Rect) {
         return;
     };
     let scene = studio.engine().scene(scene_index);
-    let source_ids: Vec<String> = studio.engine().show().sources.iter().map(|s| s.id.clone()).collect();
+    let source_ids = studio.engine().source_ids();
     let painter = ui.painter_at(pane);
     // Safe area and centre lines.
     let guide = Stroke::new(1.0, Color32::from_rgba_unmultiplied(255, 255, 255, 60));

@@ -10,6 +10,7 @@ pub mod hotkeys;
 pub mod last_show;
 mod panels;
 mod products;
+mod sources;
 
 use crate::engine::stats::Snapshot;
 use crate::engine::{Command, Engine, StartOptions};
@@ -100,6 +101,10 @@ pub struct Studio {
     repaint_every: Duration,
     /// Product pictures for the products panel, made on first show.
     product_thumbs: products::Thumbs,
+    /// The "Add source" window, while open.
+    pub add_source: Option<sources::AddSource>,
+    /// The source whose properties the sources panel shows.
+    pub source_selected: Option<usize>,
 }
 
 /// When the program started, if the command line noted it (for "launch →
@@ -200,6 +205,8 @@ impl Studio {
                 REPAINT_EVERY
             },
             product_thumbs: Default::default(),
+            add_source: None,
+            source_selected: None,
         })
     }
 
@@ -308,6 +315,7 @@ impl eframe::App for Studio {
         panels::outputs(self, ui, &snap);
         panels::video(self, ui, &snap);
         panels::confirm(self, ui.ctx());
+        sources::window(self, ui.ctx());
         if self.first_frame_after.is_none() && self.snapshot.canvases.iter().all(|c| c.frames_rendered > 0) {
             self.first_frame_after = Some(self.opened.elapsed());
             tracing::info!(

@@ -301,19 +301,7 @@ pub fn scenes(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
             super::editor::properties(studio, ui);
         }
         ui.separator();
-        ui.heading("Sources");
-        for s in &snap.sources {
-            let (word, colour) = if let Some(e) = &s.error {
-                (format!("{}: {e}", s.id), Color32::from_rgb(255, 90, 90))
-            } else if s.signal_lost {
-                (format!("{}: no signal", s.id), WARN)
-            } else if s.ended {
-                (format!("{}: played to its end", s.id), Color32::GRAY)
-            } else {
-                (format!("{}: ok", s.id), Color32::LIGHT_GRAY)
-            };
-            ui.label(RichText::new(word).color(colour));
-        }
+        super::sources::panel(studio, ui, snap);
     });
 }
 
