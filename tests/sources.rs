@@ -413,7 +413,7 @@ path = "rec.mkv"
         engine.snapshot().sources
     );
     assert_eq!(engine.source_ids(), ["bg", "swatch"]);
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(2500));
     engine.stop();
 
     let rec = dir.join("rec.mkv");

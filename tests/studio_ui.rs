@@ -534,7 +534,7 @@ fn keys_come_from_the_users_studio_toml_and_a_broken_one_is_explained() {
     std::fs::create_dir_all(config.join("showroom")).unwrap();
     std::fs::write(
         config.join("showroom/studio.toml"),
-        "[hotkeys]\ncut = \"C\"\nscenes = [\"F1\", \"F2\"]\n",
+        "[hotkeys]\ncut = \"C\"\nscenes = [\"F1\", \"F2\"]\nproducts = [\"F5\", \"F6\"]\n",
     )
     .unwrap();
     // SAFETY: the studio reads it on the test's thread; no other test runs meanwhile (heavy lock).
