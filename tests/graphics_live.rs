@@ -186,3 +186,36 @@ fn a_featured_product_is_read_off_the_received_streams_and_hiding_it_takes_it_of
     assert!(lines.last().unwrap()["event"] == "stop");
     assert!(!log.contains("gfxLand-4k1"), "a stream key leaked into the event log");
 }
+
+#[test]
+fn stock_written_to_the_catalog_file_reaches_the_show_while_it_runs() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("stock-refresh");
+    std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
+    let show = SHOW.replace("locale = \"en-US\"", "locale = \"en-US\"\nrefresh = \"1s\"");
+    let events = dir.join("events.jsonl");
+    let engine = Engine::start_with(
+        load_show(&dir, &show),
+        StartOptions {
+            events: Some(events.clone()),
+            live: false,
+            ..Default::default()
+        },
+    )
+    .expect("engine starts");
+    assert_eq!(engine.snapshot().graphics.stock, [Some(3), Some(40)]);
+    // A shop system rewrites the file: the shirt sold out.
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(dir.join("catalog.csv"), CATALOG.replace(",USD,3", ",USD,0")).unwrap();
+    let seen = poll_until(Duration::from_secs(10), || {
+        engine.snapshot().graphics.stock == [Some(0), Some(40)]
+    });
+    assert!(
+        seen.is_some(),
+        "stock not refreshed: {:?}",
+        engine.snapshot().graphics.stock
+    );
+    engine.stop();
+    let log = std::fs::read_to_string(&events).unwrap();
+    assert!(log.contains("\"event\":\"stock\",\"products\":[\"A1\"]"), "{log}");
+}

@@ -379,3 +379,52 @@ fn a_picture_url_is_downloaded_once_and_then_read_offline() {
     assert!(showroom::graphics::paint::load_picture(&first).is_ok());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_shows_stock_follows_the_storefront_while_it_runs() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("shopify-refresh");
+    // Available for the first two answers, then sold out.
+    let server = Server::start(Box::new(|path, n| match path {
+        "/products.json?limit=250&page=1" => reply(
+            200,
+            page(&[product(
+                11,
+                "linen-shirt",
+                "Linen Shirt",
+                serde_json::json!([]),
+                serde_json::json!([variant("M", "39.00", None, n < 2)]),
+                None,
+            )]),
+        ),
+        _ => reply(200, page(&[])),
+    }));
+    std::fs::write(
+        dir.join("catalog.json"),
+        r#"{"products": [{"id": "linen-shirt", "code": "A1", "title": "Linen Shirt", "currency": "USD",
+            "variants": [{"option": "M", "price": "39.00"}]}]}"#,
+    )
+    .unwrap();
+    let show = format!(
+        "[[canvases]]\nid = \"c\"\nwidth = 320\nheight = 180\n[[sources]]\nid = \"s\"\nkind = \"test-pattern\"\n\
+         [[scenes]]\nid = \"m\"\n[[scenes.layers]]\nsource = \"s\"\nplace.c = {{ x = 0, y = 0, width = 320, height = 180 }}\n\
+         [products]\ncatalog = \"catalog.json\"\ncurrency = \"USD\"\nshopify = \"{}\"\nrefresh = \"1s\"\n",
+        server.url()
+    );
+    let engine = showroom::engine::Engine::start_with(
+        load_show(&dir, &show),
+        showroom::engine::StartOptions {
+            live: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(engine.snapshot().graphics.stock, [None]);
+    let sold_out = poll_until(Duration::from_secs(15), || {
+        engine.snapshot().graphics.stock == [Some(0)]
+    });
+    assert!(sold_out.is_some(), "{:?}", engine.snapshot().graphics.stock);
+    engine.stop();
+    assert!(server.requests().len() >= 3, "{:?}", server.requests());
+    let _ = std::fs::remove_dir_all(&dir);
+}

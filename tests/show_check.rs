@@ -91,6 +91,18 @@ const CASES: &[(&str, &[Expect])] = &[
             "unknown pixel format \"nv21\" — use one of i420, nv12, yuy2, uyvy, rgba, bgra",
         )],
     ),
+    (
+        "19-products",
+        &[
+            (19, 10, "[products] locale \"en_US!\" is not a language tag like en-US"),
+            (20, 11, "[products] refresh \"soon\" is not a duration"),
+            (21, 12, "no-such-template.toml: No such file"),
+            (24, 6, "cue: `at = \"3 sec\"` is not a time — write it like \"3s\""),
+            (29, 11, "cue: no product with code or id `A2` — did you mean `A1`?"),
+            (33, 8, "cue: cannot hide \"card\""),
+            (36, 6, "cue: more than one action"),
+        ],
+    ),
 ];
 
 #[test]

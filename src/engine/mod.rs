@@ -154,6 +154,7 @@ pub struct Engine {
     overlays: Arc<Mutex<crate::graphics::Overlays>>,
     events: Arc<events::EventLog>,
     cues: Option<JoinHandle<()>>,
+    stock: Option<JoinHandle<()>>,
 }
 
 impl Engine {
@@ -285,6 +286,15 @@ impl Engine {
                 .spawn(move || render_loop::run_mixer(rings, enc, stop, t0))?
         };
         let cues = cues::spawn(show.cues.clone(), overlays.clone(), stop.clone(), t0)?;
+        let stock = match &show.graphics.refresh {
+            Some(r) => Some(crate::products::refresh::spawn(
+                r.clone(),
+                overlays.clone(),
+                stop.clone(),
+                t0,
+            )?),
+            None => None,
+        };
         events.write(
             0,
             "start",
@@ -315,6 +325,7 @@ impl Engine {
             overlays,
             events,
             cues,
+            stock,
         })
     }
 
@@ -668,6 +679,9 @@ impl Engine {
         if let Some(c) = self.cues.take() {
             let _ = c.join();
         }
+        // Not joined: a refresh in flight may wait for its store's answer;
+        // the thread ends at its next look at `stop`.
+        drop(self.stock.take());
         self.events.write(self.now_ns(), "stop", serde_json::json!({}));
         let mut snap = self.snapshot();
         // When nothing was ever encoded there is nothing to wait for.

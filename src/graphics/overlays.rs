@@ -29,6 +29,8 @@ pub struct GraphicsSetup {
     /// BCP 47 locale prices are written in (`en-US`).
     pub locale: String,
     pub template: Template,
+    /// Stock and price refresh while the show runs, if asked for.
+    pub refresh: Option<crate::products::refresh::Refresh>,
 }
 
 impl Default for GraphicsSetup {
@@ -38,6 +40,7 @@ impl Default for GraphicsSetup {
             catalog_dir: PathBuf::from("."),
             locale: "en-US".into(),
             template: Template::default_template(),
+            refresh: None,
         }
     }
 }
@@ -87,6 +90,8 @@ pub struct GraphicsStatus {
     /// Graphics on air (or animating out), by name.
     pub on_air: Vec<&'static str>,
     pub countdown_left_s: Option<u64>,
+    /// Each catalog product's stock now (None: not tracked).
+    pub stock: Vec<Option<u32>>,
     /// Pictures drawn so far and the last one's time (data → pixels).
     pub draws: u64,
     pub last_draw_ms: f64,
@@ -284,6 +289,32 @@ impl Overlays {
         self.events.write(now_ns, event, fields);
     }
 
+    /// Takes stock and prices of the products `fresh` lists (matched by
+    /// id, variants in order); the card on air re-draws if its product
+    /// changed. Returns the claim codes of the products that changed.
+    pub fn update_stock(&mut self, fresh: &Catalog, now_ns: u64) -> Vec<String> {
+        let mut changed = Vec::new();
+        for p in &mut self.setup.catalog.products {
+            let Some(f) = fresh.products.iter().find(|f| f.id == p.id) else {
+                continue;
+            };
+            let mut any = false;
+            for (v, fv) in p.variants.iter_mut().zip(&f.variants) {
+                if (v.stock, v.price, v.compare_at) != (fv.stock, fv.price, fv.compare_at) {
+                    (v.stock, v.price, v.compare_at) = (fv.stock, fv.price, fv.compare_at);
+                    any = true;
+                }
+            }
+            if any {
+                changed.push(p.code.clone());
+            }
+        }
+        if !changed.is_empty() {
+            self.log(now_ns, "stock", json!({ "products": changed }));
+        }
+        changed
+    }
+
     /// 0.0 (off) – 1.0 (fully on) for a slot at `now_ns`.
     fn progress(&self, slot: &Slot, now_ns: u64) -> f32 {
         let a = &self.setup.template.animation;
@@ -306,11 +337,11 @@ impl Overlays {
         match content {
             Content::Card(i) => {
                 let p = &self.setup.catalog.products[*i];
-                format!(
-                    "{i}:{:?}:{:?}",
-                    Self::stock(p),
-                    p.variants.first().map(|v| v.price.minor)
-                )
+                let prices = p
+                    .variants
+                    .first()
+                    .map(|v| (v.price.minor, v.compare_at.map(|c| c.minor)));
+                format!("{i}:{:?}:{prices:?}", Self::stock(p))
             }
             Content::Countdown { ends_ns, label } => format!("{label}:{}", remaining_s(*ends_ns, now_ns)),
             other => format!("{other:?}"),
@@ -512,6 +543,7 @@ impl Overlays {
                 .map(|i| self.setup.catalog.products[i].code.clone()),
             on_air,
             countdown_left_s,
+            stock: self.setup.catalog.products.iter().map(Self::stock).collect(),
             draws: self.draws,
             last_draw_ms: self.last_draw_ms,
         }

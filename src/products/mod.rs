@@ -5,4 +5,5 @@ pub mod catalog;
 pub mod images;
 pub mod json;
 pub mod price;
+pub mod refresh;
 pub mod shopify;

@@ -82,6 +82,29 @@ pub fn setup(
             Err(e) => out.add(t.span(), format!("[products] {e}"), "see assets/templates/default.toml"),
         }
     }
+    let refresh_every = p.refresh.as_ref().and_then(|r| {
+        let ms = parse_duration_ms(r.get_ref()).filter(|ms| *ms >= 1000);
+        if ms.is_none() {
+            out.add(
+                r.span(),
+                format!(
+                    "[products] refresh \"{}\" is not a duration of 1 s or more",
+                    r.get_ref()
+                ),
+                "write it like \"1m\" (a Shopify store: a minute or more)",
+            );
+        }
+        ms.map(std::time::Duration::from_millis)
+    });
+    if p.shopify.is_some() && p.refresh.is_none() {
+        if let Some(s) = &p.shopify {
+            out.add(
+                s.span(),
+                "[products] shopify is only read with `refresh`",
+                "add refresh = \"2m\"",
+            );
+        }
+    }
     if let Some(c) = &p.catalog {
         let path = base.join(c.get_ref());
         setup.catalog_dir = path.parent().unwrap_or(base).to_path_buf();
@@ -97,6 +120,29 @@ pub fn setup(
                     );
                 }
                 setup.catalog = catalog;
+                setup.refresh = refresh_every.and_then(|every| {
+                    let from = match &p.shopify {
+                        Some(store) => {
+                            let Some(currency) = currency else {
+                                out.add(
+                                    store.span(),
+                                    "[products] shopify needs the store's currency",
+                                    "add currency = \"USD\" (its ISO 4217 code) to [products]",
+                                );
+                                return None;
+                            };
+                            crate::products::refresh::RefreshFrom::Shopify {
+                                store: store.get_ref().clone(),
+                                currency: currency.to_string(),
+                            }
+                        }
+                        None => crate::products::refresh::RefreshFrom::File {
+                            path: path.clone(),
+                            currency: currency.map(str::to_string),
+                        },
+                    };
+                    Some(crate::products::refresh::Refresh { every, from })
+                });
             }
             Err(e) => out.add(
                 c.span(),

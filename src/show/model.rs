@@ -334,6 +334,11 @@ pub struct Products {
     pub locale: Option<Spanned<String>>,
     /// A graphics template file (see assets/templates/default.toml).
     pub template: Option<Spanned<String>>,
+    /// How often stock and prices are refreshed while the show runs: from
+    /// the catalog file when it changes, or from `shopify`.
+    pub refresh: Option<Spanned<String>>,
+    /// A Shopify storefront whose availability refreshes the stock.
+    pub shopify: Option<Spanned<String>>,
 }
 
 /// `[[cues]]`: one graphics action at a time after the show starts.

@@ -27,10 +27,10 @@ fn thumb(ctx: &egui::Context, dir: &std::path::Path, p: &Product) -> Option<egui
     Some(ctx.load_texture(format!("product {}", p.id), color, egui::TextureOptions::LINEAR))
 }
 
-/// "$39.00 · 12 in stock", "$89.00 · 2 left", "Sold out".
-fn price_line(p: &Product, prices: &PriceFormatter) -> String {
+/// "$39.00 · 12 in stock", "$18.50 · sold out"; `stock` is the engine's
+/// (refreshed while the show runs).
+fn price_line(p: &Product, stock: Option<u32>, prices: &PriceFormatter) -> String {
     let price = p.variants.first().map(|v| prices.format(&v.price)).unwrap_or_default();
-    let stock: Option<u32> = p.variants.iter().map(|v| v.stock).sum();
     match stock {
         Some(0) => format!("{price} · sold out"),
         Some(n) => format!("{price} · {n} in stock"),
@@ -92,7 +92,11 @@ pub fn section(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                         {
                             send.push(G::Feature(p.code.clone()));
                         }
-                        ui.label(RichText::new(price_line(p, &prices)).weak());
+                        let stock = match snap.graphics.stock.get(i) {
+                            Some(s) => *s,
+                            None => p.variants.iter().map(|v| v.stock).sum(),
+                        };
+                        ui.label(RichText::new(price_line(p, stock, &prices)).weak());
                     });
                 });
             }
