@@ -96,14 +96,12 @@ pub fn setup(
         }
         ms.map(std::time::Duration::from_millis)
     });
-    if p.shopify.is_some() && p.refresh.is_none() {
-        if let Some(s) = &p.shopify {
-            out.add(
-                s.span(),
-                "[products] shopify is only read with `refresh`",
-                "add refresh = \"2m\"",
-            );
-        }
+    if let (Some(s), None) = (&p.shopify, &p.refresh) {
+        out.add(
+            s.span(),
+            "[products] shopify is only read with `refresh`",
+            "add refresh = \"2m\"",
+        );
     }
     if let Some(c) = &p.catalog {
         let path = base.join(c.get_ref());
