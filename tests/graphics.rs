@@ -198,6 +198,16 @@ fn every_graphic_matches_its_golden_on_both_canvases() {
                 cards::banner(&mut text, &t, size, "Free shipping on every order today"),
             ),
             (
+                "ticker",
+                cards::banner_or_ticker(
+                    &mut text,
+                    &t,
+                    size,
+                    "Free shipping on every order today · Comment SOLD and the code on the card to claim yours · New drops every Friday",
+                )
+                .0,
+            ),
+            (
                 "comment",
                 cards::comment(
                     &mut text,

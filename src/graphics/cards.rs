@@ -187,6 +187,34 @@ pub fn countdown(text: &mut Text, t: &Template, canvas: (u32, u32), label: &str,
     pm
 }
 
+/// Widest picture a graphic may be (the GPU's texture limit, with room).
+const MAX_WIDTH: f32 = 8000.0;
+
+/// A banner whose text fits is drawn as is; a longer one becomes a ticker:
+/// a strip holding the text twice, one `cycle` apart, that the compositor
+/// scrolls through a banner-wide window. Returns the picture and the cycle
+/// in pixels for a ticker.
+pub fn banner_or_ticker(text: &mut Text, t: &Template, canvas: (u32, u32), words: &str) -> (Pixmap, Option<u32>) {
+    let u = unit(canvas);
+    let c = &t.colors;
+    let w = t.places(canvas).banner.width_px(canvas) as f32;
+    let pad = 16.0 * u;
+    let style = style(36.0 * u, true, c.text.0, 1);
+    let mut one_line = text.layout(words, &style, MAX_WIDTH - w);
+    if one_line.width <= w - 2.0 * pad {
+        return (banner(text, t, canvas, words), None);
+    }
+    let gap = 120.0 * u;
+    let cycle = (one_line.width + gap).ceil();
+    let h = one_line.height + 2.0 * pad;
+    let mut pm = canvas_for(cycle + w, h);
+    panel(&mut pm, 0.0, 0.0, cycle + w, h, 0.0, c.accent.0);
+    let mut second = text.layout(words, &style, MAX_WIDTH - w);
+    text.draw(&mut pm, &mut one_line, pad, pad);
+    text.draw(&mut pm, &mut second, pad + cycle, pad);
+    (pm, Some(cycle as u32))
+}
+
 pub fn banner(text: &mut Text, t: &Template, canvas: (u32, u32), words: &str) -> Pixmap {
     let u = unit(canvas);
     let c = &t.colors;

@@ -17,6 +17,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tiny_skia::Pixmap;
 
+/// How fast a ticker moves, in design pixels per second.
+const TICKER_SPEED: f32 = 150.0;
+
 /// A countdown that reached zero stays on air this long, then goes.
 const ENDED_HOLD_NS: u64 = 3_000_000_000;
 
@@ -71,6 +74,8 @@ struct Raster {
     seq: u64,
     frame: VideoFrame,
     size: (u32, u32),
+    /// A ticker: the strip scrolls by this many pixels per cycle.
+    scroll: Option<u32>,
 }
 
 #[derive(Default)]
@@ -369,7 +374,7 @@ impl Overlays {
         self.pictures.get(name).and_then(Option::as_ref)
     }
 
-    fn draw(&mut self, content: &Content, canvas: (u32, u32), now_ns: u64) -> Pixmap {
+    fn draw(&mut self, content: &Content, canvas: (u32, u32), now_ns: u64) -> (Pixmap, Option<u32>) {
         let started = std::time::Instant::now();
         if let Content::Card(i) = content
             && let Some(img) = self.setup.catalog.products[*i].images.first().cloned()
@@ -419,7 +424,12 @@ impl Overlays {
             Content::Countdown { label, ends_ns } => {
                 cards::countdown(text, t, canvas, label, remaining_s(*ends_ns, now_ns))
             }
-            Content::Banner(words) => cards::banner(text, t, canvas, words),
+            Content::Banner(words) => {
+                let (pm, scroll) = cards::banner_or_ticker(text, t, canvas, words);
+                self.draws += 1;
+                self.last_draw_ms = started.elapsed().as_secs_f64() * 1e3;
+                return (pm, scroll);
+            }
             Content::Comment {
                 author,
                 platform,
@@ -428,7 +438,7 @@ impl Overlays {
         };
         self.draws += 1;
         self.last_draw_ms = started.elapsed().as_secs_f64() * 1e3;
-        pm
+        (pm, None)
     }
 
     /// The graphics layers of canvas `canvas` at `now_ns`, and the pictures
@@ -451,13 +461,14 @@ impl Overlays {
             }
             let key = self.key(&content, now_ns);
             if self.slots[k].rasters[canvas].as_ref().is_none_or(|r| r.key != key) {
-                let pm = self.draw(&content, size, now_ns);
+                let (pm, scroll) = self.draw(&content, size, now_ns);
                 self.seq += 1;
                 self.slots[k].rasters[canvas] = Some(Raster {
                     key,
                     seq: self.seq,
                     size: (pm.width(), pm.height()),
                     frame: paint::to_frame(&pm),
+                    scroll,
                 });
             }
             let raster = self.slots[k].rasters[canvas].as_ref().expect("drawn above");
@@ -471,8 +482,20 @@ impl Overlays {
                 Kind::Banner => places.banner,
                 Kind::Comment => places.comment,
             };
-            let (w, h) = raster.size;
+            let (mut w, h) = raster.size;
             let (x, y) = place.origin(size, h);
+            // A ticker shows a banner-wide window of its strip, moving on
+            // the show clock.
+            let mut crop = crate::show::Crop::default();
+            if let Some(cycle) = raster.scroll {
+                let window = place.width_px(size);
+                let speed = TICKER_SPEED * cards::unit(size);
+                let secs = now_ns.saturating_sub(self.slots[k].since_ns) as f64 / 1e9;
+                let offset = (secs * speed as f64).round() as u64 % cycle as u64;
+                crop.left = offset as f32 / w as f32;
+                crop.right = 1.0 - (offset as f32 + window as f32) / w as f32;
+                w = window;
+            }
             let e = ease_out(p);
             let (dx, opacity) = match self.setup.template.animation.kind {
                 AnimationKind::Slide => {
@@ -498,7 +521,7 @@ impl Overlays {
                 source,
                 z: k as i32,
                 opacity,
-                crop: Default::default(),
+                crop,
                 place: place_per_canvas,
                 style: Style::default(),
             });
@@ -675,6 +698,34 @@ mod tests {
         assert_eq!(o.status(11 * S).countdown_left_s, Some(0));
         o.frame(0, 14 * S);
         assert!(!o.status(14 * S).on_air.contains(&"countdown"));
+    }
+
+    #[test]
+    fn a_banner_too_long_for_its_place_scrolls_as_a_ticker() {
+        let mut o = overlays("kind = \"none\"");
+        let banner = |o: &mut Overlays, now| {
+            let (scene, _) = o.frame(0, now);
+            let l = scene.layers.into_iter().find(|l| l.z == Kind::Banner as i32).unwrap();
+            (l.place[0].unwrap(), l.crop)
+        };
+        o.apply(&GraphicsCommand::Banner("Free shipping today".into()), 0)
+            .unwrap();
+        let (rect, crop) = banner(&mut o, 0);
+        assert_eq!(
+            (rect.width, crop.left, crop.right),
+            (640, 0.0, 0.0),
+            "fits: a plain banner"
+        );
+        let long =
+            "Free shipping on every order today · Comment SOLD and the code on the card to claim yours · ".repeat(2);
+        o.apply(&GraphicsCommand::Banner(long), 0).unwrap();
+        let (rect, first) = banner(&mut o, 0);
+        assert_eq!(rect.width, 640, "the window keeps the banner's width");
+        assert!(first.right > 0.0, "a window onto a longer strip: {first:?}");
+        let (_, later) = banner(&mut o, S);
+        assert!(later.left > first.left, "it moves: {first:?} → {later:?}");
+        let width = |c: crate::show::Crop| 1.0 - c.left - c.right;
+        assert!((width(first) - width(later)).abs() < 1e-4, "the window keeps its size");
     }
 
     #[test]
