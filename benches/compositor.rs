@@ -9,9 +9,10 @@
 //!
 //! Sources are re-uploaded every frame (as live cameras are).
 
+mod support;
+
 use showroom::compositor::{Composite, Compositor};
 use showroom::media::frame::{Matrix, PixelFormat, VideoFrame};
-use std::process::Command;
 use std::time::Instant;
 
 const FRAMES: u64 = 150;
@@ -164,14 +165,7 @@ fn gstreamer_compositor() -> Option<f64> {
             n + 4
         );
     }
-    let start = Instant::now();
-    let ok = Command::new("gst-launch-1.0")
-        .arg("-q")
-        .args(desc.split_whitespace())
-        .status()
-        .ok()?
-        .success();
-    ok.then(|| start.elapsed().as_secs_f64() * 1000.0 / FRAMES as f64)
+    support::gst_launch_ms(&desc, FRAMES as u32)
 }
 
 fn main() {

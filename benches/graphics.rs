@@ -17,6 +17,8 @@
 //!
 //!     cargo bench --bench graphics
 
+mod support;
+
 use showroom::compositor::{Composite, Compositor};
 use showroom::engine::events::EventLog;
 use showroom::graphics::GraphicsCommand as G;
@@ -27,7 +29,6 @@ use showroom::graphics::text::Text;
 use showroom::graphics::{Kind, paint};
 use showroom::media::frame::{Matrix, PixelFormat, VideoFrame};
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -108,14 +109,7 @@ fn gst_text_per_frame() -> Option<f64> {
         let desc = format!(
             "videotestsrc num-buffers={N} pattern=black ! video/x-raw,format=I420,width=1920,height=1080,framerate=30/1 {overlay} ! fakesink sync=false"
         );
-        let start = Instant::now();
-        let ok = Command::new("gst-launch-1.0")
-            .arg("-q")
-            .args(desc.split_whitespace())
-            .status()
-            .ok()?
-            .success();
-        ok.then(|| start.elapsed().as_secs_f64() * 1e3 / N as f64)
+        support::gst_launch_ms(&desc, N)
     };
     let with = run("! timeoverlay font-desc=Sans,Bold,38 halignment=right valignment=bottom")?;
     let without = run("")?;
@@ -206,14 +200,7 @@ fn gst_compositor_overlays() -> Option<f64> {
             n + 1
         );
     }
-    let start = Instant::now();
-    let ok = Command::new("gst-launch-1.0")
-        .arg("-q")
-        .args(desc.split_whitespace())
-        .status()
-        .ok()?
-        .success();
-    ok.then(|| start.elapsed().as_secs_f64() * 1e3 / N as f64)
+    support::gst_launch_ms(&desc, N)
 }
 
 /// Frames from `Feature` to the card on program, and that frame's time.

@@ -41,9 +41,10 @@ struct JsonVariant {
     stock: Option<u32>,
 }
 
-fn amount(v: &Value) -> Option<String> {
+/// A price given as a string ("39.90", exact) or a number.
+pub(super) fn amount(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }

@@ -6,6 +6,7 @@
 
 use super::catalog::{Badge, Catalog, Product, Variant, valid_code};
 use super::images;
+use super::json::amount;
 use super::price::Money;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -87,14 +88,6 @@ struct ShopifyVariant {
 #[derive(Deserialize)]
 struct ShopifyImage {
     src: String,
-}
-
-fn amount(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 /// The storefront's base URL, checked: `https://shop.example.com`.
