@@ -2,7 +2,8 @@
 # Installs what Showroom needs on Debian 12 / Ubuntu 22.04+ (only what is
 # missing). With --test it also installs the real servers and tools the tests
 # use: nginx with the RTMP module, ffmpeg/ffprobe, openssl, Xvfb (the studio
-# window without a screen) and tesseract (reading the window's text).
+# window without a screen), tesseract (reading the window's text) and
+# espeak-ng (speech for the audio tests).
 set -euo pipefail
 
 SUDO=""
@@ -19,7 +20,7 @@ PKGS=(
 )
 if [ "${1:-}" = "--test" ]; then
   PKGS+=(nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl time dbus-daemon dbus-bin gnome-keyring
-    xvfb tesseract-ocr tesseract-ocr-eng)
+    xvfb tesseract-ocr tesseract-ocr-eng espeak-ng)
 fi
 
 missing=()

@@ -5,6 +5,7 @@
 //! keeps stream keys out of files and logs; `studio` is the window; `cli`
 //! is the command line.
 
+pub mod audio;
 pub mod cli;
 pub mod compositor;
 pub mod engine;

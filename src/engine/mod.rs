@@ -58,6 +58,8 @@ pub enum Command {
         scene: String,
         place: Vec<Option<crate::show::Rect>>,
     },
+    /// Change one input of the mix (by source id).
+    SetAudio { source: String, change: AudioChange },
 }
 
 /// Sources that can be added while a show runs (compositor slots kept free).
@@ -125,6 +127,20 @@ pub enum CommandError {
     Graphics(String),
     #[error("{0}")]
     Source(String),
+    #[error("{0}")]
+    Audio(String),
+}
+
+/// What `Command::SetAudio` changes on one input of the mix.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AudioChange {
+    GainDb(f32),
+    Mute(bool),
+    /// -1.0 (left) – 1.0 (right).
+    Pan(f32),
+    /// Sync offset in ms (positive delays the input).
+    OffsetMs(i32),
+    Denoise(bool),
 }
 
 pub struct Engine {
@@ -141,8 +157,9 @@ pub struct Engine {
     added_specs: Mutex<Vec<crate::show::SourceSpec>>,
     /// New sources' probes, to the render thread (in source order).
     new_probes: Mutex<std::sync::mpsc::Sender<crate::media::sources::SourceProbe>>,
-    /// The audio the mixer mixes (added sources join it).
-    rings: Arc<std::sync::RwLock<Vec<Arc<crate::media::audio::AudioRing>>>>,
+    /// The mixer (added sources join it; commands change its inputs).
+    mixer_state: Arc<Mutex<crate::audio::Mixer>>,
+    target_lufs: f32,
     encoders: Vec<Arc<CanvasEncoder>>,
     kbps: Vec<u32>,
     outputs: outputs::Outputs,
@@ -276,14 +293,27 @@ impl Engine {
                 .name("render".into())
                 .spawn(move || rl.run())?
         };
-        let rings = Arc::new(std::sync::RwLock::new(
-            sources.iter().filter_map(|s| s.audio.clone()).collect::<Vec<_>>(),
-        ));
+        // Negative offsets take an input earlier than the rest: every
+        // input then waits that long and blocks are stamped that much earlier.
+        let base_delay = show
+            .sources
+            .iter()
+            .map(|s| -s.audio.offset_ms)
+            .max()
+            .unwrap_or(0)
+            .max(0);
+        let mut mix = crate::audio::Mixer::new(show.audio.ceiling_dbtp, base_delay);
+        for (spec, handle) in show.sources.iter().zip(&sources) {
+            if let Some(ring) = &handle.audio {
+                mix.add_input(&spec.id, ring.clone(), spec.audio.clone());
+            }
+        }
+        let mixer_state = Arc::new(Mutex::new(mix));
         let mixer = {
-            let (rings, enc, stop) = (rings.clone(), encoders.clone(), stop.clone());
+            let (m, enc, stop) = (mixer_state.clone(), encoders.clone(), stop.clone());
             std::thread::Builder::new()
                 .name("mixer".into())
-                .spawn(move || render_loop::run_mixer(rings, enc, stop, t0))?
+                .spawn(move || render_loop::run_mixer(m, enc, stop, t0))?
         };
         let cues = cues::spawn(show.cues.clone(), overlays.clone(), stop.clone(), t0)?;
         let stock = match &show.graphics.refresh {
@@ -301,6 +331,7 @@ impl Engine {
             serde_json::json!({"show": show.name, "scene": show.scenes[show.start_scene].id}),
         );
         let n = show.canvases.len();
+        let target_lufs = show.audio.target_lufs;
         Ok(Engine {
             show,
             program,
@@ -313,7 +344,8 @@ impl Engine {
             sources: Mutex::new(sources),
             added_specs: Mutex::new(Vec::new()),
             new_probes: Mutex::new(probe_tx),
-            rings,
+            mixer_state,
+            target_lufs,
             encoders,
             kbps,
             outputs,
@@ -392,6 +424,10 @@ impl Engine {
         Ok(())
     }
 
+    fn lock_mixer(&self) -> std::sync::MutexGuard<'_, crate::audio::Mixer> {
+        self.mixer_state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn lock_sources(&self) -> std::sync::MutexGuard<'_, Vec<SourceHandle>> {
         self.sources.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -451,7 +487,7 @@ impl Engine {
         let handle = SourceHandle::start(&spec)
             .map_err(|e| CommandError::Source(format!("source `{}` cannot start: {e:#}", spec.id)))?;
         if let Some(a) = &handle.audio {
-            self.rings.write().unwrap_or_else(|e| e.into_inner()).push(a.clone());
+            self.lock_mixer().add_input(&spec.id, a.clone(), spec.audio.clone());
         }
         // Sent while the sources are locked, so the render thread gets
         // probes in source order.
@@ -579,6 +615,16 @@ impl Engine {
                 "T-bar position {position}: use 0.0 to 1.0"
             ))),
             Command::AddSource { source, scene, place } => self.add_source(source, scene, place),
+            Command::SetAudio { source, change } => self
+                .lock_mixer()
+                .set(&source, |s| match change {
+                    AudioChange::GainDb(g) => s.gain_db = g,
+                    AudioChange::Mute(m) => s.mute = m,
+                    AudioChange::Pan(p) => s.pan = p,
+                    AudioChange::OffsetMs(o) => s.offset_ms = o,
+                    AudioChange::Denoise(on) => s.voice.denoise = on,
+                })
+                .map_err(CommandError::Audio),
             Command::Graphics(g) => self
                 .overlays
                 .lock()
@@ -660,8 +706,22 @@ impl Engine {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .status(self.now_ns()),
+            audio: {
+                let m = self.lock_mixer();
+                let master = m.master();
+                stats::AudioStats {
+                    inputs: m.inputs(),
+                    hint: stats::AudioStats::loudness_hint(&master, self.target_lufs),
+                    master,
+                    integrated_lufs: m.integrated_lufs(),
+                    target_lufs: self.target_lufs,
+                }
+            },
         };
         snap.warnings = self.health.warnings(&snap);
+        if let Some(h) = &snap.audio.hint {
+            snap.warnings.push(h.clone());
+        }
         snap
     }
 

@@ -187,7 +187,7 @@ fn stinger_scene(source: usize, show: &Show) -> SceneSpec {
 /// The audio thread: one 20 ms block at a time, stamped from the same clock
 /// as the video, sent to every canvas's encoder.
 pub fn run_mixer(
-    rings: Arc<std::sync::RwLock<Vec<Arc<crate::media::audio::AudioRing>>>>,
+    mixer: Arc<std::sync::Mutex<crate::audio::Mixer>>,
     encoders: Vec<Arc<CanvasEncoder>>,
     stop: Arc<AtomicBool>,
     t0: Instant,
@@ -196,6 +196,7 @@ pub fn run_mixer(
     // Mix 40 ms behind the clock so live sources have delivered that audio.
     const LEAD_NS: u64 = 40_000_000;
     let mut produced: u64 = 0;
+    let base_ns = mixer.lock().unwrap_or_else(|e| e.into_inner()).base_delay_ms() as u64 * 1_000_000;
     loop {
         let stopping = stop.load(Ordering::Relaxed);
         let now_ns = t0.elapsed().as_nanos() as u64;
@@ -213,8 +214,15 @@ pub fn run_mixer(
             std::thread::sleep(Duration::from_millis(5));
             continue;
         }
-        let block = crate::media::audio::mix_block(&rings.read().unwrap_or_else(|e| e.into_inner()), BLOCK as usize);
-        let pts = produced * 1_000_000_000 / 48_000;
+        let block = mixer.lock().unwrap_or_else(|e| e.into_inner()).mix(BLOCK as usize);
+        let time = produced * 1_000_000_000 / 48_000;
+        produced += BLOCK;
+        // The inputs wait `base` (room for negative offsets): their blocks
+        // are stamped that much earlier, and the first `base` is not sent.
+        if time < base_ns {
+            continue;
+        }
+        let pts = time - base_ns;
         // Converted and stamped once, shared by every canvas's encoder
         // (native f32 bytes are F32LE: every target we build for is little-endian).
         let mut buffer = gst::Buffer::from_slice(bytemuck::cast_slice::<f32, u8>(&block).to_vec());
@@ -226,6 +234,5 @@ pub fn run_mixer(
         for e in &encoders {
             e.push_audio(&buffer);
         }
-        produced += BLOCK;
     }
 }

@@ -75,6 +75,44 @@ pub struct Snapshot {
     pub sources: Vec<SourceStats>,
     /// On-screen graphics: what is on air, how long drawing takes.
     pub graphics: crate::graphics::overlays::GraphicsStatus,
+    pub audio: AudioStats,
+}
+
+/// The mix: every input's settings and levels, the master's, and the
+/// show's integrated loudness against its target.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AudioStats {
+    pub inputs: Vec<crate::audio::mixer::InputStats>,
+    pub master: crate::audio::meters::Levels,
+    /// LUFS over the whole show so far (EBU R128 integrated).
+    pub integrated_lufs: Option<f32>,
+    pub target_lufs: f32,
+    /// What to change when the mix is far from the target.
+    pub hint: Option<String>,
+}
+
+impl AudioStats {
+    /// A hint when the last 3 s of the mix (short-term loudness, while
+    /// there is sound) are more than 6 LU under or 3 LU over the target.
+    pub fn loudness_hint(master: &crate::audio::meters::Levels, target: f32) -> Option<String> {
+        let st = master.short_term_lufs;
+        if st < -60.0 {
+            return None;
+        }
+        let off = st - target;
+        if off < -6.0 {
+            Some(format!(
+                "the mix is quiet: {st:.0} LUFS against the {target:.0} LUFS target — raise the microphone's gain by about {:.0} dB",
+                -off
+            ))
+        } else if off > 3.0 {
+            Some(format!(
+                "the mix is loud: {st:.0} LUFS against the {target:.0} LUFS target — lower the gain by about {off:.0} dB"
+            ))
+        } else {
+            None
+        }
+    }
 }
 
 /// The `--stats-json` document: canvases keyed by id, destinations as a list.
@@ -87,6 +125,7 @@ pub struct StatsJson<'a> {
     pub recordings: &'a [RecordingStats],
     pub sources: &'a [SourceStats],
     pub graphics: &'a crate::graphics::overlays::GraphicsStatus,
+    pub audio: &'a AudioStats,
     pub warnings: &'a [String],
 }
 
@@ -100,6 +139,7 @@ impl Snapshot {
             recordings: &self.recordings,
             sources: &self.sources,
             graphics: &self.graphics,
+            audio: &self.audio,
             warnings: &self.warnings,
         };
         serde_json::to_string_pretty(&doc).expect("stats serialise")

@@ -1,7 +1,7 @@
-//! Audio: each audio source fills a bounded ring; the mixer thread sums them
-//! into 48 kHz stereo blocks stamped from the engine clock. Missing samples
-//! become silence and overflow drops the oldest samples, so audio latency
-//! never grows.
+//! Audio hand-over: each audio source fills a bounded ring of 48 kHz stereo;
+//! the mixer (src/audio) takes blocks from it on the engine clock. Missing
+//! samples become silence and overflow drops the oldest samples, so audio
+//! latency never grows.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -48,31 +48,17 @@ impl AudioRing {
     }
 }
 
-/// Mixes one block from every ring, with a hard clip as the last safety
-/// (the audio issue adds a true-peak limiter).
-pub fn mix_block(rings: &[std::sync::Arc<AudioRing>], frames: usize) -> Vec<f32> {
-    let mut block = vec![0.0f32; frames * 2];
-    for r in rings {
-        r.mix_into(&mut block);
-    }
-    for s in &mut block {
-        *s = s.clamp(-1.0, 1.0);
-    }
-    block
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Arc;
 
     #[test]
-    fn mixes_sums_and_pads_with_silence() {
-        let a = Arc::new(AudioRing::default());
+    fn mixes_into_and_pads_with_silence() {
         let b = Arc::new(AudioRing::default());
-        a.push(&[0.25; 8]);
         b.push(&[0.5; 4]);
-        let block = mix_block(&[a.clone(), b.clone()], 4);
+        let mut block = [0.25f32; 8];
+        b.mix_into(&mut block);
         assert_eq!(&block[..4], &[0.75; 4]);
         assert_eq!(&block[4..], &[0.25; 4]);
         assert_eq!(b.underrun.load(Ordering::Relaxed), 4);

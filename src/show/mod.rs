@@ -2,6 +2,7 @@
 //! (`parse`, `diagnostics`), checks (`validate`) and platform presets.
 //! The engine only ever sees the resolved, checked `Show` below.
 
+pub mod audio;
 pub mod autolayout;
 pub mod diagnostics;
 pub mod graphics;
@@ -38,6 +39,23 @@ pub struct Show {
     pub cues: Vec<graphics::CueSpec>,
     /// Problems that do not stop the show (catalog rows that did not load).
     pub warnings: Vec<String>,
+    pub audio: AudioSpec,
+}
+
+/// The master bus (`[audio]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioSpec {
+    pub target_lufs: f32,
+    pub ceiling_dbtp: f32,
+}
+
+impl Default for AudioSpec {
+    fn default() -> Self {
+        AudioSpec {
+            target_lufs: -16.0,
+            ceiling_dbtp: -1.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -54,6 +72,8 @@ pub struct CanvasSpec {
 pub struct SourceSpec {
     pub id: String,
     pub config: SourceConfig,
+    /// Its place in the mix (sources with sound).
+    pub audio: crate::audio::InputSettings,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -131,6 +131,33 @@ pub struct Source {
     pub device: Option<Spanned<String>>,
     /// srt: the UDP port to listen on for a phone's SRT camera app.
     pub port: Option<Spanned<u16>>,
+    /// Sources with sound: mixer settings.
+    pub audio: Option<Spanned<AudioDef>>,
+}
+
+/// A source's place in the mix.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudioDef {
+    pub gain_db: Option<f32>,
+    pub mute: Option<bool>,
+    /// -1.0 (left) – 1.0 (right).
+    pub pan: Option<f32>,
+    /// Milliseconds, -500 – 500: positive delays this source.
+    pub offset_ms: Option<i32>,
+    /// true: the speech chain with its defaults; false: none; or a table
+    /// naming each stage.
+    pub voice: Option<toml::Value>,
+}
+
+/// `[audio]`: the master bus.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudioMaster {
+    /// Loudness the host is told to aim for, LUFS (default -16).
+    pub target_lufs: Option<Spanned<f32>>,
+    /// The limiter's ceiling, dBTP (default -1).
+    pub ceiling_dbtp: Option<Spanned<f32>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]

@@ -2,7 +2,7 @@
 //! table does not hide the problems of the others.
 
 use super::diagnostics::{Collector, suggest};
-use super::model::{Canvas, Cue, Destination, Products, Recording, Scene, ShowMeta, Source};
+use super::model::{AudioMaster, Canvas, Cue, Destination, Products, Recording, Scene, ShowMeta, Source};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
@@ -17,6 +17,7 @@ pub struct RawShow {
     pub recordings: Vec<Recording>,
     pub products: Option<Products>,
     pub cues: Vec<Cue>,
+    pub audio: Option<AudioMaster>,
     /// Ids of tables that could not be read: references to them are not
     /// reported again (the table's own problem already is).
     pub broken_ids: std::collections::HashSet<String>,
@@ -31,6 +32,7 @@ const TOP_LEVEL: &[&str] = &[
     "recordings",
     "products",
     "cues",
+    "audio",
 ];
 
 /// Parses the text; structural problems go to `out`. Returns what could be read.
@@ -63,6 +65,7 @@ pub fn parse(text: &str, out: &mut Collector) -> RawShow {
             "recordings" => raw.recordings = many(value, "recordings", out, &mut raw.broken_ids),
             "products" => raw.products = one::<Products>(value, "[products]", out),
             "cues" => raw.cues = many(value, "cues", out, &mut raw.broken_ids),
+            "audio" => raw.audio = one::<AudioMaster>(value, "[audio]", out),
             other => out.add(
                 key.span(),
                 format!("unknown section `{other}`"),

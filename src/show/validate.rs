@@ -56,6 +56,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         graphics: Default::default(),
         cues: Vec::new(),
         warnings: Vec::new(),
+        audio: super::audio::master(raw.audio.as_ref(), out),
     };
 
     // Canvases
@@ -109,9 +110,29 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
     for s in &raw.sources {
         unique(&mut ids, &s.id, "source", out);
         if let Some(config) = source_config(s, base, out) {
+            if let Some(a) = &s.audio
+                && !config.has_audio()
+            {
+                out.add(
+                    a.span(),
+                    format!(
+                        "source `{}`: `audio` does not apply: a {} has no sound",
+                        s.id.get_ref(),
+                        s.kind.get_ref().name()
+                    ),
+                    "remove it",
+                );
+            }
+            let audio = super::audio::input(
+                s.audio.as_ref(),
+                crate::audio::InputSettings::plain(),
+                s.id.get_ref(),
+                out,
+            );
             show.sources.push(SourceSpec {
                 id: s.id.get_ref().clone(),
                 config,
+                audio,
             });
         }
     }
@@ -302,6 +323,12 @@ pub fn source_from_toml(body: &str, base: &Path) -> Result<SourceSpec, String> {
         Ok(s) => source_config(&s, base, &mut out).map(|config| SourceSpec {
             id: s.id.get_ref().clone(),
             config,
+            audio: super::audio::input(
+                s.audio.as_ref(),
+                crate::audio::InputSettings::plain(),
+                s.id.get_ref(),
+                &mut out,
+            ),
         }),
         Err(e) => return Err(e.message().trim().to_string()),
     };

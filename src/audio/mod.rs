@@ -1,0 +1,9 @@
+//! Audio: the mixer with per-input voice processing and the master
+//! limiter (`mixer`, `dsp`), and level / loudness meters (`meters`).
+//! Inputs arrive as 48 kHz stereo rings (src/media/audio.rs).
+
+pub mod dsp;
+pub mod meters;
+pub mod mixer;
+
+pub use mixer::{InputSettings, Mixer};
