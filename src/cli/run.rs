@@ -220,6 +220,32 @@ fn parse_graphics(word: &str, rest: &str) -> Result<crate::graphics::GraphicsCom
     })
 }
 
+/// `gain SOURCE DB`, `mute SOURCE`, `unmute SOURCE`, `pan SOURCE X`,
+/// `offset SOURCE MS`, `denoise SOURCE on|off`.
+fn parse_audio(word: &str, source: &str, value: Option<&str>) -> Result<crate::engine::Command, String> {
+    use crate::engine::AudioChange as A;
+    let num = |what: &str| -> Result<f32, String> {
+        let v = value.ok_or_else(|| format!("{word} {source}: give {what}"))?;
+        v.parse::<f32>().map_err(|_| format!("{word}: `{v}` is not a number"))
+    };
+    let change = match word {
+        "gain" => A::GainDb(num("the gain in dB")?),
+        "mute" => A::Mute(true),
+        "unmute" => A::Mute(false),
+        "pan" => A::Pan(num("a pan from -1 (left) to 1 (right)")?),
+        "offset" => A::OffsetMs(num("the offset in ms")?.round() as i32),
+        _ => match value {
+            Some("on") => A::Denoise(true),
+            Some("off") => A::Denoise(false),
+            _ => return Err(format!("denoise {source}: say on or off")),
+        },
+    };
+    Ok(crate::engine::Command::SetAudio {
+        source: source.to_string(),
+        change,
+    })
+}
+
 /// Commands typed on standard input while a show runs (one per line):
 /// `scene ID` (cut), `preview ID`, `take [KIND [MS [DIRECTION]]]`,
 /// `set SCENE SOURCE PROPERTY VALUE…`, `reconnect [ID]`, `quit`.
@@ -238,6 +264,9 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         ))),
         (Some("quit") | Some("stop"), None) => Some(Command::Quit),
         (Some("set"), Some(scene)) => Some(Command::Engine(parse_set(scene, &mut words)?)),
+        (Some(word @ ("gain" | "mute" | "unmute" | "pan" | "offset" | "denoise")), Some(source)) => {
+            Some(Command::Engine(parse_audio(word, source, words.next())?))
+        }
         (Some(word), first) if GRAPHICS_WORDS.contains(&word) => {
             let rest: Vec<&str> = first.into_iter().chain(words).collect();
             Some(Command::Engine(crate::engine::Command::Graphics(parse_graphics(
@@ -247,7 +276,7 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         }
         _ => {
             return Err(format!(
-                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | quit"
+                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | quit"
             ));
         }
     })
@@ -495,5 +524,21 @@ mod tests {
                 .unwrap_err()
                 .contains("comment PLATFORM AUTHOR: TEXT")
         );
+    }
+
+    #[test]
+    fn typed_audio_commands() {
+        use crate::engine::{AudioChange as A, Command as E};
+        let audio = |line: &str| match parse_command(line) {
+            Ok(Some(Command::Engine(E::SetAudio { source, change }))) => Ok((source, change)),
+            Ok(_) => Err("not an audio command".to_string()),
+            Err(e) => Err(e),
+        };
+        assert_eq!(audio("gain mic -6").unwrap(), ("mic".into(), A::GainDb(-6.0)));
+        assert_eq!(audio("mute mic").unwrap(), ("mic".into(), A::Mute(true)));
+        assert_eq!(audio("offset mic 120").unwrap(), ("mic".into(), A::OffsetMs(120)));
+        assert_eq!(audio("denoise mic off").unwrap(), ("mic".into(), A::Denoise(false)));
+        assert!(audio("gain mic loud").unwrap_err().contains("`loud` is not a number"));
+        assert!(audio("denoise mic maybe").unwrap_err().contains("say on or off"));
     }
 }
