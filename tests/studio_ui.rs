@@ -683,3 +683,42 @@ fn a_source_added_in_the_window_goes_on_the_preview_scene_and_into_the_show_file
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_audio_strip_meters_mutes_and_says_when_the_mix_is_too_quiet() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-audio");
+    let text = format!("{SHOW}\n[[sources]]\nid = \"mic-tone\"\nkind = \"tone\"\nfrequency = 440\nvolume = 0.02\n");
+    let mut h = studio(&dir, &text);
+    h.run_steps(2);
+    h.get_by_label("Audio");
+    h.get_by_label("mic-tone");
+    h.get_by_label("Master");
+    // A tone at -34 dBFS is far under the -16 LUFS target: the window says so.
+    assert!(
+        step_until(&mut h, Duration::from_secs(10), |h| h
+            .state()
+            .snapshot()
+            .audio
+            .hint
+            .as_deref()
+            .is_some_and(|t| t.starts_with("the mix is quiet"))),
+        "{:?}",
+        h.state().snapshot().audio
+    );
+    let level = h.state().snapshot().audio.inputs[0].levels;
+    assert!((level.peak_db - -34.0).abs() < 1.0, "{level:?}");
+    // In the audio strip and in the status line.
+    assert_eq!(h.get_all_by_label_contains("the mix is quiet").count(), 2);
+    h.get_by_label("Mute").click();
+    assert!(
+        step_until(&mut h, Duration::from_secs(5), |h| {
+            let a = &h.state().snapshot().audio;
+            a.inputs[0].mute && a.master.peak_db < -100.0
+        }),
+        "{:?} {:?}",
+        h.state().snapshot().audio,
+        h.state().message()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

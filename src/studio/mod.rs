@@ -8,6 +8,7 @@ pub mod editor;
 mod health;
 pub mod hotkeys;
 pub mod last_show;
+mod mixer;
 mod panels;
 mod products;
 mod sources;
@@ -310,6 +311,9 @@ impl eframe::App for Studio {
         // during the frame show in the next one).
         let snap = self.snapshot.clone();
         panels::top_bar(self, ui, &snap);
+        // The audio strip at the very bottom (as in a mixing desk), the
+        // transport controls above it, next to the video.
+        mixer::panel(self, ui, &snap);
         panels::controls(self, ui, &snap);
         panels::scenes(self, ui, &snap);
         panels::outputs(self, ui, &snap);
