@@ -3,14 +3,15 @@
 # missing). With --test it also installs the real servers and tools the tests
 # use: nginx with the RTMP module, ffmpeg/ffprobe, openssl, Xvfb (the studio
 # window without a screen), tesseract (reading the window's text) and
-# espeak-ng (speech for the audio tests).
+# espeak-ng (speech for the audio tests), and a user-mode PulseAudio with
+# ALSA's pulse plugin (microphone capture without a sound card).
 set -euo pipefail
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PKGS=(
-  build-essential pkg-config curl ca-certificates libdbus-1-dev
+  build-essential pkg-config curl ca-certificates libdbus-1-dev libasound2-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools glib-networking
@@ -20,7 +21,7 @@ PKGS=(
 )
 if [ "${1:-}" = "--test" ]; then
   PKGS+=(nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl time dbus-daemon dbus-bin gnome-keyring
-    xvfb tesseract-ocr tesseract-ocr-eng espeak-ng)
+    xvfb tesseract-ocr tesseract-ocr-eng espeak-ng pulseaudio pulseaudio-utils libasound2-plugins)
 fi
 
 missing=()

@@ -233,3 +233,71 @@ fn brown(white: &[f32]) -> Vec<f32> {
     let k = 10f32.powf((rms_db(white) - rms_db(&raw)) / 20.0);
     raw.iter().map(|v| v * k).collect()
 }
+
+/// Two clocks for ten minutes of audio: a "48 kHz" microphone that really
+/// runs at 48 010 Hz, read by the mixer at exactly 48 000. The drift
+/// corrector keeps the ring bounded and never empty, and the sine comes out
+/// without a jump.
+#[test]
+fn a_drifting_device_clock_is_followed_without_gaps_or_growth() {
+    use showroom::audio::resample::DriftResampler;
+    use std::sync::atomic::Ordering;
+    for device_hz in [48_000.0f64, 48_010.0, 47_990.0] {
+        let ring = AudioRing::default();
+        let mut r = DriftResampler::new(48_000).unwrap();
+        let (mut t_dev, mut t_mix) = (0.0f64, 0.04f64);
+        let mut phase = 0f64;
+        let mut max_fill = 0usize;
+        let mut last = None::<f32>;
+        let mut max_step = 0f32;
+        let mut underrun_after_settling = 0u64;
+        let seconds = 600.0;
+        while t_mix < seconds {
+            if t_dev <= t_mix {
+                // One 10 ms device callback of a 440 Hz sine at the device's real rate.
+                let block: Vec<f32> = (0..480)
+                    .flat_map(|_| {
+                        let v = (0.5 * phase.sin()) as f32;
+                        phase = (phase + 2.0 * std::f64::consts::PI * 440.0 / 48_000.0) % std::f64::consts::TAU;
+                        [v, v]
+                    })
+                    .collect();
+                r.push(&block, &ring);
+                t_dev += 480.0 / device_hz;
+            } else {
+                let before = ring.underrun.load(Ordering::Relaxed);
+                let mut out = vec![0f32; 1920];
+                ring.mix_into(&mut out);
+                if t_mix > 10.0 {
+                    underrun_after_settling += ring.underrun.load(Ordering::Relaxed) - before;
+                    for s in out.iter().step_by(2) {
+                        if let Some(l) = last {
+                            max_step = max_step.max((s - l).abs());
+                        }
+                        last = Some(*s);
+                    }
+                    max_fill = max_fill.max(ring.len());
+                }
+                t_mix += 0.02;
+            }
+        }
+        assert_eq!(underrun_after_settling, 0, "{device_hz} Hz: the ring ran dry");
+        assert_eq!(
+            ring.overflow.load(Ordering::Relaxed),
+            0,
+            "{device_hz} Hz: samples were dropped"
+        );
+        assert!(
+            max_fill < 48_000 / 5 * 2,
+            "{device_hz} Hz: the ring grew to {max_fill} samples"
+        );
+        // A 440 Hz sine of amplitude 0.5 moves at most 0.029 per sample.
+        assert!(max_step < 0.035, "{device_hz} Hz: a jump of {max_step} in the sine");
+        let expected = 48_000.0 / device_hz;
+        assert!(
+            (r.correction - expected).abs() < 1e-4,
+            "{device_hz} Hz: correction {} vs {expected}",
+            r.correction
+        );
+    }
+}

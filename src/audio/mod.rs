@@ -2,8 +2,10 @@
 //! limiter (`mixer`, `dsp`), and level / loudness meters (`meters`).
 //! Inputs arrive as 48 kHz stereo rings (src/media/audio.rs).
 
+pub mod capture;
 pub mod dsp;
 pub mod meters;
 pub mod mixer;
+pub mod resample;
 
 pub use mixer::{InputSettings, Mixer};

@@ -251,19 +251,26 @@ fn devices() -> ExitCode {
         return ExitCode::from(1);
     }
     let list = crate::media::devices::list();
-    for (class, title) in [("Video/Source", "Cameras"), ("Audio/Source", "Microphones")] {
-        println!("{title}:");
-        let mut any = false;
-        for d in list.iter().filter(|d| d.class.starts_with(class)) {
-            any = true;
-            match &d.device {
-                Some(dev) => println!("  {}  (device = \"{dev}\")", d.name),
-                None => println!("  {}", d.name),
-            }
+    println!("Cameras (kind = \"camera\"):");
+    let mut any = false;
+    for d in list.iter().filter(|d| d.class.starts_with("Video/Source")) {
+        any = true;
+        match &d.device {
+            Some(dev) => println!("  {}  (device = \"{dev}\")", d.name),
+            None => println!("  {}", d.name),
         }
-        if !any {
-            println!("  none found");
-        }
+    }
+    if !any {
+        println!("  none found");
+    }
+    // Microphones as the capture (cpal) names them.
+    println!("Microphones (kind = \"microphone\"):");
+    let mics = crate::audio::capture::list();
+    if mics.is_empty() {
+        println!("  none found");
+    }
+    for m in mics {
+        println!("  {m}  (device = \"{m}\")");
     }
     ExitCode::SUCCESS
 }

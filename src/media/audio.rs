@@ -30,6 +30,15 @@ impl AudioRing {
         }
     }
 
+    /// Samples (not frames) waiting for the mixer.
+    pub fn len(&self) -> usize {
+        self.samples.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Forgets what was buffered (at the start of the show clock).
     pub fn clear(&self) {
         self.samples.lock().unwrap_or_else(|e| e.into_inner()).clear();

@@ -49,6 +49,9 @@ pub struct SourceHandle {
 
 impl SourceHandle {
     pub fn start(spec: &SourceSpec) -> Result<SourceHandle> {
+        if let SourceConfig::Microphone { device } = &spec.config {
+            return Ok(Self::microphone(spec, device.clone())?);
+        }
         let video = spec.config.has_video().then(|| Arc::new(FrameSlot::default()));
         let audio = spec.config.has_audio().then(|| Arc::new(AudioRing::default()));
         let pipeline = build(spec, &video, &audio)?;
@@ -90,6 +93,33 @@ impl SourceHandle {
             restarts,
             rewind,
             ended,
+            stop,
+            watcher: Some(watcher),
+        })
+    }
+
+    /// A microphone: no GStreamer pipeline; cpal capture on its own thread
+    /// (src/audio/capture.rs), reopened when it fails.
+    fn microphone(spec: &SourceSpec, device: Option<String>) -> std::io::Result<SourceHandle> {
+        let ring = Arc::new(AudioRing::default());
+        let error = Arc::new(Mutex::new(None));
+        let stop = Arc::new(AtomicBool::new(false));
+        let restarts = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let watcher = {
+            let (ring, error, restarts, stop) = (ring.clone(), error.clone(), restarts.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name(format!("mic {}", spec.id))
+                .spawn(move || crate::audio::capture::run(device, ring, error, restarts, stop))?
+        };
+        Ok(SourceHandle {
+            id: spec.id.clone(),
+            live: false,
+            video: None,
+            audio: Some(ring),
+            error,
+            restarts,
+            rewind: Arc::new(AtomicBool::new(false)),
+            ended: Arc::new(AtomicBool::new(false)),
             stop,
             watcher: Some(watcher),
         })
@@ -286,6 +316,8 @@ fn describe(config: &SourceConfig) -> (String, bool) {
             format!("srtsrc uri=\"srt://:{port}?mode=listener\" ! decodebin name=dec"),
             true,
         ),
+        // Captured through cpal, never built as a pipeline (see `start`).
+        SourceConfig::Microphone { .. } => ("fakesrc num-buffers=0 ! fakesink".into(), false),
     }
 }
 

@@ -108,6 +108,10 @@ pub enum SourceConfig {
     Srt {
         port: u16,
     },
+    /// By name (`showroom devices`); None: the system's default input.
+    Microphone {
+        device: Option<String>,
+    },
 }
 
 impl SourceConfig {
@@ -120,15 +124,19 @@ impl SourceConfig {
             SourceConfig::Image { .. } => "image",
             SourceConfig::Camera { .. } => "camera",
             SourceConfig::Srt { .. } => "srt",
+            SourceConfig::Microphone { .. } => "microphone",
         }
     }
     pub fn has_video(&self) -> bool {
-        !matches!(self, SourceConfig::Tone { .. })
+        !matches!(self, SourceConfig::Tone { .. } | SourceConfig::Microphone { .. })
     }
     pub fn has_audio(&self) -> bool {
         matches!(
             self,
-            SourceConfig::Tone { .. } | SourceConfig::Media { .. } | SourceConfig::Srt { .. }
+            SourceConfig::Tone { .. }
+                | SourceConfig::Media { .. }
+                | SourceConfig::Srt { .. }
+                | SourceConfig::Microphone { .. }
         )
     }
 }

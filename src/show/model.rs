@@ -75,6 +75,8 @@ pub enum SourceKind {
     Image,
     Camera,
     Srt,
+    /// A microphone through the system's audio (cpal).
+    Microphone,
 }
 
 impl SourceKind {
@@ -86,10 +88,11 @@ impl SourceKind {
             SourceKind::Image => "image",
             SourceKind::Camera => "camera",
             SourceKind::Srt => "srt",
+            SourceKind::Microphone => "microphone",
         }
     }
     pub fn has_video(self) -> bool {
-        !matches!(self, SourceKind::Tone)
+        !matches!(self, SourceKind::Tone | SourceKind::Microphone)
     }
 }
 

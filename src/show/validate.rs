@@ -123,12 +123,13 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
                     "remove it",
                 );
             }
-            let audio = super::audio::input(
-                s.audio.as_ref(),
-                crate::audio::InputSettings::plain(),
-                s.id.get_ref(),
-                out,
-            );
+            // Microphones get the speech chain unless told otherwise.
+            let defaults = if *s.kind.get_ref() == SourceKind::Microphone {
+                crate::audio::InputSettings::voice()
+            } else {
+                crate::audio::InputSettings::plain()
+            };
+            let audio = super::audio::input(s.audio.as_ref(), defaults, s.id.get_ref(), out);
             show.sources.push(SourceSpec {
                 id: s.id.get_ref().clone(),
                 config,
@@ -357,6 +358,7 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
         SourceKind::Image => &["path"],
         SourceKind::Camera => &["device"],
         SourceKind::Srt => &["port"],
+        SourceKind::Microphone => &["device"],
     };
     let present: [(&str, Option<std::ops::Range<usize>>); 14] = [
         ("speed", s.speed.as_ref().map(|v| v.span())),
@@ -578,6 +580,9 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
             }
         },
         SourceKind::Camera => SourceConfig::Camera {
+            device: s.device.as_ref().map(|d| d.get_ref().clone()),
+        },
+        SourceKind::Microphone => SourceConfig::Microphone {
             device: s.device.as_ref().map(|d| d.get_ref().clone()),
         },
         SourceKind::Srt => match &s.port {

@@ -1,0 +1,152 @@
+//! Microphones through cpal: the device chosen by name (or the default),
+//! at whatever rate and channel count it offers, turned into stereo,
+//! resampled to 48 kHz with drift correction, into the input's ring. A
+//! device that fails or goes away is reopened every few seconds, and the
+//! reason is shown on the source meanwhile.
+
+use super::resample::DriftResampler;
+use crate::media::audio::AudioRing;
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Microphones the default audio host lists, by name.
+pub fn list() -> Vec<String> {
+    let host = cpal::default_host();
+    let Ok(devices) = host.input_devices() else {
+        return Vec::new();
+    };
+    devices
+        .filter_map(|d| d.description().ok().map(|desc| desc.name().to_string()))
+        .collect()
+}
+
+fn open(name: Option<&str>) -> Result<cpal::Device, String> {
+    let host = cpal::default_host();
+    match name {
+        None => host
+            .default_input_device()
+            .ok_or_else(|| "no microphone: the system has no default input".to_string()),
+        Some(want) => {
+            let devices = host
+                .input_devices()
+                .map_err(|e| format!("cannot list microphones: {e}"))?;
+            let mut names = Vec::new();
+            for d in devices {
+                let n = d.description().map(|x| x.name().to_string()).unwrap_or_default();
+                let id = d.id().map(|i| i.to_string()).unwrap_or_default();
+                if n == want || id == want {
+                    return Ok(d);
+                }
+                names.push(n);
+            }
+            Err(format!(
+                "no microphone named \"{want}\" (found: {}) — `showroom devices` lists them",
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ))
+        }
+    }
+}
+
+/// Stereo frames from `channels`-channel input: mono is doubled, more than
+/// two keeps the first two.
+fn to_stereo(data: &[f32], channels: usize, out: &mut Vec<f32>) {
+    out.clear();
+    for f in data.chunks_exact(channels.max(1)) {
+        let l = f[0];
+        let r = if channels > 1 { f[1] } else { l };
+        out.push(l);
+        out.push(r);
+    }
+}
+
+fn stream(device: &cpal::Device, ring: Arc<AudioRing>, failed: Arc<AtomicBool>) -> Result<cpal::Stream, String> {
+    let config = device
+        .default_input_config()
+        .map_err(|e| format!("the microphone offers no usable format: {e}"))?;
+    let channels = config.channels() as usize;
+    let rate = config.sample_rate();
+    let mut resampler = DriftResampler::new(rate)?;
+    let mut stereo = Vec::new();
+    let mut floats: Vec<f32> = Vec::new();
+    let on_error = {
+        let failed = failed.clone();
+        move |e: cpal::Error| {
+            tracing::warn!("microphone: {e}");
+            failed.store(true, Ordering::Relaxed);
+        }
+    };
+    let format = config.sample_format();
+    let s = device
+        .build_input_stream_raw(
+            config.into(),
+            format,
+            move |data: &cpal::Data, _: &cpal::InputCallbackInfo| {
+                floats.clear();
+                if let Some(f) = data.as_slice::<f32>() {
+                    floats.extend_from_slice(f);
+                } else if let Some(i) = data.as_slice::<i16>() {
+                    floats.extend(i.iter().map(|v| *v as f32 / 32768.0));
+                } else if let Some(i) = data.as_slice::<i32>() {
+                    floats.extend(i.iter().map(|v| *v as f32 / 2_147_483_648.0));
+                } else if let Some(u) = data.as_slice::<u16>() {
+                    floats.extend(u.iter().map(|v| (*v as f32 - 32768.0) / 32768.0));
+                }
+                to_stereo(&floats, channels, &mut stereo);
+                resampler.push(&stereo, &ring);
+            },
+            on_error,
+            None,
+        )
+        .map_err(|e| format!("cannot open the microphone: {e}"))?;
+    s.play().map_err(|e| format!("cannot start the microphone: {e}"))?;
+    Ok(s)
+}
+
+/// Runs a microphone until `stop`; reopens it when it fails.
+pub fn run(
+    device: Option<String>,
+    ring: Arc<AudioRing>,
+    error: Arc<Mutex<Option<String>>>,
+    restarts: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+) {
+    let set_error = |e: Option<String>| *error.lock().unwrap_or_else(|p| p.into_inner()) = e;
+    let mut first = true;
+    while !stop.load(Ordering::Relaxed) {
+        if !first {
+            restarts.fetch_add(1, Ordering::Relaxed);
+        }
+        first = false;
+        let failed = Arc::new(AtomicBool::new(false));
+        let opened = open(device.as_deref()).and_then(|d| stream(&d, ring.clone(), failed.clone()));
+        match opened {
+            Ok(s) => {
+                set_error(None);
+                while !stop.load(Ordering::Relaxed) && !failed.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                drop(s);
+                if failed.load(Ordering::Relaxed) {
+                    set_error(Some("the microphone stopped; reopening it".into()));
+                }
+            }
+            Err(e) => {
+                tracing::warn!("{e}");
+                set_error(Some(e));
+            }
+        }
+        // Wait before reopening, in short naps so stopping is quick.
+        for _ in 0..40 {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

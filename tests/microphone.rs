@@ -1,0 +1,194 @@
+//! A real device path without a sound card: a user-mode PulseAudio with a
+//! null sink; a known tone (-20 dBFS peak, 1 kHz) is played into it and
+//! captured through cpal (ALSA's pulse plugin) as the show's microphone,
+//! streamed to nginx-rtmp; the received audio has the tone at the level it
+//! was played, ± 1 dB. A microphone that does not exist is named in the
+//! source's state while the show goes on.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use support::*;
+
+/// PulseAudio for one test: its own runtime folder (clients find it there).
+struct Pulse {
+    runtime: PathBuf,
+    child: Child,
+}
+
+impl Pulse {
+    fn start(dir: &Path) -> Pulse {
+        let runtime = dir.join("pulse-run");
+        std::fs::create_dir_all(&runtime).unwrap();
+        std::fs::set_permissions(&runtime, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+        let config = dir.join("default.pa");
+        std::fs::write(
+            &config,
+            "load-module module-native-protocol-unix auth-anonymous=1\n\
+             load-module module-null-sink sink_name=nullsink rate=48000\n\
+             set-default-sink nullsink\nset-default-source nullsink.monitor\n",
+        )
+        .unwrap();
+        let child = Command::new("pulseaudio")
+            .args(["-n", "-F"])
+            .arg(&config)
+            .args(["--exit-idle-time=-1", "--daemonize=no", "--log-target=stderr"])
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("HOME", dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pulseaudio missing (packaging/install-deps.sh --test installs it)");
+        let pulse = Pulse { runtime, child };
+        let up = poll_until(std::time::Duration::from_secs(10), || {
+            pulse
+                .command("pactl")
+                .arg("info")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+        assert!(up.is_some(), "PulseAudio did not start");
+        pulse
+    }
+
+    /// A command that talks to this PulseAudio.
+    fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.env("XDG_RUNTIME_DIR", &self.runtime)
+            .env("PULSE_SOURCE", "nullsink.monitor");
+        c
+    }
+}
+
+impl Drop for Pulse {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn show(device: Option<&str>) -> String {
+    let device = device.map(|d| format!("device = \"{d}\"\n")).unwrap_or_default();
+    format!(
+        "[[canvases]]\nid = \"c\"\nwidth = 320\nheight = 180\nfps = 30\n\
+         [[sources]]\nid = \"bg\"\nkind = \"test-pattern\"\npattern = \"black\"\n\
+         [[sources]]\nid = \"mic\"\nkind = \"microphone\"\n{device}audio = {{ voice = false }}\n\
+         [[scenes]]\nid = \"s\"\n[[scenes.layers]]\nsource = \"bg\"\nplace.c = {{ x = 0, y = 0, width = 320, height = 180 }}\n"
+    )
+}
+
+/// ffmpeg's astats over the stream after its first 2 s: (peak, RMS) dB.
+fn astats(path: &Path) -> (f64, f64) {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "info", "-ss", "2", "-i"])
+        .arg(path)
+        .args(["-vn", "-af", "pan=mono|c0=c0,astats=metadata=0", "-f", "null", "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    let value = |key: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.contains(key))
+            .last()
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no `{key}` from ffmpeg:\n{text}"))
+    };
+    (value("Peak level dB"), value("RMS level dB"))
+}
+
+#[test]
+fn a_tone_played_into_the_system_arrives_at_the_server_at_its_level() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("microphone");
+    let pulse = Pulse::start(&dir);
+    let nginx = Nginx::start(&dir.join("nginx"));
+    // 1 kHz at exactly -20 dBFS peak (-23 dBFS RMS), longer than the show.
+    let tone = dir.join("tone.wav");
+    let st = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "aevalsrc=0.1*sin(2*PI*1000*t):s=48000:d=30",
+        ])
+        .arg(&tone)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mut player = pulse
+        .command("paplay")
+        .args(["--device=nullsink"])
+        .arg(&tone)
+        .spawn()
+        .expect("paplay missing");
+    std::fs::write(dir.join("show.toml"), show(None)).unwrap();
+    let key = "micTone-5r2";
+    let out = pulse
+        .command(showroom_bin().to_str().unwrap())
+        .arg("run")
+        .arg(dir.join("show.toml"))
+        .args([
+            "--duration",
+            "6",
+            "--to",
+            &format!("c=rtmp://127.0.0.1:{}/live/{key}", nginx.rtmp_port),
+        ])
+        .arg("--stats-json")
+        .arg(dir.join("stats.json"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .unwrap();
+    let _ = player.kill();
+    let _ = player.wait();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    let mic = &stats["audio"]["inputs"][0];
+    assert_eq!(mic["id"], "mic");
+    let peak = mic["levels"]["peak_db"].as_f64().unwrap();
+    assert!(
+        (peak - -20.0).abs() <= 1.0,
+        "the mixer saw the tone at {peak} dBFS peak: {mic}"
+    );
+    let (rx_peak, rx_rms) = astats(&nginx.received(key));
+    assert!(
+        (rx_rms - -23.01).abs() <= 1.0,
+        "received RMS {rx_rms} dB (peak {rx_peak})"
+    );
+    assert!(stats["audio"]["integrated_lufs"].as_f64().is_some());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_microphone_that_is_not_there_is_named_and_the_show_goes_on() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("microphone-missing");
+    let pulse = Pulse::start(&dir);
+    std::fs::write(dir.join("show.toml"), show(Some("Studio Mic 9000"))).unwrap();
+    let out = pulse
+        .command(showroom_bin().to_str().unwrap())
+        .arg("run")
+        .arg(dir.join("show.toml"))
+        .args(["--duration", "3", "--record"])
+        .arg(dir.join("rec.mkv"))
+        .arg("--stats-json")
+        .arg(dir.join("stats.json"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    let error = stats["sources"][1]["error"].as_str().unwrap_or_default().to_string();
+    assert!(
+        error.starts_with("no microphone named \"Studio Mic 9000\"") && error.contains("showroom devices"),
+        "{error}"
+    );
+    assert!(dir.join("rec.mkv").exists(), "the show did not go on");
+    let _ = std::fs::remove_dir_all(&dir);
+}
