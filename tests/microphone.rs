@@ -89,8 +89,7 @@ fn astats(path: &Path) -> (f64, f64) {
     let text = String::from_utf8_lossy(&out.stderr);
     let value = |key: &str| -> f64 {
         text.lines()
-            .filter(|l| l.contains(key))
-            .last()
+            .rfind(|l| l.contains(key))
             .and_then(|l| l.rsplit(':').next())
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or_else(|| panic!("no `{key}` from ffmpeg:\n{text}"))
