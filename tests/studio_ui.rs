@@ -660,7 +660,7 @@ fn a_source_added_in_the_window_goes_on_the_preview_scene_and_into_the_show_file
     assert!(h.query_by_label("Add source").is_none(), "the window closed");
     // The layout editor is on with the new layer selected; saving writes it.
     h.get_by_label("Layer: pattern-1");
-    h.get_by_label("Save layout (2)").click();
+    h.get_by_label("Save layout (3)").click();
     h.run_steps(2);
     let saved = std::fs::read_to_string(dir.join("show.toml")).unwrap();
     assert!(
@@ -720,5 +720,34 @@ fn the_audio_strip_meters_mutes_and_says_when_the_mix_is_too_quiet() {
         h.state().snapshot().audio,
         h.state().message()
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_microphone_added_in_the_window_joins_the_mix_without_a_layer() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-add-mic");
+    let mut h = studio(&dir, SHOW);
+    h.run_steps(2);
+    h.get_by_label("Add source…").click();
+    h.run_steps(2);
+    h.get_by_label("Microphone").click();
+    h.run_steps(1);
+    h.get_by_label("Add").click();
+    h.run_steps(2);
+    assert_eq!(h.state().engine().source_ids(), ["dark", "bars", "mic-1"]);
+    assert_eq!(h.state().engine().scene(0).layers.len(), 1, "no layer for a microphone");
+    assert!(step_until(&mut h, Duration::from_secs(3), |h| h
+        .state()
+        .snapshot()
+        .audio
+        .inputs
+        .iter()
+        .any(|i| i.id == "mic-1" && i.denoise)));
+    h.get_by_label("Save layout (1)").click();
+    h.run_steps(2);
+    let show = showroom::show::load(&dir.join("show.toml")).expect("the saved show loads");
+    assert_eq!(show.sources[2].config.kind_name(), "microphone");
+    assert_eq!(show.scenes[0].layers.len(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -503,21 +503,25 @@ impl Engine {
         drop(sources);
         let kind = spec.config.kind_name();
         let id = spec.id.clone();
+        let has_video = spec.config.has_video();
         self.added_specs.lock().unwrap_or_else(|e| e.into_inner()).push(spec);
         let mut scenes = self.scenes.write().unwrap_or_else(|e| e.into_inner());
         let layers = &mut scenes[si].layers;
         let z = layers.iter().map(|l| l.z).max().unwrap_or(0) + 1;
-        layers.push(crate::show::LayerSpec {
-            source: index,
-            z,
-            opacity: 1.0,
-            crop: Default::default(),
-            place,
-            style: crate::show::Style {
-                fit: crate::show::Fit::Fit,
-                ..Default::default()
-            },
-        });
+        // Sound only (a microphone): into the mix, not into a scene.
+        if has_video {
+            layers.push(crate::show::LayerSpec {
+                source: index,
+                z,
+                opacity: 1.0,
+                crop: Default::default(),
+                place,
+                style: crate::show::Style {
+                    fit: crate::show::Fit::Fit,
+                    ..Default::default()
+                },
+            });
+        }
         self.events.write(
             self.now_ns(),
             "add_source",

@@ -139,6 +139,8 @@ pub struct AddedSource {
     pub body: String,
     pub id: String,
     pub scene: String,
+    /// It has a picture, so a layer in `scene` shows it.
+    pub layer: bool,
 }
 
 /// `text` with a new `[[sources]]` table and a layer showing it appended to
@@ -162,6 +164,9 @@ pub fn append_source(text: &str, added: &AddedSource) -> Result<String, String> 
         return Err(format!("the show file has a source `{}` already", added.id));
     }
     sources.push(table);
+    if !added.layer {
+        return Ok(doc.to_string());
+    }
     let scene = doc
         .get_mut("scenes")
         .and_then(|s| s.as_array_of_tables_mut())
@@ -309,6 +314,7 @@ z = 1
             body: "id = \"phone-1\"\nkind = \"srt\"\nport = 9000\n".into(),
             id: "phone-1".into(),
             scene: "main".into(),
+            layer: true,
         };
         let text = append_source(SHOW, &added).unwrap();
         assert!(text.starts_with("# Brand X spring show"), "{text}");

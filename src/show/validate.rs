@@ -123,13 +123,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
                     "remove it",
                 );
             }
-            // Microphones get the speech chain unless told otherwise.
-            let defaults = if *s.kind.get_ref() == SourceKind::Microphone {
-                crate::audio::InputSettings::voice()
-            } else {
-                crate::audio::InputSettings::plain()
-            };
-            let audio = super::audio::input(s.audio.as_ref(), defaults, s.id.get_ref(), out);
+            let audio = super::audio::input(s.audio.as_ref(), input_defaults(*s.kind.get_ref()), s.id.get_ref(), out);
             show.sources.push(SourceSpec {
                 id: s.id.get_ref().clone(),
                 config,
@@ -315,6 +309,16 @@ fn unique(seen: &mut HashSet<String>, id: &Spanned<String>, what: &str, out: &mu
     }
 }
 
+/// Microphones get the speech chain unless told otherwise; other sources
+/// go into the mix untouched.
+fn input_defaults(kind: SourceKind) -> crate::audio::InputSettings {
+    if kind == SourceKind::Microphone {
+        crate::audio::InputSettings::voice()
+    } else {
+        crate::audio::InputSettings::plain()
+    }
+}
+
 /// One source written as a show file's `[[sources]]` table body (what the
 /// studio's "Add source" writes), checked like the show's own.
 pub fn source_from_toml(body: &str, base: &Path) -> Result<SourceSpec, String> {
@@ -326,7 +330,7 @@ pub fn source_from_toml(body: &str, base: &Path) -> Result<SourceSpec, String> {
             config,
             audio: super::audio::input(
                 s.audio.as_ref(),
-                crate::audio::InputSettings::plain(),
+                input_defaults(*s.kind.get_ref()),
                 s.id.get_ref(),
                 &mut out,
             ),

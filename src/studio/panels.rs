@@ -217,7 +217,7 @@ pub fn controls(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                 {
                     super::editor::redo(studio);
                 }
-                let n = studio.editor.unsaved.len();
+                let n = studio.editor.unsaved.len() + studio.editor.added.len();
                 if ui
                     .add_enabled(n > 0, egui::Button::new(format!("Save layout ({n})")))
                     .on_hover_text("write the layers' places into the show file, keeping its comments")

@@ -1,6 +1,6 @@
 //! Sources in the studio: their state, the selected one's properties, and
-//! "Add source…": a camera the engine finds, a media file, an image, a phone
-//! over SRT or a test pattern, started while the show runs and put on top
+//! "Add source…": a camera or microphone the engine finds, a media file, an
+//! image, a phone over SRT or a test pattern, started while the show runs and put on top
 //! of the scene in preview. "Save layout" writes it into the show file.
 
 use super::Studio;
@@ -15,6 +15,7 @@ const WARN: Color32 = Color32::from_rgb(230, 160, 30);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NewKind {
     Camera,
+    Microphone,
     Media,
     Image,
     Phone,
@@ -22,8 +23,9 @@ pub enum NewKind {
 }
 
 impl NewKind {
-    const ALL: [NewKind; 5] = [
+    const ALL: [NewKind; 6] = [
         NewKind::Camera,
+        NewKind::Microphone,
         NewKind::Media,
         NewKind::Image,
         NewKind::Phone,
@@ -33,6 +35,7 @@ impl NewKind {
     fn label(self) -> &'static str {
         match self {
             NewKind::Camera => "Camera",
+            NewKind::Microphone => "Microphone",
             NewKind::Media => "Media file",
             NewKind::Image => "Image",
             NewKind::Phone => "Phone (SRT)",
@@ -43,6 +46,7 @@ impl NewKind {
     fn id_stem(self) -> &'static str {
         match self {
             NewKind::Camera => "camera",
+            NewKind::Microphone => "mic",
             NewKind::Media => "clip",
             NewKind::Image => "image",
             NewKind::Phone => "phone",
@@ -61,6 +65,9 @@ pub struct AddSource {
     device: usize,
     /// Cameras found when the window opened.
     cameras: Vec<DeviceInfo>,
+    /// Microphones found when the window opened, and the one chosen.
+    microphones: Vec<String>,
+    microphone: usize,
     pub error: Option<String>,
 }
 
@@ -78,6 +85,8 @@ impl AddSource {
             pattern: "smpte".into(),
             device: 0,
             cameras,
+            microphones: crate::audio::capture::list(),
+            microphone: 0,
             error: None,
         };
         a.id = free_id(studio, a.kind);
@@ -90,6 +99,7 @@ impl AddSource {
         t.insert("id".into(), self.id.trim().into());
         let kind = match self.kind {
             NewKind::Camera => "camera",
+            NewKind::Microphone => "microphone",
             NewKind::Media => "media",
             NewKind::Image => "image",
             NewKind::Phone => "srt",
@@ -105,6 +115,13 @@ impl AddSource {
                 if let Some(d) = &cam.device {
                     t.insert("device".into(), d.clone().into());
                 }
+            }
+            NewKind::Microphone => {
+                let mic = self
+                    .microphones
+                    .get(self.microphone)
+                    .ok_or("no microphone was found: plug one in, then open Add source again")?;
+                t.insert("device".into(), mic.clone().into());
             }
             NewKind::Media | NewKind::Image => {
                 if self.path.trim().is_empty() {
@@ -235,6 +252,23 @@ pub fn window(studio: &mut Studio, ctx: &egui::Context) {
                             }
                         });
                 }
+                NewKind::Microphone if form.microphones.is_empty() => {
+                    ui.label("No microphone found. Plug one in, then open Add source again.");
+                }
+                NewKind::Microphone => {
+                    let names = form.microphones.clone();
+                    egui::ComboBox::from_label("Microphone")
+                        .selected_text(names.get(form.microphone).cloned().unwrap_or_default())
+                        .show_ui(ui, |ui| {
+                            for (i, n) in names.iter().enumerate() {
+                                ui.selectable_value(&mut form.microphone, i, n);
+                            }
+                        });
+                    ui.label(
+                        RichText::new("With the speech chain on (high-pass, noise suppression, gate, compressor).")
+                            .weak(),
+                    );
+                }
                 NewKind::Media | NewKind::Image => {
                     ui.horizontal(|ui| {
                         ui.label("File");
@@ -318,6 +352,7 @@ fn add_to_scene(studio: &mut Studio, form: &AddSource, scene: &str) -> Result<St
         .collect();
     let canvases: Vec<String> = studio.engine().show().canvases.iter().map(|c| c.id.clone()).collect();
     let id = spec.id.clone();
+    let has_video = spec.config.has_video();
     studio
         .engine()
         .execute(Command::AddSource {
@@ -327,6 +362,19 @@ fn add_to_scene(studio: &mut Studio, form: &AddSource, scene: &str) -> Result<St
         })
         .map_err(|e| e.to_string())?;
     studio.stale = true;
+    if !has_video {
+        // Sound only: in the mix (the audio strip), nothing to place; the
+        // editor's Save keeps it.
+        studio.editor.on = true;
+        studio.layout = super::Layout::Studio;
+        studio.editor.added.push(crate::show::save::AddedSource {
+            body,
+            id: id.clone(),
+            scene: scene.to_string(),
+            layer: false,
+        });
+        return Ok(id);
+    }
     // Straight into the layout editor with it selected: the host places it.
     studio.editor.on = true;
     studio.layout = super::Layout::Studio;
@@ -335,6 +383,7 @@ fn add_to_scene(studio: &mut Studio, form: &AddSource, scene: &str) -> Result<St
         body,
         id: id.clone(),
         scene: scene.to_string(),
+        layer: true,
     });
     for (canvas, rect) in canvases.into_iter().zip(place) {
         let (index, rect) = match studio.engine().show().canvas_index(&canvas) {
