@@ -86,7 +86,13 @@ fn stream(device: &cpal::Device, ring: Arc<AudioRing>, failed: Arc<AtomicBool>) 
         .build_input_stream_raw(
             config.into(),
             format,
-            move |data: &cpal::Data, _: &cpal::InputCallbackInfo| {
+            move |data: &cpal::Data, info: &cpal::InputCallbackInfo| {
+                // Capture → callback, as the device reports it, plus the
+                // average wait for a full resampler chunk (5 ms at 48 kHz).
+                let t = info.timestamp();
+                let device = t.callback.duration_since(t.capture).as_secs_f64() * 1e6;
+                let chunk_wait = 240.0 / rate as f64 * 1e6;
+                ring.device_us.store((device + chunk_wait) as u64, Ordering::Relaxed);
                 floats.clear();
                 if let Some(f) = data.as_slice::<f32>() {
                     floats.extend_from_slice(f);

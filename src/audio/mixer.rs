@@ -56,6 +56,10 @@ pub struct InputStats {
     pub denoise: bool,
     /// After the voice chain and gain, before mute and pan.
     pub levels: Levels,
+    /// Capture (or decode) → encoder input, ms: the device's own delay,
+    /// the wait for the mixer, the voice chain and the limiter (the sync
+    /// offset not included).
+    pub latency_ms: f32,
 }
 
 struct Input {
@@ -212,6 +216,10 @@ impl Mixer {
                 offset_ms: i.settings.offset_ms,
                 denoise: i.settings.voice.denoise,
                 levels: i.meter.levels(),
+                latency_ms: (i.ring.device_us.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1000.0
+                    + i.ring.wait_ms()
+                    + if i.settings.voice.denoise { 10.0 } else { 0.0 }
+                    + super::dsp::Limiter::delay() as f64 / 48.0) as f32,
             })
             .collect()
     }
