@@ -41,11 +41,23 @@ fn main() {
     std::thread::sleep(Duration::from_secs(2));
     let tone = dir.join("tone.wav");
     Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "aevalsrc=0.1*sin(2*PI*1000*t):s=48000:d=30"])
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "aevalsrc=0.1*sin(2*PI*1000*t):s=48000:d=30",
+        ])
         .arg(&tone)
         .status()
         .unwrap();
-    let mut player = Command::new("paplay").arg("--device=nullsink").arg(&tone).spawn().unwrap();
+    let mut player = Command::new("paplay")
+        .arg("--device=nullsink")
+        .arg(&tone)
+        .spawn()
+        .unwrap();
 
     showroom::media::init().unwrap();
     let text = "[[canvases]]\nid = \"c\"\nwidth = 320\nheight = 180\n\
@@ -74,7 +86,10 @@ fn main() {
     let mut q = gst::query::Latency::new();
     if pipeline.query(&mut q) {
         let (_, min, _) = q.result();
-        println!("peer: GStreamer pulsesrc (defaults) on the same source, pipeline latency: {:.1} ms", min.mseconds() as f64);
+        println!(
+            "peer: GStreamer pulsesrc (defaults) on the same source, pipeline latency: {:.1} ms",
+            min.mseconds() as f64
+        );
     } else {
         println!("peer: GStreamer latency query failed");
     }

@@ -27,6 +27,7 @@ impl Pulse {
             &config,
             "load-module module-native-protocol-unix auth-anonymous=1\n\
              load-module module-null-sink sink_name=nullsink rate=48000\n\
+             load-module module-null-sink sink_name=phones rate=48000\n\
              set-default-sink nullsink\nset-default-source nullsink.monitor\n",
         )
         .unwrap();
@@ -189,5 +190,54 @@ fn a_microphone_that_is_not_there_is_named_and_the_show_goes_on() {
         "{error}"
     );
     assert!(dir.join("rec.mkv").exists(), "the show did not go on");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_host_hears_the_mix_on_the_monitoring_output() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("monitoring");
+    let pulse = Pulse::start(&dir);
+    // What reaches the "headphones" (a second null sink), recorded off its monitor.
+    let heard = dir.join("heard.wav");
+    let mut recorder = pulse
+        .command("parec")
+        .args([
+            "-d",
+            "phones.monitor",
+            "--file-format=wav",
+            "--rate=48000",
+            "--channels=2",
+        ])
+        .arg(&heard)
+        .spawn()
+        .expect("parec missing");
+    std::fs::write(
+        dir.join("show.toml"),
+        "[[canvases]]\nid = \"c\"\nwidth = 320\nheight = 180\n\
+         [[sources]]\nid = \"tone\"\nkind = \"tone\"\nfrequency = 1000\nvolume = 0.1\n\
+         [[sources]]\nid = \"bg\"\nkind = \"test-pattern\"\npattern = \"black\"\n\
+         [[scenes]]\nid = \"s\"\n[[scenes.layers]]\nsource = \"bg\"\nplace.c = { x = 0, y = 0, width = 320, height = 180 }\n\
+         [audio]\nmonitor = true\n",
+    )
+    .unwrap();
+    let out = pulse
+        .command(showroom_bin().to_str().unwrap())
+        .arg("run")
+        .arg(dir.join("show.toml"))
+        .args(["--duration", "5"])
+        .env("PULSE_SINK", "phones")
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .unwrap();
+    // parec writes its WAV header at the end: stop it politely.
+    let _ = Command::new("kill").arg("-INT").arg(recorder.id().to_string()).status();
+    let _ = recorder.wait();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (peak, rms) = astats(&heard);
+    assert!(
+        (rms - -23.01).abs() <= 1.0,
+        "the headphones heard RMS {rms} dB (peak {peak})"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

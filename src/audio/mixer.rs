@@ -89,6 +89,8 @@ pub struct Mixer {
     /// earlier than the others (the blocks are stamped this much earlier).
     base_delay_ms: i32,
     scratch: Vec<f32>,
+    /// Headphone monitoring gets the master too, if on.
+    monitor: Option<Arc<AudioRing>>,
 }
 
 impl Mixer {
@@ -100,7 +102,13 @@ impl Mixer {
             master: Meter::new(true),
             base_delay_ms: base_delay_ms.clamp(0, MAX_OFFSET_MS),
             scratch: Vec::new(),
+            monitor: None,
         }
+    }
+
+    /// Also hands every master block to `ring` (headphone monitoring).
+    pub fn set_monitor(&mut self, ring: Arc<AudioRing>) {
+        self.monitor = Some(ring);
     }
 
     pub fn base_delay_ms(&self) -> i32 {
@@ -202,7 +210,11 @@ impl Mixer {
             *f = self.limiter.process(*f);
         }
         self.master.add(&bus);
-        bytemuck::cast_slice::<Frame, f32>(&bus).to_vec()
+        let out = bytemuck::cast_slice::<Frame, f32>(&bus).to_vec();
+        if let Some(m) = &self.monitor {
+            m.push(&out);
+        }
+        out
     }
 
     pub fn inputs(&self) -> Vec<InputStats> {

@@ -6,6 +6,7 @@ pub mod capture;
 pub mod dsp;
 pub mod meters;
 pub mod mixer;
+pub mod monitor;
 pub mod resample;
 
 pub use mixer::{InputSettings, Mixer};

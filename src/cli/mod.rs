@@ -272,5 +272,13 @@ fn devices() -> ExitCode {
     for m in mics {
         println!("  {m}  (device = \"{m}\")");
     }
+    println!("Outputs for headphone monitoring ([audio] monitor = ...):");
+    let outputs = crate::audio::monitor::list();
+    if outputs.is_empty() {
+        println!("  none found");
+    }
+    for o in outputs {
+        println!("  {o}  (monitor = \"{o}\")");
+    }
     ExitCode::SUCCESS
 }

@@ -160,6 +160,8 @@ pub struct Engine {
     /// The mixer (added sources join it; commands change its inputs).
     mixer_state: Arc<Mutex<crate::audio::Mixer>>,
     target_lufs: f32,
+    /// Ends headphone monitoring with the show.
+    monitor_stop: Arc<AtomicBool>,
     encoders: Vec<Arc<CanvasEncoder>>,
     kbps: Vec<u32>,
     outputs: outputs::Outputs,
@@ -308,6 +310,15 @@ impl Engine {
                 mix.add_input(&spec.id, ring.clone(), spec.audio.clone());
             }
         }
+        let monitor_stop = Arc::new(AtomicBool::new(false));
+        if let Some(device) = show.audio.monitor.clone() {
+            let ring = Arc::new(crate::media::audio::AudioRing::default());
+            mix.set_monitor(ring.clone());
+            let stop = monitor_stop.clone();
+            std::thread::Builder::new()
+                .name("monitor".into())
+                .spawn(move || crate::audio::monitor::run(device, ring, stop))?;
+        }
         let mixer_state = Arc::new(Mutex::new(mix));
         let mixer = {
             let (m, enc, stop) = (mixer_state.clone(), encoders.clone(), stop.clone());
@@ -346,6 +357,7 @@ impl Engine {
             new_probes: Mutex::new(probe_tx),
             mixer_state,
             target_lufs,
+            monitor_stop,
             encoders,
             kbps,
             outputs,
@@ -743,6 +755,7 @@ impl Engine {
         if let Some(c) = self.cues.take() {
             let _ = c.join();
         }
+        self.monitor_stop.store(true, Ordering::Relaxed);
         // Not joined: a refresh in flight may wait for its store's answer;
         // the thread ends at its next look at `stop`.
         drop(self.stock.take());

@@ -90,7 +90,11 @@ impl AudioRing {
             if let Some(&(arrived, _)) = q.arrivals.iter().find(|(_, end)| *end > first) {
                 let waited = arrived.elapsed().as_secs_f64() * 1e6;
                 let avg = f64::from_bits(self.wait_us.load(Ordering::Relaxed));
-                let avg = if avg == 0.0 { waited } else { avg + 0.05 * (waited - avg) };
+                let avg = if avg == 0.0 {
+                    waited
+                } else {
+                    avg + 0.05 * (waited - avg)
+                };
                 self.wait_us.store(avg.to_bits(), Ordering::Relaxed);
             }
             let taken = q.taken;

@@ -143,6 +143,18 @@ pub fn master(raw: Option<&AudioMaster>, out: &mut Collector) -> AudioSpec {
             );
         }
     }
+    if let Some(m) = &raw.monitor {
+        match m.get_ref() {
+            toml::Value::Boolean(true) => a.monitor = Some(None),
+            toml::Value::Boolean(false) => a.monitor = None,
+            toml::Value::String(name) => a.monitor = Some(Some(name.clone())),
+            _ => out.add(
+                m.span(),
+                "[audio] monitor: write true (the system's output), false, or an output's name",
+                "`showroom devices` lists outputs",
+            ),
+        }
+    }
     if let Some(c) = &raw.ceiling_dbtp {
         if (-12.0..=0.0).contains(c.get_ref()) {
             a.ceiling_dbtp = *c.get_ref();

@@ -47,6 +47,8 @@ pub struct Show {
 pub struct AudioSpec {
     pub target_lufs: f32,
     pub ceiling_dbtp: f32,
+    /// Headphone monitoring: None off; Some(None) the system's output.
+    pub monitor: Option<Option<String>>,
 }
 
 impl Default for AudioSpec {
@@ -54,6 +56,7 @@ impl Default for AudioSpec {
         AudioSpec {
             target_lufs: -16.0,
             ceiling_dbtp: -1.0,
+            monitor: None,
         }
     }
 }

@@ -161,6 +161,8 @@ pub struct AudioMaster {
     pub target_lufs: Option<Spanned<f32>>,
     /// The limiter's ceiling, dBTP (default -1).
     pub ceiling_dbtp: Option<Spanned<f32>>,
+    /// Headphone monitoring: true (the system's output) or an output's name.
+    pub monitor: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]

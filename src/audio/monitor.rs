@@ -1,0 +1,81 @@
+//! Headphone monitoring: the master mix, after the limiter, played on an
+//! output device through cpal (the system's default or one by name), so a
+//! host hears exactly what goes out.
+
+use crate::media::audio::AudioRing;
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Outputs the default audio host lists, by name.
+pub fn list() -> Vec<String> {
+    let host = cpal::default_host();
+    let Ok(devices) = host.output_devices() else {
+        return Vec::new();
+    };
+    devices
+        .filter_map(|d| d.description().ok().map(|desc| desc.name().to_string()))
+        .collect()
+}
+
+fn open(name: Option<&str>) -> Result<cpal::Device, String> {
+    let host = cpal::default_host();
+    match name {
+        None => host
+            .default_output_device()
+            .ok_or_else(|| "no headphones: the system has no default output".to_string()),
+        Some(want) => host
+            .output_devices()
+            .map_err(|e| format!("cannot list outputs: {e}"))?
+            .find(|d| d.description().is_ok_and(|x| x.name() == want))
+            .ok_or_else(|| format!("no output named \"{want}\" for monitoring — `showroom devices` lists them")),
+    }
+}
+
+/// Plays `ring` (48 kHz stereo) on the device until `stop`; reopens it
+/// when it fails. Runs on its own thread (cpal streams stay on theirs).
+pub fn run(device: Option<String>, ring: Arc<AudioRing>, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::Relaxed) {
+        let failed = Arc::new(AtomicBool::new(false));
+        let opened = open(device.as_deref()).and_then(|d| {
+            let config = cpal::StreamConfig {
+                channels: 2,
+                sample_rate: 48_000,
+                buffer_size: cpal::BufferSize::Default,
+            };
+            let (ring, f) = (ring.clone(), failed.clone());
+            let s = d
+                .build_output_stream(
+                    config,
+                    move |out: &mut [f32], _: &cpal::OutputCallbackInfo| {
+                        out.fill(0.0);
+                        ring.mix_into(out);
+                    },
+                    move |e| {
+                        tracing::warn!("monitoring: {e}");
+                        f.store(true, Ordering::Relaxed);
+                    },
+                    None,
+                )
+                .map_err(|e| format!("cannot open the monitoring output at 48 kHz stereo: {e}"))?;
+            s.play().map_err(|e| format!("cannot start monitoring: {e}"))?;
+            Ok(s)
+        });
+        match opened {
+            Ok(s) => {
+                while !stop.load(Ordering::Relaxed) && !failed.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                drop(s);
+            }
+            Err(e) => tracing::warn!("{e}"),
+        }
+        for _ in 0..40 {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
