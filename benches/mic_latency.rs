@@ -95,6 +95,7 @@ fn main() {
     }
     let _ = pipeline.set_state(gst::State::Null);
     let _ = player.kill();
+    let _ = player.wait();
     let _ = pulse.kill();
     let _ = pulse.wait();
     let _ = std::fs::remove_dir_all(&dir);
