@@ -192,14 +192,17 @@ fn the_studio_without_a_display_says_so_and_names_the_headless_command() {
 }
 
 #[test]
-fn devices_lists_both_kinds() {
+fn devices_lists_every_kind() {
     let out = Command::new(showroom_bin()).arg("devices").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    assert!(
-        stdout.contains("Cameras:") && stdout.contains("Microphones:"),
-        "{stdout}"
-    );
+    for heading in [
+        "Cameras (kind = \"camera\"):",
+        "Microphones (kind = \"microphone\"):",
+        "Outputs for headphone monitoring ([audio] monitor = ...):",
+    ] {
+        assert!(stdout.contains(heading), "no `{heading}` in:\n{stdout}");
+    }
 }
 
 fn contains_bytes(hay: &[u8], needle: &str) -> bool {
