@@ -11,15 +11,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Microphones the default audio host lists, by name.
-pub fn list() -> Vec<String> {
-    let host = cpal::default_host();
-    let Ok(devices) = host.input_devices() else {
-        return Vec::new();
-    };
+/// Names of devices, as show files and the studio write them.
+pub fn names(devices: impl Iterator<Item = cpal::Device>) -> Vec<String> {
     devices
         .filter_map(|d| d.description().ok().map(|desc| desc.name().to_string()))
         .collect()
+}
+
+/// Microphones the default audio host lists, by name.
+pub fn list() -> Vec<String> {
+    cpal::default_host().input_devices().map(names).unwrap_or_default()
 }
 
 fn open(name: Option<&str>) -> Result<cpal::Device, String> {

@@ -10,14 +10,14 @@ use std::time::Duration;
 
 /// Outputs the default audio host lists, by name.
 pub fn list() -> Vec<String> {
-    let host = cpal::default_host();
-    let Ok(devices) = host.output_devices() else {
-        return Vec::new();
-    };
-    devices
-        .filter_map(|d| d.description().ok().map(|desc| desc.name().to_string()))
-        .collect()
+    cpal::default_host()
+        .output_devices()
+        .map(super::capture::names)
+        .unwrap_or_default()
 }
+
+/// 80 ms of 48 kHz stereo before monitoring starts playing.
+const PREROLL_SAMPLES: usize = 48 * 2 * 80;
 
 fn open(name: Option<&str>) -> Result<cpal::Device, String> {
     let host = cpal::default_host();
@@ -45,12 +45,23 @@ pub fn run(device: Option<String>, ring: Arc<AudioRing>, stop: Arc<AtomicBool>) 
                 buffer_size: cpal::BufferSize::Default,
             };
             let (ring, f) = (ring.clone(), failed.clone());
+            let mut primed = false;
             let s = d
                 .build_output_stream(
                     config,
                     move |out: &mut [f32], _: &cpal::OutputCallbackInfo| {
                         out.fill(0.0);
-                        ring.mix_into(out);
+                        // The mixer hands over 20 ms blocks on its own clock and
+                        // the device asks on its own: a pre-roll absorbs the
+                        // jitter; running dry waits for a new pre-roll rather
+                        // than playing in crumbs.
+                        if !primed && ring.len() < PREROLL_SAMPLES {
+                            return;
+                        }
+                        primed = ring.len() >= out.len();
+                        if primed {
+                            ring.mix_into(out);
+                        }
                     },
                     move |e| {
                         tracing::warn!("monitoring: {e}");
