@@ -393,6 +393,11 @@ impl Engine {
         &self.show
     }
 
+    /// The show, shared (for readers that also send commands meanwhile).
+    pub fn shared_show(&self) -> Arc<Show> {
+        self.show.clone()
+    }
+
     /// A scene as it is now (layers may have been changed while live).
     pub fn scene(&self, index: usize) -> crate::show::SceneSpec {
         self.scenes.read().unwrap_or_else(|e| e.into_inner())[index].clone()

@@ -447,9 +447,9 @@ impl Overlays {
         let size = self.canvases[canvas];
         let mut layers = Vec::new();
         let mut uploads = Vec::new();
+        self.expire_countdown(now_ns);
         for kind in KINDS {
             let k = kind as usize;
-            self.expire_countdown(now_ns);
             let Some(content) = self.slots[k].content.clone() else {
                 continue;
             };

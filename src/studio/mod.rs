@@ -101,7 +101,7 @@ pub struct Studio {
     frame_log_at: Instant,
     repaint_every: Duration,
     /// Product pictures for the products panel, made on first show.
-    product_thumbs: products::Thumbs,
+    product_panel: Option<products::Cache>,
     /// The "Add source" window, while open.
     pub add_source: Option<sources::AddSource>,
     /// The source whose properties the sources panel shows.
@@ -205,7 +205,7 @@ impl Studio {
             } else {
                 REPAINT_EVERY
             },
-            product_thumbs: Default::default(),
+            product_panel: None,
             add_source: None,
             source_selected: None,
         })

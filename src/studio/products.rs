@@ -15,9 +15,12 @@ const ON_AIR: Color32 = Color32::from_rgb(220, 40, 40);
 const DEAL_SECONDS: u64 = 5 * 60;
 const THUMB: u32 = 40;
 
-/// Product pictures as egui textures, made once on first show.
-#[derive(Default)]
-pub struct Thumbs(Option<Vec<Option<egui::TextureHandle>>>);
+/// What the panel makes once, on first show: the product pictures as egui
+/// textures and the price formatter (ICU4X data is not built per frame).
+pub struct Cache {
+    thumbs: Vec<Option<egui::TextureHandle>>,
+    prices: PriceFormatter,
+}
 
 fn thumb(ctx: &egui::Context, dir: &std::path::Path, p: &Product) -> Option<egui::TextureHandle> {
     let file = p.images.first()?;
@@ -40,22 +43,24 @@ fn price_line(p: &Product, stock: Option<u32>, prices: &PriceFormatter) -> Strin
 
 pub fn section(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
     ui.heading("Products");
-    let setup = &studio.engine().show().graphics;
+    // The show is shared, not copied: the catalog is read in place.
+    let show = studio.engine().shared_show();
+    let setup = &show.graphics;
     if setup.catalog.products.is_empty() {
         ui.label("No catalog: add [products] catalog = \"catalog.csv\" to the show file.");
         return;
     }
-    let products = setup.catalog.products.clone();
-    let dir = setup.catalog_dir.clone();
-    let prices = PriceFormatter::new(&setup.locale)
-        .or_else(|_| PriceFormatter::new("en-US"))
-        .expect("en-US price data is compiled in");
-    let ctx = ui.ctx().clone();
-    let thumbs = studio
-        .product_thumbs
-        .0
-        .get_or_insert_with(|| products.iter().map(|p| thumb(&ctx, &dir, p)).collect())
-        .clone();
+    let products = &setup.catalog.products;
+    let cache = studio.product_panel.take().unwrap_or_else(|| Cache {
+        thumbs: products
+            .iter()
+            .map(|p| thumb(ui.ctx(), &setup.catalog_dir, p))
+            .collect(),
+        prices: PriceFormatter::new(&setup.locale)
+            .or_else(|_| PriceFormatter::new("en-US"))
+            .expect("en-US price data is compiled in"),
+    });
+    let (thumbs, prices) = (&cache.thumbs, &cache.prices);
     let mut send = Vec::new();
     egui::ScrollArea::vertical()
         .id_salt("product list")
@@ -96,7 +101,7 @@ pub fn section(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                             Some(s) => *s,
                             None => p.variants.iter().map(|v| v.stock).sum(),
                         };
-                        ui.label(RichText::new(price_line(p, stock, &prices)).weak());
+                        ui.label(RichText::new(price_line(p, stock, prices)).weak());
                     });
                 });
             }
@@ -140,6 +145,7 @@ pub fn section(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
             }
         }
     });
+    studio.product_panel = Some(cache);
     for g in send {
         studio.command(Command::Graphics(g));
     }
