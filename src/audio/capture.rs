@@ -115,6 +115,48 @@ fn stream(device: &cpal::Device, ring: Arc<AudioRing>, failed: Arc<AtomicBool>) 
     Ok(s)
 }
 
+/// What happened to a device stream `keep_open` looks after.
+pub enum StreamEvent {
+    Opened,
+    /// It could not be opened: why.
+    CannotOpen(String),
+    /// It ran and then failed (the device went away).
+    Failed,
+}
+
+/// Keeps a device stream open until `stop`: opens it with `open` (given a
+/// flag its error callback raises), holds it while it runs, and reopens it
+/// 2 s after it cannot be opened or fails. `event` hears each outcome.
+pub fn keep_open(
+    stop: &AtomicBool,
+    mut open: impl FnMut(Arc<AtomicBool>) -> Result<cpal::Stream, String>,
+    mut event: impl FnMut(StreamEvent),
+) {
+    while !stop.load(Ordering::Relaxed) {
+        let failed = Arc::new(AtomicBool::new(false));
+        match open(failed.clone()) {
+            Ok(s) => {
+                event(StreamEvent::Opened);
+                while !stop.load(Ordering::Relaxed) && !failed.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                drop(s);
+                if failed.load(Ordering::Relaxed) {
+                    event(StreamEvent::Failed);
+                }
+            }
+            Err(e) => event(StreamEvent::CannotOpen(e)),
+        }
+        // Wait before reopening, in short naps so stopping is quick.
+        for _ in 0..40 {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 /// Runs a microphone until `stop`; reopens it when it fails.
 pub fn run(
     device: Option<String>,
@@ -124,36 +166,23 @@ pub fn run(
     stop: Arc<AtomicBool>,
 ) {
     let set_error = |e: Option<String>| *error.lock().unwrap_or_else(|p| p.into_inner()) = e;
-    let mut first = true;
-    while !stop.load(Ordering::Relaxed) {
-        if !first {
-            restarts.fetch_add(1, Ordering::Relaxed);
-        }
-        first = false;
-        let failed = Arc::new(AtomicBool::new(false));
-        let opened = open(device.as_deref()).and_then(|d| stream(&d, ring.clone(), failed.clone()));
-        match opened {
-            Ok(s) => {
-                set_error(None);
-                while !stop.load(Ordering::Relaxed) && !failed.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                drop(s);
-                if failed.load(Ordering::Relaxed) {
-                    set_error(Some("the microphone stopped; reopening it".into()));
-                }
+    let mut opens = 0u64;
+    keep_open(
+        &stop,
+        |failed| {
+            opens += 1;
+            if opens > 1 {
+                restarts.fetch_add(1, Ordering::Relaxed);
             }
-            Err(e) => {
+            open(device.as_deref()).and_then(|d| stream(&d, ring.clone(), failed))
+        },
+        |e| match e {
+            StreamEvent::Opened => set_error(None),
+            StreamEvent::Failed => set_error(Some("the microphone stopped; reopening it".into())),
+            StreamEvent::CannotOpen(e) => {
                 tracing::warn!("{e}");
                 set_error(Some(e));
             }
-        }
-        // Wait before reopening, in short naps so stopping is quick.
-        for _ in 0..40 {
-            if stop.load(Ordering::Relaxed) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+        },
+    );
 }

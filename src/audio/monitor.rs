@@ -6,7 +6,6 @@ use crate::media::audio::AudioRing;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 /// Outputs the default audio host lists, by name.
 pub fn list() -> Vec<String> {
@@ -36,57 +35,48 @@ fn open(name: Option<&str>) -> Result<cpal::Device, String> {
 /// Plays `ring` (48 kHz stereo) on the device until `stop`; reopens it
 /// when it fails. Runs on its own thread (cpal streams stay on theirs).
 pub fn run(device: Option<String>, ring: Arc<AudioRing>, stop: Arc<AtomicBool>) {
-    while !stop.load(Ordering::Relaxed) {
-        let failed = Arc::new(AtomicBool::new(false));
-        let opened = open(device.as_deref()).and_then(|d| {
-            let config = cpal::StreamConfig {
-                channels: 2,
-                sample_rate: 48_000,
-                buffer_size: cpal::BufferSize::Default,
-            };
-            let (ring, f) = (ring.clone(), failed.clone());
-            let mut primed = false;
-            let s = d
-                .build_output_stream(
-                    config,
-                    move |out: &mut [f32], _: &cpal::OutputCallbackInfo| {
-                        out.fill(0.0);
-                        // The mixer hands over 20 ms blocks on its own clock and
-                        // the device asks on its own: a pre-roll absorbs the
-                        // jitter; running dry waits for a new pre-roll rather
-                        // than playing in crumbs.
-                        if !primed && ring.len() < PREROLL_SAMPLES {
-                            return;
-                        }
-                        primed = ring.len() >= out.len();
-                        if primed {
-                            ring.mix_into(out);
-                        }
-                    },
-                    move |e| {
-                        tracing::warn!("monitoring: {e}");
-                        f.store(true, Ordering::Relaxed);
-                    },
-                    None,
-                )
-                .map_err(|e| format!("cannot open the monitoring output at 48 kHz stereo: {e}"))?;
-            s.play().map_err(|e| format!("cannot start monitoring: {e}"))?;
-            Ok(s)
-        });
-        match opened {
-            Ok(s) => {
-                while !stop.load(Ordering::Relaxed) && !failed.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(50));
+    super::capture::keep_open(
+        &stop,
+        |failed| open(device.as_deref()).and_then(|d| stream(&d, ring.clone(), failed)),
+        |e| match e {
+            super::capture::StreamEvent::CannotOpen(e) => tracing::warn!("{e}"),
+            super::capture::StreamEvent::Failed => tracing::warn!("monitoring stopped; reopening it"),
+            super::capture::StreamEvent::Opened => {}
+        },
+    );
+}
+
+fn stream(d: &cpal::Device, ring: Arc<AudioRing>, failed: Arc<AtomicBool>) -> Result<cpal::Stream, String> {
+    let config = cpal::StreamConfig {
+        channels: 2,
+        sample_rate: 48_000,
+        buffer_size: cpal::BufferSize::Default,
+    };
+    let mut primed = false;
+    let s = d
+        .build_output_stream(
+            config,
+            move |out: &mut [f32], _: &cpal::OutputCallbackInfo| {
+                out.fill(0.0);
+                // The mixer hands over 20 ms blocks on its own clock and
+                // the device asks on its own: a pre-roll absorbs the
+                // jitter; running dry waits for a new pre-roll rather
+                // than playing in crumbs.
+                if !primed && ring.len() < PREROLL_SAMPLES {
+                    return;
                 }
-                drop(s);
-            }
-            Err(e) => tracing::warn!("{e}"),
-        }
-        for _ in 0..40 {
-            if stop.load(Ordering::Relaxed) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+                primed = ring.len() >= out.len();
+                if primed {
+                    ring.mix_into(out);
+                }
+            },
+            move |e| {
+                tracing::warn!("monitoring: {e}");
+                failed.store(true, Ordering::Relaxed);
+            },
+            None,
+        )
+        .map_err(|e| format!("cannot open the monitoring output at 48 kHz stereo: {e}"))?;
+    s.play().map_err(|e| format!("cannot start monitoring: {e}"))?;
+    Ok(s)
 }

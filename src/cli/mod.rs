@@ -253,7 +253,7 @@ fn devices() -> ExitCode {
     let list = crate::media::devices::list();
     println!("Cameras (kind = \"camera\"):");
     let mut any = false;
-    for d in list.iter().filter(|d| d.class.starts_with("Video/Source")) {
+    for d in &list {
         any = true;
         match &d.device {
             Some(dev) => println!("  {}  (device = \"{dev}\")", d.name),

@@ -156,7 +156,7 @@ pub struct Engine {
     /// Settings of the sources added while the show runs.
     added_specs: Mutex<Vec<crate::show::SourceSpec>>,
     /// New sources' probes, to the render thread (in source order).
-    new_probes: Mutex<std::sync::mpsc::Sender<crate::media::sources::SourceProbe>>,
+    new_probes: std::sync::mpsc::Sender<crate::media::sources::SourceProbe>,
     /// The mixer (added sources join it; commands change its inputs).
     mixer_state: Arc<Mutex<crate::audio::Mixer>>,
     target_lufs: f32,
@@ -354,7 +354,7 @@ impl Engine {
             mixer: Some(mixer),
             sources: Mutex::new(sources),
             added_specs: Mutex::new(Vec::new()),
-            new_probes: Mutex::new(probe_tx),
+            new_probes: probe_tx,
             mixer_state,
             target_lufs,
             monitor_stop,
@@ -503,18 +503,13 @@ impl Engine {
         }
         let handle = SourceHandle::start(&spec)
             .map_err(|e| CommandError::Source(format!("source `{}` cannot start: {e:#}", spec.id)))?;
-        if let Some(a) = &handle.audio {
-            self.lock_mixer().add_input(&spec.id, a.clone(), spec.audio.clone());
-        }
         // Sent while the sources are locked, so the render thread gets
         // probes in source order.
-        let sent = self
-            .new_probes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(handle.probe());
-        if sent.is_err() {
+        if self.new_probes.send(handle.probe()).is_err() {
             return Err(CommandError::Source("the show is stopping".into()));
+        }
+        if let Some(a) = &handle.audio {
+            self.lock_mixer().add_input(&spec.id, a.clone(), spec.audio.clone());
         }
         sources.push(handle);
         drop(sources);

@@ -157,10 +157,6 @@ impl Overlays {
         KINDS.len() * canvases
     }
 
-    pub fn catalog(&self) -> &Catalog {
-        &self.setup.catalog
-    }
-
     fn product_index(&self, code_or_id: &str) -> Result<usize, String> {
         let products = &self.setup.catalog.products;
         products

@@ -65,8 +65,6 @@ pub struct Laid {
     pub width: f32,
     pub height: f32,
     color: [u8; 4],
-    /// The text is right to left (its first line is).
-    pub rtl: bool,
 }
 
 /// The font system and glyph cache; made once (loading the fonts takes a
@@ -132,18 +130,16 @@ impl Text {
         let attrs = Attrs::new().family(Family::SansSerif).weight(weight);
         buffer.set_text(text, &attrs, Shaping::Advanced, None);
         buffer.shape_until_scroll(&mut self.fonts, false);
-        let (mut width, mut height, mut rtl) = (0f32, 0f32, None);
+        let (mut width, mut height) = (0f32, 0f32);
         for run in buffer.layout_runs() {
             width = width.max(run.line_w);
             height = run.line_top + run.line_height;
-            rtl.get_or_insert(run.rtl);
         }
         Laid {
             buffer,
             width,
             height,
             color: style.color,
-            rtl: rtl.unwrap_or(false),
         }
     }
 

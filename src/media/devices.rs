@@ -1,4 +1,5 @@
-//! Cameras and microphones that GStreamer can see (`showroom devices`).
+//! Cameras that GStreamer can see (`showroom devices`, Add source…).
+//! Microphones and outputs are cpal's (src/audio).
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -14,7 +15,6 @@ pub struct DeviceInfo {
 pub fn list() -> Vec<DeviceInfo> {
     let monitor = gst::DeviceMonitor::new();
     monitor.add_filter(Some("Video/Source"), None);
-    monitor.add_filter(Some("Audio/Source"), None);
     if monitor.start().is_err() {
         return Vec::new();
     }

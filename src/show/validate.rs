@@ -728,12 +728,10 @@ fn rgba(c: u32) -> [f32; 4] {
     ]
 }
 
+/// "#RRGGBB" (show files take no alpha here), through the one hex parser.
 fn parse_color(s: &str) -> Option<u32> {
-    let hex = s.strip_prefix('#')?;
-    if hex.len() != 6 {
-        return None;
-    }
-    u32::from_str_radix(hex, 16).ok()
+    let [r, g, b, _] = crate::graphics::paint::parse_hex(s).filter(|_| s.len() == 7)?;
+    Some(u32::from_be_bytes([0, r, g, b]))
 }
 
 /// Splits an RTMP(S) URL into (scheme, host, path) or says what is wrong.

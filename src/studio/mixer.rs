@@ -92,7 +92,7 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                     });
                 });
                 if let Some(h) = &audio.hint {
-                    ui.label(RichText::new(h).color(Color32::from_rgb(230, 160, 30)));
+                    ui.label(RichText::new(h).color(super::panels::WARN));
                 }
             });
         }

@@ -10,9 +10,9 @@ use crate::secrets::KeyRef;
 use crate::show::TransitionKind;
 use egui::{Color32, RichText};
 
-const ON_AIR: Color32 = Color32::from_rgb(220, 40, 40);
+pub(super) const ON_AIR: Color32 = Color32::from_rgb(220, 40, 40);
 const PREVIEW: Color32 = Color32::from_rgb(40, 170, 80);
-const WARN: Color32 = Color32::from_rgb(230, 160, 30);
+pub(super) const WARN: Color32 = Color32::from_rgb(230, 160, 30);
 /// How long a notice stays in the status line.
 const MESSAGE_SECS: u64 = 8;
 

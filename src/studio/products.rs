@@ -3,14 +3,14 @@
 //! highlighted; previous / next, hide, and the flash-deal countdown.
 
 use super::Studio;
+use super::panels::ON_AIR;
 use crate::engine::Command;
 use crate::engine::stats::Snapshot;
 use crate::graphics::GraphicsCommand as G;
 use crate::products::catalog::Product;
 use crate::products::price::PriceFormatter;
-use egui::{Color32, RichText};
+use egui::RichText;
 
-const ON_AIR: Color32 = Color32::from_rgb(220, 40, 40);
 /// The countdown the panel starts (a common flash-deal length).
 const DEAL_SECONDS: u64 = 5 * 60;
 const THUMB: u32 = 40;

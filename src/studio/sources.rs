@@ -4,13 +4,12 @@
 //! of the scene in preview. "Save layout" writes it into the show file.
 
 use super::Studio;
+use super::panels::WARN;
 use crate::engine::Command;
 use crate::engine::stats::Snapshot;
 use crate::media::devices::DeviceInfo;
 use crate::show::{Rect, SourceConfig};
 use egui::{Color32, RichText};
-
-const WARN: Color32 = Color32::from_rgb(230, 160, 30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NewKind {
@@ -73,10 +72,7 @@ pub struct AddSource {
 
 impl AddSource {
     fn new(studio: &Studio) -> AddSource {
-        let cameras = crate::media::devices::list()
-            .into_iter()
-            .filter(|d| d.class.contains("Video"))
-            .collect();
+        let cameras = crate::media::devices::list();
         let mut a = AddSource {
             kind: NewKind::Image,
             id: String::new(),
