@@ -233,7 +233,9 @@ fn the_host_hears_the_mix_on_the_monitoring_output() {
         .command(showroom_bin().to_str().unwrap())
         .arg("run")
         .arg(dir.join("show.toml"))
-        .args(["--duration", "5"])
+        // Long enough that a slow start on a loaded machine still leaves
+        // seconds of tone to hear.
+        .args(["--duration", "8"])
         .env("PULSE_SINK", "phones")
         .env("XDG_STATE_HOME", dir.join("state"))
         .output()
