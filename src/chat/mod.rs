@@ -1,6 +1,336 @@
-//! Platform chat (groundwork for the chat issue): the one message model
-//! every connector fills, and comment selling's claim parser. Connectors,
-//! the panel, triage and the claims ledger build on these.
+//! Platform chat: connectors fill one message model; one writer thread
+//! triages each message, settles claims against stock, appends it all to the
+//! log (fsynced per batch) and only then acknowledges. The panel reads the
+//! shared state; moderator actions go through the same writer so the log
+//! holds them in order.
+//!
+//!   connectors ─► Ingest ─► writer: decide → apply → log (fsync) → ack
+//!                                        │
+//!                                  ChatState (panel, queue, ledger) ─► card stock
 
 pub mod claims;
+pub mod connectors;
+pub mod ledger;
+pub mod log;
 pub mod model;
+pub mod state;
+pub mod triage;
+
+use crate::products::catalog::Catalog;
+use connectors::{SourceConfig, SourceStatus};
+use log::Record;
+use model::Message;
+use state::{Action, ChatState};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// `[chat]` in the show file, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatConfig {
+    /// The chat log (messages, moderation, claims), JSONL.
+    pub log: PathBuf,
+    /// Words that make a comment a claim.
+    pub keywords: Vec<String>,
+    pub blocked_words: Vec<String>,
+    pub sources: Vec<SourceConfig>,
+}
+
+/// Messages buffered between connectors and the writer. Connectors wait
+/// when it is full (backpressure), so memory stays bounded in a flood.
+const CHANNEL: usize = 16_384;
+/// Most inputs written with one fsync.
+const BATCH: usize = 4096;
+
+enum Input {
+    Message {
+        msg: Box<Message>,
+        received: Instant,
+        ack: Option<oneshot::Sender<bool>>,
+    },
+    Action(Action, oneshot::Sender<Result<(), String>>),
+    Stop,
+}
+
+/// Where connectors push messages. Cheap to clone.
+#[derive(Clone)]
+pub struct Ingest {
+    tx: mpsc::Sender<Input>,
+}
+
+impl Ingest {
+    /// Queues a message; false when the chat has stopped.
+    pub async fn send(&self, msg: Message) -> bool {
+        self.tx
+            .send(Input::Message {
+                msg: Box::new(msg),
+                received: Instant::now(),
+                ack: None,
+            })
+            .await
+            .is_ok()
+    }
+
+    /// Queues a message; the receiver answers once it is on disk (true; a
+    /// repeat of one already logged is also true) or could not be written
+    /// (false, or dropped).
+    pub async fn send_acked(&self, msg: Message) -> Option<oneshot::Receiver<bool>> {
+        let (ack, rx) = oneshot::channel();
+        self.tx
+            .send(Input::Message {
+                msg: Box::new(msg),
+                received: Instant::now(),
+                ack: Some(ack),
+            })
+            .await
+            .ok()?;
+        Some(rx)
+    }
+
+    /// `send` from a thread outside the runtime.
+    pub fn blocking_send(&self, msg: Message) -> bool {
+        self.tx
+            .blocking_send(Input::Message {
+                msg: Box::new(msg),
+                received: Instant::now(),
+                ack: None,
+            })
+            .is_ok()
+    }
+}
+
+/// Figures for the status line and the benchmark.
+#[derive(Debug, Default, Clone)]
+pub struct ChatStats {
+    /// Latency from a connector receiving a message to it being in the
+    /// model, for the most recent messages (ms).
+    pub recent_latency_ms: Vec<f32>,
+    /// Messages written to the log.
+    pub persisted: u64,
+    /// The last write error, if the log cannot be written (shown in red).
+    pub disk_error: Option<String>,
+}
+
+const LATENCY_WINDOW: usize = 10_000;
+
+pub struct Chat {
+    state: Arc<Mutex<ChatState>>,
+    stats: Arc<Mutex<ChatStats>>,
+    statuses: Arc<Mutex<Vec<SourceStatus>>>,
+    tx: mpsc::Sender<Input>,
+    writer: Option<std::thread::JoinHandle<()>>,
+    runtime: Option<tokio::runtime::Runtime>,
+    bridges: Vec<SocketAddr>,
+    log_path: PathBuf,
+    /// Problems found on open (log lines that could not be read).
+    pub warnings: Vec<String>,
+}
+
+/// Called with the catalog as the ledger has it when a claim changes stock.
+pub type StockSink = Box<dyn Fn(&Catalog) + Send>;
+
+impl Chat {
+    /// Opens the log (replaying it), starts the writer and every source.
+    pub fn open(config: &ChatConfig, catalog: Catalog, on_stock: Option<StockSink>) -> Result<Chat, String> {
+        let opened = log::Log::open(&config.log)?;
+        let keywords: Vec<&str> = config.keywords.iter().map(String::as_str).collect();
+        let mut state = ChatState::new(ledger::Ledger::new(catalog), &keywords, config.blocked_words.clone());
+        let mut stock_changed = false;
+        for r in opened.records {
+            stock_changed |= state.apply(r).is_some();
+        }
+        if stock_changed && let Some(sink) = &on_stock {
+            sink(&state.ledger.catalog_with_stock());
+        }
+        let state = Arc::new(Mutex::new(state));
+        let stats = Arc::new(Mutex::new(ChatStats::default()));
+        let statuses = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel(CHANNEL);
+        let writer = {
+            let (state, stats, log) = (state.clone(), stats.clone(), opened.log);
+            std::thread::Builder::new()
+                .name("chat-writer".into())
+                .spawn(move || write_loop(rx, log, state, stats, on_stock))
+                .map_err(|e| e.to_string())?
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("chat")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("chat: cannot start its runtime: {e}"))?;
+        let mut chat = Chat {
+            state,
+            stats,
+            statuses,
+            tx,
+            writer: Some(writer),
+            runtime: None,
+            bridges: Vec::new(),
+            log_path: config.log.clone(),
+            warnings: opened.warnings,
+        };
+        chat.bridges = connectors::start(&runtime, &config.sources, &chat.ingest(), &chat.statuses)?;
+        chat.runtime = Some(runtime);
+        Ok(chat)
+    }
+
+    pub fn ingest(&self) -> Ingest {
+        Ingest { tx: self.tx.clone() }
+    }
+
+    /// The panel's view. Hold it briefly: the writer waits on it.
+    pub fn state(&self) -> MutexGuard<'_, ChatState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn stats(&self) -> ChatStats {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn statuses(&self) -> Vec<SourceStatus> {
+        self.statuses.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Where each bridge listens (in the order of the show's sources).
+    pub fn bridges(&self) -> &[SocketAddr] {
+        &self.bridges
+    }
+
+    pub fn log_path(&self) -> &std::path::Path {
+        &self.log_path
+    }
+
+    /// Does a moderator action; returns once it is logged, or why not.
+    pub fn act(&self, action: Action) -> Result<(), String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .blocking_send(Input::Action(action, reply))
+            .map_err(|_| "the chat has stopped".to_string())?;
+        rx.blocking_recv().map_err(|_| "the chat has stopped".to_string())?
+    }
+
+    /// Writes the claims as CSV (for invoicing) to `path`.
+    pub fn export_claims(&self, path: &std::path::Path) -> Result<usize, String> {
+        let (csv, n) = {
+            let s = self.state();
+            (s.ledger.to_csv()?, s.ledger.claims().len())
+        };
+        std::fs::write(path, csv).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(n)
+    }
+}
+
+impl Drop for Chat {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(Duration::from_secs(1));
+        }
+        let _ = self.tx.blocking_send(Input::Stop);
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+fn write_loop(
+    mut rx: mpsc::Receiver<Input>,
+    mut log: log::Log,
+    state: Arc<Mutex<ChatState>>,
+    stats: Arc<Mutex<ChatStats>>,
+    on_stock: Option<StockSink>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut records: Vec<Record> = Vec::new();
+    let mut latencies = Vec::new();
+    loop {
+        let Some(first) = rx.blocking_recv() else { return };
+        batch.push(first);
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(i) => batch.push(i),
+                Err(_) => break,
+            }
+        }
+        records.clear();
+        latencies.clear();
+        let mut stop = false;
+        let mut acks = Vec::new();
+        let mut replies = Vec::new();
+        let mut stock_changed = false;
+        let mut messages = 0u64;
+        {
+            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+            for input in batch.drain(..) {
+                match input {
+                    Input::Message { msg, received, ack } => {
+                        let new = s.decide_message(*msg);
+                        messages += u64::from(!new.is_empty());
+                        for r in &new {
+                            stock_changed |= s.apply(r.clone()).is_some();
+                        }
+                        records.extend(new);
+                        latencies.push(received.elapsed().as_secs_f32() * 1000.0);
+                        acks.extend(ack);
+                    }
+                    Input::Action(action, reply) => match s.decide_action(action) {
+                        Ok(new) => {
+                            for r in &new {
+                                stock_changed |= s.apply(r.clone()).is_some();
+                            }
+                            records.extend(new);
+                            replies.push((reply, Ok(())));
+                        }
+                        Err(e) => replies.push((reply, Err(e))),
+                    },
+                    Input::Stop => stop = true,
+                }
+            }
+            if stock_changed && let Some(sink) = &on_stock {
+                sink(&s.ledger.catalog_with_stock());
+            }
+        }
+        let written = log.append(&records);
+        {
+            let mut st = stats.lock().unwrap_or_else(|e| e.into_inner());
+            st.recent_latency_ms.extend_from_slice(&latencies);
+            let excess = st.recent_latency_ms.len().saturating_sub(LATENCY_WINDOW);
+            st.recent_latency_ms.drain(..excess);
+            match &written {
+                Ok(()) => {
+                    st.persisted += messages;
+                    st.disk_error = None;
+                }
+                Err(e) => {
+                    tracing::error!("{e}");
+                    st.disk_error = Some(e.clone());
+                }
+            }
+        }
+        let ok = written.is_ok();
+        for a in acks {
+            let _ = a.send(ok);
+        }
+        for (reply, r) in replies {
+            let _ = reply.send(match (&written, r) {
+                (Err(e), _) => Err(e.clone()),
+                (Ok(()), r) => r,
+            });
+        }
+        if stop {
+            return;
+        }
+    }
+}
+
+/// The 99th percentile of `values` (0 when empty).
+pub fn p99(values: &[f32]) -> f32 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f32::total_cmp);
+    v[((v.len() as f32 * 0.99).ceil() as usize).clamp(1, v.len()) - 1]
+}

@@ -2,18 +2,60 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
+    #[serde(rename = "youtube")]
     YouTube,
     Facebook,
     Instagram,
     Twitch,
     Bambuser,
+    #[serde(rename = "tiktok")]
     TikTok,
     Amazon,
     /// Any other source feeding the bridge.
     Other,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 8] = [
+        Platform::TikTok,
+        Platform::Instagram,
+        Platform::Amazon,
+        Platform::Bambuser,
+        Platform::YouTube,
+        Platform::Facebook,
+        Platform::Twitch,
+        Platform::Other,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::YouTube => "YouTube",
+            Platform::Facebook => "Facebook",
+            Platform::Instagram => "Instagram",
+            Platform::Twitch => "Twitch",
+            Platform::Bambuser => "Bambuser",
+            Platform::TikTok => "TikTok",
+            Platform::Amazon => "Amazon",
+            Platform::Other => "Other",
+        }
+    }
+
+    /// The id used in files ("tiktok").
+    pub fn id(self) -> &'static str {
+        match self {
+            Platform::YouTube => "youtube",
+            Platform::Facebook => "facebook",
+            Platform::Instagram => "instagram",
+            Platform::Twitch => "twitch",
+            Platform::Bambuser => "bambuser",
+            Platform::TikTok => "tiktok",
+            Platform::Amazon => "amazon",
+            Platform::Other => "other",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,440 @@
+//! Platform connectors: each turns one platform's chat into `Message`s and
+//! pushes them into the chat's ingest. Each runs as its own task on the
+//! chat's runtime, keeps a visible status, retries with backoff on its own,
+//! and stops for good only when the platform says the chat has ended or the
+//! credentials are refused.
+
+pub mod bambuser;
+pub mod bridge;
+pub mod facebook;
+pub mod instagram;
+pub mod relay;
+pub mod twitch;
+pub mod youtube;
+
+use super::Ingest;
+use super::model::Platform;
+use crate::secrets::{KeyRef, Secret, redact};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One `[[chat.sources]]` entry, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    /// Shown in the status list ("YouTube", "TikTok via relay").
+    pub name: String,
+    pub kind: SourceKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceKind {
+    YouTube {
+        base_url: String,
+        /// Either the chat id, or the video whose active chat to find.
+        live_chat_id: Option<String>,
+        video_id: Option<String>,
+        /// An API key (`key=`) or an OAuth token (Bearer): one of them.
+        api_key: KeyRef,
+        token: KeyRef,
+    },
+    Facebook {
+        graph_url: String,
+        streaming_url: String,
+        live_video_id: String,
+        token: KeyRef,
+    },
+    Instagram {
+        graph_url: String,
+        user_id: String,
+        token: KeyRef,
+        poll: Duration,
+    },
+    Twitch {
+        url: String,
+        channel: String,
+        /// Logged in as this account; anonymous (read-only) when None.
+        login: Option<(String, KeyRef)>,
+    },
+    Bambuser {
+        base_url: String,
+        show_id: String,
+        token: KeyRef,
+    },
+    /// A Social Stream Ninja relay session (TikTok LIVE, Amazon Live, ...).
+    Relay { url: String, session: KeyRef, channel: u32 },
+    /// Our own endpoint that relays and browser extensions post to.
+    Bridge { listen: SocketAddr, token: KeyRef },
+}
+
+impl SourceKind {
+    pub fn platform(&self) -> Option<Platform> {
+        Some(match self {
+            SourceKind::YouTube { .. } => Platform::YouTube,
+            SourceKind::Facebook { .. } => Platform::Facebook,
+            SourceKind::Instagram { .. } => Platform::Instagram,
+            SourceKind::Twitch { .. } => Platform::Twitch,
+            SourceKind::Bambuser { .. } => Platform::Bambuser,
+            SourceKind::Relay { .. } | SourceKind::Bridge { .. } => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Connecting,
+    Live,
+    /// Waiting to retry (the detail says why and for how long).
+    Waiting,
+    /// The platform ended the chat; nothing more will come.
+    Ended,
+    /// Stopped: credentials refused or the setup is wrong (detail says).
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceStatus {
+    pub name: String,
+    pub state: State,
+    pub detail: String,
+    pub messages: u64,
+}
+
+/// A connector's handle on its line of the status list.
+#[derive(Clone)]
+pub struct StatusHandle {
+    all: Arc<Mutex<Vec<SourceStatus>>>,
+    index: usize,
+}
+
+impl StatusHandle {
+    pub fn new(all: Arc<Mutex<Vec<SourceStatus>>>, name: &str) -> StatusHandle {
+        let mut v = all.lock().unwrap_or_else(|e| e.into_inner());
+        v.push(SourceStatus {
+            name: name.to_string(),
+            state: State::Connecting,
+            detail: "starting".into(),
+            messages: 0,
+        });
+        let index = v.len() - 1;
+        drop(v);
+        StatusHandle { all, index }
+    }
+
+    fn with(&self, f: impl FnOnce(&mut SourceStatus)) {
+        if let Some(s) = self.all.lock().unwrap_or_else(|e| e.into_inner()).get_mut(self.index) {
+            f(s);
+        }
+    }
+
+    /// Sets the state; details pass through `redact` so no token leaks.
+    pub fn set(&self, state: State, detail: impl AsRef<str>) {
+        let detail = redact(detail.as_ref());
+        match state {
+            State::Waiting | State::Failed | State::Ended => tracing::warn!("chat {}: {detail}", self.name()),
+            _ => tracing::info!("chat {}: {detail}", self.name()),
+        }
+        self.with(|s| {
+            s.state = state;
+            s.detail = detail;
+        });
+    }
+
+    pub fn counted(&self, n: u64) {
+        self.with(|s| s.messages += n);
+    }
+
+    fn name(&self) -> String {
+        self.all
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(self.index)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Why a session with a platform stopped.
+#[derive(Debug)]
+pub enum Trouble {
+    /// Try again: after `after` if the platform said, else after backoff.
+    Retry { why: String, after: Option<Duration> },
+    /// Nothing more will come (chat ended).
+    Ended(String),
+    /// Cannot go on without the user (token refused, wrong id).
+    Failed(String),
+    /// The chat is shutting down.
+    Stopped,
+}
+
+impl Trouble {
+    pub fn retry(why: impl Into<String>) -> Trouble {
+        Trouble::Retry {
+            why: why.into(),
+            after: None,
+        }
+    }
+}
+
+/// Exponential backoff, 1 s to 60 s, with jitter so that many connectors
+/// (or many studios) do not retry in step.
+pub struct Backoff {
+    next: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            next: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Backoff {
+    pub fn reset(&mut self) {
+        self.next = Duration::from_secs(1);
+    }
+    pub fn next(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(Duration::from_secs(60));
+        let jitter = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|t| t.subsec_nanos() % 250)
+            .unwrap_or(0);
+        d + Duration::from_millis(u64::from(jitter))
+    }
+}
+
+/// Runs `session` until it ends or fails, retrying with backoff (or when
+/// the platform said). A session that delivered something resets backoff.
+pub async fn run_with_retry<F, Fut>(status: StatusHandle, mut session: F)
+where
+    F: FnMut(StatusHandle) -> Fut,
+    Fut: std::future::Future<Output = (Trouble, bool)>,
+{
+    let mut backoff = Backoff::default();
+    loop {
+        let (trouble, delivered) = session(status.clone()).await;
+        if delivered {
+            backoff.reset();
+        }
+        match trouble {
+            Trouble::Retry { why, after } => {
+                let wait = after.unwrap_or_else(|| backoff.next());
+                status.set(
+                    State::Waiting,
+                    format!("{why} — retrying in {:.0} s", wait.as_secs_f32().max(1.0)),
+                );
+                tokio::time::sleep(wait).await;
+                status.set(State::Connecting, "reconnecting");
+            }
+            Trouble::Ended(why) => return status.set(State::Ended, why),
+            Trouble::Failed(why) => return status.set(State::Failed, why),
+            Trouble::Stopped => return,
+        }
+    }
+}
+
+/// Reads a key reference for a chat source; the error names the source.
+pub fn secret(key: &KeyRef, source: &str) -> Result<Option<Secret>, String> {
+    key.resolve(&format!("chat source {source}"))
+}
+
+/// An HTTP error as text without the URL (it can hold a token).
+pub fn http_error(e: reqwest::Error) -> String {
+    let timeout = e.is_timeout();
+    let connect = e.is_connect();
+    let text = redact(&e.without_url().to_string());
+    if timeout {
+        format!("no answer in time ({text})")
+    } else if connect {
+        format!("cannot connect ({text})")
+    } else {
+        text
+    }
+}
+
+/// `Retry-After` in seconds, if the answer has one.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// The shared HTTP client for polling connectors.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("showroom/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
+}
+
+/// Graph API (Facebook, Instagram) errors: what the answer means for us.
+pub fn graph_trouble(status: u16, body: &str, headers: &reqwest::header::HeaderMap, what: &str) -> Trouble {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let e = &v["error"];
+    let code = e["code"].as_i64().unwrap_or(0);
+    let message = redact(e["message"].as_str().unwrap_or(""));
+    let kind = e["type"].as_str().unwrap_or("");
+    match code {
+        190 | 102 => Trouble::Failed(format!(
+            "{what}: the access token was refused ({kind} {code}: {message}) — get a new token and store it again"
+        )),
+        4 | 17 | 32 | 341 | 613 => Trouble::Retry {
+            why: format!("{what}: rate limited ({code}: {message})"),
+            after: Some(retry_after(headers).unwrap_or(Duration::from_secs(60))),
+        },
+        10 | 200..=299 => Trouble::Failed(format!(
+            "{what}: permission missing ({code}: {message}) — the token needs the permission named there"
+        )),
+        100 if status == 400 => Trouble::Failed(format!("{what}: {message} (check the id in the show file)")),
+        _ if status == 429 => Trouble::Retry {
+            why: format!("{what}: too many requests"),
+            after: Some(retry_after(headers).unwrap_or(Duration::from_secs(60))),
+        },
+        _ => Trouble::retry(format!(
+            "{what}: HTTP {status}{}",
+            if message.is_empty() {
+                String::new()
+            } else {
+                format!(" ({message})")
+            }
+        )),
+    }
+}
+
+/// Starts every source's task on `rt`. Returns the bridges' bound addresses
+/// (a bridge may listen on port 0) or the first setup error.
+pub fn start(
+    rt: &tokio::runtime::Runtime,
+    sources: &[SourceConfig],
+    ingest: &Ingest,
+    statuses: &Arc<Mutex<Vec<SourceStatus>>>,
+) -> Result<Vec<SocketAddr>, String> {
+    let mut bridges = Vec::new();
+    for s in sources {
+        let status = StatusHandle::new(statuses.clone(), &s.name);
+        let ingest = ingest.clone();
+        match &s.kind {
+            SourceKind::Bridge { listen, token } => {
+                let token = secret(token, &s.name)?;
+                let listener = rt
+                    .block_on(tokio::net::TcpListener::bind(listen))
+                    .map_err(|e| format!("chat source {}: cannot listen on {listen}: {e}", s.name))?;
+                let addr = listener.local_addr().map_err(|e| e.to_string())?;
+                bridges.push(addr);
+                rt.spawn(bridge::serve(listener, token, ingest, status));
+            }
+            kind => {
+                let task = connector(kind.clone(), &s.name, ingest, status.clone())?;
+                rt.spawn(task);
+            }
+        }
+    }
+    Ok(bridges)
+}
+
+type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+fn connector(kind: SourceKind, name: &str, ingest: Ingest, status: StatusHandle) -> Result<Task, String> {
+    Ok(match kind {
+        SourceKind::YouTube {
+            base_url,
+            live_chat_id,
+            video_id,
+            api_key,
+            token,
+        } => {
+            let auth = match (secret(&api_key, name)?, secret(&token, name)?) {
+                (Some(k), None) => youtube::Auth::Key(k),
+                (None, Some(t)) => youtube::Auth::Bearer(t),
+                _ => return Err(format!("chat source {name}: give either api_key or token")),
+            };
+            Box::pin(youtube::run(
+                youtube::Config {
+                    base_url,
+                    live_chat_id,
+                    video_id,
+                    auth,
+                },
+                ingest,
+                status,
+            ))
+        }
+        SourceKind::Facebook {
+            graph_url,
+            streaming_url,
+            live_video_id,
+            token,
+        } => {
+            let token = secret(&token, name)?.ok_or(format!("chat source {name}: a token is needed"))?;
+            Box::pin(facebook::run(
+                facebook::Config {
+                    graph_url,
+                    streaming_url,
+                    live_video_id,
+                    token,
+                },
+                ingest,
+                status,
+            ))
+        }
+        SourceKind::Instagram {
+            graph_url,
+            user_id,
+            token,
+            poll,
+        } => {
+            let token = secret(&token, name)?.ok_or(format!("chat source {name}: a token is needed"))?;
+            Box::pin(instagram::run(
+                instagram::Config {
+                    graph_url,
+                    user_id,
+                    token,
+                    poll,
+                },
+                ingest,
+                status,
+            ))
+        }
+        SourceKind::Twitch { url, channel, login } => {
+            let login = match login {
+                Some((nick, key)) => Some((
+                    nick,
+                    secret(&key, name)?.ok_or(format!("chat source {name}: a token is needed to log in"))?,
+                )),
+                None => None,
+            };
+            Box::pin(twitch::run(twitch::Config { url, channel, login }, ingest, status))
+        }
+        SourceKind::Bambuser {
+            base_url,
+            show_id,
+            token,
+        } => {
+            let token = secret(&token, name)?.ok_or(format!("chat source {name}: a token is needed"))?;
+            Box::pin(bambuser::run(
+                bambuser::Config {
+                    base_url,
+                    show_id,
+                    token,
+                },
+                ingest,
+                status,
+            ))
+        }
+        SourceKind::Relay { url, session, channel } => {
+            let session =
+                secret(&session, name)?.ok_or(format!("chat source {name}: the relay session id is needed"))?;
+            Box::pin(relay::run(relay::Config { url, session, channel }, ingest, status))
+        }
+        SourceKind::Bridge { .. } => return Err(format!("chat source {name}: a bridge is started by `start`")),
+    })
+}

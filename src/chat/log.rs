@@ -1,0 +1,284 @@
+//! The chat log on disk: one JSON record per line (JSONL), appended in
+//! batches and fsynced before anything in the batch is acknowledged. It holds
+//! every message, every moderation step and every claim, so a replay rebuilds
+//! the panel, the host queue and the claims ledger after a crash or kill -9.
+//! A line cut off by a crash is the only thing that can be lost, and it was
+//! never acknowledged: it is cut from the file on open, with a warning.
+//!
+//! Why JSONL and not SQLite: the log is append-only and read whole on open;
+//! one `write` + `fdatasync` per batch is all the durability it needs, it
+//! stays readable with any text tool, and there is no C library to build.
+
+use super::ledger::{Claim, Status};
+use super::model::{Message, Platform};
+use super::triage::Flags;
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum Record {
+    /// A message as it arrived, with what triage made of it.
+    Message {
+        seq: u64,
+        msg: Message,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        flags: u8,
+        /// Why it is hidden from the panel (blocked word, blocked user).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hidden: Option<String>,
+        /// Why a claim in it needs a moderator.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        check: Option<String>,
+    },
+    Claim(Claim),
+    ClaimStatus {
+        id: u64,
+        status: Status,
+    },
+    Answered {
+        seq: u64,
+    },
+    Hide {
+        seq: u64,
+        why: String,
+    },
+    Unhide {
+        seq: u64,
+    },
+    Block {
+        platform: Platform,
+        user_id: String,
+        name: String,
+    },
+    Unblock {
+        platform: Platform,
+        user_id: String,
+    },
+    BlockedWords {
+        words: Vec<String>,
+    },
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
+}
+
+impl Record {
+    pub fn flags(&self) -> Flags {
+        match self {
+            Record::Message { flags, .. } => Flags(*flags),
+            _ => Flags::default(),
+        }
+    }
+}
+
+pub struct Log {
+    file: File,
+    path: PathBuf,
+    buf: Vec<u8>,
+}
+
+/// What opening found.
+pub struct Opened {
+    pub log: Log,
+    pub records: Vec<Record>,
+    /// Lines that could not be read (and a cut-off last line), for the user.
+    pub warnings: Vec<String>,
+}
+
+impl Log {
+    /// Opens (or creates) the log and reads what it holds.
+    pub fn open(path: &Path) -> Result<Opened, String> {
+        let named = |e: std::io::Error| format!("chat log {}: {e}", path.display());
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(named)?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(named)?;
+        let mut records = Vec::new();
+        let mut warnings = Vec::new();
+        let mut good_end = 0u64;
+        let mut pos = 0u64;
+        let mut reader = BufReader::new(&mut file);
+        let mut line = Vec::new();
+        let mut n = 0;
+        loop {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line).map_err(named)?;
+            if read == 0 {
+                break;
+            }
+            n += 1;
+            pos += read as u64;
+            if line.last() != Some(&b'\n') {
+                warnings.push(format!(
+                    "{}: line {n} was cut off (the program stopped while writing it; it was never acknowledged) — removed",
+                    path.display()
+                ));
+                break;
+            }
+            match serde_json::from_slice::<Record>(&line) {
+                Ok(r) => records.push(r),
+                Err(e) => warnings.push(format!("{}: line {n} skipped: {e}", path.display())),
+            }
+            good_end = pos;
+        }
+        drop(reader);
+        if file.metadata().map_err(named)?.len() > good_end {
+            file.set_len(good_end).map_err(named)?;
+            file.seek(SeekFrom::End(0)).map_err(named)?;
+        }
+        Ok(Opened {
+            log: Log {
+                file,
+                path: path.to_path_buf(),
+                buf: Vec::new(),
+            },
+            records,
+            warnings,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes the records and waits until they are on disk.
+    pub fn append(&mut self, records: &[Record]) -> Result<(), String> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.buf.clear();
+        for r in records {
+            serde_json::to_writer(&mut self.buf, r).map_err(|e| e.to_string())?;
+            self.buf.push(b'\n');
+        }
+        let named = |e: std::io::Error| format!("writing the chat log {}: {e}", self.path.display());
+        self.file.write_all(&self.buf).map_err(named)?;
+        self.file.sync_data().map_err(named)
+    }
+}
+
+/// "2025-11-24T16:00:00Z" for milliseconds since the Unix epoch.
+pub fn utc(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// Milliseconds since the Unix epoch now.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Milliseconds since the Unix epoch for an RFC 3339 time from a platform
+/// ("2025-11-24T16:00:00.123Z", "2025-11-24T16:00:00+0000"); None if it is
+/// not one.
+pub fn parse_utc(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut rest = &text[19..];
+    let mut ms = 0i64;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits: String = frac.chars().take_while(|c| c.is_ascii_digit()).collect();
+        rest = &frac[digits.len()..];
+        ms = format!("{:0<3}", &digits[..digits.len().min(3)]).parse().ok()?;
+    }
+    let offset_min = match rest {
+        "" | "Z" | "z" => 0,
+        _ => {
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            let hm: String = rest[1..].chars().filter(|c| c.is_ascii_digit()).collect();
+            if hm.len() != 4 {
+                return None;
+            }
+            sign * (hm[..2].parse::<i64>().ok()? * 60 + hm[2..].parse::<i64>().ok()?)
+        }
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss - offset_min * 60;
+    u64::try_from(secs * 1000 + ms).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_both_ways() {
+        assert_eq!(utc(1_764_000_000_000), "2025-11-24T16:00:00Z");
+        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(parse_utc("2025-11-24T16:00:00Z"), Some(1_764_000_000_000));
+        assert_eq!(parse_utc("2025-11-24T16:00:00.5Z"), Some(1_764_000_000_500));
+        assert_eq!(parse_utc("2025-11-24T17:00:00+0100"), Some(1_764_000_000_000));
+        assert_eq!(parse_utc("2025-11-24T11:00:00-05:00"), Some(1_764_000_000_000));
+        assert_eq!(
+            parse_utc("2024-02-29T00:00:00Z").map(utc).as_deref(),
+            Some("2024-02-29T00:00:00Z")
+        );
+        assert_eq!(parse_utc("yesterday"), None);
+    }
+
+    #[test]
+    fn a_cut_off_last_line_is_removed_and_named() {
+        let dir = std::env::temp_dir().join(format!("showroom-log-{}", std::process::id()));
+        let path = dir.join("chat.jsonl");
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut opened = Log::open(&path).unwrap();
+        let r = Record::Answered { seq: 7 };
+        opened.log.append(&[r.clone(), r.clone()]).unwrap();
+        drop(opened);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"t\":\"answ").unwrap();
+        drop(f);
+        let opened = Log::open(&path).unwrap();
+        assert_eq!(opened.records, vec![r.clone(), r.clone()]);
+        assert_eq!(opened.warnings.len(), 1);
+        assert!(
+            opened.warnings[0].contains("line 3 was cut off"),
+            "{:?}",
+            opened.warnings
+        );
+        let mut log = opened.log;
+        log.append(std::slice::from_ref(&r)).unwrap();
+        assert_eq!(Log::open(&path).unwrap().records.len(), 3);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,325 @@
+//! What the panel shows: the merged messages (the newest `MAX_IN_MEMORY`;
+//! all of them stay in the log), the host queue, blocked users and words,
+//! and the claims ledger. Every change goes through a `Record`: `decide`
+//! turns an input into records, `apply` makes them true. Live and replay
+//! share `apply`, so what is on screen after a restart is what was logged.
+
+use super::claims::{ClaimParser, Parsed};
+use super::ledger::{Ledger, Status};
+use super::log::Record;
+use super::model::{Kind, Message, Platform};
+use super::triage::{self, Flags};
+use std::collections::{HashSet, VecDeque};
+
+/// Messages kept in memory for the panel; older ones are only in the log.
+/// Bounds memory in a flood (about 1 KB a message).
+pub const MAX_IN_MEMORY: usize = 50_000;
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub seq: u64,
+    pub msg: Message,
+    pub flags: Flags,
+    pub hidden: Option<String>,
+    pub answered: bool,
+    /// Why a claim in this message needs a moderator.
+    pub check: Option<String>,
+    /// The claim this message made.
+    pub claim: Option<u64>,
+}
+
+/// What moderators and the host do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Answered(u64),
+    Hide(u64),
+    Unhide(u64),
+    /// Block the author of message `seq`.
+    Block(u64),
+    Unblock(Platform, String),
+    SetBlockedWords(Vec<String>),
+    CancelClaim(u64),
+    /// A moderator settles an unclear claim in message `seq`.
+    Claim {
+        seq: u64,
+        product: usize,
+        variant: usize,
+        quantity: u32,
+    },
+}
+
+pub struct ChatState {
+    entries: VecDeque<Entry>,
+    /// Sequence number of the next message.
+    next_seq: u64,
+    /// (platform, message id) of the messages in memory, to drop repeats
+    /// (polling that fills a gap after a reconnect sees some twice).
+    seen: HashSet<(Platform, String)>,
+    pub blocked_users: Vec<(Platform, String, String)>,
+    pub blocked_words: Vec<String>,
+    folded_words: Vec<String>,
+    pub ledger: Ledger,
+    parser: ClaimParser,
+    /// Bumped on every change, so the panel knows when to refresh.
+    pub version: u64,
+}
+
+impl ChatState {
+    pub fn new(ledger: Ledger, keywords: &[&str], blocked_words: Vec<String>) -> ChatState {
+        let parser = ClaimParser::new(ledger.catalog(), keywords);
+        ChatState {
+            entries: VecDeque::new(),
+            next_seq: 1,
+            seen: HashSet::new(),
+            blocked_users: Vec::new(),
+            folded_words: triage::fold_words(&blocked_words),
+            blocked_words,
+            ledger,
+            parser,
+            version: 0,
+        }
+    }
+
+    pub fn entries(&self) -> &VecDeque<Entry> {
+        &self.entries
+    }
+    /// Messages received in all (including those only in the log).
+    pub fn total(&self) -> u64 {
+        self.next_seq - 1
+    }
+
+    pub fn entry(&self, seq: u64) -> Option<&Entry> {
+        let first = self.entries.front()?.seq;
+        self.entries.get(seq.checked_sub(first)? as usize)
+    }
+    fn entry_mut(&mut self, seq: u64) -> Option<&mut Entry> {
+        let first = self.entries.front()?.seq;
+        self.entries.get_mut(seq.checked_sub(first)? as usize)
+    }
+
+    /// The host queue: flagged messages not yet answered or hidden, oldest
+    /// first.
+    pub fn queue(&self) -> impl Iterator<Item = &Entry> {
+        self.entries
+            .iter()
+            .filter(|e| e.flags.any() && !e.answered && e.hidden.is_none())
+    }
+
+    fn is_blocked(&self, platform: Platform, user: &str) -> bool {
+        self.blocked_users.iter().any(|(p, u, _)| *p == platform && u == user)
+    }
+
+    /// The records a new message makes (none if it is a repeat).
+    pub fn decide_message(&self, msg: Message) -> Vec<Record> {
+        if self.seen.contains(&(msg.platform, msg.id.clone())) {
+            return Vec::new();
+        }
+        let seq = self.next_seq;
+        let mut flags = Flags::default();
+        let mut hidden = None;
+        let mut check = None;
+        let mut claim = None;
+        if self.is_blocked(msg.platform, &msg.author.id) {
+            hidden = Some("blocked user".to_string());
+        } else if let Some(w) = triage::blocked(&msg.text, &self.folded_words) {
+            hidden = Some(format!("blocked word \"{w}\""));
+        }
+        if matches!(msg.kind, Kind::Text | Kind::Paid { .. }) && hidden.is_none() {
+            flags = triage::classify(&msg.text);
+            match self.parser.parse(&msg.text) {
+                Parsed::None => {}
+                Parsed::Claim {
+                    product,
+                    variant,
+                    quantity,
+                } => claim = Some(self.ledger.decide(&msg, product, variant, quantity)),
+                Parsed::NeedsModerator(why) => {
+                    flags.insert(Flags::CLAIM_CHECK);
+                    check = Some(why);
+                }
+            }
+            // A settled claim is not a question for the host.
+            if claim.is_some() {
+                flags = Flags::default();
+            }
+        }
+        let mut records = vec![Record::Message {
+            seq,
+            msg,
+            flags: flags.0,
+            hidden,
+            check,
+        }];
+        records.extend(claim.map(Record::Claim));
+        records
+    }
+
+    /// The records an action makes, or why it cannot be done.
+    pub fn decide_action(&self, action: Action) -> Result<Vec<Record>, String> {
+        let entry = |seq| {
+            self.entry(seq)
+                .ok_or_else(|| format!("message {seq} is no longer in memory"))
+        };
+        Ok(match action {
+            Action::Answered(seq) => {
+                entry(seq)?;
+                vec![Record::Answered { seq }]
+            }
+            Action::Hide(seq) => {
+                entry(seq)?;
+                vec![Record::Hide {
+                    seq,
+                    why: "hidden by a moderator".into(),
+                }]
+            }
+            Action::Unhide(seq) => {
+                entry(seq)?;
+                vec![Record::Unhide { seq }]
+            }
+            Action::Block(seq) => {
+                let e = entry(seq)?;
+                vec![Record::Block {
+                    platform: e.msg.platform,
+                    user_id: e.msg.author.id.clone(),
+                    name: e.msg.author.name.clone(),
+                }]
+            }
+            Action::Unblock(platform, user_id) => vec![Record::Unblock { platform, user_id }],
+            Action::SetBlockedWords(words) => vec![Record::BlockedWords { words }],
+            Action::CancelClaim(id) => self
+                .ledger
+                .decide_cancel(id)?
+                .into_iter()
+                .map(|(id, status)| Record::ClaimStatus { id, status })
+                .collect(),
+            Action::Claim {
+                seq,
+                product,
+                variant,
+                quantity,
+            } => {
+                let e = entry(seq)?;
+                if e.claim.is_some() {
+                    return Err(format!("message {seq} already made a claim"));
+                }
+                let p = self.ledger.catalog().products.get(product).ok_or("no such product")?;
+                if variant >= p.variants.len() || quantity == 0 {
+                    return Err("choose a variant and a quantity of at least 1".into());
+                }
+                vec![
+                    Record::Claim(self.ledger.decide(&e.msg, product, variant, quantity)),
+                    Record::Answered { seq },
+                ]
+            }
+        })
+    }
+
+    /// Makes a record true. Returns the product and variant whose stock
+    /// changed, if any.
+    pub fn apply(&mut self, record: Record) -> Option<(usize, usize)> {
+        self.version += 1;
+        match record {
+            Record::Message {
+                seq,
+                msg,
+                flags,
+                hidden,
+                check,
+            } => {
+                self.next_seq = self.next_seq.max(seq + 1);
+                if let Kind::Deletion { id } = &msg.kind {
+                    let target = self
+                        .entries
+                        .iter_mut()
+                        .rev()
+                        .find(|e| e.msg.platform == msg.platform && &e.msg.id == id);
+                    if let Some(t) = target {
+                        t.hidden = Some("deleted on the platform".into());
+                    }
+                }
+                self.seen.insert((msg.platform, msg.id.clone()));
+                self.entries.push_back(Entry {
+                    seq,
+                    msg,
+                    flags: Flags(flags),
+                    hidden,
+                    answered: false,
+                    check,
+                    claim: None,
+                });
+                while self.entries.len() > MAX_IN_MEMORY {
+                    if let Some(old) = self.entries.pop_front() {
+                        self.seen.remove(&(old.msg.platform, old.msg.id));
+                    }
+                }
+                None
+            }
+            Record::Claim(c) => {
+                let (platform, message_id, id) = (c.platform, c.message_id.clone(), c.id);
+                if let Some(e) = self
+                    .entries
+                    .iter_mut()
+                    .rev()
+                    .find(|e| e.msg.platform == platform && e.msg.id == message_id)
+                {
+                    e.claim = Some(id);
+                }
+                self.ledger.apply_claim(c)
+            }
+            Record::ClaimStatus { id, status } => self.ledger.apply_status(id, status),
+            Record::Answered { seq } => {
+                if let Some(e) = self.entry_mut(seq) {
+                    e.answered = true;
+                }
+                None
+            }
+            Record::Hide { seq, why } => {
+                if let Some(e) = self.entry_mut(seq) {
+                    e.hidden = Some(why);
+                }
+                None
+            }
+            Record::Unhide { seq } => {
+                if let Some(e) = self.entry_mut(seq) {
+                    e.hidden = None;
+                }
+                None
+            }
+            Record::Block {
+                platform,
+                user_id,
+                name,
+            } => {
+                for e in self.entries.iter_mut() {
+                    if e.msg.platform == platform && e.msg.author.id == user_id && e.hidden.is_none() {
+                        e.hidden = Some("blocked user".into());
+                    }
+                }
+                if !self.is_blocked(platform, &user_id) {
+                    self.blocked_users.push((platform, user_id, name));
+                }
+                None
+            }
+            Record::Unblock { platform, user_id } => {
+                self.blocked_users
+                    .retain(|(p, u, _)| !(*p == platform && *u == user_id));
+                None
+            }
+            Record::BlockedWords { words } => {
+                self.folded_words = triage::fold_words(&words);
+                self.blocked_words = words;
+                None
+            }
+        }
+    }
+
+    /// Claims by status, for the panel's summary.
+    pub fn claim_counts(&self) -> (usize, usize, usize) {
+        let count = |s| self.ledger.claims().iter().filter(|c| c.status == s).count();
+        (
+            count(Status::Claimed),
+            count(Status::Waitlisted),
+            count(Status::Cancelled),
+        )
+    }
+}
