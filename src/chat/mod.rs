@@ -172,7 +172,7 @@ impl Chat {
             log_path: config.log.clone(),
             warnings: opened.warnings,
         };
-        chat.bridges = connectors::start(&runtime, &config.sources, &chat.ingest(), &chat.statuses)?;
+        chat.bridges = connectors::start(&runtime, &config.sources, &chat.ingest(), &chat.statuses);
         chat.runtime = Some(runtime);
         Ok(chat)
     }

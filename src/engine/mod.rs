@@ -174,6 +174,8 @@ pub struct Engine {
     events: Arc<events::EventLog>,
     cues: Option<JoinHandle<()>>,
     stock: Option<JoinHandle<()>>,
+    /// Platform chat, when the show has `[chat]`.
+    chat: Option<crate::chat::Chat>,
 }
 
 impl Engine {
@@ -336,6 +338,23 @@ impl Engine {
             )?),
             None => None,
         };
+        let chat = match &show.chat {
+            Some(config) => {
+                // Claims change stock: the product card shows it at once.
+                let ov = overlays.clone();
+                let sink: crate::chat::StockSink = Box::new(move |catalog| {
+                    let now_ns = t0.elapsed().as_nanos() as u64;
+                    ov.lock().unwrap_or_else(|e| e.into_inner()).update_stock(catalog, now_ns);
+                });
+                let chat = crate::chat::Chat::open(config, show.graphics.catalog.clone(), Some(sink))
+                    .map_err(|e| anyhow::anyhow!("chat: {e}"))?;
+                for w in &chat.warnings {
+                    tracing::warn!("{w}");
+                }
+                Some(chat)
+            }
+            None => None,
+        };
         events.write(
             0,
             "start",
@@ -370,6 +389,7 @@ impl Engine {
             events,
             cues,
             stock,
+            chat,
         })
     }
 
@@ -387,6 +407,11 @@ impl Engine {
     pub fn fatal_error(&self) -> Option<String> {
         let dead = self.render.as_ref().is_some_and(|r| r.is_finished()) && !self.stop.load(Ordering::Relaxed);
         dead.then(|| "the compositor stopped unexpectedly (see the log above)".to_string())
+    }
+
+    /// Platform chat, when the show has `[chat]`.
+    pub fn chat(&self) -> Option<&crate::chat::Chat> {
+        self.chat.as_ref()
     }
 
     pub fn show(&self) -> &Show {
@@ -759,6 +784,7 @@ impl Engine {
         // Not joined: a refresh in flight may wait for its store's answer;
         // the thread ends at its next look at `stop`.
         drop(self.stock.take());
+        drop(self.chat.take());
         self.events.write(self.now_ns(), "stop", serde_json::json!({}));
         let mut snap = self.snapshot();
         // When nothing was ever encoded there is nothing to wait for.

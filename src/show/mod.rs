@@ -4,6 +4,7 @@
 
 pub mod audio;
 pub mod autolayout;
+pub mod chat;
 pub mod diagnostics;
 pub mod graphics;
 pub mod model;
@@ -40,6 +41,8 @@ pub struct Show {
     /// Problems that do not stop the show (catalog rows that did not load).
     pub warnings: Vec<String>,
     pub audio: AudioSpec,
+    /// Platform chat (`[chat]`), if the show has it.
+    pub chat: Option<crate::chat::ChatConfig>,
 }
 
 /// The master bus (`[audio]`).

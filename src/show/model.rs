@@ -373,6 +373,49 @@ pub struct Products {
     pub shopify: Option<Spanned<String>>,
 }
 
+/// `[chat]`: the platforms' chat, moderation and comment selling.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatSection {
+    /// The chat log file (JSONL), relative to the show file.
+    pub log: Option<Spanned<String>>,
+    /// Words that make a comment a claim (default sold, claim, mine).
+    pub keywords: Option<Vec<String>>,
+    pub blocked_words: Option<Vec<String>>,
+    #[serde(default)]
+    pub sources: Vec<Spanned<ChatSourceDef>>,
+}
+
+/// `[[chat.sources]]`: one platform's chat.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatSourceDef {
+    /// youtube, facebook, instagram, twitch, bambuser, relay or bridge.
+    pub platform: Spanned<String>,
+    /// The name in the status list (default: the platform).
+    pub name: Option<String>,
+    /// The API base URL (or the WebSocket URL for twitch and relay).
+    pub url: Option<Spanned<String>>,
+    /// Facebook: the streaming (SSE) base URL.
+    pub streaming_url: Option<Spanned<String>>,
+    pub channel: Option<String>,
+    pub nick: Option<String>,
+    pub video_id: Option<String>,
+    pub live_chat_id: Option<String>,
+    pub live_video_id: Option<String>,
+    pub user_id: Option<String>,
+    pub show_id: Option<String>,
+    pub token: Option<Spanned<toml::Value>>,
+    pub api_key: Option<Spanned<toml::Value>>,
+    pub session: Option<Spanned<toml::Value>>,
+    /// Bridge: where to listen (default 127.0.0.1:8765).
+    pub listen: Option<Spanned<String>>,
+    /// Instagram: how often to poll ("3s").
+    pub poll: Option<Spanned<String>>,
+    /// Relay: the channel to read (default 4, SSN's chat feed).
+    pub relay_channel: Option<u32>,
+}
+
 /// `[[cues]]`: one graphics action at a time after the show starts.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,7 +2,7 @@
 //! table does not hide the problems of the others.
 
 use super::diagnostics::{Collector, suggest};
-use super::model::{AudioMaster, Canvas, Cue, Destination, Products, Recording, Scene, ShowMeta, Source};
+use super::model::{AudioMaster, Canvas, ChatSection, Cue, Destination, Products, Recording, Scene, ShowMeta, Source};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
@@ -18,6 +18,7 @@ pub struct RawShow {
     pub products: Option<Products>,
     pub cues: Vec<Cue>,
     pub audio: Option<AudioMaster>,
+    pub chat: Option<ChatSection>,
     /// Ids of tables that could not be read: references to them are not
     /// reported again (the table's own problem already is).
     pub broken_ids: std::collections::HashSet<String>,
@@ -33,6 +34,7 @@ const TOP_LEVEL: &[&str] = &[
     "products",
     "cues",
     "audio",
+    "chat",
 ];
 
 /// Parses the text; structural problems go to `out`. Returns what could be read.
@@ -66,6 +68,7 @@ pub fn parse(text: &str, out: &mut Collector) -> RawShow {
             "products" => raw.products = one::<Products>(value, "[products]", out),
             "cues" => raw.cues = many(value, "cues", out, &mut raw.broken_ids),
             "audio" => raw.audio = one::<AudioMaster>(value, "[audio]", out),
+            "chat" => raw.chat = one::<ChatSection>(value, "[chat]", out),
             other => out.add(
                 key.span(),
                 format!("unknown section `{other}`"),

@@ -57,6 +57,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         cues: Vec::new(),
         warnings: Vec::new(),
         audio: super::audio::master(raw.audio.as_ref(), out),
+        chat: None,
     };
 
     // Canvases
@@ -281,6 +282,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
     // Products and cues
     show.graphics = super::graphics::setup(raw.products.as_ref(), base, out, &mut show.warnings);
     show.cues = super::graphics::cues(&raw.cues, &show.graphics, out);
+    show.chat = raw.chat.as_ref().map(|c| super::chat::config(c, &show.name, base, out));
     show
 }
 
@@ -878,7 +880,7 @@ fn destination(
     })
 }
 
-fn key_ref(v: &toml::Value, base: &Path) -> Result<KeyRef, (String, String)> {
+pub(super) fn key_ref(v: &toml::Value, base: &Path) -> Result<KeyRef, (String, String)> {
     match v {
         toml::Value::String(_) => Err((
             "a stream key is written in the show file".into(),

@@ -311,34 +311,38 @@ pub fn graph_trouble(status: u16, body: &str, headers: &reqwest::header::HeaderM
 }
 
 /// Starts every source's task on `rt`. Returns the bridges' bound addresses
-/// (a bridge may listen on port 0) or the first setup error.
+/// (a bridge may listen on port 0).
 pub fn start(
     rt: &tokio::runtime::Runtime,
     sources: &[SourceConfig],
     ingest: &Ingest,
     statuses: &Arc<Mutex<Vec<SourceStatus>>>,
-) -> Result<Vec<SocketAddr>, String> {
+) -> Vec<SocketAddr> {
     let mut bridges = Vec::new();
     for s in sources {
         let status = StatusHandle::new(statuses.clone(), &s.name);
         let ingest = ingest.clone();
-        match &s.kind {
-            SourceKind::Bridge { listen, token } => {
-                let token = secret(token, &s.name)?;
+        // A source that cannot start shows why in its status line; the
+        // others (and the show) go on.
+        let started = match &s.kind {
+            SourceKind::Bridge { listen, token } => secret(token, &s.name).and_then(|token| {
                 let listener = rt
                     .block_on(tokio::net::TcpListener::bind(listen))
-                    .map_err(|e| format!("chat source {}: cannot listen on {listen}: {e}", s.name))?;
+                    .map_err(|e| format!("cannot listen on {listen}: {e} — choose another listen address"))?;
                 let addr = listener.local_addr().map_err(|e| e.to_string())?;
                 bridges.push(addr);
-                rt.spawn(bridge::serve(listener, token, ingest, status));
-            }
-            kind => {
-                let task = connector(kind.clone(), &s.name, ingest, status.clone())?;
+                rt.spawn(bridge::serve(listener, token, ingest, status.clone()));
+                Ok(())
+            }),
+            kind => connector(kind.clone(), &s.name, ingest, status.clone()).map(|task| {
                 rt.spawn(task);
-            }
+            }),
+        };
+        if let Err(e) = started {
+            status.set(State::Failed, e);
         }
     }
-    Ok(bridges)
+    bridges
 }
 
 type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
