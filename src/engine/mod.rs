@@ -344,7 +344,9 @@ impl Engine {
                 let ov = overlays.clone();
                 let sink: crate::chat::StockSink = Box::new(move |catalog| {
                     let now_ns = t0.elapsed().as_nanos() as u64;
-                    ov.lock().unwrap_or_else(|e| e.into_inner()).update_stock(catalog, now_ns);
+                    ov.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .update_stock(catalog, now_ns);
                 });
                 let chat = crate::chat::Chat::open(config, show.graphics.catalog.clone(), Some(sink))
                     .map_err(|e| anyhow::anyhow!("chat: {e}"))?;
