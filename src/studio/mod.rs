@@ -4,6 +4,7 @@
 //! textures, drawn without a CPU copy. Everything it does goes through the
 //! engine's command API (`Engine::execute`) and reads `Engine::snapshot`.
 
+pub mod chat;
 pub mod editor;
 mod health;
 pub mod hotkeys;
@@ -106,6 +107,8 @@ pub struct Studio {
     pub add_source: Option<sources::AddSource>,
     /// The source whose properties the sources panel shows.
     pub source_selected: Option<usize>,
+    /// The chat panel's tab, filters and selection.
+    pub chat_view: chat::View,
 }
 
 /// When the program started, if the command line noted it (for "launch →
@@ -206,6 +209,7 @@ impl Studio {
                 REPAINT_EVERY
             },
             product_panel: None,
+            chat_view: Default::default(),
             add_source: None,
             source_selected: None,
         })
@@ -316,6 +320,7 @@ impl eframe::App for Studio {
         mixer::panel(self, ui, &snap);
         panels::controls(self, ui, &snap);
         panels::scenes(self, ui, &snap);
+        chat::panel(self, ui);
         panels::outputs(self, ui, &snap);
         panels::video(self, ui, &snap);
         panels::confirm(self, ui.ctx());
