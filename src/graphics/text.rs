@@ -22,6 +22,17 @@ const FONTS: &[&[u8]] = &[
     include_bytes!("../../assets/fonts/NotoColorEmoji-subset.ttf"),
 ];
 
+/// The bundled regular-weight fonts the studio window falls back to after
+/// egui's own, so chat in Arabic, Hebrew or Chinese is readable there too.
+pub fn window_fallbacks() -> [(&'static str, &'static [u8]); 4] {
+    [
+        ("Noto Sans", FONTS[0]),
+        ("Noto Sans Arabic", FONTS[2]),
+        ("Noto Sans Hebrew", FONTS[4]),
+        ("Noto Sans CJK SC", FONTS[6]),
+    ]
+}
+
 const LATIN: &str = "Noto Sans";
 const CJK: &str = "Noto Sans CJK SC";
 

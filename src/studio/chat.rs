@@ -201,14 +201,14 @@ fn header(ui: &mut egui::Ui, chat: &Chat) {
     });
     for s in chat.statuses() {
         let (dot, colour) = match s.state {
-            State::Live => ("●", Color32::from_rgb(0x2E, 0xB8, 0x5C)),
-            State::Connecting => ("○", Color32::GRAY),
-            State::Waiting => ("◐", Color32::from_rgb(0xE8, 0xA3, 0x17)),
-            State::Ended => ("■", Color32::GRAY),
-            State::Failed => ("✖", Color32::from_rgb(0xE0, 0x40, 0x40)),
+            State::Live => ("live", Color32::from_rgb(0x2E, 0xB8, 0x5C)),
+            State::Connecting => ("connecting", Color32::GRAY),
+            State::Waiting => ("waiting", Color32::from_rgb(0xE8, 0xA3, 0x17)),
+            State::Ended => ("ended", Color32::GRAY),
+            State::Failed => ("failed", Color32::from_rgb(0xE0, 0x40, 0x40)),
         };
         ui.horizontal(|ui| {
-            ui.label(RichText::new(dot).color(colour));
+            ui.label(RichText::new(dot).color(colour).strong());
             ui.label(format!("{} · {}", s.name, s.messages));
             ui.label(RichText::new(&s.detail).small().weak())
                 .on_hover_text(&s.detail);
@@ -250,7 +250,7 @@ fn filters(ui: &mut egui::Ui, view: &mut View) {
                 }
             }
         }
-        egui::ComboBox::from_id_salt("chat kind")
+        egui::ComboBox::new("chat kind", "Kind")
             .selected_text(match view.kind {
                 KindFilter::Any => "All kinds",
                 KindFilter::Text => "Comments",
@@ -403,7 +403,7 @@ fn selected(ui: &mut egui::Ui, view: &mut View, chat: &Chat, actions: &mut Vec<A
         }
         let mut cleared = false;
         ui.horizontal_wrapped(|ui| {
-            egui::ComboBox::from_id_salt("claim product")
+            egui::ComboBox::new("claim product", "Product")
                 .selected_text(
                     products
                         .get(*p)
@@ -419,7 +419,7 @@ fn selected(ui: &mut egui::Ui, view: &mut View, chat: &Chat, actions: &mut Vec<A
                 });
             let variants = &products[(*p).min(products.len() - 1)].variants;
             if variants.len() > 1 {
-                egui::ComboBox::from_id_salt("claim variant")
+                egui::ComboBox::new("claim variant", "Variant")
                     .selected_text(variants.get(*v).and_then(|x| x.option.clone()).unwrap_or_default())
                     .show_ui(ui, |ui| {
                         for (i, x) in variants.iter().enumerate() {

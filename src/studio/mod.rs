@@ -141,6 +141,20 @@ impl Studio {
     /// Starts the engine on the window's GPU device (when it has one) with
     /// nothing on air: going live and recording wait for the host.
     pub fn new(cc: &eframe::CreationContext<'_>, show: crate::show::Show, show_path: PathBuf) -> Result<Studio> {
+        for (name, data) in crate::graphics::text::window_fallbacks() {
+            let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+                .into_iter()
+                .map(|family| egui::epaint::text::InsertFontFamily {
+                    family,
+                    priority: egui::epaint::text::FontPriority::Lowest,
+                })
+                .collect();
+            cc.egui_ctx.add_font(egui::epaint::text::FontInsert::new(
+                name,
+                egui::FontData::from_static(data),
+                families,
+            ));
+        }
         // On a software renderer (lavapipe) every window frame and thumbnail
         // is CPU taken from the canvases being encoded.
         let software = cc

@@ -114,6 +114,9 @@ async fn ws_upgrade(
     ws.on_upgrade(move |socket| ws_session(socket, shared))
 }
 
+/// Frames read but not yet acknowledged, per connection.
+const IN_FLIGHT: usize = 64;
+
 type Reply = std::pin::Pin<Box<dyn Future<Output = Value> + Send>>;
 
 async fn ws_session(socket: WebSocket, shared: Shared) {
@@ -123,7 +126,9 @@ async fn ws_session(socket: WebSocket, shared: Shared) {
     let mut frame = 0u64;
     loop {
         tokio::select! {
-            msg = rx.next() => {
+            // At most IN_FLIGHT frames read ahead of their acks: a sender
+            // faster than the disk waits instead of growing our memory.
+            msg = rx.next(), if pending.len() < IN_FLIGHT => {
                 let text = match msg {
                     Some(Ok(Ws::Text(t))) => t.to_string(),
                     Some(Ok(Ws::Close(_))) | None | Some(Err(_)) => break,
