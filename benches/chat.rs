@@ -1,0 +1,186 @@
+//! Chat benchmark: messages per second ingested *and persisted* (on disk,
+//! fsynced, acknowledged), and the latency from a connector receiving a
+//! message to it being in the model.
+//!
+//! 1. Flat out through the bridge's WebSocket (JSON parse, triage, claim
+//!    parsing against a catalog, JSONL append + fdatasync per batch, ack).
+//! 2. Flat out through the ingest handle (no network).
+//! 3. At the live rate of the flood test (2,000 msg/s): latency p50 / p99.
+//!
+//! Peer in the same run: a bare JSONL writer — serialise, write, fdatasync
+//! per batch of the same size, nothing else — the floor for durable logging.
+//!
+//!     cargo bench --bench chat
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use showroom::chat::connectors::{SourceConfig, SourceKind};
+use showroom::chat::model::{Author, Kind, Message, Platform};
+use showroom::chat::{Chat, ChatConfig, p99};
+use showroom::secrets::KeyRef;
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message as Ws;
+
+const N: u64 = 200_000;
+const PER_FRAME: u64 = 50;
+
+fn catalog() -> showroom::products::catalog::Catalog {
+    let mut csv = String::from("id,code,title,option,price,currency,stock\n");
+    for i in 0..40 {
+        csv.push_str(&format!("p{i},A{i},Product {i},S,20,USD,50\np{i},A{i},,M,20,USD,50\n"));
+    }
+    showroom::products::catalog::import_csv(&csv, "bench.csv", None).0
+}
+
+fn text(i: u64) -> String {
+    match i % 10 {
+        0 => format!("SOLD A{} M", i % 40),
+        1 => "how much is shipping to Canada?".into(),
+        2 => "¿cuánto cuesta la talla M?".into(),
+        _ => format!("love this color {i}"),
+    }
+}
+
+fn open(dir: &std::path::Path) -> Chat {
+    let _ = std::fs::remove_dir_all(dir);
+    Chat::open(
+        &ChatConfig {
+            log: dir.join("chat.jsonl"),
+            keywords: vec!["sold".into()],
+            blocked_words: vec!["scam".into()],
+            sources: vec![SourceConfig {
+                name: "Bridge".into(),
+                kind: SourceKind::Bridge {
+                    listen: "127.0.0.1:0".parse().unwrap(),
+                    token: KeyRef::None,
+                },
+            }],
+        },
+        catalog(),
+        None,
+    )
+    .unwrap()
+}
+
+fn message(i: u64) -> Message {
+    Message {
+        platform: Platform::TikTok,
+        id: format!("m{i}"),
+        author: Author {
+            id: format!("u{}", i % 3000),
+            name: format!("buyer{}", i % 3000),
+            avatar: None,
+            badges: vec![],
+        },
+        text: text(i),
+        at_ms: 1_764_230_400_000 + i,
+        kind: Kind::Text,
+    }
+}
+
+/// Sends `n` messages over the bridge WebSocket, `rate` per second (None:
+/// as fast as acks allow). Returns seconds until the last ack.
+fn over_websocket(chat: &Chat, n: u64, rate: Option<u64>) -> f64 {
+    let addr = chat.bridges()[0];
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let acked = Arc::new(AtomicU64::new(0));
+    let t0 = Instant::now();
+    rt.block_on(async {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/ws")).await.unwrap();
+        let (mut tx, mut rx) = ws.split();
+        let a = acked.clone();
+        let reader = tokio::spawn(async move {
+            while let Some(Ok(Ws::Text(t))) = rx.next().await {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if a.fetch_add(v["accepted"].as_u64().unwrap_or(0), Ordering::Relaxed) + PER_FRAME >= n {
+                    return;
+                }
+            }
+        });
+        let mut tick = rate.map(|r| tokio::time::interval(Duration::from_secs_f64(PER_FRAME as f64 / r as f64)));
+        let mut i = 0;
+        while i < n {
+            if let Some(t) = &mut tick {
+                t.tick().await;
+            }
+            let frame: Vec<Value> = (i..i + PER_FRAME)
+                .map(|k| json!({"platform": "tiktok", "id": format!("w{k}"), "author": {"id": format!("u{}", k % 3000), "name": format!("buyer{}", k % 3000)}, "text": text(k)}))
+                .collect();
+            tx.send(Ws::Text(Value::Array(frame).to_string().into())).await.unwrap();
+            i += PER_FRAME;
+        }
+        reader.await.unwrap();
+    });
+    t0.elapsed().as_secs_f64()
+}
+
+fn peer_jsonl(dir: &std::path::Path) -> f64 {
+    let path = dir.join("peer.jsonl");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let t0 = Instant::now();
+    let mut buf = Vec::new();
+    for chunk in (0..N).collect::<Vec<_>>().chunks(4096) {
+        buf.clear();
+        for i in chunk {
+            serde_json::to_writer(&mut buf, &message(*i)).unwrap();
+            buf.push(b'\n');
+        }
+        f.write_all(&buf).unwrap();
+        f.sync_data().unwrap();
+    }
+    t0.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("showroom-bench-chat-{}", std::process::id()));
+
+    let chat = open(&dir.join("ws"));
+    let secs = over_websocket(&chat, N, None);
+    let lat = chat.stats().recent_latency_ms;
+    println!(
+        "bridge WebSocket, flat out: {N} messages persisted in {secs:.2} s = {:.0} msg/s (latency p99 {:.1} ms over the last {})",
+        N as f64 / secs,
+        p99(&lat),
+        lat.len()
+    );
+    drop(chat);
+
+    let chat = open(&dir.join("direct"));
+    let ingest = chat.ingest();
+    let t0 = Instant::now();
+    for i in 0..N {
+        ingest.blocking_send(message(i));
+    }
+    while chat.stats().persisted < N {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "ingest handle, flat out: {N} messages persisted in {secs:.2} s = {:.0} msg/s",
+        N as f64 / secs
+    );
+    drop(chat);
+
+    let chat = open(&dir.join("paced"));
+    let n = 20_000;
+    let secs = over_websocket(&chat, n, Some(2000));
+    let mut lat = chat.stats().recent_latency_ms;
+    lat.sort_by(f32::total_cmp);
+    println!(
+        "bridge WebSocket at 2,000 msg/s: {n} messages in {secs:.1} s; receive → model latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        lat[lat.len() / 2],
+        p99(&lat),
+        lat.last().unwrap()
+    );
+    drop(chat);
+
+    let secs = peer_jsonl(&dir);
+    println!(
+        "peer, bare JSONL writer (serialise + write + fdatasync per 4096): {N} messages in {secs:.2} s = {:.0} msg/s",
+        N as f64 / secs
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
