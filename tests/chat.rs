@@ -516,3 +516,54 @@ fn two_thousand_messages_a_second_for_30_s_reach_the_log_and_the_panel() {
         rss_after - rss_before
     );
 }
+
+#[test]
+fn showroom_run_takes_chat_reports_it_and_exports_the_claims() {
+    use std::io::Write as _;
+    let _heavy = support::heavy_lock();
+    let dir = support::tempdir("chat-run");
+    std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
+    let port = support::free_port();
+    let show = FLOOD_SHOW
+        .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"))
+        .replace("[chat]", "[products]\ncatalog = \"catalog.csv\"\n\n[chat]");
+    std::fs::write(dir.join("show.toml"), show).unwrap();
+    let mut child = std::process::Command::new(support::showroom_bin())
+        .args(["run", "show.toml", "--duration", "60"])
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/v1/messages");
+    let body = json!([msg("r1", "ann", "SOLD B2"), msg("r2", "bob", "do you ship to Spain?")]).to_string();
+    support::poll_until(Duration::from_secs(60), || {
+        reqwest::blocking::Client::new()
+            .post(&url)
+            .body(body.clone())
+            .send()
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .expect("the bridge answers");
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "claims-csv mid-show.csv").unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    writeln!(stdin, "quit").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("ok: 1 claims written to mid-show.csv"), "{stderr}");
+    assert!(
+        stderr.contains("chat 2 msgs, 1 queued, 1 claimed, 0 waitlisted"),
+        "{stderr}"
+    );
+    for csv in ["mid-show.csv", "show-claims.csv"] {
+        let text = std::fs::read_to_string(dir.join(csv)).unwrap();
+        assert!(text.contains(",claimed,tiktok,ann,@ann,B2,mug,Mug,"), "{csv}: {text}");
+    }
+    assert_eq!(
+        message_ids(&log_records(&dir.join("flood-chat.jsonl"))),
+        vec!["r1", "r2"]
+    );
+}

@@ -103,6 +103,25 @@ const CASES: &[(&str, &[Expect])] = &[
             (36, 6, "cue: more than one action"),
         ],
     ),
+    (
+        "20-chat",
+        &[
+            (18, 12, "[chat] keywords is empty"),
+            (
+                21,
+                12,
+                "unknown platform `tiktokk` — TikTok LIVE and Amazon Live have no public chat API",
+            ),
+            (
+                26,
+                11,
+                "api_key: a token is written in the show file — never put tokens in show files",
+            ),
+            (28, 1, "(facebook): `live_video_id` is missing"),
+            (34, 10, "listen \"localhost\" is not an address:port"),
+            (39, 7, "url \"http://irc.example\" must start with wss:// or ws://"),
+        ],
+    ),
 ];
 
 #[test]

@@ -102,6 +102,14 @@ impl Log {
             .create(true)
             .open(path)
             .map_err(named)?;
+        // One writer per log: a second studio or `showroom run` on the same
+        // show would interleave lines and double-count claims.
+        if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
+            return Err(format!(
+                "chat log {} is in use by another showroom (is this show open elsewhere?) — close it, or give this show another [chat] log",
+                path.display()
+            ));
+        }
         let mut records = Vec::new();
         let mut warnings = Vec::new();
         let mut good_end = 0u64;

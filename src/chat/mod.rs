@@ -325,6 +325,25 @@ fn write_loop(
     }
 }
 
+/// One line for a status display: "chat 1234 msgs, 3 queued, 5 claimed,
+/// 2 waitlisted" plus any source not live.
+pub fn status_line(chat: &Chat) -> String {
+    let (total, queued, (claimed, waiting, _)) = {
+        let s = chat.state();
+        (s.total(), s.queue().count(), s.claim_counts())
+    };
+    let mut line = format!("chat {total} msgs, {queued} queued, {claimed} claimed, {waiting} waitlisted");
+    for s in chat.statuses() {
+        if s.state != connectors::State::Live {
+            line.push_str(&format!(" | {} {}: {}", s.name, s.state.word(), s.detail));
+        }
+    }
+    if let Some(e) = chat.stats().disk_error {
+        line.push_str(&format!(" | CHAT LOG NOT WRITTEN: {e}"));
+    }
+    line
+}
+
 /// The 99th percentile of `values` (0 when empty).
 pub fn p99(values: &[f32]) -> f32 {
     if values.is_empty() {

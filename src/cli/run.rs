@@ -70,6 +70,10 @@ pub fn parse_to(arg: &str, show: &Show, n: usize) -> Result<DestinationSpec, Str
 
 enum Command {
     Engine(crate::engine::Command),
+    /// `claims-csv PATH`: the claims so far, for invoicing.
+    ClaimsCsv(std::path::PathBuf),
+    /// `cancel-claim ID`.
+    CancelClaim(u64),
     Quit,
 }
 
@@ -263,6 +267,12 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
             id.map(String::from),
         ))),
         (Some("quit") | Some("stop"), None) => Some(Command::Quit),
+        (Some("claims-csv"), Some(path)) => Some(Command::ClaimsCsv(path.into())),
+        (Some("cancel-claim"), Some(id)) => Some(Command::CancelClaim(
+            id.trim_start_matches('#')
+                .parse()
+                .map_err(|_| format!("cancel-claim: `{id}` is not a claim number"))?,
+        )),
         (Some("set"), Some(scene)) => Some(Command::Engine(parse_set(scene, &mut words)?)),
         (Some(word @ ("gain" | "mute" | "unmute" | "pan" | "offset" | "denoise")), Some(source)) => {
             Some(Command::Engine(parse_audio(word, source, words.next())?))
@@ -276,7 +286,7 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         }
         _ => {
             return Err(format!(
-                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | quit"
+                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | claims-csv PATH | cancel-claim ID | quit"
             ));
         }
     })
@@ -419,6 +429,21 @@ pub fn run(args: RunArgs) -> ExitCode {
                     Ok(()) => eprintln!("ok: {line}"),
                     Err(e) => eprintln!("error: {e}"),
                 },
+                Ok(Some(Command::ClaimsCsv(path))) => match engine.chat().map(|c| c.export_claims(&path)) {
+                    Some(Ok(n)) => eprintln!("ok: {n} claims written to {}", path.display()),
+                    Some(Err(e)) => eprintln!("error: {e}"),
+                    None => eprintln!("error: this show has no [chat]"),
+                },
+                Ok(Some(Command::CancelClaim(id))) => {
+                    match engine
+                        .chat()
+                        .map(|c| c.act(crate::chat::state::Action::CancelClaim(id)))
+                    {
+                        Some(Ok(())) => eprintln!("ok: {line}"),
+                        Some(Err(e)) => eprintln!("error: {e}"),
+                        None => eprintln!("error: this show has no [chat]"),
+                    }
+                }
                 Ok(None) => {}
                 Err(e) => eprintln!("error: {e}"),
             }
@@ -438,10 +463,32 @@ pub fn run(args: RunArgs) -> ExitCode {
             break;
         }
         if started.elapsed() >= next_status {
-            eprintln!("{}", engine.snapshot().status_line());
+            match engine.chat() {
+                Some(chat) => eprintln!(
+                    "{} | {}",
+                    engine.snapshot().status_line(),
+                    crate::secrets::redact(&crate::chat::status_line(chat))
+                ),
+                None => eprintln!("{}", engine.snapshot().status_line()),
+            }
             next_status += Duration::from_secs(1);
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+    // The claims as CSV beside the show (the log keeps everything anyway).
+    if let Some(chat) = engine.chat() {
+        let path = args.show.with_file_name(format!(
+            "{}-claims.csv",
+            args.show.file_stem().and_then(|s| s.to_str()).unwrap_or("show")
+        ));
+        match chat.export_claims(&path) {
+            Ok(n) => eprintln!(
+                "{} — {n} claims written to {}",
+                crate::chat::status_line(chat),
+                path.display()
+            ),
+            Err(e) => eprintln!("error: {e}"),
+        }
     }
     let snap = engine.stop();
     crate::session::clear_marker();

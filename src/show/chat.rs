@@ -44,14 +44,15 @@ pub fn config(c: &ChatSection, show_name: &str, base: &Path, out: &mut Collector
         None => base.join(format!("{}-chat.jsonl", slug(show_name))),
     };
     let keywords = match &c.keywords {
-        Some(k) if k.iter().any(|w| !w.trim().is_empty()) => k
+        Some(k) if k.get_ref().iter().any(|w| !w.trim().is_empty()) => k
+            .get_ref()
             .iter()
             .map(|w| w.trim().to_string())
             .filter(|w| !w.is_empty())
             .collect(),
-        Some(_) => {
+        Some(k) => {
             out.add(
-                0..0,
+                k.span(),
                 "[chat] keywords is empty",
                 "list at least one claim word, e.g. [\"sold\"]",
             );
@@ -87,11 +88,14 @@ fn key(v: &Option<Spanned<toml::Value>>, field: &str, what: &str, base: &Path, o
         Ok(k) => Some(k),
         Err((msg, hint)) => {
             let msg = msg.replace("stream key", "token");
-            out.add(
-                v.span(),
-                format!("{what}: {field}: {msg}"),
-                hint.replace("showroom key set NAME", "showroom key set NAME (paste the token)"),
-            );
+            let hint = if hint.starts_with("never put keys") {
+                format!(
+                    "never put tokens in show files: store it with `showroom key set NAME` and write {field} = {{ keyring = \"NAME\" }} (or {{ env = \"NAME\" }} / {{ file = \"path\" }})"
+                )
+            } else {
+                hint
+            };
+            out.add(v.span(), format!("{what}: {field}: {msg}"), hint);
             None
         }
     }
@@ -143,6 +147,11 @@ fn source(s: &Spanned<ChatSourceDef>, i: usize, base: &Path, out: &mut Collector
             }
             let api_key = key(&s.api_key, "api_key", &what, base, out);
             let token = key(&s.token, "token", &what, base, out);
+            let written = usize::from(s.api_key.is_some()) + usize::from(s.token.is_some());
+            let read = usize::from(api_key.is_some()) + usize::from(token.is_some());
+            if read < written {
+                return None; // already reported
+            }
             if api_key.is_some() == token.is_some() {
                 out.add(
                     span.clone(),
@@ -173,7 +182,7 @@ fn source(s: &Spanned<ChatSourceDef>, i: usize, base: &Path, out: &mut Collector
                 &what,
                 out,
             ),
-            token: token(s, &what, base, out)?,
+            token: token(s, span.clone(), &what, base, out)?,
         },
         "instagram" => SourceKind::Instagram {
             user_id: need(
@@ -182,7 +191,7 @@ fn source(s: &Spanned<ChatSourceDef>, i: usize, base: &Path, out: &mut Collector
                 "the Instagram professional account id (Graph API)",
             )?,
             graph_url: url(&s.url, "https://graph.facebook.com/v19.0", http, &what, out),
-            token: token(s, &what, base, out)?,
+            token: token(s, span.clone(), &what, base, out)?,
             poll: match &s.poll {
                 None => Duration::from_secs(3),
                 Some(p) => match super::graphics::parse_duration_ms(p.get_ref()).filter(|ms| *ms >= 1000) {
@@ -217,7 +226,7 @@ fn source(s: &Spanned<ChatSourceDef>, i: usize, base: &Path, out: &mut Collector
         "bambuser" => SourceKind::Bambuser {
             show_id: need(&s.show_id, "show_id", "the Bambuser show id")?,
             base_url: url(&s.url, "https://liveshopping-api.bambuser.com/v1", http, &what, out),
-            token: token(s, &what, base, out)?,
+            token: token(s, span.clone(), &what, base, out)?,
         },
         "relay" => SourceKind::Relay {
             url: url(&s.url, "wss://io.socialstream.ninja", &["wss", "ws"], &what, out),
@@ -252,10 +261,15 @@ fn source(s: &Spanned<ChatSourceDef>, i: usize, base: &Path, out: &mut Collector
             token: key(&s.token, "token", &what, base, out).unwrap_or(KeyRef::None),
         },
         other => {
+            let hint = if other.starts_with("tiktok") || other.starts_with("amazon") {
+                "TikTok LIVE and Amazon Live have no public chat API: use platform = \"relay\" (Social Stream Ninja) or \"bridge\" (docs/chat.md)".to_string()
+            } else {
+                suggest(other, PLATFORMS)
+            };
             out.add(
                 s.platform.span(),
                 format!("[[chat.sources]]: unknown platform `{other}`"),
-                suggest(other, PLATFORMS),
+                hint,
             );
             return None;
         }
@@ -273,11 +287,17 @@ fn source(s: &Spanned<ChatSourceDef>, i: usize, base: &Path, out: &mut Collector
     })
 }
 
-fn token(s: &ChatSourceDef, what: &str, base: &Path, out: &mut Collector) -> Option<KeyRef> {
+fn token(
+    s: &ChatSourceDef,
+    span: std::ops::Range<usize>,
+    what: &str,
+    base: &Path,
+    out: &mut Collector,
+) -> Option<KeyRef> {
     match &s.token {
         None => {
             out.add(
-                0..0,
+                span,
                 format!("{what}: `token` is missing"),
                 "store it with `showroom key set NAME` and write token = { keyring = \"NAME\" }",
             );

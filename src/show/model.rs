@@ -380,7 +380,7 @@ pub struct ChatSection {
     /// The chat log file (JSONL), relative to the show file.
     pub log: Option<Spanned<String>>,
     /// Words that make a comment a claim (default sold, claim, mine).
-    pub keywords: Option<Vec<String>>,
+    pub keywords: Option<Spanned<Vec<String>>>,
     pub blocked_words: Option<Vec<String>>,
     #[serde(default)]
     pub sources: Vec<Spanned<ChatSourceDef>>,

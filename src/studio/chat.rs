@@ -200,13 +200,13 @@ fn header(ui: &mut egui::Ui, chat: &Chat) {
         ui.label(format!("{total} messages"));
     });
     for s in chat.statuses() {
-        let (dot, colour) = match s.state {
-            State::Live => ("live", Color32::from_rgb(0x2E, 0xB8, 0x5C)),
-            State::Connecting => ("connecting", Color32::GRAY),
-            State::Waiting => ("waiting", Color32::from_rgb(0xE8, 0xA3, 0x17)),
-            State::Ended => ("ended", Color32::GRAY),
-            State::Failed => ("failed", Color32::from_rgb(0xE0, 0x40, 0x40)),
+        let colour = match s.state {
+            State::Live => Color32::from_rgb(0x2E, 0xB8, 0x5C),
+            State::Connecting | State::Ended => Color32::GRAY,
+            State::Waiting => Color32::from_rgb(0xE8, 0xA3, 0x17),
+            State::Failed => Color32::from_rgb(0xE0, 0x40, 0x40),
         };
+        let dot = s.state.word();
         ui.horizontal(|ui| {
             ui.label(RichText::new(dot).color(colour).strong());
             ui.label(format!("{} · {}", s.name, s.messages));

@@ -92,6 +92,18 @@ pub enum State {
     Failed,
 }
 
+impl State {
+    pub fn word(self) -> &'static str {
+        match self {
+            State::Connecting => "connecting",
+            State::Live => "live",
+            State::Waiting => "waiting",
+            State::Ended => "ended",
+            State::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SourceStatus {
     pub name: String,
