@@ -63,9 +63,13 @@ fn post(url: &str, token: Option<&str>, body: &str) -> (u16, Value) {
     (code, resp.json().unwrap_or(Value::Null))
 }
 
+/// The log's records, read as any tool would (the chat may hold it open).
 fn log_records(path: &Path) -> Vec<Record> {
-    let opened = Log::open(path).unwrap();
-    opened.records
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn message_ids(records: &[Record]) -> Vec<String> {
@@ -226,6 +230,9 @@ fn the_bridge_acknowledges_after_disk_and_the_ledger_survives_a_restart() {
         csv.contains(",claimed,tiktok,cy,@cy,B2,mug,Mug,,,2,18.00,36.00,USD,m3"),
         "{csv}"
     );
+    // One writer per log: a second chat on the same log is refused, named.
+    let second = Chat::open(&config(&dir, None), catalog(), None).err().unwrap();
+    assert!(second.contains("is in use by another showroom"), "{second}");
     drop(chat);
 
     // A restart replays the log: the same messages, queue, blocks, claims, stock.
@@ -353,6 +360,7 @@ fn kill_9_during_a_flood_loses_nothing_that_was_acknowledged() {
         on_disk.len()
     );
     // The stock in the replayed ledger matches the claims on disk: 5 blue M.
+    drop(opened);
     let chat = Chat::open(&config(&dir, None), catalog(), None).unwrap();
     let s = chat.state();
     let claimed: u32 = s
@@ -566,4 +574,108 @@ fn showroom_run_takes_chat_reports_it_and_exports_the_claims() {
         message_ids(&log_records(&dir.join("flood-chat.jsonl"))),
         vec!["r1", "r2"]
     );
+}
+
+#[test]
+fn the_panel_features_moderates_and_sells_from_the_chat() {
+    use egui_kittest::kittest::Queryable;
+    let _heavy = support::heavy_lock();
+    let dir = support::tempdir("chat-panel");
+    std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
+    let text = FLOOD_SHOW.replace("[chat]", "[products]\ncatalog = \"catalog.csv\"\n\n[chat]");
+    let show = support::load_show(&dir, &text);
+    let path = dir.join("show.toml");
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1366.0, 768.0))
+        .build_eframe(move |cc| showroom::studio::Studio::new(cc, show, path).expect("the studio starts"));
+    h.run_steps(3);
+    let url = format!("http://{}/v1/messages", h.state().engine().chat().unwrap().bridges()[0]);
+    let batch = json!([
+        msg("p1", "ann", "how much is the mug?"),
+        msg("p2", "bob", "SOLD B2"),
+        msg("p3", "eve", "follow me for free stuff"),
+    ]);
+    assert_eq!(post(&url, None, &batch.to_string()).0, 200);
+    let step_until = |h: &mut egui_kittest::Harness<'static, showroom::studio::Studio>,
+                      what: &str,
+                      check: &dyn Fn(&egui_kittest::Harness<showroom::studio::Studio>) -> bool| {
+        let ok = support::poll_until(Duration::from_secs(20), || {
+            h.step();
+            check(h)
+        });
+        assert!(ok.is_some(), "waited for {what}");
+    };
+    step_until(&mut h, "the messages", &|h| {
+        h.query_all_by_label_contains("@ann: how much is the mug? [question, price]")
+            .next()
+            .is_some()
+    });
+    h.get_by_label("live").hover();
+    h.get_by_label_contains("3 messages");
+
+    // One click on screen, one click off.
+    h.get_all_by_label_contains("@ann: how much is the mug?")
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Put on screen").click();
+    step_until(&mut h, "the featured comment on air", &|h| {
+        h.state().snapshot().graphics.on_air.contains(&"featured comment")
+    });
+    h.get_by_label("Take off screen").click();
+    step_until(&mut h, "the featured comment off air", &|h| {
+        !h.state().snapshot().graphics.on_air.contains(&"featured comment")
+    });
+
+    // The question waits in the host queue until answered.
+    h.get_by_label("Host queue (1)").click();
+    h.run_steps(2);
+    h.get_by_label("Answered").click();
+    step_until(&mut h, "an empty queue", &|h| {
+        h.query_by_label("Host queue (0)").is_some()
+    });
+
+    // Bob's claim took a mug: the card's stock says so; cancelling gives it back.
+    step_until(&mut h, "the stock on the card", &|h| {
+        h.state().snapshot().graphics.stock.get(1) == Some(&Some(2))
+    });
+    h.get_by_label("Claims (1)").click();
+    h.run_steps(2);
+    h.get_by_label_contains("#1 @bob · B2 × 1");
+    h.get_by_label("claimed");
+    h.get_by_label("Export claims (CSV)").click();
+    h.run_steps(2);
+    h.get_by_label_contains("1 claims written to");
+    assert!(
+        std::fs::read_to_string(dir.join("show-claims.csv"))
+            .unwrap()
+            .contains(",claimed,")
+    );
+    h.get_by_label("Cancel").click();
+    step_until(&mut h, "the cancelled claim", &|h| {
+        h.query_by_label("cancelled").is_some()
+    });
+    step_until(&mut h, "the stock back", &|h| {
+        h.state().snapshot().graphics.stock.get(1) == Some(&Some(3))
+    });
+
+    // Block a spammer: what they wrote and write next is hidden.
+    h.get_by_label("All").click();
+    h.run_steps(2);
+    h.get_all_by_label_contains("@eve: follow me").next().unwrap().click();
+    h.run_steps(2);
+    h.get_by_label("Block author").click();
+    h.run_steps(2);
+    assert_eq!(
+        post(&url, None, &msg("p4", "eve", "follow me again").to_string()).0,
+        200
+    );
+    step_until(&mut h, "the blocked user's messages hidden", &|h| {
+        h.query_all_by_label_contains("[hidden: blocked user]").count() == 2
+    });
+    h.get_by_label("Hidden").click();
+    h.run_steps(2);
+    h.get_by_label("@eve");
+    h.get_by_label("Unblock");
 }

@@ -575,6 +575,8 @@ fn a_relay_that_drops_the_connection_is_rejoined_and_nothing_sent_is_lost() {
         let mut k = 0u64;
         while let Ok((tcp, _)) = listener.accept().await {
             let p = p.clone();
+            // tungstenite's callback type fixes the error type.
+            #[allow(clippy::result_large_err)]
             let cb = move |req: &tokio_tungstenite::tungstenite::handshake::server::Request,
                            resp: tokio_tungstenite::tungstenite::handshake::server::Response| {
                 p.lock().unwrap().push(req.uri().path().to_string());
@@ -585,7 +587,7 @@ fn a_relay_that_drops_the_connection_is_rejoined_and_nothing_sent_is_lost() {
             // relay does this about once a minute).
             for i in 0..3 {
                 let n = k * 3 + i;
-                let platform = if n % 2 == 0 { "tiktok" } else { "amazon" };
+                let platform = if n.is_multiple_of(2) { "tiktok" } else { "amazon" };
                 let msg = json!({"chatname": format!("buyer{n}"), "chatmessage": format!("message {n}"), "type": platform,
                     "userid": format!("u{n}"), "id": n, "hasDonation": "", "chatimg": "https://p16.tiktokcdn.example/a.jpg"});
                 ws.send(Ws::Text(msg.to_string().into())).await.unwrap();

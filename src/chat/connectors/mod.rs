@@ -206,7 +206,7 @@ impl Backoff {
     pub fn reset(&mut self) {
         self.next = Duration::from_secs(1);
     }
-    pub fn next(&mut self) -> Duration {
+    pub fn next_wait(&mut self) -> Duration {
         let d = self.next;
         self.next = (self.next * 2).min(Duration::from_secs(60));
         let jitter = std::time::SystemTime::now()
@@ -232,7 +232,7 @@ where
         }
         match trouble {
             Trouble::Retry { why, after } => {
-                let wait = after.unwrap_or_else(|| backoff.next());
+                let wait = after.unwrap_or_else(|| backoff.next_wait());
                 status.set(
                     State::Waiting,
                     format!("{why} — retrying in {:.0} s", wait.as_secs_f32().max(1.0)),
