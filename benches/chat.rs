@@ -51,6 +51,7 @@ fn open(dir: &std::path::Path) -> Chat {
             log: dir.join("chat.jsonl"),
             keywords: vec!["sold".into()],
             blocked_words: vec!["scam".into()],
+            shopify: None,
             sources: vec![SourceConfig {
                 name: "Bridge".into(),
                 kind: SourceKind::Bridge {

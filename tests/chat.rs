@@ -37,6 +37,7 @@ fn config(dir: &Path, token: Option<&str>) -> ChatConfig {
         log: dir.join("chat.jsonl"),
         keywords: vec!["sold".into(), "claim".into(), "mine".into()],
         blocked_words: vec!["scam".into()],
+        shopify: None,
         sources: vec![SourceConfig {
             name: "Bridge".into(),
             kind: SourceKind::Bridge {
@@ -678,4 +679,93 @@ fn the_panel_features_moderates_and_sells_from_the_chat() {
     h.run_steps(2);
     h.get_by_label("@eve");
     h.get_by_label("Unblock");
+}
+
+#[test]
+fn claims_become_shopify_draft_orders_once_with_the_stock_reserved() {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+    let dir = support::tempdir("chat-orders");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let inputs: Arc<Mutex<Vec<Value>>> = Default::default();
+    let calls = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let app = {
+        let (inputs, calls) = (inputs.clone(), calls.clone());
+        axum::Router::new().route(
+            "/admin/api/2025-01/graphql.json",
+            axum::routing::post(move |headers: HeaderMap, axum::Json(body): axum::Json<Value>| {
+                let (inputs, calls) = (inputs.clone(), calls.clone());
+                async move {
+                    if headers.get("x-shopify-access-token").and_then(|h| h.to_str().ok()) != Some("shpat_test") {
+                        return (StatusCode::UNAUTHORIZED, "[API] Invalid API key or access token").into_response();
+                    }
+                    if calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0 {
+                        return ([("retry-after", "1")], axum::Json(json!({"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]})))
+                            .into_response();
+                    }
+                    let q = body["query"].as_str().unwrap_or("");
+                    if q.contains("productVariants") {
+                        let nodes = if body["variables"]["q"] == "sku:\"LS-BL-M\"" { json!([{"id": "gid://shopify/ProductVariant/111"}]) } else { json!([]) };
+                        return axum::Json(json!({"data": {"productVariants": {"nodes": nodes}}})).into_response();
+                    }
+                    let mut i = inputs.lock().unwrap();
+                    i.push(body["variables"]["input"].clone());
+                    let n = i.len();
+                    axum::Json(json!({"data": {"draftOrderCreate": {"draftOrder": {"id": format!("gid://shopify/DraftOrder/{n}"), "name": format!("#D{n}")}, "userErrors": []}}}))
+                        .into_response()
+                }
+            }),
+        )
+    };
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let (catalog, problems) = showroom::products::catalog::import_csv(
+        "id,code,title,option,price,currency,stock,sku\n\
+         shirt,A1,Linen Shirt,Blue / M,39,USD,5,LS-BL-M\n\
+         shirt,A1,,White / M,39,USD,5,LS-WH-M\n\
+         mug,B2,Mug,,18,USD,3,\n",
+        "t.csv",
+        None,
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut cfg = config(&dir, None);
+    let admin = |token: &str| showroom::chat::orders::ShopifyAdmin {
+        url: base.clone(),
+        token: KeyRef::Inline(Secret::new(token)),
+        reserve: Duration::from_secs(24 * 3600),
+    };
+    cfg.shopify = Some(admin("shpat_wrong"));
+    let chat = Chat::open(&cfg, catalog.clone(), None).unwrap();
+    let url = format!("http://{}/v1/messages", chat.bridges()[0]);
+    let batch = json!([msg("o1", "ann", "SOLD A1 blue M"), msg("o2", "ann", "sold B2"), msg("o3", "bob", "sold b2 x2")]);
+    assert_eq!(post(&url, None, &batch.to_string()).0, 200);
+    let refused = (chat.draft_orders_job().unwrap())();
+    assert!(refused.contains("Shopify refused the admin token (401)"), "{refused}");
+    assert!(!refused.contains("shpat"));
+    drop(chat);
+
+    cfg.shopify = Some(admin("shpat_test"));
+    let chat = Chat::open(&cfg, catalog.clone(), None).unwrap();
+    let before = showroom::chat::log::now_ms();
+    let summary = (chat.draft_orders_job().unwrap())();
+    assert_eq!(summary, "2 draft order(s) created: #D1, #D2");
+    let sent = inputs.lock().unwrap().clone();
+    assert_eq!(
+        sent[0]["lineItems"],
+        json!([{"variantId": "gid://shopify/ProductVariant/111", "quantity": 1},
+               {"title": "Mug", "originalUnitPrice": "18.00", "quantity": 1, "sku": null}])
+    );
+    assert_eq!(sent[1]["lineItems"][0]["quantity"], 2);
+    assert!(sent[0]["note"].as_str().unwrap().contains("@ann on TikTok (claims #1, #2)"));
+    let until = showroom::chat::log::parse_utc(sent[0]["reserveInventoryUntil"].as_str().unwrap()).unwrap();
+    assert!(until >= before + 24 * 3600 * 1000 - 1000 && until <= before + 24 * 3600 * 1000 + 60_000);
+    assert_eq!(chat.state().ordered.len(), 3);
+    // Again: nothing new to order, nothing sent.
+    assert_eq!((chat.draft_orders_job().unwrap())(), "no new draft orders");
+    assert_eq!(inputs.lock().unwrap().len(), 2);
+    drop(chat);
+    // The orders are in the log: a restart knows them.
+    let chat = Chat::open(&cfg, catalog, None).unwrap();
+    assert_eq!(chat.state().ordered.get(&3).map(String::as_str), Some("#D2"));
 }

@@ -45,6 +45,7 @@ fn open(name: &str, sources: Vec<SourceConfig>) -> Chat {
             keywords: vec!["sold".into(), "claim".into(), "mine".into()],
             blocked_words: vec![],
             sources,
+            shopify: None,
         },
         catalog(),
         None,

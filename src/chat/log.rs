@@ -60,6 +60,12 @@ pub enum Record {
     BlockedWords {
         words: Vec<String>,
     },
+    /// A Shopify draft order was made for these claims.
+    DraftOrder {
+        claims: Vec<u64>,
+        id: String,
+        name: String,
+    },
 }
 
 fn is_zero(n: &u8) -> bool {

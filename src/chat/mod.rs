@@ -13,6 +13,7 @@ pub mod connectors;
 pub mod ledger;
 pub mod log;
 pub mod model;
+pub mod orders;
 pub mod state;
 pub mod triage;
 
@@ -36,6 +37,8 @@ pub struct ChatConfig {
     pub keywords: Vec<String>,
     pub blocked_words: Vec<String>,
     pub sources: Vec<SourceConfig>,
+    /// Where claims become draft orders, if set.
+    pub shopify: Option<orders::ShopifyAdmin>,
 }
 
 /// Messages buffered between connectors and the writer. Connectors wait
@@ -124,6 +127,7 @@ pub struct Chat {
     runtime: Option<tokio::runtime::Runtime>,
     bridges: Vec<SocketAddr>,
     log_path: PathBuf,
+    shopify: Option<orders::ShopifyAdmin>,
     /// Problems found on open (log lines that could not be read).
     pub warnings: Vec<String>,
 }
@@ -170,6 +174,7 @@ impl Chat {
             runtime: None,
             bridges: Vec::new(),
             log_path: config.log.clone(),
+            shopify: config.shopify.clone(),
             warnings: opened.warnings,
         };
         chat.bridges = connectors::start(&runtime, &config.sources, &chat.ingest(), &chat.statuses);
@@ -210,6 +215,43 @@ impl Chat {
             .blocking_send(Input::Action(action, reply))
             .map_err(|_| "the chat has stopped".to_string())?;
         rx.blocking_recv().map_err(|_| "the chat has stopped".to_string())?
+    }
+
+    /// Whether claims can become Shopify draft orders (`[chat] shopify_admin`).
+    pub fn has_shop(&self) -> bool {
+        self.shopify.is_some()
+    }
+
+    /// A job that makes Shopify draft orders for the claims not yet in one
+    /// and logs them; run it off the window's thread (it talks to the shop).
+    /// It returns a summary for the user.
+    pub fn draft_orders_job(&self) -> Result<impl FnOnce() -> String + Send + 'static, String> {
+        let admin = self
+            .shopify
+            .clone()
+            .ok_or("add [chat] shopify_admin and shopify_token to the show to make draft orders")?;
+        let (claims, ordered) = {
+            let s = self.state();
+            (s.ledger.claims().to_vec(), s.ordered.keys().copied().collect())
+        };
+        let tx = self.tx.clone();
+        Ok(move || match orders::create(&admin, &claims, &ordered, log::now_ms()) {
+            Ok(outcome) => {
+                let summary = outcome.summary();
+                if !outcome.created.is_empty() {
+                    let (reply, rx) = oneshot::channel();
+                    let logged = tx
+                        .blocking_send(Input::Action(Action::Ordered(outcome.created), reply))
+                        .is_ok()
+                        && matches!(rx.blocking_recv(), Ok(Ok(())));
+                    if !logged {
+                        return format!("{summary} — but the chat log could not record them");
+                    }
+                }
+                summary
+            }
+            Err(e) => format!("Draft orders: {e}"),
+        })
     }
 
     /// Writes the claims as CSV (for invoicing) to `path`.

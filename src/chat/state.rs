@@ -39,6 +39,8 @@ pub enum Action {
     Unblock(Platform, String),
     SetBlockedWords(Vec<String>),
     CancelClaim(u64),
+    /// Draft orders were made in the shop for these claims.
+    Ordered(Vec<super::orders::Created>),
     /// A moderator settles an unclear claim in message `seq`.
     Claim {
         seq: u64,
@@ -62,6 +64,8 @@ pub struct ChatState {
     parser: ClaimParser,
     /// Bumped on every change, so the panel knows when to refresh.
     pub version: u64,
+    /// Claims already in a Shopify draft order, and its name.
+    pub ordered: std::collections::HashMap<u64, String>,
 }
 
 impl ChatState {
@@ -77,6 +81,7 @@ impl ChatState {
             ledger,
             parser,
             version: 0,
+            ordered: Default::default(),
         }
     }
 
@@ -186,6 +191,14 @@ impl ChatState {
             }
             Action::Unblock(platform, user_id) => vec![Record::Unblock { platform, user_id }],
             Action::SetBlockedWords(words) => vec![Record::BlockedWords { words }],
+            Action::Ordered(created) => created
+                .into_iter()
+                .map(|c| Record::DraftOrder {
+                    claims: c.claims,
+                    id: c.id,
+                    name: c.name,
+                })
+                .collect(),
             Action::CancelClaim(id) => self
                 .ledger
                 .decide_cancel(id)?
@@ -303,6 +316,12 @@ impl ChatState {
             Record::Unblock { platform, user_id } => {
                 self.blocked_users
                     .retain(|(p, u, _)| !(*p == platform && *u == user_id));
+                None
+            }
+            Record::DraftOrder { claims, name, .. } => {
+                for c in claims {
+                    self.ordered.insert(c, name.clone());
+                }
                 None
             }
             Record::BlockedWords { words } => {

@@ -74,6 +74,8 @@ enum Command {
     ClaimsCsv(std::path::PathBuf),
     /// `cancel-claim ID`.
     CancelClaim(u64),
+    /// `draft-orders`: claims not yet ordered → Shopify draft orders.
+    DraftOrders,
     Quit,
 }
 
@@ -268,6 +270,7 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         ))),
         (Some("quit") | Some("stop"), None) => Some(Command::Quit),
         (Some("claims-csv"), Some(path)) => Some(Command::ClaimsCsv(path.into())),
+        (Some("draft-orders"), None) => Some(Command::DraftOrders),
         (Some("cancel-claim"), Some(id)) => Some(Command::CancelClaim(
             id.trim_start_matches('#')
                 .parse()
@@ -286,7 +289,7 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         }
         _ => {
             return Err(format!(
-                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | claims-csv PATH | cancel-claim ID | quit"
+                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | claims-csv PATH | cancel-claim ID | draft-orders | quit"
             ));
         }
     })
@@ -431,6 +434,16 @@ pub fn run(args: RunArgs) -> ExitCode {
                 },
                 Ok(Some(Command::ClaimsCsv(path))) => match engine.chat().map(|c| c.export_claims(&path)) {
                     Some(Ok(n)) => eprintln!("ok: {n} claims written to {}", path.display()),
+                    Some(Err(e)) => eprintln!("error: {e}"),
+                    None => eprintln!("error: this show has no [chat]"),
+                },
+                Ok(Some(Command::DraftOrders)) => match engine.chat().map(|c| c.draft_orders_job()) {
+                    Some(Ok(job)) => {
+                        // Off the loop: it talks to the shop.
+                        let _ = std::thread::Builder::new()
+                            .name("draft-orders".into())
+                            .spawn(move || eprintln!("{}", job()));
+                    }
                     Some(Err(e)) => eprintln!("error: {e}"),
                     None => eprintln!("error: this show has no [chat]"),
                 },

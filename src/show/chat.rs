@@ -74,7 +74,55 @@ pub fn config(c: &ChatSection, show_name: &str, base: &Path, out: &mut Collector
             sources.push(src);
         }
     }
+    let shopify = match (&c.shopify_admin, &c.shopify_token) {
+        (None, None) => None,
+        (Some(_), Some(_)) => {
+            let url = url(
+                &c.shopify_admin,
+                "https://SHOP.myshopify.com",
+                &["https"],
+                "[chat] shopify_admin",
+                out,
+            );
+            let token = key(&c.shopify_token, "shopify_token", "[chat]", base, out);
+            let reserve = match &c.reserve {
+                None => Some(Duration::from_secs(24 * 3600)),
+                Some(r) => {
+                    let d = super::graphics::parse_duration_ms(r.get_ref()).map(Duration::from_millis);
+                    if d.is_none() {
+                        out.add(
+                            r.span(),
+                            format!("[chat] reserve \"{}\" is not a duration", r.get_ref()),
+                            "e.g. reserve = \"24h\" (how long draft orders hold the stock)",
+                        );
+                    }
+                    d
+                }
+            };
+            match (token, reserve) {
+                (Some(token), Some(reserve)) => Some(crate::chat::orders::ShopifyAdmin { url, token, reserve }),
+                _ => None,
+            }
+        }
+        (Some(u), None) => {
+            out.add(
+                u.span(),
+                "[chat] shopify_admin without shopify_token",
+                "add shopify_token = { keyring = \"shopify-admin\" } (an Admin API token with write_draft_orders)",
+            );
+            None
+        }
+        (None, Some(t)) => {
+            out.add(
+                t.span(),
+                "[chat] shopify_token without shopify_admin",
+                "add shopify_admin = \"https://SHOP.myshopify.com\"",
+            );
+            None
+        }
+    };
     ChatConfig {
+        shopify,
         log,
         keywords,
         blocked_words: c.blocked_words.clone().unwrap_or_default(),

@@ -382,6 +382,12 @@ pub struct ChatSection {
     /// Words that make a comment a claim (default sold, claim, mine).
     pub keywords: Option<Spanned<Vec<String>>>,
     pub blocked_words: Option<Vec<String>>,
+    /// https://SHOP.myshopify.com: claims become draft orders there.
+    pub shopify_admin: Option<Spanned<String>>,
+    /// An Admin API token reference (write_draft_orders).
+    pub shopify_token: Option<Spanned<toml::Value>>,
+    /// How long draft orders hold the stock ("24h").
+    pub reserve: Option<Spanned<String>>,
     #[serde(default)]
     pub sources: Vec<Spanned<ChatSourceDef>>,
 }

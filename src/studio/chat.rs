@@ -53,6 +53,9 @@ pub struct View {
     claim_form: Option<(usize, usize, u32)>,
     /// What the last claims export did.
     export_note: Option<String>,
+    /// The Shopify draft-order job's result, when it ends (it runs on its
+    /// own thread: it talks to the shop).
+    orders: Option<std::sync::Arc<std::sync::Mutex<Option<String>>>>,
     cache: Filtered,
 }
 
@@ -491,6 +494,9 @@ fn claims(ui: &mut egui::Ui, view: &mut View, chat: &Chat, actions: &mut Vec<Act
                     };
                     ui.label(format!("#{} {} · {what} × {}", c.id, c.buyer, c.quantity));
                     ui.label(status);
+                    if let Some(order) = s.ordered.get(&c.id) {
+                        ui.label(RichText::new(order).small());
+                    }
                     if c.status != Status::Cancelled && ui.small_button("Cancel").clicked() {
                         actions.push(Action::CancelClaim(c.id));
                     }
@@ -498,6 +504,48 @@ fn claims(ui: &mut egui::Ui, view: &mut View, chat: &Chat, actions: &mut Vec<Act
             }
         });
     drop(s);
+    if chat.has_shop() {
+        let running = view
+            .orders
+            .as_ref()
+            .is_some_and(|o| o.lock().is_ok_and(|r| r.is_none()));
+        if let Some(done) = view.orders.as_ref().and_then(|o| o.lock().ok().and_then(|r| r.clone())) {
+            view.export_note = Some(done);
+            view.orders = None;
+        }
+        let button = ui.add_enabled(
+            !running,
+            egui::Button::new(if running {
+                "Creating draft orders…"
+            } else {
+                "Create Shopify draft orders"
+            }),
+        );
+        if button
+            .on_hover_text("one draft order per buyer for the claimed lines not yet ordered; the stock is reserved")
+            .clicked()
+        {
+            match chat.draft_orders_job() {
+                Ok(job) => {
+                    let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+                    let s2 = slot.clone();
+                    let ctx = ui.ctx().clone();
+                    let started = std::thread::Builder::new().name("draft-orders".into()).spawn(move || {
+                        let summary = job();
+                        if let Ok(mut r) = s2.lock() {
+                            *r = Some(summary);
+                        }
+                        ctx.request_repaint();
+                    });
+                    match started {
+                        Ok(_) => view.orders = Some(slot),
+                        Err(e) => view.export_note = Some(format!("Draft orders: {e}")),
+                    }
+                }
+                Err(e) => view.export_note = Some(e),
+            }
+        }
+    }
     if export {
         view.export_note = Some(match chat.export_claims(&path) {
             Ok(n) => format!("{n} claims written to {}", path.display()),
