@@ -738,7 +738,11 @@ fn claims_become_shopify_draft_orders_once_with_the_stock_reserved() {
     cfg.shopify = Some(admin("shpat_wrong"));
     let chat = Chat::open(&cfg, catalog.clone(), None).unwrap();
     let url = format!("http://{}/v1/messages", chat.bridges()[0]);
-    let batch = json!([msg("o1", "ann", "SOLD A1 blue M"), msg("o2", "ann", "sold B2"), msg("o3", "bob", "sold b2 x2")]);
+    let batch = json!([
+        msg("o1", "ann", "SOLD A1 blue M"),
+        msg("o2", "ann", "sold B2"),
+        msg("o3", "bob", "sold b2 x2")
+    ]);
     assert_eq!(post(&url, None, &batch.to_string()).0, 200);
     let refused = (chat.draft_orders_job().unwrap())();
     assert!(refused.contains("Shopify refused the admin token (401)"), "{refused}");
@@ -757,7 +761,12 @@ fn claims_become_shopify_draft_orders_once_with_the_stock_reserved() {
                {"title": "Mug", "originalUnitPrice": "18.00", "quantity": 1, "sku": null}])
     );
     assert_eq!(sent[1]["lineItems"][0]["quantity"], 2);
-    assert!(sent[0]["note"].as_str().unwrap().contains("@ann on TikTok (claims #1, #2)"));
+    assert!(
+        sent[0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("@ann on TikTok (claims #1, #2)")
+    );
     let until = showroom::chat::log::parse_utc(sent[0]["reserveInventoryUntil"].as_str().unwrap()).unwrap();
     assert!(until >= before + 24 * 3600 * 1000 - 1000 && until <= before + 24 * 3600 * 1000 + 60_000);
     assert_eq!(chat.state().ordered.len(), 3);

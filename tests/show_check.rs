@@ -120,6 +120,11 @@ const CASES: &[(&str, &[Expect])] = &[
             (28, 1, "(facebook): `live_video_id` is missing"),
             (34, 10, "listen \"localhost\" is not an address:port"),
             (39, 7, "url \"http://irc.example\" must start with wss:// or ws://"),
+            (
+                44,
+                10,
+                "listening on 0.0.0.0:8765 without a token lets anyone on the network post chat",
+            ),
         ],
     ),
 ];

@@ -292,6 +292,9 @@ mod tests {
         );
         let mut log = opened.log;
         log.append(std::slice::from_ref(&r)).unwrap();
+        // One writer per log.
+        assert!(Log::open(&path).err().unwrap().contains("in use by another showroom"));
+        drop(log);
         assert_eq!(Log::open(&path).unwrap().records.len(), 3);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -306,7 +306,22 @@ fn source(s: &Spanned<ChatSourceDef>, i: usize, base: &Path, out: &mut Collector
                     }
                 },
             },
-            token: key(&s.token, "token", &what, base, out).unwrap_or(KeyRef::None),
+            token: {
+                let token = key(&s.token, "token", &what, base, out).unwrap_or(KeyRef::None);
+                // Anyone who can reach the port can post chat (and claims).
+                if let (Some(l), KeyRef::None) = (&s.listen, &token)
+                    && l.get_ref()
+                        .parse::<std::net::SocketAddr>()
+                        .is_ok_and(|a| !a.ip().is_loopback())
+                {
+                    out.add(
+                        l.span(),
+                        format!("{what}: listening on {} without a token lets anyone on the network post chat and claims", l.get_ref()),
+                        "add token = { keyring = \"bridge\" } (senders then use Authorization: Bearer), or listen on 127.0.0.1",
+                    );
+                }
+                token
+            },
         },
         other => {
             let hint = if other.starts_with("tiktok") || other.starts_with("amazon") {
