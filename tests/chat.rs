@@ -428,7 +428,11 @@ fn two_thousand_messages_a_second_for_30_s_reach_the_log_and_the_panel() {
         .with_size(egui::vec2(1366.0, 768.0))
         .build_eframe(move |cc| showroom::studio::Studio::new(cc, show, path).expect("the studio starts"));
     h.run_steps(3);
-    h.get_by_label("Chat");
+    assert_eq!(
+        h.get_all_by_label("Chat").count(),
+        2,
+        "the top bar's toggle and the panel's heading"
+    );
     h.get_by_label("No messages yet.");
     let addr = h.state().engine().chat().unwrap().bridges()[0];
     let rss_before = rss_mib();
@@ -679,6 +683,18 @@ fn the_panel_features_moderates_and_sells_from_the_chat() {
     h.run_steps(2);
     h.get_by_label("@eve");
     h.get_by_label("Unblock");
+
+    // The top bar's "Chat" hides the panel (chat keeps coming in) and shows it again.
+    h.get_all_by_label("Chat").next().unwrap().click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Host queue").is_none());
+    assert_eq!(post(&url, None, &msg("p5", "zoe", "still here?").to_string()).0, 200);
+    h.get_by_label("Chat").click();
+    h.run_steps(2);
+    h.get_by_label("All").click();
+    step_until(&mut h, "the message sent while hidden", &|h| {
+        h.query_all_by_label_contains("@zoe: still here?").next().is_some()
+    });
 }
 
 #[test]

@@ -627,3 +627,53 @@ fn a_relay_that_drops_the_connection_is_rejoined_and_nothing_sent_is_lost() {
     assert!(status(&chat, "TikTok via relay").messages >= 9);
     no_secret_in_statuses(&chat, "ssn-session-abc");
 }
+
+#[test]
+fn twitch_logs_in_with_a_token_and_stops_when_twitch_refuses_it() {
+    let rt = runtime();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let said: Seen = Default::default();
+    let s = said.clone();
+    rt.spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            while let Some(Ok(Ws::Text(t))) = ws.next().await {
+                s.lock().unwrap().push(t.to_string());
+                if t.starts_with("JOIN") {
+                    break;
+                }
+            }
+            ws.send(Ws::Text(":tmi.twitch.tv NOTICE * :Login authentication failed".into()))
+                .await
+                .unwrap();
+            while ws.next().await.is_some() {}
+        }
+    });
+    let chat = open(
+        "twitch-login",
+        vec![SourceConfig {
+            name: "Twitch".into(),
+            kind: SourceKind::Twitch {
+                url: format!("ws://127.0.0.1:{port}"),
+                channel: "#MyShop".into(),
+                login: Some(("MyBot".into(), token("tw-secret-tok"))),
+            },
+        }],
+    );
+    wait_for(&chat, "the refused login", |c| {
+        status(c, "Twitch").state == State::Failed
+    });
+    assert!(status(&chat, "Twitch").detail.contains("refused the login token"));
+    let lines = said.lock().unwrap().clone();
+    assert_eq!(
+        lines,
+        vec![
+            "CAP REQ :twitch.tv/tags twitch.tv/commands",
+            "PASS oauth:tw-secret-tok",
+            "NICK mybot",
+            "JOIN #myshop"
+        ]
+    );
+    no_secret_in_statuses(&chat, "tw-secret-tok");
+}

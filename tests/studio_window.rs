@@ -141,11 +141,14 @@ fn the_studio_opens_the_demo_and_shows_preview_and_program() {
 
     // Preview (left) and program (right) share the area between the scenes
     // and the outputs panels, below the top bar.
-    let (mid, top, bottom) = (SCREEN.0 / 2 + 20, 80, 420);
+    // The demo has [chat]: its panel (300 px) is at the right edge, beyond
+    // the outputs panel (280 px).
+    let right_edge = SCREEN.0 - 290 - showroom::studio::chat::PANEL_WIDTH as u32;
+    let (mid, top, bottom) = ((230 + right_edge) / 2, 80, 420);
     // The demo's main scene has the colour-bar product camera as a
     // picture-in-picture: its hues must be there in both panes.
     let left = bar_hues(&rgb, 245, mid - 10, top, bottom);
-    let right = bar_hues(&rgb, mid + 10, SCREEN.0 - 290, top, bottom);
+    let right = bar_hues(&rgb, mid + 10, right_edge, top, bottom);
     assert!(
         left >= 5 && right >= 5,
         "colour-bar hues: {left} of 6 in preview, {right} of 6 in program; screenshot {}",
@@ -167,6 +170,7 @@ fn the_studio_opens_the_demo_and_shows_preview_and_program() {
         "PROGRAM",
         "Record",
         "Take",
+        "Chat",
     ] {
         assert!(
             words.contains(title),

@@ -19,6 +19,10 @@ use crate::engine::Command;
 use crate::graphics::GraphicsCommand as G;
 use egui::{Color32, RichText};
 
+/// Wide enough for a name and a short comment on one line; at a 1366 px
+/// laptop screen it leaves the preview and program panes 270 px each.
+pub const PANEL_WIDTH: f32 = 300.0;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tab {
     #[default]
@@ -158,10 +162,10 @@ fn refresh(view: &mut View, s: &ChatState) {
 }
 
 pub fn panel(studio: &mut Studio, ui: &mut egui::Ui) {
-    if studio.engine().chat().is_none() {
+    if studio.engine().chat().is_none() || !studio.chat_open {
         return;
     }
-    egui::Panel::right("chat").exact_size(360.0).show(ui, |ui| {
+    egui::Panel::right("chat").exact_size(PANEL_WIDTH).show(ui, |ui| {
         let mut view = std::mem::take(&mut studio.chat_view);
         let mut send = Vec::new();
         let mut actions = Vec::new();

@@ -109,6 +109,8 @@ pub struct Studio {
     pub source_selected: Option<usize>,
     /// The chat panel's tab, filters and selection.
     pub chat_view: chat::View,
+    /// Whether the chat panel is shown (top bar's "Chat").
+    pub chat_open: bool,
 }
 
 /// When the program started, if the command line noted it (for "launch →
@@ -224,6 +226,7 @@ impl Studio {
             },
             product_panel: None,
             chat_view: Default::default(),
+            chat_open: true,
             add_source: None,
             source_selected: None,
         })

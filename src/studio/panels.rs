@@ -93,6 +93,13 @@ pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                     }
                 }
             }
+            if studio.engine().chat().is_some() {
+                ui.separator();
+                let mut open = studio.chat_open;
+                ui.toggle_value(&mut open, "Chat")
+                    .on_hover_text("show or hide the chat panel (chat keeps coming in either way)");
+                studio.chat_open = open;
+            }
             ui.separator();
             health(studio, ui, snap);
         });

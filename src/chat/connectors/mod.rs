@@ -140,16 +140,21 @@ impl StatusHandle {
     }
 
     /// Sets the state; details pass through `redact` so no token leaks.
+    /// Logged only when it changes (pollers set "live" after every answer).
     pub fn set(&self, state: State, detail: impl AsRef<str>) {
         let detail = redact(detail.as_ref());
-        match state {
-            State::Waiting | State::Failed | State::Ended => tracing::warn!("chat {}: {detail}", self.name()),
-            _ => tracing::info!("chat {}: {detail}", self.name()),
-        }
+        let mut changed = false;
         self.with(|s| {
+            changed = s.state != state || s.detail != detail;
             s.state = state;
-            s.detail = detail;
+            s.detail = detail.clone();
         });
+        if changed {
+            match state {
+                State::Waiting | State::Failed | State::Ended => tracing::warn!("chat {}: {detail}", self.name()),
+                _ => tracing::info!("chat {}: {detail}", self.name()),
+            }
+        }
     }
 
     pub fn counted(&self, n: u64) {
