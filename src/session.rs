@@ -58,7 +58,18 @@ pub fn state_dir() -> PathBuf {
 /// A new event-log file for a show starting now:
 /// `$XDG_STATE_HOME/showroom/events/SHOW-UNIXTIME.jsonl`.
 pub fn event_log_path(show_name: &str) -> PathBuf {
-    let slug: String = show_name
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    state_dir()
+        .join("events")
+        .join(format!("{}-{now}.jsonl", slug(show_name)))
+}
+
+/// A file-name-safe form of a show name ("Spring Drop!" → "spring-drop").
+pub fn slug(name: &str) -> String {
+    let s: String = name
         .chars()
         .map(|c| {
             if c.is_alphanumeric() {
@@ -68,13 +79,8 @@ pub fn event_log_path(show_name: &str) -> PathBuf {
             }
         })
         .collect();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    state_dir()
-        .join("events")
-        .join(format!("{}-{now}.jsonl", slug.trim_matches('-')))
+    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    if s.is_empty() { "show".into() } else { s }
 }
 
 /// `$XDG_STATE_HOME/showroom/running.json` (default ~/.local/state/...).

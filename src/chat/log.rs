@@ -11,7 +11,6 @@
 
 use super::ledger::{Claim, Status};
 use super::model::{Message, Platform};
-use super::triage::Flags;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
@@ -70,15 +69,6 @@ pub enum Record {
 
 fn is_zero(n: &u8) -> bool {
     *n == 0
-}
-
-impl Record {
-    pub fn flags(&self) -> Flags {
-        match self {
-            Record::Message { flags, .. } => Flags(*flags),
-            _ => Flags::default(),
-        }
-    }
 }
 
 pub struct Log {
@@ -164,19 +154,30 @@ impl Log {
         &self.path
     }
 
-    /// Writes the records and waits until they are on disk.
-    pub fn append(&mut self, records: &[Record]) -> Result<(), String> {
-        if records.is_empty() {
+    /// Adds a record to the batch being written (nothing is on disk yet).
+    pub fn stage(&mut self, record: &Record) -> Result<(), String> {
+        serde_json::to_writer(&mut self.buf, record).map_err(|e| e.to_string())?;
+        self.buf.push(b'\n');
+        Ok(())
+    }
+
+    /// Writes the staged batch and waits until it is on disk.
+    pub fn commit(&mut self) -> Result<(), String> {
+        if self.buf.is_empty() {
             return Ok(());
         }
-        self.buf.clear();
-        for r in records {
-            serde_json::to_writer(&mut self.buf, r).map_err(|e| e.to_string())?;
-            self.buf.push(b'\n');
-        }
         let named = |e: std::io::Error| format!("writing the chat log {}: {e}", self.path.display());
-        self.file.write_all(&self.buf).map_err(named)?;
-        self.file.sync_data().map_err(named)
+        let written = self.file.write_all(&self.buf).and_then(|()| self.file.sync_data());
+        self.buf.clear();
+        written.map_err(named)
+    }
+
+    /// Writes the records and waits until they are on disk.
+    pub fn append(&mut self, records: &[Record]) -> Result<(), String> {
+        for r in records {
+            self.stage(r)?;
+        }
+        self.commit()
     }
 }
 

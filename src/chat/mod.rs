@@ -191,6 +191,12 @@ impl Chat {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Why the log cannot be written, if it cannot (cheap: read per frame).
+    pub fn disk_error(&self) -> Option<String> {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner()).disk_error.clone()
+    }
+
+    /// A copy of the figures, latencies included (for benchmarks and tests).
     pub fn stats(&self) -> ChatStats {
         self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -285,7 +291,6 @@ fn write_loop(
     on_stock: Option<StockSink>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
-    let mut records: Vec<Record> = Vec::new();
     let mut latencies = Vec::new();
     loop {
         let Some(first) = rx.blocking_recv() else { return };
@@ -296,8 +301,15 @@ fn write_loop(
                 Err(_) => break,
             }
         }
-        records.clear();
         latencies.clear();
+        // Each record is serialised into the batch, then applied (by value).
+        let mut staged = Ok(());
+        let mut record = |r: Record, s: &mut ChatState, log: &mut log::Log| {
+            if let Err(e) = log.stage(&r) {
+                staged = Err(e);
+            }
+            s.apply(r).is_some()
+        };
         let mut stop = false;
         let mut acks = Vec::new();
         let mut replies = Vec::new();
@@ -310,19 +322,17 @@ fn write_loop(
                     Input::Message { msg, received, ack } => {
                         let new = s.decide_message(*msg);
                         messages += u64::from(!new.is_empty());
-                        for r in &new {
-                            stock_changed |= s.apply(r.clone()).is_some();
+                        for r in new {
+                            stock_changed |= record(r, &mut s, &mut log);
                         }
-                        records.extend(new);
                         latencies.push(received.elapsed().as_secs_f32() * 1000.0);
                         acks.extend(ack);
                     }
                     Input::Action(action, reply) => match s.decide_action(action) {
                         Ok(new) => {
-                            for r in &new {
-                                stock_changed |= s.apply(r.clone()).is_some();
+                            for r in new {
+                                stock_changed |= record(r, &mut s, &mut log);
                             }
-                            records.extend(new);
                             replies.push((reply, Ok(())));
                         }
                         Err(e) => replies.push((reply, Err(e))),
@@ -334,7 +344,9 @@ fn write_loop(
                 sink(&s.ledger.catalog_with_stock());
             }
         }
-        let written = log.append(&records);
+        // Committed even if a record failed to serialise: the rest are good.
+        let committed = log.commit();
+        let written = staged.and(committed);
         {
             let mut st = stats.lock().unwrap_or_else(|e| e.into_inner());
             st.recent_latency_ms.extend_from_slice(&latencies);
@@ -380,7 +392,7 @@ pub fn status_line(chat: &Chat) -> String {
             line.push_str(&format!(" | {} {}: {}", s.name, s.state.word(), s.detail));
         }
     }
-    if let Some(e) = chat.stats().disk_error {
+    if let Some(e) = chat.disk_error() {
         line.push_str(&format!(" | CHAT LOG NOT WRITTEN: {e}"));
     }
     line

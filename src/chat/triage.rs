@@ -324,24 +324,28 @@ pub fn classify(text: &str) -> Flags {
     if text.contains('?') || text.contains('¿') {
         flags.insert(Flags::QUESTION);
     }
-    for (flag, words) in SETS {
-        if flags.contains(*flag) {
-            continue;
-        }
-        if words.iter().any(|w| folded.contains(&format!(" {w} "))) {
+    for (flag, words) in padded_sets() {
+        if !flags.contains(*flag) && words.iter().any(|w| folded.contains(w.as_str())) {
             flags.insert(*flag);
         }
     }
     flags
 }
 
-/// Lower-cased, accent-folded words of a blocked-words list, for `blocked`.
+/// `SETS` with each entry padded (" how much "), made once: `classify` runs
+/// for every chat message.
+fn padded_sets() -> &'static [(Flags, Vec<String>)] {
+    static PADDED: std::sync::OnceLock<Vec<(Flags, Vec<String>)>> = std::sync::OnceLock::new();
+    PADDED.get_or_init(|| {
+        SETS.iter()
+            .map(|(f, words)| (*f, words.iter().map(|w| format!(" {w} ")).collect()))
+            .collect()
+    })
+}
+
+/// A blocked-words list folded and padded (" scam ") for `blocked`.
 pub fn fold_words(words: &[String]) -> Vec<String> {
-    words
-        .iter()
-        .map(|w| fold(w).trim().to_string())
-        .filter(|w| !w.is_empty())
-        .collect()
+    words.iter().map(|w| fold(w)).filter(|w| !w.trim().is_empty()).collect()
 }
 
 /// The first blocked word (already folded) the text contains as a word.
@@ -352,8 +356,8 @@ pub fn blocked<'a>(text: &str, folded_words: &'a [String]) -> Option<&'a str> {
     let folded = fold(text);
     folded_words
         .iter()
-        .find(|w| folded.contains(&format!(" {w} ")))
-        .map(|w| w.as_str())
+        .find(|w| folded.contains(w.as_str()))
+        .map(|w| w.trim())
 }
 
 #[cfg(test)]

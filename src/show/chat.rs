@@ -22,26 +22,10 @@ const PLATFORMS: &[&str] = &[
     "bridge",
 ];
 
-/// A file-name-safe form of the show name ("Spring Drop!" → "spring-drop").
-fn slug(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
-    if s.is_empty() { "show".into() } else { s }
-}
-
 pub fn config(c: &ChatSection, show_name: &str, base: &Path, out: &mut Collector) -> ChatConfig {
     let log = match &c.log {
         Some(l) => base.join(l.get_ref()),
-        None => base.join(format!("{}-chat.jsonl", slug(show_name))),
+        None => base.join(format!("{}-chat.jsonl", crate::session::slug(show_name))),
     };
     let keywords = match &c.keywords {
         Some(k) if k.get_ref().iter().any(|w| !w.trim().is_empty()) => k

@@ -100,7 +100,7 @@ pub fn tag(p: Platform) -> &'static str {
     }
 }
 
-fn passes(view: &View, e: &Entry) -> bool {
+fn passes(view: &View, query: &str, e: &Entry) -> bool {
     if view.off.contains(&e.msg.platform) {
         return false;
     }
@@ -113,11 +113,8 @@ fn passes(view: &View, e: &Entry) -> bool {
     if !kind_ok {
         return false;
     }
-    let q = view.search.trim();
-    q.is_empty() || {
-        let q = q.to_lowercase();
-        e.msg.text.to_lowercase().contains(&q) || e.msg.author.name.to_lowercase().contains(&q)
-    }
+    // `query` is lower-cased once by the caller, not per message.
+    query.is_empty() || e.msg.text.to_lowercase().contains(query) || e.msg.author.name.to_lowercase().contains(query)
 }
 
 fn in_tab(tab: Tab, e: &Entry) -> bool {
@@ -144,12 +141,13 @@ fn refresh(view: &mut View, s: &ChatState) {
         view.cache.scanned = 0;
     }
     let from = view.cache.scanned;
+    let query = view.search.trim().to_lowercase();
     let new: Vec<u64> = s
         .entries()
         .iter()
         .rev()
         .take_while(|e| e.seq > from)
-        .filter(|e| in_tab(view.tab, e) && passes(view, e))
+        .filter(|e| in_tab(view.tab, e) && passes(view, &query, e))
         .map(|e| e.seq)
         .collect();
     view.cache.seqs.extend(new.into_iter().rev());
@@ -221,7 +219,7 @@ fn header(ui: &mut egui::Ui, chat: &Chat) {
                 .on_hover_text(&s.detail);
         });
     }
-    if let Some(e) = chat.stats().disk_error {
+    if let Some(e) = chat.disk_error() {
         ui.colored_label(Color32::from_rgb(0xE0, 0x40, 0x40), format!("Chat log: {e}"));
     }
 }

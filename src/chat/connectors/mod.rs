@@ -257,6 +257,11 @@ pub fn secret(key: &KeyRef, source: &str) -> Result<Option<Secret>, String> {
     key.resolve(&format!("chat source {source}"))
 }
 
+/// A key reference that must give a key; the error names the source.
+fn required(key: &KeyRef, source: &str, what: &str) -> Result<Secret, String> {
+    secret(key, source)?.ok_or_else(|| format!("chat source {source}: {what} is needed"))
+}
+
 /// An HTTP error as text without the URL (it can hold a token).
 pub fn http_error(e: reqwest::Error) -> String {
     let timeout = e.is_timeout();
@@ -395,7 +400,7 @@ fn connector(kind: SourceKind, name: &str, ingest: Ingest, status: StatusHandle)
             live_video_id,
             token,
         } => {
-            let token = secret(&token, name)?.ok_or(format!("chat source {name}: a token is needed"))?;
+            let token = required(&token, name, "a token")?;
             Box::pin(facebook::run(
                 facebook::Config {
                     graph_url,
@@ -413,7 +418,7 @@ fn connector(kind: SourceKind, name: &str, ingest: Ingest, status: StatusHandle)
             token,
             poll,
         } => {
-            let token = secret(&token, name)?.ok_or(format!("chat source {name}: a token is needed"))?;
+            let token = required(&token, name, "a token")?;
             Box::pin(instagram::run(
                 instagram::Config {
                     graph_url,
@@ -427,10 +432,7 @@ fn connector(kind: SourceKind, name: &str, ingest: Ingest, status: StatusHandle)
         }
         SourceKind::Twitch { url, channel, login } => {
             let login = match login {
-                Some((nick, key)) => Some((
-                    nick,
-                    secret(&key, name)?.ok_or(format!("chat source {name}: a token is needed to log in"))?,
-                )),
+                Some((nick, key)) => Some((nick, required(&key, name, "a token to log in")?)),
                 None => None,
             };
             Box::pin(twitch::run(twitch::Config { url, channel, login }, ingest, status))
@@ -440,7 +442,7 @@ fn connector(kind: SourceKind, name: &str, ingest: Ingest, status: StatusHandle)
             show_id,
             token,
         } => {
-            let token = secret(&token, name)?.ok_or(format!("chat source {name}: a token is needed"))?;
+            let token = required(&token, name, "a token")?;
             Box::pin(bambuser::run(
                 bambuser::Config {
                     base_url,
@@ -452,8 +454,7 @@ fn connector(kind: SourceKind, name: &str, ingest: Ingest, status: StatusHandle)
             ))
         }
         SourceKind::Relay { url, session, channel } => {
-            let session =
-                secret(&session, name)?.ok_or(format!("chat source {name}: the relay session id is needed"))?;
+            let session = required(&session, name, "the relay session id")?;
             Box::pin(relay::run(relay::Config { url, session, channel }, ingest, status))
         }
         SourceKind::Bridge { .. } => return Err(format!("chat source {name}: a bridge is started by `start`")),
