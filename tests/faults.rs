@@ -311,8 +311,19 @@ canvas = "huge"
 path = "rec.mkv"
 "#;
     let engine = Engine::start(load_show(&dir, text)).unwrap();
-    std::thread::sleep(Duration::from_secs(6));
+    // The start-up measurement (1 s to start, 3 s measured) says so first.
+    let measured = poll_until(Duration::from_secs(30), || !engine.snapshot().quality.measuring);
+    std::thread::sleep(Duration::from_secs(2));
     let live = engine.snapshot();
+    assert!(measured.is_some(), "the start-up measurement never ended: {:?}", live.quality);
+    let huge = &live.quality.capacity[0];
+    assert!(!huge.holds, "4K60 held on this machine? {huge:?}");
+    let advice = huge.advice.clone().unwrap_or_default();
+    assert!(
+        advice.contains("renders huge at about") && advice.contains("lower its fps or size"),
+        "{advice}"
+    );
+    assert!(live.warnings.contains(&advice), "{:?}", live.warnings);
     let snap = engine.stop();
     eprintln!("{}", live.status_line());
     let c = &snap.canvases[0];
@@ -325,7 +336,8 @@ path = "rec.mkv"
         live.warnings
     );
     assert!(live.status_line().contains("warning: "));
-    // Dropping keeps the output on the clock: the file lasts as long as the show.
+    // Repeats keep the output on the clock: the file lasts as long as the
+    // show, at the canvas's frame rate, keyframes every 2 s.
     let rec = stream_facts(&dir.join("rec.mkv"));
     assert!(
         (rec.duration - snap.elapsed_s).abs() < 1.5,
@@ -333,5 +345,18 @@ path = "rec.mkv"
         rec.duration,
         snap.elapsed_s
     );
+    assert!(c.repeated_frames > 0, "{c:?}");
+    // Unless the encoder could not even keep up with repeats (a second of
+    // frames waiting: the latency bound leaves a tick without a frame).
+    if c.wire_holes == 0 {
+        assert!((rec.fps - 60.0).abs() < 0.5, "{} fps in the recording ({rec:?})", rec.fps);
+        for pair in rec.keyframe_times.windows(2) {
+            assert!(
+                (pair[1] - pair[0] - 2.0).abs() < 0.02,
+                "keyframes off the clock: {:?}",
+                rec.keyframe_times
+            );
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

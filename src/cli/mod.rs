@@ -30,6 +30,10 @@ enum Commands {
     Check {
         /// The show file (TOML).
         show: PathBuf,
+        /// Also measure what this machine can do for the show: about 5 s of
+        /// rendering and encoding every canvas (nothing goes on air or to disk).
+        #[arg(long)]
+        measure: bool,
     },
     /// List the cameras and microphones GStreamer can see.
     Devices,
@@ -86,7 +90,7 @@ pub fn main() -> ExitCode {
         None => studio(None),
         Some(Commands::Studio { show }) => studio(show),
         Some(Commands::Run(args)) => run::run(args),
-        Some(Commands::Check { show }) => check(&show),
+        Some(Commands::Check { show, measure }) => check(&show, measure),
         Some(Commands::Devices) => devices(),
         Some(Commands::Resume) => run::resume(),
         Some(Commands::Key { action }) => key(action),
@@ -160,7 +164,7 @@ fn read_key(name: &str) -> Result<String, String> {
     Ok(key)
 }
 
-fn check(path: &std::path::Path) -> ExitCode {
+fn check(path: &std::path::Path, measure_too: bool) -> ExitCode {
     match crate::show::load(path) {
         Ok(show) => {
             println!(
@@ -183,6 +187,9 @@ fn check(path: &std::path::Path) -> ExitCode {
             for w in &show.warnings {
                 println!("warning: {w}");
             }
+            if measure_too {
+                return measure(show);
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -191,6 +198,48 @@ fn check(path: &std::path::Path) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `check --measure`: the engine's start-up measurement, with nothing on
+/// air, no recording, no chat and no cues.
+fn measure(mut show: crate::show::Show) -> ExitCode {
+    show.destinations.clear();
+    show.recordings.clear();
+    show.cues.clear();
+    show.chat = None;
+    println!("measuring this machine for the show (about 5 s)…");
+    let options = crate::engine::StartOptions {
+        live: false,
+        ..Default::default()
+    };
+    let engine = match crate::engine::Engine::start_with(show, options) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: the show cannot start: {e:#}");
+            return ExitCode::from(3);
+        }
+    };
+    let limit = crate::engine::governor::WARM_UP + crate::engine::governor::MEASURE + std::time::Duration::from_secs(5);
+    let started = std::time::Instant::now();
+    while engine.snapshot().quality.measuring && started.elapsed() < limit {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let snap = engine.stop();
+    println!("GPU: {}", snap.gpu);
+    if snap.quality.capacity.is_empty() {
+        eprintln!("error: the measurement did not finish (the machine is far too busy?)");
+        return ExitCode::from(3);
+    }
+    for c in &snap.quality.capacity {
+        match &c.advice {
+            None => println!(
+                "canvas {}: holds {} fps ({:.1} measured)",
+                c.canvas, c.fps, c.measured_fps
+            ),
+            Some(a) => println!("warning: {a}"),
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn catalog(action: CatalogAction) -> ExitCode {

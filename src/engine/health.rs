@@ -48,7 +48,7 @@ impl Health {
             let late = now.late[i].saturating_sub(base.late[i]);
             if late > 0 {
                 out.push(format!(
-                    "canvas {} cannot keep up: {late} frames skipped in the last {} s — lower its size or fps",
+                    "canvas {} cannot keep up: {late} ticks not rendered in the last {} s (sent as repeats) — lower its size or fps",
                     c.id,
                     WINDOW.as_secs()
                 ));

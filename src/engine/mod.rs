@@ -4,6 +4,7 @@
 
 pub mod cues;
 pub mod events;
+pub mod governor;
 pub mod health;
 pub mod outputs;
 pub mod program;
@@ -176,6 +177,9 @@ pub struct Engine {
     stock: Option<JoinHandle<()>>,
     /// Platform chat, when the show has `[chat]`.
     chat: Option<crate::chat::Chat>,
+    /// The start-up measurement and the step-down ladder.
+    quality: Arc<governor::Quality>,
+    governor: Option<JoinHandle<()>>,
 }
 
 impl Engine {
@@ -277,6 +281,7 @@ impl Engine {
             .map(|_| Arc::new(CanvasCounters::default()))
             .collect();
         let (probe_tx, probe_rx) = std::sync::mpsc::channel();
+        let quality = governor::Quality::new();
         let render = {
             let rl = RenderLoop {
                 new_sources: probe_rx,
@@ -292,6 +297,7 @@ impl Engine {
                 studio_canvas: views.as_ref().map(|_| studio_canvas.clone()),
                 thumb_every_ticks: options.thumb_every_ticks,
                 overlays: overlays.clone(),
+                quality: quality.clone(),
             };
             std::thread::Builder::new()
                 .name("render".into())
@@ -357,6 +363,21 @@ impl Engine {
             }
             None => None,
         };
+        let governor = {
+            let g = governor::Governor {
+                show: show.clone(),
+                gpu: gpu.clone(),
+                counters: counters.clone(),
+                encoders: encoders.clone(),
+                quality: quality.clone(),
+                events: events.clone(),
+                stop: stop.clone(),
+                t0,
+            };
+            std::thread::Builder::new()
+                .name("governor".into())
+                .spawn(move || g.run())?
+        };
         events.write(
             0,
             "start",
@@ -392,6 +413,8 @@ impl Engine {
             cues,
             stock,
             chat,
+            quality,
+            governor: Some(governor),
         })
     }
 
@@ -711,8 +734,13 @@ impl Engine {
                     + self.encoders[i].dropped.load(Ordering::Relaxed),
                 late_ticks: self.counters[i].late_dropped.load(Ordering::Relaxed),
                 encoder_dropped: self.encoders[i].dropped.load(Ordering::Relaxed),
+                throttled_ticks: self.counters[i].throttled.load(Ordering::Relaxed),
                 frames_encoded: self.encoders[i].pushed.load(Ordering::Relaxed),
+                repeated_frames: self.encoders[i].repeated.load(Ordering::Relaxed),
+                keyframes_forced: self.encoders[i].keyframes_forced.load(Ordering::Relaxed),
+                wire_holes: self.encoders[i].holes.load(Ordering::Relaxed),
                 encoder: self.encoders[i].encoder_name.clone(),
+                x264_speed: self.encoders[i].speed(),
                 video_kbps: self.kbps[i],
             })
             .collect();
@@ -760,8 +788,10 @@ impl Engine {
                     target_lufs: self.target_lufs,
                 }
             },
+            quality: self.quality.status(),
         };
         snap.warnings = self.health.warnings(&snap);
+        snap.warnings.extend(snap.quality.advice());
         if let Some(h) = &snap.audio.hint {
             snap.warnings.push(h.clone());
         }
@@ -781,6 +811,9 @@ impl Engine {
         }
         if let Some(c) = self.cues.take() {
             let _ = c.join();
+        }
+        if let Some(g) = self.governor.take() {
+            let _ = g.join();
         }
         self.monitor_stop.store(true, Ordering::Relaxed);
         // Not joined: a refresh in flight may wait for its store's answer;

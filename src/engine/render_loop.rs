@@ -37,7 +37,14 @@ pub struct RenderLoop {
     pub thumb_every_ticks: u64,
     /// On-screen graphics, drawn over program on every canvas.
     pub overlays: Arc<std::sync::Mutex<crate::graphics::Overlays>>,
+    /// The governor's decisions: layers drawn on every n-th tick.
+    pub quality: Arc<super::governor::Quality>,
 }
+
+/// An encoder with this many new pictures waiting gets a repeat for its
+/// next tick instead of a new picture: the render thread gives its time to
+/// the encoder rather than rendering what would be dropped.
+const ENCODER_BUSY: u64 = 4;
 
 /// The stinger's full-canvas scene, made once per stinger source.
 #[derive(Default)]
@@ -84,9 +91,22 @@ impl RenderLoop {
             }
             let late = (now - due).as_nanos() as u64 / periods[c];
             if late > MAX_LATE_TICKS {
+                // Those ticks go out as repeats of the last picture (the
+                // encoder fills them in when the next picture arrives).
                 ticks[c] += late;
                 self.counters[c].late_dropped.fetch_add(late, Ordering::Relaxed);
                 tracing::debug!("canvas {c}: skipped {late} late ticks");
+                continue;
+            }
+            let divisor = self.quality.divisor.load(Ordering::Relaxed).max(1) as u64;
+            if !ticks[c].is_multiple_of(divisor) {
+                ticks[c] += 1;
+                self.counters[c].throttled.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            if self.encoders[c].queued() >= ENCODER_BUSY {
+                ticks[c] += 1;
+                self.counters[c].late_dropped.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
             while let Ok(p) = self.new_sources.try_recv() {
@@ -95,7 +115,7 @@ impl RenderLoop {
             let mut lost = Vec::with_capacity(self.sources.len());
             for (i, probe) in self.sources.iter().enumerate() {
                 if let Some(slot) = &probe.video
-                    && let (seq, Some(frame)) = slot.latest()
+                    && let (seq, Some(frame)) = slot.at(due)
                 {
                     self.compositor.update_source(i, seq, &frame);
                 }

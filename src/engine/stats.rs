@@ -10,8 +10,12 @@ use std::sync::atomic::AtomicU64;
 #[derive(Default)]
 pub struct CanvasCounters {
     pub rendered: AtomicU64,
-    /// Ticks skipped because the render loop was too late.
+    /// Ticks skipped because the render loop was too late (or its encoder
+    /// behind); each went out as a repeat of the last picture.
     pub late_dropped: AtomicU64,
+    /// Ticks not drawn on purpose (the governor's layer frame-rate step);
+    /// each went out as a repeat.
+    pub throttled: AtomicU64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -29,8 +33,21 @@ pub struct CanvasStats {
     pub late_ticks: u64,
     /// Frames the encoder was too busy to take.
     pub encoder_dropped: u64,
+    /// Ticks not drawn on purpose (layers at a lower frame rate).
+    pub throttled_ticks: u64,
+    /// Frames sent to the encoder (new pictures and repeats): one per tick.
     pub frames_encoded: u64,
+    /// Ticks sent as a repeat of the last picture (late, throttled or the
+    /// encoder behind): the wire keeps the canvas's frame rate.
+    pub repeated_frames: u64,
+    /// Keyframes forced on the show clock (one per keyframe interval).
+    pub keyframes_forced: u64,
+    /// Ticks that got no frame at all: a second of frames was already
+    /// waiting for the encoder (the latency bound). 0 keeps the wire at fps.
+    pub wire_holes: u64,
     pub encoder: String,
+    /// The x264 speed preset in use (None for a hardware encoder).
+    pub x264_speed: Option<String>,
     pub video_kbps: u32,
 }
 
@@ -76,6 +93,8 @@ pub struct Snapshot {
     /// On-screen graphics: what is on air, how long drawing takes.
     pub graphics: crate::graphics::overlays::GraphicsStatus,
     pub audio: AudioStats,
+    /// The start-up measurement and the step-down (docs/overload.md).
+    pub quality: crate::engine::governor::QualityStatus,
 }
 
 /// The mix: every input's settings and levels, the master's, and the
@@ -126,6 +145,7 @@ pub struct StatsJson<'a> {
     pub sources: &'a [SourceStats],
     pub graphics: &'a crate::graphics::overlays::GraphicsStatus,
     pub audio: &'a AudioStats,
+    pub quality: &'a crate::engine::governor::QualityStatus,
     pub warnings: &'a [String],
 }
 
@@ -140,6 +160,7 @@ impl Snapshot {
             sources: &self.sources,
             graphics: &self.graphics,
             audio: &self.audio,
+            quality: &self.quality,
             warnings: &self.warnings,
         };
         serde_json::to_string_pretty(&doc).expect("stats serialise")
@@ -151,8 +172,14 @@ impl Snapshot {
         let mut parts = vec![format!("[{:02}:{:02}]", secs / 60, secs % 60)];
         for c in &self.canvases {
             parts.push(format!(
-                "{} {:.1} fps {} dropped",
-                c.id, c.measured_fps, c.frames_dropped
+                "{} {:.1} fps {} dropped {} repeated",
+                c.id, c.measured_fps, c.frames_dropped, c.repeated_frames
+            ));
+        }
+        if self.quality.level > 0 {
+            parts.push(format!(
+                "quality stepped down {}/{}: {}",
+                self.quality.level, self.quality.max_level, self.quality.now
             ));
         }
         for d in &self.destinations {

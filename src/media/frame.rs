@@ -173,11 +173,16 @@ impl VideoFrame {
     }
 }
 
-/// The newest frame of one source, with a sequence number so the compositor
+/// Frames of a source kept so that a tick rendered late still shows the
+/// picture of its own instant, not a newer one (A/V sync under load).
+const HISTORY: usize = 3;
+
+/// The newest frames of one source, with sequence numbers so the compositor
 /// uploads a frame only once.
 #[derive(Default)]
 pub struct FrameSlot {
-    latest: Mutex<Option<Arc<VideoFrame>>>,
+    /// (sequence number, arrival, frame), oldest first; at most `HISTORY`.
+    recent: Mutex<std::collections::VecDeque<(u64, Instant, Arc<VideoFrame>)>>,
     seq: AtomicU64,
     /// Frames delivered by the source since start.
     pub delivered: AtomicU64,
@@ -203,10 +208,17 @@ impl FrameSlot {
         if epoch != self.epoch() {
             return;
         }
-        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(frame));
-        self.seq.fetch_add(1, Ordering::Release);
+        let now = Instant::now();
+        {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            let seq = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
+            if recent.len() == HISTORY {
+                recent.pop_front();
+            }
+            recent.push_back((seq, now, Arc::new(frame)));
+        }
         self.delivered.fetch_add(1, Ordering::Relaxed);
-        *self.last_put.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        *self.last_put.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
     }
 
     /// How long since the newest frame arrived.
@@ -225,9 +237,23 @@ impl FrameSlot {
 
     /// The newest frame and its sequence number (0 = nothing yet).
     pub fn latest(&self) -> (u64, Option<Arc<VideoFrame>>) {
-        let seq = self.seq.load(Ordering::Acquire);
-        let frame = self.latest.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        (seq, frame)
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        match recent.back() {
+            Some((seq, _, f)) => (*seq, Some(f.clone())),
+            None => (0, None),
+        }
+    }
+
+    /// The newest frame that had arrived by `due` (a tick's instant), so a
+    /// tick rendered late shows what was current at its time; the oldest
+    /// kept when every kept frame is newer.
+    pub fn at(&self, due: Instant) -> (u64, Option<Arc<VideoFrame>>) {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let pick = recent.iter().rev().find(|(_, at, _)| *at <= due).or(recent.front());
+        match pick {
+            Some((seq, _, f)) => (*seq, Some(f.clone())),
+            None => (0, None),
+        }
     }
 }
 

@@ -119,9 +119,29 @@ fn health(studio: &Studio, ui: &mut egui::Ui, snap: &Snapshot) {
             RichText::new(text)
         };
         ui.label(label).on_hover_text(format!(
-            "encoder {} at {} kb/s; {} frames encoded, {} skipped by the renderer, {} by the encoder",
-            c.encoder, c.video_kbps, c.frames_encoded, c.late_ticks, c.encoder_dropped
+            "encoder {}{} at {} kb/s; {} frames sent, {} of them repeats (the wire keeps {} fps); \
+             {} ticks not rendered in time, {} new pictures the encoder could not take",
+            c.encoder,
+            c.x264_speed.as_deref().map(|s| format!(" {s}")).unwrap_or_default(),
+            c.video_kbps,
+            c.frames_encoded,
+            c.repeated_frames,
+            c.fps,
+            c.late_ticks,
+            c.encoder_dropped
         ));
+    }
+    let q = &snap.quality;
+    if q.measuring {
+        ui.label("measuring…")
+            .on_hover_text("the first seconds of a show measure what this machine can do for it");
+    } else if q.level > 0 {
+        ui.label(RichText::new(format!("quality −{}", q.level)).color(WARN))
+            .on_hover_text(format!(
+                "stepped down on its own: {}\n{}",
+                q.now,
+                q.last_change.clone().unwrap_or_default()
+            ));
     }
     ui.label(RichText::new(clock(snap.elapsed_s)).monospace())
         .on_hover_text("time since the show was opened");

@@ -1,0 +1,245 @@
+//! When the machine cannot keep up (docs/overload.md): with the cores kept
+//! busy by other processes, what the platforms receive stays within spec
+//! (keyframes every 2 s of stream time, the canvas's frame rate on the
+//! wire), both canvases degrade alike, and the engine steps down on its own
+//! and back up once the load is gone.
+
+mod support;
+
+use showroom::engine::{Engine, StartOptions};
+use showroom::secrets::{KeyRef, Secret};
+use showroom::show::{DestinationSpec, Platform};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::*;
+
+/// Busy processes that keep CPUs full until dropped.
+struct Hog(Vec<Child>);
+
+impl Hog {
+    /// `n` busy loops; `cpu`: all pinned to that CPU.
+    fn start(n: usize, cpu: Option<usize>) -> Hog {
+        let children = (0..n)
+            .map(|_| {
+                let mut cmd = match cpu {
+                    Some(c) => {
+                        let mut t = Command::new("taskset");
+                        t.args(["-c", &c.to_string(), "sh", "-c", "while :; do :; done"]);
+                        t
+                    }
+                    None => {
+                        let mut t = Command::new("sh");
+                        t.args(["-c", "while :; do :; done"]);
+                        t
+                    }
+                };
+                cmd.stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("a busy loop starts")
+            })
+            .collect();
+        Hog(children)
+    }
+}
+
+impl Drop for Hog {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn cpus() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+/// Every thread of this process onto `cpus` (taskset -a).
+fn pin_self(cpus: &str) {
+    let ok = Command::new("taskset")
+        .args(["-a", "-p", "-c", cpus, &std::process::id().to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .expect("taskset runs")
+        .success();
+    assert!(ok, "taskset could not pin the test to CPUs {cpus}");
+}
+
+fn two_canvas_show(dir: &std::path::Path, size: (u32, u32)) -> showroom::show::Show {
+    let (w, h) = size;
+    let text = format!(
+        r#"
+[show]
+name = "overload"
+
+[[canvases]]
+id = "landscape"
+width = {w}
+height = {h}
+fps = 30
+
+[[canvases]]
+id = "portrait"
+width = {h}
+height = {w}
+fps = 30
+
+[[sources]]
+id = "bg"
+kind = "test-pattern"
+pattern = "ball"
+
+[[sources]]
+id = "tone"
+kind = "tone"
+frequency = 1000
+volume = 0.25
+
+[[scenes]]
+id = "main"
+
+[[scenes.layers]]
+source = "bg"
+place.landscape = {{ x = 0, y = 0, width = {w}, height = {h} }}
+place.portrait = {{ x = 0, y = 0, width = {h}, height = {w} }}
+"#
+    );
+    load_show(dir, &text)
+}
+
+fn dest(id: &str, canvas: usize, url: String, key: &str) -> DestinationSpec {
+    DestinationSpec {
+        id: id.into(),
+        platform: Platform::Custom,
+        canvas,
+        url,
+        key: KeyRef::Inline(Secret::new(key)),
+        video_kbps: None,
+    }
+}
+
+/// Rendered fps of one canvas over the other's, both ways: the documented
+/// bound for "degrade alike" (docs/overload.md).
+const FAIRNESS_RATIO: f64 = 1.5;
+
+#[test]
+fn a_two_canvas_show_on_busy_cores_stays_within_platform_spec() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("overload-spec");
+    let nginx = Nginx::start(&dir.join("nginx"));
+    let mut show = two_canvas_show(&dir, (1280, 720));
+    let rtmp = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
+    show.destinations = vec![
+        dest("land", 0, rtmp.clone(), "loadLand-1"),
+        dest("port", 1, rtmp, "loadPort-2"),
+    ];
+    // Both cores kept busy by other processes for the whole show.
+    let hog = Hog::start(cpus(), None);
+    let engine = Engine::start(show).expect("engine starts");
+    let run = Duration::from_secs(12);
+    let started = Instant::now();
+    while started.elapsed() < run {
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(engine.fatal_error().is_none(), "{:?}", engine.fatal_error());
+    }
+    let snap = engine.stop();
+    drop(hog);
+    eprintln!("{}", snap.to_json());
+    assert_ticks_accounted(&snap);
+
+    for c in &snap.canvases {
+        // Every tick went to the encoder: a new picture, or a repeat.
+        assert_eq!(
+            c.frames_encoded + c.encoder_dropped,
+            c.frames_rendered + c.repeated_frames,
+            "canvas {}: frames in and out do not add up: {c:?}",
+            c.id
+        );
+        assert_eq!(c.wire_holes, 0, "canvas {}: ticks without a frame: {c:?}", c.id);
+        assert!(c.keyframes_forced >= 5, "canvas {}: {c:?}", c.id);
+    }
+    let (l, p) = (&snap.canvases[0], &snap.canvases[1]);
+    let ratio = l.frames_rendered as f64 / p.frames_rendered.max(1) as f64;
+    assert!(
+        (1.0 / FAIRNESS_RATIO..=FAIRNESS_RATIO).contains(&ratio),
+        "one canvas starved: landscape rendered {}, portrait {}",
+        l.frames_rendered,
+        p.frames_rendered
+    );
+
+    for (key, w, h) in [("loadLand-1", 1280, 720), ("loadPort-2", 720, 1280)] {
+        let f = stream_facts(&nginx.received(key));
+        assert_eq!((f.width, f.height), (w, h), "{key}: {f:?}");
+        // The wire carries the nominal rate: no hole longer than a frame
+        // and a half (FLV's millisecond stamps step 33/34 ms).
+        assert!((f.fps - 30.0).abs() < 0.1, "{key}: {} fps on the wire ({f:?})", f.fps);
+        assert!(f.max_frame_gap < 0.05, "{key}: a {} s hole between frames", f.max_frame_gap);
+        assert!(f.keyframe_times.len() >= 5, "{key}: keyframes {:?}", f.keyframe_times);
+        for pair in f.keyframe_times.windows(2) {
+            let gap = pair[1] - pair[0];
+            assert!(
+                (gap - 2.0).abs() <= 1.0 / 30.0 + 0.002,
+                "{key}: keyframes not every 2.00 s of stream time: {:?}",
+                f.keyframe_times
+            );
+        }
+    }
+    drop(nginx);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_engine_steps_down_under_a_hog_and_back_up_when_it_ends() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("overload-steps");
+    let events = dir.join("events.jsonl");
+    let show = two_canvas_show(&dir, (1280, 720));
+    let all = format!("0-{}", cpus() - 1);
+    // The hog: this process squeezed onto one CPU with four busy loops.
+    pin_self("0");
+    let hog = Hog::start(4, Some(0));
+    let engine = Engine::start_with(
+        show,
+        StartOptions {
+            events: Some(events.clone()),
+            ..Default::default()
+        },
+    )
+    .expect("engine starts");
+    let down = poll_until(Duration::from_secs(30), || engine.snapshot().quality.steps_down >= 1);
+    let under_hog = engine.snapshot();
+    drop(hog);
+    pin_self(&all);
+    assert!(down.is_some(), "never stepped down under the hog: {:?}", under_hog.quality);
+    assert!(under_hog.quality.level >= 1);
+    assert!(
+        under_hog.status_line().contains("quality stepped down"),
+        "{}",
+        under_hog.status_line()
+    );
+    let up = poll_until(Duration::from_secs(90), || engine.snapshot().quality.steps_up >= 1);
+    let snap = engine.stop();
+    assert!(up.is_some(), "never stepped back up once the hog ended: {:?}", snap.quality);
+    let json = snap.to_json();
+    assert!(json.contains("\"steps_up\""), "{json}");
+
+    let log = std::fs::read_to_string(&events).expect("event log written");
+    let steps: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["event"] == "quality")
+        .collect();
+    let first_down = steps.iter().position(|e| e["direction"] == "down");
+    let first_up = steps.iter().position(|e| e["direction"] == "up");
+    assert!(
+        matches!((first_down, first_up), (Some(d), Some(u)) if d < u),
+        "quality events: {steps:?}"
+    );
+    assert!(
+        steps.iter().all(|e| e["why"].as_str().is_some_and(|w| !w.is_empty())),
+        "{steps:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
