@@ -14,8 +14,8 @@
 
 mod support;
 
-use std::path::Path;
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use support::*;
 

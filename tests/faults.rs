@@ -315,7 +315,11 @@ path = "rec.mkv"
     let measured = poll_until(Duration::from_secs(30), || !engine.snapshot().quality.measuring);
     std::thread::sleep(Duration::from_secs(2));
     let live = engine.snapshot();
-    assert!(measured.is_some(), "the start-up measurement never ended: {:?}", live.quality);
+    assert!(
+        measured.is_some(),
+        "the start-up measurement never ended: {:?}",
+        live.quality
+    );
     let huge = &live.quality.capacity[0];
     assert!(!huge.holds, "4K60 held on this machine? {huge:?}");
     let advice = huge.advice.clone().unwrap_or_default();
@@ -349,7 +353,11 @@ path = "rec.mkv"
     // Unless the encoder could not even keep up with repeats (a second of
     // frames waiting: the latency bound leaves a tick without a frame).
     if c.wire_holes == 0 {
-        assert!((rec.fps - 60.0).abs() < 0.5, "{} fps in the recording ({rec:?})", rec.fps);
+        assert!(
+            (rec.fps - 60.0).abs() < 0.5,
+            "{} fps in the recording ({rec:?})",
+            rec.fps
+        );
         for pair in rec.keyframe_times.windows(2) {
             assert!(
                 (pair[1] - pair[0] - 2.0).abs() < 0.02,

@@ -175,7 +175,11 @@ fn a_two_canvas_show_on_busy_cores_stays_within_platform_spec() {
         // The wire carries the nominal rate: no hole longer than a frame
         // and a half (FLV's millisecond stamps step 33/34 ms).
         assert!((f.fps - 30.0).abs() < 0.1, "{key}: {} fps on the wire ({f:?})", f.fps);
-        assert!(f.max_frame_gap < 0.05, "{key}: a {} s hole between frames", f.max_frame_gap);
+        assert!(
+            f.max_frame_gap < 0.05,
+            "{key}: a {} s hole between frames",
+            f.max_frame_gap
+        );
         assert!(f.keyframe_times.len() >= 5, "{key}: keyframes {:?}", f.keyframe_times);
         for pair in f.keyframe_times.windows(2) {
             let gap = pair[1] - pair[0];
@@ -212,7 +216,11 @@ fn the_engine_steps_down_under_a_hog_and_back_up_when_it_ends() {
     let under_hog = engine.snapshot();
     drop(hog);
     pin_self(&all);
-    assert!(down.is_some(), "never stepped down under the hog: {:?}", under_hog.quality);
+    assert!(
+        down.is_some(),
+        "never stepped down under the hog: {:?}",
+        under_hog.quality
+    );
     assert!(under_hog.quality.level >= 1);
     assert!(
         under_hog.status_line().contains("quality stepped down"),
@@ -221,7 +229,11 @@ fn the_engine_steps_down_under_a_hog_and_back_up_when_it_ends() {
     );
     let up = poll_until(Duration::from_secs(90), || engine.snapshot().quality.steps_up >= 1);
     let snap = engine.stop();
-    assert!(up.is_some(), "never stepped back up once the hog ended: {:?}", snap.quality);
+    assert!(
+        up.is_some(),
+        "never stepped back up once the hog ended: {:?}",
+        snap.quality
+    );
     let json = snap.to_json();
     assert!(json.contains("\"steps_up\""), "{json}");
 
@@ -242,4 +254,56 @@ fn the_engine_steps_down_under_a_hog_and_back_up_when_it_ends() {
         "{steps:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_x264_preset_changes_while_live_without_a_caps_change() {
+    use showroom::media::encoder::CanvasEncoder;
+    use std::sync::Arc;
+    showroom::media::init().unwrap();
+    let canvas = showroom::show::CanvasSpec {
+        id: "c".into(),
+        width: 320,
+        height: 240,
+        fps: 30,
+        video_kbps: None,
+    };
+    let enc = Arc::new(CanvasEncoder::new(&canvas, 1000).unwrap());
+    if enc.encoder_name != "x264enc" {
+        return; // a hardware encoder has no preset to step
+    }
+    let frame = |luma: u8| {
+        let mut data = vec![128u8; 320 * 240 * 3 / 2];
+        data[..320 * 240].fill(luma);
+        gstreamer::Buffer::from_slice(data)
+    };
+    let frame_ns = 1_000_000_000 / 30;
+    let mut caps = Vec::new();
+    for tick in 0..200u64 {
+        if tick == 50 {
+            assert!(enc.set_speed("superfast"));
+        }
+        if tick == 110 {
+            assert!(enc.set_speed("ultrafast"));
+        }
+        enc.push_video(frame((tick * 7 % 200) as u8 + 16), tick * frame_ns);
+        // The pipeline plays once both tracks have data: 1/30 s of silence.
+        let mut block = gstreamer::Buffer::from_slice(vec![0u8; 1600 * 8]);
+        {
+            let b = block.get_mut().unwrap();
+            b.set_pts(gstreamer::ClockTime::from_nseconds(tick * frame_ns));
+            b.set_duration(gstreamer::ClockTime::from_nseconds(frame_ns));
+        }
+        enc.push_audio(&block);
+        if tick % 20 == 19 {
+            let t = Instant::now();
+            while enc.encoded() < tick + 1 && t.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            assert_eq!(enc.encoded(), tick + 1, "the encoder stalled at tick {tick}");
+            caps.push(enc.fanout.wait_caps(Duration::from_secs(1)).map(|(v, _)| v.to_string()));
+        }
+    }
+    assert_eq!(enc.speed().as_deref(), Some("ultrafast"));
+    assert!(caps.windows(2).all(|w| w[0] == w[1]), "codec data changed: {caps:?}");
 }

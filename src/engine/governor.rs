@@ -65,14 +65,29 @@ impl Step {
 
 fn ladder(x264: bool) -> Vec<Step> {
     if x264 {
-        let mut l: Vec<Step> = X264_SPEEDS.iter().map(|s| Step { speed: Some(s), divisor: 1 }).collect();
+        let mut l: Vec<Step> = X264_SPEEDS
+            .iter()
+            .map(|s| Step {
+                speed: Some(s),
+                divisor: 1,
+            })
+            .collect();
         l.push(Step {
             speed: Some(X264_SPEEDS[X264_SPEEDS.len() - 1]),
             divisor: 2,
         });
         l
     } else {
-        vec![Step { speed: None, divisor: 1 }, Step { speed: None, divisor: 2 }]
+        vec![
+            Step {
+                speed: None,
+                divisor: 1,
+            },
+            Step {
+                speed: None,
+                divisor: 2,
+            },
+        ]
     }
 }
 
@@ -202,20 +217,23 @@ impl Governor {
         if !self.nap(WARM_UP) {
             return;
         }
+        // The stream comes first: the ladder works during the measurement
+        // too; the report says how many steps it took.
         let start = self.sample();
-        if !self.nap(MEASURE) {
-            return;
-        }
-        self.report_capacity(&start, &self.sample());
-
+        let measured_by = start.at + MEASURE;
         let mut history: std::collections::VecDeque<Sample> = Default::default();
         let mut level = 0usize;
         let mut changed_at = Instant::now();
         let mut last_overload: Option<Instant> = None;
         let mut up_after = UP_AFTER;
         let mut stepped_up_at: Option<Instant> = None;
+        let mut reported = false;
         while self.nap(PERIOD) {
             let now = self.sample();
+            if !reported && now.at >= measured_by {
+                self.report_capacity(&start, &now, level, &ladder);
+                reported = true;
+            }
             while history.front().is_some_and(|s| now.at.duration_since(s.at) > WINDOW) {
                 history.pop_front();
             }
@@ -306,7 +324,7 @@ impl Governor {
         s.last_change = Some(line);
     }
 
-    fn report_capacity(&self, start: &Sample, end: &Sample) {
+    fn report_capacity(&self, start: &Sample, end: &Sample, level: usize, ladder: &[Step]) {
         let secs = end.at.duration_since(start.at).as_secs_f64().max(0.001);
         let software = is_software(&self.gpu);
         let capacity: Vec<CanvasCapacity> = self
@@ -317,25 +335,41 @@ impl Governor {
             .map(|(i, c)| {
                 let measured_fps = (end.rendered[i] - start.rendered[i]) as f64 / secs;
                 let enc = (end.encoder_dropped[i] - start.encoder_dropped[i]) as f64 / secs;
-                let holds = measured_fps >= c.fps as f64 * HOLDS_SHARE && enc < 0.5;
-                let advice = (!holds).then(|| {
-                    let on = if software {
-                        format!("on software Vulkan ({})", self.gpu)
-                    } else {
-                        format!("on {}", self.gpu)
-                    };
-                    let what = if enc >= 0.5 {
-                        format!("and its encoder is behind by {enc:.0} frames/s ")
+                let keeps_up = measured_fps >= c.fps as f64 * HOLDS_SHARE && enc < 0.5;
+                let holds = keeps_up && level == 0;
+                let on = if software {
+                    format!("on software Vulkan ({})", self.gpu)
+                } else {
+                    format!("on {}", self.gpu)
+                };
+                let advice = if holds {
+                    None
+                } else if keeps_up {
+                    Some(format!(
+                        "this machine keeps {} at {} fps {on} only {level} step(s) down ({}) — \
+                         lower its fps or size for full quality",
+                        c.id,
+                        c.fps,
+                        ladder[level].describe()
+                    ))
+                } else {
+                    let behind = if enc >= 0.5 {
+                        format!(" and its encoder is behind by {enc:.0} frames/s")
                     } else {
                         String::new()
                     };
-                    format!(
-                        "this machine renders {} at about {measured_fps:.0} fps of {} {on} {what}— \
+                    let down = if level > 0 {
+                        format!(", even {level} step(s) down")
+                    } else {
+                        String::new()
+                    };
+                    Some(format!(
+                        "this machine renders {} at about {measured_fps:.0} fps of {} {on}{behind}{down} — \
                          the engine steps down on its own (faster x264 preset, then layers at half rate); \
                          lower its fps or size for full quality",
                         c.id, c.fps
-                    )
-                });
+                    ))
+                };
                 CanvasCapacity {
                     canvas: c.id.clone(),
                     fps: c.fps,
@@ -357,11 +391,8 @@ impl Governor {
                 ),
             }
         }
-        self.events.write(
-            self.now_ns(),
-            "capacity",
-            serde_json::json!({ "canvases": &capacity }),
-        );
+        self.events
+            .write(self.now_ns(), "capacity", serde_json::json!({ "canvases": &capacity }));
         let mut s = self.quality.status.lock().unwrap_or_else(|e| e.into_inner());
         s.capacity = capacity;
         s.measuring = false;

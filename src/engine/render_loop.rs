@@ -41,10 +41,12 @@ pub struct RenderLoop {
     pub quality: Arc<super::governor::Quality>,
 }
 
-/// An encoder with this many new pictures waiting gets a repeat for its
-/// next tick instead of a new picture: the render thread gives its time to
-/// the encoder rather than rendering what would be dropped.
-const ENCODER_BUSY: u64 = 4;
+/// An encoder with this many new pictures waiting, or this far behind with
+/// repeats counted, gets a repeat for its next tick instead of a new
+/// picture: the render thread gives its time to the encoder rather than
+/// rendering what would be dropped.
+const ENCODER_BUSY: u64 = 3;
+const ENCODER_BEHIND: Duration = Duration::from_millis(250);
 
 /// The stinger's full-canvas scene, made once per stinger source.
 #[derive(Default)]
@@ -70,45 +72,65 @@ impl RenderLoop {
         let mut ticks = vec![0u64; periods.len()];
         let mut stingers = StingerCache::default();
         let mut next_thumb = 0usize;
+        // Each canvas's recent share of ticks rendered (an average over about
+        // a second of its ticks): when not every due tick can be rendered,
+        // the canvas that rendered the smaller share goes first, so canvases
+        // degrade alike instead of one hovering just inside the lateness
+        // limit while the other skips (docs/overload.md).
+        let mut share = vec![1.0f64; periods.len()];
+        let alpha: Vec<f64> = self.show.canvases.iter().map(|c| 1.0 / c.fps.max(1) as f64).collect();
         while !self.stop.load(Ordering::Relaxed) {
-            // The canvas whose next tick is due first; canvases due at the
-            // same time take turns going first, so when the machine cannot
-            // keep up they are late alike instead of one starving.
             let n = periods.len();
             let turn = (ticks.iter().sum::<u64>() % n as u64) as usize;
-            let (c, due_ns) = ticks
-                .iter()
-                .zip(&periods)
-                .map(|(t, p)| t * p)
-                .enumerate()
-                .min_by_key(|(c, due)| (*due, (c + n - turn) % n))
-                .expect("a show has at least one canvas");
-            let due = self.t0 + Duration::from_nanos(due_ns);
             let now = Instant::now();
-            if due > now {
-                std::thread::sleep((due - now).min(Duration::from_millis(20)));
+            let now_ns = now.saturating_duration_since(self.t0).as_nanos() as u64;
+            let dues: Vec<u64> = ticks.iter().zip(&periods).map(|(t, p)| t * p).collect();
+            let due_of = |c: usize| dues[c];
+            // Among canvases with a tick due: the smaller share first (the
+            // ticks overdue now counted as missed), then the earlier tick,
+            // then turns. None due: sleep until the first.
+            let effective = |c: usize| {
+                let overdue = now_ns.saturating_sub(due_of(c)) / periods[c];
+                share[c] * (1.0 - alpha[c]).powi(overdue.min(1000) as i32)
+            };
+            let pick = (0..n).filter(|&c| due_of(c) <= now_ns).min_by(|&a, &b| {
+                effective(a)
+                    .total_cmp(&effective(b))
+                    .then(due_of(a).cmp(&due_of(b)))
+                    .then(((a + n - turn) % n).cmp(&((b + n - turn) % n)))
+            });
+            let Some(c) = pick else {
+                let first = (0..n).map(due_of).min().expect("a show has at least one canvas");
+                let wait = Duration::from_nanos(first.saturating_sub(now_ns));
+                std::thread::sleep(wait.min(Duration::from_millis(20)));
                 continue;
-            }
-            let late = (now - due).as_nanos() as u64 / periods[c];
+            };
+            let late = (now_ns - dues[c]) / periods[c];
             if late > MAX_LATE_TICKS {
                 // Those ticks go out as repeats of the last picture (the
-                // encoder fills them in when the next picture arrives).
+                // encoder fills them in when the next picture arrives); the
+                // tick due now is rendered.
                 ticks[c] += late;
+                share[c] *= (1.0 - alpha[c]).powi(late as i32);
                 self.counters[c].late_dropped.fetch_add(late, Ordering::Relaxed);
                 tracing::debug!("canvas {c}: skipped {late} late ticks");
-                continue;
             }
+            let due_ns = ticks[c] * periods[c];
+            let due = self.t0 + Duration::from_nanos(due_ns);
             let divisor = self.quality.divisor.load(Ordering::Relaxed).max(1) as u64;
             if !ticks[c].is_multiple_of(divisor) {
                 ticks[c] += 1;
                 self.counters[c].throttled.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            if self.encoders[c].queued() >= ENCODER_BUSY {
+            let encoder = &self.encoders[c];
+            if encoder.queued() >= ENCODER_BUSY || encoder.behind_ns() >= ENCODER_BEHIND.as_nanos() as u64 {
                 ticks[c] += 1;
+                share[c] *= 1.0 - alpha[c];
                 self.counters[c].late_dropped.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
+            share[c] = share[c] * (1.0 - alpha[c]) + alpha[c];
             while let Ok(p) = self.new_sources.try_recv() {
                 self.sources.push(p);
             }

@@ -25,9 +25,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Frames allowed to wait for the encoder before a tick's new picture is
-/// replaced by a repeat (counted as dropped). Repeats share the last
-/// picture's memory and are nearly free to encode.
+/// New pictures allowed to wait for the encoder before a tick's new picture
+/// is replaced by a repeat (counted as dropped). Repeats are not counted:
+/// they share the last picture's memory and are nearly free to encode.
 const MAX_QUEUED_FRAMES: u64 = 8;
 /// Latency bound: with this many seconds of frames waiting (an encoder that
 /// cannot even keep up with repeats), a tick gets no frame at all (counted
@@ -62,6 +62,8 @@ pub struct CanvasEncoder {
     pub keyframes_forced: AtomicU64,
     /// Ticks that got no frame (a second of frames already waiting).
     pub holes: AtomicU64,
+    /// Video frames out of the encoder.
+    encoded: Arc<AtomicU64>,
 }
 
 /// The next tick the wire expects and the picture to repeat.
@@ -69,6 +71,9 @@ pub struct CanvasEncoder {
 struct WireClock {
     next_tick: u64,
     last: Option<gst::Buffer>,
+    /// Push numbers (`pushed` before each) of the new pictures not yet
+    /// known to be encoded; repeats are not in it.
+    new_pictures: std::collections::VecDeque<u64>,
 }
 
 /// The x264 element for `speed`. Everything that shapes the SPS/PPS is pinned
@@ -154,17 +159,24 @@ impl CanvasEncoder {
         let video = appsrc("video")?;
         let audio = appsrc("audio")?;
         let fanout = Arc::new(Fanout::default());
+        // x264 (zerolatency, no B-frames) and the hardware encoders give one
+        // frame out per frame in: out − in is what waits.
+        let encoded = Arc::new(AtomicU64::new(0));
         for (sink, track) in [("vout", Track::Video), ("aout", Track::Audio)] {
             let sink = pipeline
                 .by_name(sink)
                 .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
                 .ok_or_else(|| anyhow!("encoder: {sink} missing"))?;
             let f = fanout.clone();
+            let out = encoded.clone();
             sink.set_callbacks(
                 gst_app::AppSinkCallbacks::builder()
                     .new_sample(move |s| {
                         let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
                         f.push(track, &sample);
+                        if track == Track::Video {
+                            out.fetch_add(1, Ordering::Relaxed);
+                        }
                         Ok(gst::FlowSuccess::Ok)
                     })
                     .build(),
@@ -190,6 +202,7 @@ impl CanvasEncoder {
             repeated: AtomicU64::new(0),
             keyframes_forced: AtomicU64::new(0),
             holes: AtomicU64::new(0),
+            encoded,
         })
     }
 
@@ -215,7 +228,7 @@ impl CanvasEncoder {
             }
         }
         clock.next_tick = tick + 1;
-        let behind = self.video.current_level_buffers() >= MAX_QUEUED_FRAMES;
+        let behind = self.waiting_new(&mut clock) >= MAX_QUEUED_FRAMES;
         match &clock.last {
             Some(last) if behind => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -225,9 +238,21 @@ impl CanvasEncoder {
             }
             _ => {
                 clock.last = Some(data.clone());
-                self.send(data, tick);
+                let n = self.pushed.load(Ordering::Relaxed);
+                if self.send(data, tick) {
+                    clock.new_pictures.push_back(n);
+                }
             }
         }
+    }
+
+    /// New pictures (not repeats) sent and not yet out of the encoder.
+    fn waiting_new(&self, clock: &mut WireClock) -> u64 {
+        let done = self.encoded.load(Ordering::Relaxed);
+        while clock.new_pictures.front().is_some_and(|n| *n < done) {
+            clock.new_pictures.pop_front();
+        }
+        clock.new_pictures.len() as u64
     }
 
     /// One frame onto the wire at `tick`, a keyframe when it starts an
@@ -235,18 +260,30 @@ impl CanvasEncoder {
     fn send(&self, mut data: gst::Buffer, tick: u64) -> bool {
         let pts = gst::ClockTime::from_nseconds(tick * self.frame_ns);
         if tick.is_multiple_of(self.gop_ticks) {
-            // The encoder base class keys the first frame at or after this
+            // Asked of the encoder as its downstream would (an upstream
+            // event, not serialised with the data, so nothing waits): the
+            // encoder base class keys the first frame at or after this
             // running time (the segment starts at 0), whatever is queued.
-            let ev = gstreamer_video::DownstreamForceKeyUnitEvent::builder()
+            let ev = gstreamer_video::UpstreamForceKeyUnitEvent::builder()
                 .running_time(pts)
                 .all_headers(true)
                 .build();
-            if self.video.send_event(ev) {
+            let sent = self
+                .pipeline
+                .by_name("venc")
+                .and_then(|e| e.static_pad("src"))
+                .is_some_and(|pad| pad.send_event(ev));
+            if sent {
                 self.keyframes_forced.fetch_add(1, Ordering::Relaxed);
             }
         }
         let fps = self.gop_ticks / KEYFRAME_INTERVAL_S as u64;
-        if self.video.current_level_buffers() >= fps * MAX_QUEUED_SECONDS {
+        let waiting = self.pushed.load(Ordering::Relaxed)
+            - self
+                .encoded
+                .load(Ordering::Relaxed)
+                .min(self.pushed.load(Ordering::Relaxed));
+        if waiting >= fps * MAX_QUEUED_SECONDS {
             self.holes.fetch_add(1, Ordering::Relaxed);
             return false;
         }
@@ -300,16 +337,29 @@ impl CanvasEncoder {
 
     /// Runs on the video appsrc's streaming thread with a buffer held back.
     fn swap_encoder(&self, src: &gst::Pad, speed: &str) -> Result<()> {
-        let old = self.pipeline.by_name("venc").ok_or_else(|| anyhow!("no encoder element"))?;
-        let caps = self.pipeline.by_name("vcaps").ok_or_else(|| anyhow!("no caps filter"))?;
+        let old = self
+            .pipeline
+            .by_name("venc")
+            .ok_or_else(|| anyhow!("no encoder element"))?;
+        let caps = self
+            .pipeline
+            .by_name("vcaps")
+            .ok_or_else(|| anyhow!("no caps filter"))?;
         let gop = (self.gop_ticks) as u32;
         let new = gst::parse::launch(&x264_desc(self.kbps, gop, speed))?;
-        let old_src = old.static_pad("src").ok_or_else(|| anyhow!("encoder without src pad"))?;
-        let old_sink = old.static_pad("sink").ok_or_else(|| anyhow!("encoder without sink pad"))?;
+        let old_src = old
+            .static_pad("src")
+            .ok_or_else(|| anyhow!("encoder without src pad"))?;
+        let old_sink = old
+            .static_pad("sink")
+            .ok_or_else(|| anyhow!("encoder without sink pad"))?;
         // Drain: the old encoder's last frames go downstream, its EOS does not.
-        old_src.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, |_, info| match info.event() {
-            Some(e) if e.type_() == gst::EventType::Eos => gst::PadProbeReturn::Drop,
-            _ => gst::PadProbeReturn::Ok,
+        old_src.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, |_, info| {
+            if info.event().is_some_and(|e| e.type_() == gst::EventType::Eos) {
+                drop(info.data.take());
+                return gst::PadProbeReturn::Handled;
+            }
+            gst::PadProbeReturn::Ok
         });
         old_sink.send_event(gst::event::Eos::new());
         src.unlink(&old_sink)?;
@@ -319,7 +369,9 @@ impl CanvasEncoder {
         new.set_property("name", "venc");
         self.pipeline.add(&new)?;
         new.link(&caps)?;
-        let new_sink = new.static_pad("sink").ok_or_else(|| anyhow!("encoder without sink pad"))?;
+        let new_sink = new
+            .static_pad("sink")
+            .ok_or_else(|| anyhow!("encoder without sink pad"))?;
         src.link(&new_sink)?;
         new.sync_state_with_parent()?;
         *self.speed.lock().unwrap_or_else(|e| e.into_inner()) = Some(speed.to_string());
@@ -332,9 +384,22 @@ impl CanvasEncoder {
         let _ = self.audio.push_buffer(block.clone());
     }
 
-    /// New pictures waiting for the encoder.
+    /// New pictures (repeats not counted) waiting for the encoder.
     pub fn queued(&self) -> u64 {
-        self.video.current_level_buffers()
+        let mut clock = self.clock.lock().unwrap_or_else(|e| e.into_inner());
+        self.waiting_new(&mut clock)
+    }
+
+    /// Video frames out of the encoder so far.
+    pub fn encoded(&self) -> u64 {
+        self.encoded.load(Ordering::Relaxed)
+    }
+
+    /// How far behind the encoder is: every frame waiting (repeats too), in ns.
+    pub fn behind_ns(&self) -> u64 {
+        let pushed = self.pushed.load(Ordering::Relaxed);
+        let out = self.encoded.load(Ordering::Relaxed).min(pushed);
+        (pushed - out) * self.frame_ns
     }
 
     /// Sends EOS and waits until everything queued is encoded and fanned out.
