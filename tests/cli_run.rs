@@ -29,9 +29,10 @@ fn goes_live_records_and_reports_without_leaking_keys() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr
-            .lines()
-            .any(|l| l.contains("landscape 3") && l.contains("fps") && l.contains(" live ")),
+        stderr.lines().any(|l| l.contains("| landscape ")
+            && l.contains(" fps ")
+            && l.contains(" repeated")
+            && l.contains(" live ")),
         "no live status line:\n{stderr}"
     );
     let json = std::fs::read_to_string(&stats).unwrap();

@@ -194,12 +194,14 @@ fn two_canvases_fan_out_to_isolated_destinations_and_recordings() {
     // drop is told to the host, is.
     for c in &snap.canvases {
         assert!(
-            (c.frames_rendered + c.late_ticks) as f64 >= RUN_SECS * 30.0 - 3.0,
-            "canvas {}: only {} frames rendered and {} skipped",
+            (c.frames_rendered + c.late_ticks + c.throttled_ticks) as f64 >= RUN_SECS * 30.0 - 3.0,
+            "canvas {}: only {} frames rendered, {} skipped and {} throttled",
             c.id,
             c.frames_rendered,
-            c.late_ticks
+            c.late_ticks,
+            c.throttled_ticks
         );
+        assert_eq!(c.wire_holes, 0, "canvas {}: ticks without a frame: {c:?}", c.id);
         if c.frames_dropped > 0 {
             assert!(
                 snap.warnings.iter().any(|w| w.contains(&format!("canvas {}", c.id))),
