@@ -41,12 +41,12 @@ pub struct RenderLoop {
     pub quality: Arc<super::governor::Quality>,
 }
 
-/// An encoder with this many new pictures waiting, or this far behind with
-/// repeats counted, gets a repeat for its next tick instead of a new
-/// picture: the render thread gives its time to the encoder rather than
-/// rendering what would be dropped.
+/// An encoder with this many new pictures waiting gets a repeat for its
+/// next tick instead of a new picture: the render thread gives its time to
+/// the encoder rather than rendering what would be dropped. Repeats waiting
+/// do not count: they come in bursts after skipped ticks and cost the
+/// encoder almost nothing (counting them made a starved canvas skip more).
 const ENCODER_BUSY: u64 = 3;
-const ENCODER_BEHIND: Duration = Duration::from_millis(250);
 
 /// The stinger's full-canvas scene, made once per stinger source.
 #[derive(Default)]
@@ -124,7 +124,7 @@ impl RenderLoop {
                 continue;
             }
             let encoder = &self.encoders[c];
-            if encoder.queued() >= ENCODER_BUSY || encoder.behind_ns() >= ENCODER_BEHIND.as_nanos() as u64 {
+            if encoder.queued() >= ENCODER_BUSY {
                 ticks[c] += 1;
                 share[c] *= 1.0 - alpha[c];
                 self.counters[c].late_dropped.fetch_add(1, Ordering::Relaxed);

@@ -64,6 +64,8 @@ pub struct CanvasEncoder {
     pub holes: AtomicU64,
     /// Video frames out of the encoder.
     encoded: Arc<AtomicU64>,
+    /// Video frames that have left the appsrc's queue (into the encoder).
+    dequeued: Arc<AtomicU64>,
 }
 
 /// The next tick the wire expects and the picture to repeat.
@@ -71,8 +73,8 @@ pub struct CanvasEncoder {
 struct WireClock {
     next_tick: u64,
     last: Option<gst::Buffer>,
-    /// Push numbers (`pushed` before each) of the new pictures not yet
-    /// known to be encoded; repeats are not in it.
+    /// Push numbers (`pushed` before each) of the new pictures that may
+    /// still wait in the appsrc's queue; repeats are not in it.
     new_pictures: std::collections::VecDeque<u64>,
 }
 
@@ -159,9 +161,21 @@ impl CanvasEncoder {
         let video = appsrc("video")?;
         let audio = appsrc("audio")?;
         let fanout = Arc::new(Fanout::default());
-        // x264 (zerolatency, no B-frames) and the hardware encoders give one
-        // frame out per frame in: out − in is what waits.
         let encoded = Arc::new(AtomicU64::new(0));
+        // What waits is what has not left the appsrc's queue yet: an
+        // encoder's own latency (a hardware encoder's pipeline) is not a
+        // backlog.
+        let dequeued = Arc::new(AtomicU64::new(0));
+        {
+            let d = dequeued.clone();
+            video
+                .static_pad("src")
+                .ok_or_else(|| anyhow!("encoder: appsrc without src pad"))?
+                .add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+                    d.fetch_add(1, Ordering::Relaxed);
+                    gst::PadProbeReturn::Ok
+                });
+        }
         for (sink, track) in [("vout", Track::Video), ("aout", Track::Audio)] {
             let sink = pipeline
                 .by_name(sink)
@@ -203,6 +217,7 @@ impl CanvasEncoder {
             keyframes_forced: AtomicU64::new(0),
             holes: AtomicU64::new(0),
             encoded,
+            dequeued,
         })
     }
 
@@ -246,9 +261,9 @@ impl CanvasEncoder {
         }
     }
 
-    /// New pictures (not repeats) sent and not yet out of the encoder.
+    /// New pictures (not repeats) sent and still waiting for the encoder.
     fn waiting_new(&self, clock: &mut WireClock) -> u64 {
-        let done = self.encoded.load(Ordering::Relaxed);
+        let done = self.dequeued.load(Ordering::Relaxed);
         while clock.new_pictures.front().is_some_and(|n| *n < done) {
             clock.new_pictures.pop_front();
         }
@@ -278,12 +293,7 @@ impl CanvasEncoder {
             }
         }
         let fps = self.gop_ticks / KEYFRAME_INTERVAL_S as u64;
-        let waiting = self.pushed.load(Ordering::Relaxed)
-            - self
-                .encoded
-                .load(Ordering::Relaxed)
-                .min(self.pushed.load(Ordering::Relaxed));
-        if waiting >= fps * MAX_QUEUED_SECONDS {
+        if self.waiting() >= fps * MAX_QUEUED_SECONDS {
             self.holes.fetch_add(1, Ordering::Relaxed);
             return false;
         }
@@ -395,11 +405,10 @@ impl CanvasEncoder {
         self.encoded.load(Ordering::Relaxed)
     }
 
-    /// How far behind the encoder is: every frame waiting (repeats too), in ns.
-    pub fn behind_ns(&self) -> u64 {
+    /// Frames waiting for the encoder, repeats too.
+    fn waiting(&self) -> u64 {
         let pushed = self.pushed.load(Ordering::Relaxed);
-        let out = self.encoded.load(Ordering::Relaxed).min(pushed);
-        (pushed - out) * self.frame_ns
+        pushed - self.dequeued.load(Ordering::Relaxed).min(pushed)
     }
 
     /// Sends EOS and waits until everything queued is encoded and fanned out.
