@@ -347,3 +347,63 @@ fn no_key_anywhere_through_every_failure_path_even_with_debug_logs() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn check_measure_says_which_canvas_this_machine_cannot_hold() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("cli-measure");
+    // A 4K60 canvas on a software GPU and two cores never holds; a small one does.
+    let show = r#"
+[[canvases]]
+id = "small"
+width = 320
+height = 180
+fps = 15
+
+[[canvases]]
+id = "huge"
+width = 3840
+height = 2160
+fps = 60
+
+[[sources]]
+id = "bars"
+kind = "test-pattern"
+pattern = "smpte"
+
+[[scenes]]
+id = "s"
+
+[[scenes.layers]]
+source = "bars"
+place.small = { x = 0, y = 0, width = 320, height = 180 }
+place.huge = { x = 0, y = 0, width = 3840, height = 2160 }
+
+[[recordings]]
+canvas = "huge"
+path = "never-written.mkv"
+"#;
+    std::fs::write(dir.join("show.toml"), show).unwrap();
+    let out = Command::new(showroom_bin())
+        .args(["check", "--measure"])
+        .arg(dir.join("show.toml"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains(": OK"), "{stdout}");
+    assert!(stdout.contains("measuring this machine"), "{stdout}");
+    let huge = stdout
+        .lines()
+        .find(|l| l.starts_with("warning: this machine renders huge at about"))
+        .unwrap_or_else(|| panic!("no advice for the 4K60 canvas:\n{stdout}\n{stderr}"));
+    assert!(
+        huge.contains("of 60") && huge.contains("lower its fps or size"),
+        "{huge}"
+    );
+    // Nothing went on air or to disk while measuring.
+    assert!(!dir.join("never-written.mkv").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,8 +7,6 @@ mod support;
 
 use gio::prelude::TlsBackendExt;
 use showroom::engine::Engine;
-use showroom::secrets::{KeyRef, Secret};
-use showroom::show::{DestinationSpec, Platform};
 use std::time::{Duration, Instant};
 use support::*;
 
@@ -76,17 +74,6 @@ path = "rec-{{canvas}}.mp4"
 "#,
         LAND_RECT.0, LAND_RECT.1, LAND_RECT.2, LAND_RECT.3, PORT_RECT.0, PORT_RECT.1, PORT_RECT.2, PORT_RECT.3
     )
-}
-
-fn dest(id: &str, canvas: usize, url: String, key: &str) -> DestinationSpec {
-    DestinationSpec {
-        id: id.into(),
-        platform: Platform::Custom,
-        canvas,
-        url,
-        key: KeyRef::Inline(Secret::new(key)),
-        video_kbps: None,
-    }
 }
 
 fn check_swatch(frame: &[u8], w: u32, h: u32, rect: (u32, u32, u32, u32), what: &str) {
@@ -159,11 +146,11 @@ fn two_canvases_fan_out_to_isolated_destinations_and_recordings() {
     let rtmp = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
     let rtmps = format!("rtmps://localhost:{}/live", nginx.rtmps_port);
     show.destinations = vec![
-        dest("land-a", 0, rtmp.clone(), "landA-7f3k2"),
-        dest("land-tls", 0, rtmps, "landTLS-9x8q"),
-        dest("port-a", 1, rtmp.clone(), "portA-2m4n6"),
-        dest("port-b", 1, rtmp.clone(), "portB-5t7y1"),
-        dest("refused", 0, rtmp, "refuse-3z9w"),
+        custom_dest("land-a", 0, rtmp.clone(), "landA-7f3k2"),
+        custom_dest("land-tls", 0, rtmps, "landTLS-9x8q"),
+        custom_dest("port-a", 1, rtmp.clone(), "portA-2m4n6"),
+        custom_dest("port-b", 1, rtmp.clone(), "portB-5t7y1"),
+        custom_dest("refused", 0, rtmp, "refuse-3z9w"),
     ];
 
     let engine = Engine::start(show).expect("engine starts");

@@ -7,8 +7,6 @@
 mod support;
 
 use showroom::engine::{Engine, StartOptions};
-use showroom::secrets::{KeyRef, Secret};
-use showroom::show::{DestinationSpec, Platform};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::*;
@@ -136,17 +134,6 @@ place.portrait = {{ x = 0, y = 0, width = {h}, height = {w} }}
     load_show(dir, &text)
 }
 
-fn dest(id: &str, canvas: usize, url: String, key: &str) -> DestinationSpec {
-    DestinationSpec {
-        id: id.into(),
-        platform: Platform::Custom,
-        canvas,
-        url,
-        key: KeyRef::Inline(Secret::new(key)),
-        video_kbps: None,
-    }
-}
-
 /// Rendered fps of one canvas over the other's, both ways: the documented
 /// bound for "degrade alike" (docs/overload.md).
 const FAIRNESS_RATIO: f64 = 1.5;
@@ -159,8 +146,8 @@ fn a_two_canvas_show_on_busy_cores_stays_within_platform_spec() {
     let mut show = two_canvas_show(&dir, (1280, 720));
     let rtmp = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
     show.destinations = vec![
-        dest("land", 0, rtmp.clone(), "loadLand-1"),
-        dest("port", 1, rtmp, "loadPort-2"),
+        custom_dest("land", 0, rtmp.clone(), "loadLand-1"),
+        custom_dest("port", 1, rtmp, "loadPort-2"),
     ];
     // Both cores kept busy by other processes for the whole show.
     let hog = Hog::start(cpus(), None);

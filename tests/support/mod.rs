@@ -689,3 +689,16 @@ impl Drop for SecretService {
         let _ = self.dbus.wait();
     }
 }
+
+/// A custom RTMP destination with an inline key (tests only; show files
+/// never hold keys).
+pub fn custom_dest(id: &str, canvas: usize, url: String, key: &str) -> showroom::show::DestinationSpec {
+    showroom::show::DestinationSpec {
+        id: id.into(),
+        platform: showroom::show::Platform::Custom,
+        canvas,
+        url,
+        key: showroom::secrets::KeyRef::Inline(showroom::secrets::Secret::new(key)),
+        video_kbps: None,
+    }
+}
