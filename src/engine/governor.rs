@@ -293,7 +293,7 @@ impl Governor {
     fn apply(&self, step: &Step, level: usize, direction: &str, why: &str) {
         if let Some(speed) = step.speed {
             for e in &self.encoders {
-                if e.speed().as_deref() != Some(speed) {
+                if e.speed() != Some(speed) {
                     e.set_speed(speed);
                 }
             }

@@ -740,7 +740,7 @@ impl Engine {
                 keyframes_forced: self.encoders[i].keyframes_forced.load(Ordering::Relaxed),
                 wire_holes: self.encoders[i].holes.load(Ordering::Relaxed),
                 encoder: self.encoders[i].encoder_name.clone(),
-                x264_speed: self.encoders[i].speed(),
+                x264_speed: self.encoders[i].speed().map(String::from),
                 video_kbps: self.kbps[i],
             })
             .collect();

@@ -84,28 +84,32 @@ impl RenderLoop {
             let turn = (ticks.iter().sum::<u64>() % n as u64) as usize;
             let now = Instant::now();
             let now_ns = now.saturating_duration_since(self.t0).as_nanos() as u64;
-            let dues: Vec<u64> = ticks.iter().zip(&periods).map(|(t, p)| t * p).collect();
-            let due_of = |c: usize| dues[c];
             // Among canvases with a tick due: the smaller share first (the
             // ticks overdue now counted as missed), then the earlier tick,
             // then turns. None due: sleep until the first.
-            let effective = |c: usize| {
-                let overdue = now_ns.saturating_sub(due_of(c)) / periods[c];
-                share[c] * (1.0 - alpha[c]).powi(overdue.min(1000) as i32)
+            let pick = {
+                let due_of = |c: usize| ticks[c] * periods[c];
+                let effective = |c: usize| {
+                    let overdue = now_ns.saturating_sub(due_of(c)) / periods[c];
+                    share[c] * (1.0 - alpha[c]).powi(overdue.min(1000) as i32)
+                };
+                (0..n).filter(|&c| due_of(c) <= now_ns).min_by(|&a, &b| {
+                    effective(a)
+                        .total_cmp(&effective(b))
+                        .then(due_of(a).cmp(&due_of(b)))
+                        .then(((a + n - turn) % n).cmp(&((b + n - turn) % n)))
+                })
             };
-            let pick = (0..n).filter(|&c| due_of(c) <= now_ns).min_by(|&a, &b| {
-                effective(a)
-                    .total_cmp(&effective(b))
-                    .then(due_of(a).cmp(&due_of(b)))
-                    .then(((a + n - turn) % n).cmp(&((b + n - turn) % n)))
-            });
             let Some(c) = pick else {
-                let first = (0..n).map(due_of).min().expect("a show has at least one canvas");
+                let first = (0..n)
+                    .map(|c| ticks[c] * periods[c])
+                    .min()
+                    .expect("a show has at least one canvas");
                 let wait = Duration::from_nanos(first.saturating_sub(now_ns));
                 std::thread::sleep(wait.min(Duration::from_millis(20)));
                 continue;
             };
-            let late = (now_ns - dues[c]) / periods[c];
+            let late = (now_ns - ticks[c] * periods[c]) / periods[c];
             if late > MAX_LATE_TICKS {
                 // Those ticks go out as repeats of the last picture (the
                 // encoder fills them in when the next picture arrives); the

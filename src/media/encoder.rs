@@ -50,7 +50,7 @@ pub struct CanvasEncoder {
     gop_ticks: u64,
     clock: Mutex<WireClock>,
     /// The x264 speed preset now in use (None for hardware encoders).
-    speed: Mutex<Option<String>>,
+    speed: Mutex<Option<&'static str>>,
     kbps: u32,
     /// New pictures the encoder was too far behind to take (a repeat went instead).
     pub dropped: AtomicU64,
@@ -64,8 +64,6 @@ pub struct CanvasEncoder {
     pub holes: AtomicU64,
     /// Video frames out of the encoder.
     encoded: Arc<AtomicU64>,
-    /// Video frames that have left the appsrc's queue (into the encoder).
-    dequeued: Arc<AtomicU64>,
 }
 
 /// The next tick the wire expects and the picture to repeat.
@@ -162,20 +160,6 @@ impl CanvasEncoder {
         let audio = appsrc("audio")?;
         let fanout = Arc::new(Fanout::default());
         let encoded = Arc::new(AtomicU64::new(0));
-        // What waits is what has not left the appsrc's queue yet: an
-        // encoder's own latency (a hardware encoder's pipeline) is not a
-        // backlog.
-        let dequeued = Arc::new(AtomicU64::new(0));
-        {
-            let d = dequeued.clone();
-            video
-                .static_pad("src")
-                .ok_or_else(|| anyhow!("encoder: appsrc without src pad"))?
-                .add_probe(gst::PadProbeType::BUFFER, move |_, _| {
-                    d.fetch_add(1, Ordering::Relaxed);
-                    gst::PadProbeReturn::Ok
-                });
-        }
         for (sink, track) in [("vout", Track::Video), ("aout", Track::Audio)] {
             let sink = pipeline
                 .by_name(sink)
@@ -199,7 +183,7 @@ impl CanvasEncoder {
         pipeline
             .set_state(gst::State::Playing)
             .map_err(|_| anyhow!("canvas `{}`: the encoder refused to start", canvas.id))?;
-        let speed = (encoder_name == "x264enc").then(|| X264_SPEEDS[0].to_string());
+        let speed = (encoder_name == "x264enc").then_some(X264_SPEEDS[0]);
         Ok(CanvasEncoder {
             pipeline,
             video,
@@ -217,13 +201,12 @@ impl CanvasEncoder {
             keyframes_forced: AtomicU64::new(0),
             holes: AtomicU64::new(0),
             encoded,
-            dequeued,
         })
     }
 
     /// The x264 speed preset in use (None for a hardware encoder).
-    pub fn speed(&self) -> Option<String> {
-        self.speed.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    pub fn speed(&self) -> Option<&'static str> {
+        *self.speed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Queues the picture of the tick at `pts_ns`. Ticks since the last
@@ -262,8 +245,11 @@ impl CanvasEncoder {
     }
 
     /// New pictures (not repeats) sent and still waiting for the encoder.
+    /// Called with the clock held, so `pushed` cannot move meanwhile.
     fn waiting_new(&self, clock: &mut WireClock) -> u64 {
-        let done = self.dequeued.load(Ordering::Relaxed);
+        // Frames that have left the appsrc's queue: an encoder's own
+        // latency (a hardware encoder's pipeline) is not a backlog.
+        let done = self.pushed.load(Ordering::Relaxed) - self.waiting();
         while clock.new_pictures.front().is_some_and(|n| *n < done) {
             clock.new_pictures.pop_front();
         }
@@ -313,14 +299,16 @@ impl CanvasEncoder {
     /// first), the new one starts with that keyframe. Returns false for a
     /// hardware encoder or an unknown preset.
     pub fn set_speed(self: &Arc<Self>, speed: &str) -> bool {
-        if self.encoder_name != "x264enc" || !X264_SPEEDS.contains(&speed) {
+        let Some(speed) = X264_SPEEDS.iter().copied().find(|s| *s == speed) else {
+            return false;
+        };
+        if self.encoder_name != "x264enc" {
             return false;
         }
         let Some(pad) = self.video.static_pad("src") else {
             return false;
         };
         let weak = Arc::downgrade(self);
-        let speed = speed.to_string();
         let frame_ns = self.frame_ns;
         let gop_ns = self.gop_ticks * frame_ns;
         pad.add_probe(
@@ -336,7 +324,7 @@ impl CanvasEncoder {
                 if !on_boundary {
                     return gst::PadProbeReturn::Pass;
                 }
-                if let Err(e) = enc.swap_encoder(pad, &speed) {
+                if let Err(e) = enc.swap_encoder(pad, speed) {
                     tracing::warn!("could not change the x264 speed to {speed}: {e:#}");
                 }
                 gst::PadProbeReturn::Remove
@@ -346,7 +334,7 @@ impl CanvasEncoder {
     }
 
     /// Runs on the video appsrc's streaming thread with a buffer held back.
-    fn swap_encoder(&self, src: &gst::Pad, speed: &str) -> Result<()> {
+    fn swap_encoder(&self, src: &gst::Pad, speed: &'static str) -> Result<()> {
         let old = self
             .pipeline
             .by_name("venc")
@@ -355,7 +343,7 @@ impl CanvasEncoder {
             .pipeline
             .by_name("vcaps")
             .ok_or_else(|| anyhow!("no caps filter"))?;
-        let gop = (self.gop_ticks) as u32;
+        let gop = self.gop_ticks as u32;
         let new = gst::parse::launch(&x264_desc(self.kbps, gop, speed))?;
         let old_src = old
             .static_pad("src")
@@ -384,7 +372,7 @@ impl CanvasEncoder {
             .ok_or_else(|| anyhow!("encoder without sink pad"))?;
         src.link(&new_sink)?;
         new.sync_state_with_parent()?;
-        *self.speed.lock().unwrap_or_else(|e| e.into_inner()) = Some(speed.to_string());
+        *self.speed.lock().unwrap_or_else(|e| e.into_inner()) = Some(speed);
         Ok(())
     }
 
@@ -405,10 +393,11 @@ impl CanvasEncoder {
         self.encoded.load(Ordering::Relaxed)
     }
 
-    /// Frames waiting for the encoder, repeats too.
+    /// Frames waiting in the appsrc's queue for the encoder, repeats too.
     fn waiting(&self) -> u64 {
-        let pushed = self.pushed.load(Ordering::Relaxed);
-        pushed - self.dequeued.load(Ordering::Relaxed).min(pushed)
+        self.video
+            .current_level_buffers()
+            .min(self.pushed.load(Ordering::Relaxed))
     }
 
     /// Sends EOS and waits until everything queued is encoded and fanned out.

@@ -235,15 +235,6 @@ impl FrameSlot {
         *self.last_put.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    /// The newest frame and its sequence number (0 = nothing yet).
-    pub fn latest(&self) -> (u64, Option<Arc<VideoFrame>>) {
-        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        match recent.back() {
-            Some((seq, _, f)) => (*seq, Some(f.clone())),
-            None => (0, None),
-        }
-    }
-
     /// The newest frame that had arrived by `due` (a tick's instant), so a
     /// tick rendered late shows what was current at its time; the oldest
     /// kept when every kept frame is newer.
