@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 use showroom::chat::connectors::{SourceConfig, SourceKind};
 use showroom::chat::model::{Author, Kind, Message, Platform};
 use showroom::chat::{Chat, ChatConfig, p99};
-use showroom::secrets::KeyRef;
+use showroom::secrets::{KeyRef, Secret};
+
+const TOKEN: &str = "bench-token";
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,7 +58,8 @@ fn open(dir: &std::path::Path) -> Chat {
                 name: "Bridge".into(),
                 kind: SourceKind::Bridge {
                     listen: "127.0.0.1:0".parse().unwrap(),
-                    token: KeyRef::None,
+                    token: KeyRef::Inline(Secret::new(TOKEN)),
+                    guard: Default::default(),
                 },
             }],
         },
@@ -90,7 +93,7 @@ fn over_websocket(chat: &Chat, n: u64, rate: Option<u64>) -> f64 {
     let acked = Arc::new(AtomicU64::new(0));
     let t0 = Instant::now();
     rt.block_on(async {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/ws")).await.unwrap();
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/ws?token={TOKEN}")).await.unwrap();
         let (mut tx, mut rx) = ws.split();
         let a = acked.clone();
         let reader = tokio::spawn(async move {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod compositor;
 pub mod engine;
 pub mod graphics;
+pub mod listener;
 pub mod media;
 pub mod products;
 pub mod secrets;

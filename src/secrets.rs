@@ -23,6 +23,10 @@ pub enum KeyRef {
     File(PathBuf),
     /// A key given on the command line (`--to`); never written anywhere.
     Inline(Secret),
+    /// A token this program makes for itself (a listener's token): kept in
+    /// the OS keyring under NAME, made on first use; where no keyring is
+    /// reachable, in a private file under the state folder.
+    Own(String),
 }
 
 impl fmt::Debug for KeyRef {
@@ -33,6 +37,7 @@ impl fmt::Debug for KeyRef {
             KeyRef::Env(n) => write!(f, "env:{n}"),
             KeyRef::File(p) => write!(f, "file:{}", p.display()),
             KeyRef::Inline(_) => write!(f, "inline:****"),
+            KeyRef::Own(n) => write!(f, "own:{n}"),
         }
     }
 }
@@ -143,6 +148,7 @@ impl KeyRef {
                 Ok(Some(Secret::new(key.trim())))
             }
             KeyRef::Inline(s) => Ok(Some(s.clone())),
+            KeyRef::Own(name) => own_token(name).map(|(s, _)| Some(s)),
             KeyRef::Env(name) => match std::env::var(name) {
                 Ok(v) if !v.trim().is_empty() => Ok(Some(Secret::new(v.trim()))),
                 _ => Err(format!(
@@ -165,6 +171,79 @@ impl KeyRef {
             }
         }
     }
+}
+
+/// A new random token: 32 bytes from the OS, as 64 hex digits.
+pub fn new_token() -> Result<Secret, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("cannot make a token: {e}"))?;
+    Ok(Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+/// Where a token made by [`own_token`] is kept, in words for the user.
+pub fn own_token_place(name: &str, in_keyring: bool) -> String {
+    if in_keyring {
+        format!("the OS keyring (service {KEYRING_SERVICE}, entry {name})")
+    } else {
+        own_token_file(name).display().to_string()
+    }
+}
+
+fn own_token_file(name: &str) -> PathBuf {
+    crate::session::state_dir().join("tokens").join(name)
+}
+
+/// The token kept under `name`, made on first use. Returns it and whether
+/// it lives in the OS keyring (else in a file only its owner can read).
+pub fn own_token(name: &str) -> Result<(Secret, bool), String> {
+    let in_keyring = keyring_entry(name).and_then(|e| match e.get_password() {
+        Ok(t) if !t.trim().is_empty() => Ok(Secret::new(t.trim())),
+        Ok(_) | Err(keyring::Error::NoEntry) => {
+            let t = new_token()?;
+            e.set_password(t.expose()).map_err(|err| keyring_error(name, err))?;
+            Ok(t)
+        }
+        Err(err) => Err(keyring_error(name, err)),
+    });
+    if let Ok(t) = in_keyring {
+        return Ok((t, true));
+    }
+    let path = own_token_file(name);
+    let named = |e: std::io::Error| format!("the token file {}: {e}", path.display());
+    if path.exists() {
+        check_private(&path)?;
+        let t = std::fs::read_to_string(&path).map_err(named)?;
+        if !t.trim().is_empty() {
+            return Ok((Secret::new(t.trim()), false));
+        }
+    }
+    let t = new_token()?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(named)?;
+    }
+    write_private(&path, t.expose()).map_err(named)?;
+    Ok((t, false))
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
 }
 
 #[cfg(unix)]

@@ -32,6 +32,9 @@ fn catalog() -> Catalog {
     c
 }
 
+/// The bridge token of these tests' shows (`support::write_token`).
+const TOKEN: &str = support::BRIDGE_TOKEN;
+
 fn config(dir: &Path, token: Option<&str>) -> ChatConfig {
     ChatConfig {
         log: dir.join("chat.jsonl"),
@@ -43,6 +46,7 @@ fn config(dir: &Path, token: Option<&str>) -> ChatConfig {
             kind: SourceKind::Bridge {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 token: token.map(|t| KeyRef::Inline(Secret::new(t))).unwrap_or(KeyRef::None),
+                guard: Default::default(),
             },
         }],
     }
@@ -55,7 +59,10 @@ fn msg(id: &str, user: &str, text: &str) -> Value {
 
 fn post(url: &str, token: Option<&str>, body: &str) -> (u16, Value) {
     let client = reqwest::blocking::Client::new();
-    let mut req = client.post(url).body(body.to_string());
+    let mut req = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string());
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -232,7 +239,7 @@ fn the_bridge_acknowledges_after_disk_and_the_ledger_survives_a_restart() {
         "{csv}"
     );
     // One writer per log: a second chat on the same log is refused, named.
-    let second = Chat::open(&config(&dir, None), catalog(), None).err().unwrap();
+    let second = Chat::open(&config(&dir, Some(TOKEN)), catalog(), None).err().unwrap();
     assert!(second.contains("is in use by another showroom"), "{second}");
     drop(chat);
 
@@ -273,7 +280,7 @@ fn the_bridge_acknowledges_after_disk_and_the_ledger_survives_a_restart() {
 fn chat_child_process() {
     let dir = std::env::var("SHOWROOM_CHAT_CHILD_DIR").expect("started by the kill -9 test");
     let dir = Path::new(&dir);
-    let chat = Chat::open(&config(dir, None), catalog(), None).unwrap();
+    let chat = Chat::open(&config(dir, Some(TOKEN)), catalog(), None).unwrap();
     std::fs::write(dir.join("port.tmp"), chat.bridges()[0].to_string()).unwrap();
     std::fs::rename(dir.join("port.tmp"), dir.join("port")).unwrap();
     std::thread::sleep(Duration::from_secs(120));
@@ -299,7 +306,7 @@ fn kill_9_during_a_flood_loses_nothing_that_was_acknowledged() {
     {
         let (acked, sent) = (acked.clone(), sent.clone());
         rt.spawn(async move {
-            let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/ws"))
+            let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/ws?token={TOKEN}"))
                 .await
                 .unwrap();
             let (mut tx, mut rx) = ws.split();
@@ -332,10 +339,10 @@ fn kill_9_during_a_flood_loses_nothing_that_was_acknowledged() {
     std::thread::sleep(Duration::from_millis(200));
     let acked = acked.lock().unwrap().clone();
     assert!(!acked.is_empty());
-    let opened = Log::open(&dir.join("chat.jsonl")).unwrap();
-    let on_disk: HashSet<String> = message_ids(&opened.records).into_iter().collect();
-    let claims: HashSet<String> = opened
-        .records
+    let mut records = Vec::new();
+    let opened = Log::open(&dir.join("chat.jsonl"), |r| records.push(r)).unwrap();
+    let on_disk: HashSet<String> = message_ids(&records).into_iter().collect();
+    let claims: HashSet<String> = records
         .iter()
         .filter_map(|r| match r {
             Record::Claim(c) => Some(c.message_id.clone()),
@@ -362,7 +369,7 @@ fn kill_9_during_a_flood_loses_nothing_that_was_acknowledged() {
     );
     // The stock in the replayed ledger matches the claims on disk: 5 blue M.
     drop(opened);
-    let chat = Chat::open(&config(&dir, None), catalog(), None).unwrap();
+    let chat = Chat::open(&config(&dir, Some(TOKEN)), catalog(), None).unwrap();
     let s = chat.state();
     let claimed: u32 = s
         .ledger
@@ -405,6 +412,7 @@ log = "flood-chat.jsonl"
 [[chat.sources]]
 platform = "bridge"
 listen = "127.0.0.1:0"
+token = { file = "bridge.token" }
 "#;
 
 fn rss_mib() -> f64 {
@@ -446,7 +454,7 @@ fn two_thousand_messages_a_second_for_30_s_reach_the_log_and_the_panel() {
     {
         let (acked, done) = (acked.clone(), done.clone());
         rt.spawn(async move {
-            let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/ws"))
+            let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/ws?token={TOKEN}"))
                 .await
                 .unwrap();
             let (mut tx, mut rx) = ws.split();
@@ -541,6 +549,7 @@ fn showroom_run_takes_chat_reports_it_and_exports_the_claims() {
         .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"))
         .replace("[chat]", "[products]\ncatalog = \"catalog.csv\"\n\n[chat]");
     std::fs::write(dir.join("show.toml"), show).unwrap();
+    support::write_token(&dir);
     let mut child = std::process::Command::new(support::showroom_bin())
         .args(["run", "show.toml", "--duration", "60"])
         .current_dir(&dir)
@@ -554,6 +563,8 @@ fn showroom_run_takes_chat_reports_it_and_exports_the_claims() {
     support::poll_until(Duration::from_secs(60), || {
         reqwest::blocking::Client::new()
             .post(&url)
+            .header("content-type", "application/json")
+            .bearer_auth(TOKEN)
             .body(body.clone())
             .send()
             .is_ok_and(|r| r.status() == 200)
@@ -600,7 +611,7 @@ fn the_panel_features_moderates_and_sells_from_the_chat() {
         msg("p2", "bob", "SOLD B2"),
         msg("p3", "eve", "follow me for free stuff"),
     ]);
-    assert_eq!(post(&url, None, &batch.to_string()).0, 200);
+    assert_eq!(post(&url, Some(TOKEN), &batch.to_string()).0, 200);
     let step_until = |h: &mut egui_kittest::Harness<'static, showroom::studio::Studio>,
                       what: &str,
                       check: &dyn Fn(&egui_kittest::Harness<showroom::studio::Studio>) -> bool| {
@@ -673,7 +684,7 @@ fn the_panel_features_moderates_and_sells_from_the_chat() {
     h.get_by_label("Block author").click();
     h.run_steps(2);
     assert_eq!(
-        post(&url, None, &msg("p4", "eve", "follow me again").to_string()).0,
+        post(&url, Some(TOKEN), &msg("p4", "eve", "follow me again").to_string()).0,
         200
     );
     step_until(&mut h, "the blocked user's messages hidden", &|h| {
@@ -688,7 +699,7 @@ fn the_panel_features_moderates_and_sells_from_the_chat() {
     h.get_all_by_label("Chat").next().unwrap().click();
     h.run_steps(2);
     assert!(h.query_by_label_contains("Host queue").is_none());
-    assert_eq!(post(&url, None, &msg("p5", "zoe", "still here?").to_string()).0, 200);
+    assert_eq!(post(&url, Some(TOKEN), &msg("p5", "zoe", "still here?").to_string()).0, 200);
     h.get_by_label("Chat").click();
     h.run_steps(2);
     h.get_by_label("All").click();
@@ -745,7 +756,7 @@ fn claims_become_shopify_draft_orders_once_with_the_stock_reserved() {
         None,
     );
     assert!(problems.is_empty(), "{problems:?}");
-    let mut cfg = config(&dir, None);
+    let mut cfg = config(&dir, Some(TOKEN));
     let admin = |token: &str| showroom::chat::orders::ShopifyAdmin {
         url: base.clone(),
         token: KeyRef::Inline(Secret::new(token)),
@@ -759,7 +770,7 @@ fn claims_become_shopify_draft_orders_once_with_the_stock_reserved() {
         msg("o2", "ann", "sold B2"),
         msg("o3", "bob", "sold b2 x2")
     ]);
-    assert_eq!(post(&url, None, &batch.to_string()).0, 200);
+    assert_eq!(post(&url, Some(TOKEN), &batch.to_string()).0, 200);
     let refused = (chat.draft_orders_job().unwrap())();
     assert!(refused.contains("Shopify refused the admin token (401)"), "{refused}");
     assert!(!refused.contains("shpat"));

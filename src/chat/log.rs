@@ -80,14 +80,15 @@ pub struct Log {
 /// What opening found.
 pub struct Opened {
     pub log: Log,
-    pub records: Vec<Record>,
     /// Lines that could not be read (and a cut-off last line), for the user.
     pub warnings: Vec<String>,
 }
 
 impl Log {
-    /// Opens (or creates) the log and reads what it holds.
-    pub fn open(path: &Path) -> Result<Opened, String> {
+    /// Opens (or creates) the log and hands each record it holds to `each`,
+    /// in order, as it is read: a log of any size is replayed in bounded
+    /// memory (messages are bounded as they are read, see `Message::bounded`).
+    pub fn open(path: &Path, mut each: impl FnMut(Record)) -> Result<Opened, String> {
         let named = |e: std::io::Error| format!("chat log {}: {e}", path.display());
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(named)?;
@@ -106,7 +107,6 @@ impl Log {
                 path.display()
             ));
         }
-        let mut records = Vec::new();
         let mut warnings = Vec::new();
         let mut good_end = 0u64;
         let mut pos = 0u64;
@@ -129,7 +129,20 @@ impl Log {
                 break;
             }
             match serde_json::from_slice::<Record>(&line) {
-                Ok(r) => records.push(r),
+                Ok(Record::Message {
+                    seq,
+                    msg,
+                    flags,
+                    hidden,
+                    check,
+                }) => each(Record::Message {
+                    seq,
+                    msg: msg.bounded(),
+                    flags,
+                    hidden,
+                    check,
+                }),
+                Ok(r) => each(r),
                 Err(e) => warnings.push(format!("{}: line {n} skipped: {e}", path.display())),
             }
             good_end = pos;
@@ -145,7 +158,6 @@ impl Log {
                 path: path.to_path_buf(),
                 buf: Vec::new(),
             },
-            records,
             warnings,
         })
     }
@@ -276,15 +288,16 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("showroom-log-{}", std::process::id()));
         let path = dir.join("chat.jsonl");
         let _ = std::fs::remove_dir_all(&dir);
-        let mut opened = Log::open(&path).unwrap();
+        let mut opened = Log::open(&path, |_| {}).unwrap();
         let r = Record::Answered { seq: 7 };
         opened.log.append(&[r.clone(), r.clone()]).unwrap();
         drop(opened);
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(b"{\"t\":\"answ").unwrap();
         drop(f);
-        let opened = Log::open(&path).unwrap();
-        assert_eq!(opened.records, vec![r.clone(), r.clone()]);
+        let mut records = Vec::new();
+        let opened = Log::open(&path, |r| records.push(r)).unwrap();
+        assert_eq!(records, vec![r.clone(), r.clone()]);
         assert_eq!(opened.warnings.len(), 1);
         assert!(
             opened.warnings[0].contains("line 3 was cut off"),
@@ -294,9 +307,11 @@ mod tests {
         let mut log = opened.log;
         log.append(std::slice::from_ref(&r)).unwrap();
         // One writer per log.
-        assert!(Log::open(&path).err().unwrap().contains("in use by another showroom"));
+        assert!(Log::open(&path, |_| {}).err().unwrap().contains("in use by another showroom"));
         drop(log);
-        assert_eq!(Log::open(&path).unwrap().records.len(), 3);
+        let mut n = 0;
+        Log::open(&path, |_| n += 1).unwrap();
+        assert_eq!(n, 3);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -52,25 +52,44 @@ enum Input {
         msg: Box<Message>,
         received: Instant,
         ack: Option<oneshot::Sender<bool>>,
+        /// Its bytes under `IN_FLIGHT_BYTES`, given back once it is applied.
+        _held: Option<tokio::sync::OwnedSemaphorePermit>,
     },
     Action(Action, oneshot::Sender<Result<(), String>>),
     Stop,
 }
 
+/// Bytes of messages queued for the writer, all connectors together. With
+/// the count bound of the channel, a flood of long messages waits instead
+/// of growing memory.
+pub const IN_FLIGHT_BYTES: usize = 32 << 20;
+
 /// Where connectors push messages. Cheap to clone.
 #[derive(Clone)]
 pub struct Ingest {
     tx: mpsc::Sender<Input>,
+    budget: Arc<tokio::sync::Semaphore>,
 }
 
 impl Ingest {
+    fn permits(msg: &Message) -> u32 {
+        msg.size().min(IN_FLIGHT_BYTES) as u32
+    }
+
+    async fn hold(&self, msg: &Message) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.budget.clone().acquire_many_owned(Self::permits(msg)).await.ok()
+    }
+
     /// Queues a message; false when the chat has stopped.
     pub async fn send(&self, msg: Message) -> bool {
+        let msg = msg.bounded();
+        let held = self.hold(&msg).await;
         self.tx
             .send(Input::Message {
                 msg: Box::new(msg),
                 received: Instant::now(),
                 ack: None,
+                _held: held,
             })
             .await
             .is_ok()
@@ -80,12 +99,15 @@ impl Ingest {
     /// repeat of one already logged is also true) or could not be written
     /// (false, or dropped).
     pub async fn send_acked(&self, msg: Message) -> Option<oneshot::Receiver<bool>> {
+        let msg = msg.bounded();
+        let held = self.hold(&msg).await;
         let (ack, rx) = oneshot::channel();
         self.tx
             .send(Input::Message {
                 msg: Box::new(msg),
                 received: Instant::now(),
                 ack: Some(ack),
+                _held: held,
             })
             .await
             .ok()?;
@@ -94,11 +116,20 @@ impl Ingest {
 
     /// `send` from a thread outside the runtime.
     pub fn blocking_send(&self, msg: Message) -> bool {
+        let msg = msg.bounded();
+        let held = loop {
+            match self.budget.clone().try_acquire_many_owned(Self::permits(&msg)) {
+                Ok(p) => break Some(p),
+                Err(tokio::sync::TryAcquireError::Closed) => break None,
+                Err(tokio::sync::TryAcquireError::NoPermits) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        };
         self.tx
             .blocking_send(Input::Message {
                 msg: Box::new(msg),
                 received: Instant::now(),
                 ack: None,
+                _held: held,
             })
             .is_ok()
     }
@@ -123,9 +154,10 @@ pub struct Chat {
     stats: Arc<Mutex<ChatStats>>,
     statuses: Arc<Mutex<Vec<SourceStatus>>>,
     tx: mpsc::Sender<Input>,
+    budget: Arc<tokio::sync::Semaphore>,
     writer: Option<std::thread::JoinHandle<()>>,
     runtime: Option<tokio::runtime::Runtime>,
-    bridges: Vec<SocketAddr>,
+    bridges: Vec<connectors::bridge::BridgeAccess>,
     log_path: PathBuf,
     shopify: Option<orders::ShopifyAdmin>,
     /// Problems found on open (log lines that could not be read).
@@ -138,13 +170,10 @@ pub type StockSink = Box<dyn Fn(&Catalog) + Send>;
 impl Chat {
     /// Opens the log (replaying it), starts the writer and every source.
     pub fn open(config: &ChatConfig, catalog: Catalog, on_stock: Option<StockSink>) -> Result<Chat, String> {
-        let opened = log::Log::open(&config.log)?;
         let keywords: Vec<&str> = config.keywords.iter().map(String::as_str).collect();
         let mut state = ChatState::new(ledger::Ledger::new(catalog), &keywords, config.blocked_words.clone());
         let mut stock_changed = false;
-        for r in opened.records {
-            stock_changed |= state.apply(r).is_some();
-        }
+        let opened = log::Log::open(&config.log, |r| stock_changed |= state.apply(r).is_some())?;
         if stock_changed && let Some(sink) = &on_stock {
             sink(&state.ledger.catalog_with_stock());
         }
@@ -152,6 +181,7 @@ impl Chat {
         let stats = Arc::new(Mutex::new(ChatStats::default()));
         let statuses = Arc::new(Mutex::new(Vec::new()));
         let (tx, rx) = mpsc::channel(CHANNEL);
+        let budget = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT_BYTES));
         let writer = {
             let (state, stats, log) = (state.clone(), stats.clone(), opened.log);
             std::thread::Builder::new()
@@ -170,6 +200,7 @@ impl Chat {
             stats,
             statuses,
             tx,
+            budget,
             writer: Some(writer),
             runtime: None,
             bridges: Vec::new(),
@@ -183,7 +214,10 @@ impl Chat {
     }
 
     pub fn ingest(&self) -> Ingest {
-        Ingest { tx: self.tx.clone() }
+        Ingest {
+            tx: self.tx.clone(),
+            budget: self.budget.clone(),
+        }
     }
 
     /// The panel's view. Hold it briefly: the writer waits on it.
@@ -206,7 +240,13 @@ impl Chat {
     }
 
     /// Where each bridge listens (in the order of the show's sources).
-    pub fn bridges(&self) -> &[SocketAddr] {
+    pub fn bridges(&self) -> Vec<SocketAddr> {
+        self.bridges.iter().map(|b| b.addr).collect()
+    }
+
+    /// Each bridge's address and token, for the studio's chat panel (and a
+    /// client the user points at it).
+    pub fn bridge_access(&self) -> &[connectors::bridge::BridgeAccess] {
         &self.bridges
     }
 
@@ -312,6 +352,7 @@ fn write_loop(
         };
         let mut stop = false;
         let mut acks = Vec::new();
+        let mut held = Vec::new();
         let mut replies = Vec::new();
         let mut stock_changed = false;
         let mut messages = 0u64;
@@ -319,7 +360,14 @@ fn write_loop(
             let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
             for input in batch.drain(..) {
                 match input {
-                    Input::Message { msg, received, ack } => {
+                    Input::Message {
+                        msg,
+                        received,
+                        ack,
+                        _held,
+                    } => {
+                        // Its bytes count until the batch is on disk.
+                        held.push(_held);
                         let new = s.decide_message(*msg);
                         messages += u64::from(!new.is_empty());
                         for r in new {
@@ -347,6 +395,7 @@ fn write_loop(
         // Committed even if a record failed to serialise: the rest are good.
         let committed = log.commit();
         let written = staged.and(committed);
+        drop(held);
         {
             let mut st = stats.lock().unwrap_or_else(|e| e.into_inner());
             st.recent_latency_ms.extend_from_slice(&latencies);

@@ -104,3 +104,112 @@ pub struct Message {
     #[serde(flatten)]
     pub kind: Kind,
 }
+
+/// The longest comment each platform lets a viewer write, in characters
+/// (docs/chat.md has the sources). Where no maximum is published, 500.
+pub fn platform_max_chars(p: Platform) -> usize {
+    match p {
+        Platform::TikTok => 150,
+        Platform::YouTube => 200,
+        Platform::Twitch => 500,
+        Platform::Instagram => 2_200,
+        Platform::Facebook => 8_000,
+        Platform::Amazon | Platform::Bambuser => 500,
+        Platform::Other => 2_000,
+    }
+}
+
+/// Room over a platform's maximum before a text is cut: emotes spelled out
+/// as names (":fire:") make a real comment longer than the platform counted.
+pub const TEXT_SLACK: usize = 2;
+/// Longest name, id, amount and avatar URL kept.
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_ID_BYTES: usize = 200;
+pub const MAX_AMOUNT_CHARS: usize = 64;
+pub const MAX_AVATAR_BYTES: usize = 2_048;
+
+/// `s` cut to `max` characters, with "…" where it was cut.
+fn cut(s: &mut String, max: usize) {
+    if let Some((at, _)) = s.char_indices().nth(max) {
+        s.truncate(at);
+        s.push('…');
+    }
+}
+
+fn cut_bytes(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut at = max;
+        while !s.is_char_boundary(at) {
+            at -= 1;
+        }
+        s.truncate(at);
+    }
+}
+
+impl Message {
+    /// The message within the limits the chat keeps: the text cut (with
+    /// "…") at twice its platform's maximum, names at 100 characters, ids at
+    /// 200 bytes, an avatar URL over 2 KB dropped. Every message goes
+    /// through this before it is queued, logged or replayed.
+    pub fn bounded(mut self) -> Message {
+        cut(&mut self.text, platform_max_chars(self.platform) * TEXT_SLACK);
+        cut(&mut self.author.name, MAX_NAME_CHARS);
+        cut_bytes(&mut self.id, MAX_ID_BYTES);
+        cut_bytes(&mut self.author.id, MAX_ID_BYTES);
+        if self.author.avatar.as_ref().is_some_and(|a| a.len() > MAX_AVATAR_BYTES) {
+            self.author.avatar = None;
+        }
+        match &mut self.kind {
+            Kind::Paid { amount } => cut(amount, MAX_AMOUNT_CHARS),
+            Kind::Deletion { id } => cut_bytes(id, MAX_ID_BYTES),
+            Kind::Text | Kind::Join => {}
+        }
+        self
+    }
+
+    /// About how many bytes the message takes in memory.
+    pub fn size(&self) -> usize {
+        let kind = match &self.kind {
+            Kind::Paid { amount } => amount.len(),
+            Kind::Deletion { id } => id.len(),
+            Kind::Text | Kind::Join => 0,
+        };
+        std::mem::size_of::<Message>()
+            + self.id.len()
+            + self.author.id.len()
+            + self.author.name.len()
+            + self.author.avatar.as_ref().map_or(0, |a| a.len())
+            + self.text.len()
+            + kind
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_are_cut_where_the_platform_would_have() {
+        let m = Message {
+            platform: Platform::TikTok,
+            id: "x".repeat(500),
+            author: Author {
+                id: "a".into(),
+                name: "n".repeat(300),
+                avatar: Some("h".repeat(5000)),
+                badges: vec![],
+            },
+            text: "é".repeat(10_000),
+            at_ms: 0,
+            kind: Kind::Text,
+        }
+        .bounded();
+        assert_eq!(m.text.chars().count(), 150 * TEXT_SLACK + 1);
+        assert!(m.text.ends_with('…'));
+        assert_eq!((m.id.len(), m.author.name.chars().count()), (200, 101));
+        assert_eq!(m.author.avatar, None);
+        assert!(m.size() < 2_000, "{}", m.size());
+        let short = Message { text: "SOLD A1".into(), ..m.clone() }.bounded();
+        assert_eq!(short.text, "SOLD A1");
+    }
+}

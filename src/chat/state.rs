@@ -12,8 +12,10 @@ use super::triage::{self, Flags};
 use std::collections::{HashSet, VecDeque};
 
 /// Messages kept in memory for the panel; older ones are only in the log.
-/// Bounds memory in a flood (about 1 KB a message).
 pub const MAX_IN_MEMORY: usize = 50_000;
+/// Bytes of messages kept in memory (`Message::size`); the oldest go first.
+/// With the count above, memory is bounded whatever the messages hold.
+pub const MAX_BYTES_IN_MEMORY: usize = 64 << 20;
 
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -66,6 +68,8 @@ pub struct ChatState {
     pub version: u64,
     /// Claims already in a Shopify draft order, and its name.
     pub ordered: std::collections::HashMap<u64, String>,
+    /// `Message::size` of the entries in memory.
+    bytes: usize,
 }
 
 impl ChatState {
@@ -82,6 +86,7 @@ impl ChatState {
             parser,
             version: 0,
             ordered: Default::default(),
+            bytes: 0,
         }
     }
 
@@ -250,6 +255,8 @@ impl ChatState {
                         t.hidden = Some("deleted on the platform".into());
                     }
                 }
+                let msg = msg.bounded();
+                self.bytes += msg.size();
                 self.seen.insert((msg.platform, msg.id.clone()));
                 self.entries.push_back(Entry {
                     seq,
@@ -260,10 +267,10 @@ impl ChatState {
                     check,
                     claim: None,
                 });
-                while self.entries.len() > MAX_IN_MEMORY {
-                    if let Some(old) = self.entries.pop_front() {
-                        self.seen.remove(&(old.msg.platform, old.msg.id));
-                    }
+                while self.entries.len() > MAX_IN_MEMORY || self.bytes > MAX_BYTES_IN_MEMORY {
+                    let Some(old) = self.entries.pop_front() else { break };
+                    self.bytes -= old.msg.size();
+                    self.seen.remove(&(old.msg.platform, old.msg.id));
                 }
                 None
             }

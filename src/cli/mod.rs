@@ -80,6 +80,10 @@ enum KeyAction {
     Set { name: String },
     /// Remove a stored key.
     Delete { name: String },
+    /// Print a token Showroom made for one of its listeners (the chat
+    /// bridge's is `bridge-SHOW-SOURCE`, named in its status), made now if
+    /// there is none yet.
+    Token { name: String },
 }
 
 pub fn main() -> ExitCode {
@@ -134,6 +138,7 @@ fn key(action: KeyAction) -> ExitCode {
         KeyAction::Delete { name } => {
             crate::secrets::delete_from_keyring(&name).map(|_| format!("removed `{name}` from the OS keyring"))
         }
+        KeyAction::Token { name } => crate::secrets::own_token(&name).map(|(t, _)| t.expose().to_string()),
     };
     match result {
         Ok(msg) => {

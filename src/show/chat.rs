@@ -46,7 +46,7 @@ pub fn config(c: &ChatSection, show_name: &str, base: &Path, out: &mut Collector
     };
     let mut sources = Vec::new();
     for (i, s) in c.sources.iter().enumerate() {
-        if let Some(src) = source(s, i, base, out) {
+        if let Some(src) = source(s, i, show_name, base, out) {
             if sources.iter().any(|o: &SourceConfig| o.name == src.name) {
                 out.add(
                     s.span(),
@@ -153,7 +153,13 @@ fn url(v: &Option<Spanned<String>>, default: &str, schemes: &[&str], what: &str,
     text
 }
 
-fn source(s: &Spanned<ChatSourceDef>, i: usize, base: &Path, out: &mut Collector) -> Option<SourceConfig> {
+fn source(
+    s: &Spanned<ChatSourceDef>,
+    i: usize,
+    show_name: &str,
+    base: &Path,
+    out: &mut Collector,
+) -> Option<SourceConfig> {
     let span = s.span();
     let s = s.get_ref();
     let platform = s.platform.get_ref().trim().to_lowercase();
@@ -290,21 +296,23 @@ fn source(s: &Spanned<ChatSourceDef>, i: usize, base: &Path, out: &mut Collector
                     }
                 },
             },
-            token: {
-                let token = key(&s.token, "token", &what, base, out).unwrap_or(KeyRef::None);
-                // Anyone who can reach the port can post chat (and claims).
-                if let (Some(l), KeyRef::None) = (&s.listen, &token)
-                    && l.get_ref()
-                        .parse::<std::net::SocketAddr>()
-                        .is_ok_and(|a| !a.ip().is_loopback())
-                {
-                    out.add(
-                        l.span(),
-                        format!("{what}: listening on {} without a token lets anyone on the network post chat and claims", l.get_ref()),
-                        "add token = { keyring = \"bridge\" } (senders then use Authorization: Bearer), or listen on 127.0.0.1",
-                    );
+            // A bridge always needs a token, even on 127.0.0.1: any web page
+            // the host opens can reach loopback (docs/security.md). Without
+            // one in the show, Showroom makes one and keeps it in the keyring.
+            token: match key(&s.token, "token", &what, base, out) {
+                Some(KeyRef::None) | None => {
+                    let name = s.name.as_deref().unwrap_or("bridge");
+                    KeyRef::Own(format!(
+                        "bridge-{}-{}",
+                        crate::session::slug(show_name),
+                        crate::session::slug(name)
+                    ))
                 }
-                token
+                Some(k) => k,
+            },
+            guard: crate::listener::Guard {
+                hosts: s.hosts.clone().unwrap_or_default(),
+                origins: s.origins.clone().unwrap_or_default(),
             },
         },
         other => {

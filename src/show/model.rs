@@ -416,6 +416,10 @@ pub struct ChatSourceDef {
     pub session: Option<Spanned<toml::Value>>,
     /// Bridge: where to listen (default 127.0.0.1:8765).
     pub listen: Option<Spanned<String>>,
+    /// Bridge: host names clients may use besides IP addresses and localhost.
+    pub hosts: Option<Vec<String>>,
+    /// Bridge: `Origin`s allowed (a browser extension's); web pages never are.
+    pub origins: Option<Vec<String>>,
     /// Instagram: how often to poll ("3s").
     pub poll: Option<Spanned<String>>,
     /// Relay: the channel to read (default 4, SSN's chat feed).

@@ -219,9 +219,43 @@ fn header(ui: &mut egui::Ui, chat: &Chat) {
                 .on_hover_text(&s.detail);
         });
     }
+    for b in chat.bridge_access() {
+        bridge_token(ui, b);
+    }
     if let Some(e) = chat.disk_error() {
         ui.colored_label(Color32::from_rgb(0xE0, 0x40, 0x40), format!("Chat log: {e}"));
     }
+}
+
+/// A bridge's address and token, for pointing a relay or script at it: the
+/// token is hidden until asked for, and copied with the URL.
+fn bridge_token(ui: &mut egui::Ui, b: &crate::chat::connectors::bridge::BridgeAccess) {
+    let id = egui::Id::unique(("bridge-token", &b.source));
+    let mut shown = ui.data(|d| d.get_temp::<bool>(id)).unwrap_or(false);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("{} token", b.source)).small());
+        let text = if shown { b.token.expose().to_string() } else { "••••••••".to_string() };
+        ui.label(RichText::new(text).small().monospace())
+            .on_hover_text(format!("kept in {}", b.kept));
+        if ui.small_button(if shown { "Hide" } else { "Show" }).clicked() {
+            shown = !shown;
+        }
+        if ui
+            .small_button("Copy token")
+            .on_hover_text("senders use Authorization: Bearer TOKEN (or ?token=TOKEN)")
+            .clicked()
+        {
+            ui.ctx().copy_text(b.token.expose().to_string());
+        }
+        if ui
+            .small_button("Copy URL")
+            .on_hover_text("the WebSocket URL with its token, for a relay")
+            .clicked()
+        {
+            ui.ctx().copy_text(format!("ws://{}/v1/ws?token={}", b.addr, b.token.expose()));
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(id, shown));
 }
 
 fn tabs(ui: &mut egui::Ui, view: &mut View, chat: &Chat) {

@@ -390,7 +390,7 @@ fn key_row(studio: &mut Studio, ui: &mut egui::Ui, destination: &str) {
         Some(KeyRef::Inline(_)) => {
             ui.label(RichText::new("key given on the command line").weak());
         }
-        Some(KeyRef::None) | None => {}
+        Some(KeyRef::None) | Some(KeyRef::Own(_)) | None => {}
     }
 }
 

@@ -544,8 +544,23 @@ pub fn poll_until(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Du
     None
 }
 
-/// Writes `text` as `dir/show.toml` and loads it (paths in it resolve in `dir`).
+/// The chat bridge token of test shows: `token = { file = "bridge.token" }`.
+#[allow(dead_code)]
+pub const BRIDGE_TOKEN: &str = "bridge-secret";
+
+/// Writes `dir/bridge.token` (mode 600) holding [`BRIDGE_TOKEN`].
+#[allow(dead_code)]
+pub fn write_token(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("bridge.token");
+    std::fs::write(&path, BRIDGE_TOKEN).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// Writes `text` as `dir/show.toml` (and the bridge token file) and loads it
+/// (paths in it resolve in `dir`).
 pub fn load_show(dir: &Path, text: &str) -> showroom::show::Show {
+    write_token(dir);
     std::fs::write(dir.join("show.toml"), text).unwrap();
     showroom::show::load(&dir.join("show.toml")).unwrap_or_else(|e| panic!("test show is invalid:\n{e}"))
 }

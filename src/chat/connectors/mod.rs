@@ -64,7 +64,12 @@ pub enum SourceKind {
     /// A Social Stream Ninja relay session (TikTok LIVE, Amazon Live, ...).
     Relay { url: String, session: KeyRef, channel: u32 },
     /// Our own endpoint that relays and browser extensions post to.
-    Bridge { listen: SocketAddr, token: KeyRef },
+    Bridge {
+        listen: SocketAddr,
+        token: KeyRef,
+        /// Host names and origins allowed besides IP literals and localhost.
+        guard: crate::listener::Guard,
+    },
 }
 
 impl SourceKind {
@@ -257,6 +262,28 @@ pub fn secret(key: &KeyRef, source: &str) -> Result<Option<Secret>, String> {
     key.resolve(&format!("chat source {source}"))
 }
 
+/// A bridge's token and where it is kept. A bridge always has one: the
+/// show's reference, or one made and kept for it (`KeyRef::Own`).
+fn bridge_token(key: &KeyRef, source: &str) -> Result<(Secret, String), String> {
+    match key {
+        KeyRef::Own(name) => crate::secrets::own_token(name)
+            .map(|(t, in_keyring)| {
+                (
+                    t,
+                    format!(
+                        "{} (`showroom key token {name}` prints it)",
+                        crate::secrets::own_token_place(name, in_keyring)
+                    ),
+                )
+            })
+            .map_err(|e| format!("chat source {source}: {e}")),
+        k => Ok((
+            required(k, source, "a token")?,
+            format!("the show's token reference ({k:?})"),
+        )),
+    }
+}
+
 /// A key reference that must give a key; the error names the source.
 fn required(key: &KeyRef, source: &str, what: &str) -> Result<Secret, String> {
     secret(key, source)?.ok_or_else(|| format!("chat source {source}: {what} is needed"))
@@ -332,14 +359,14 @@ pub fn graph_trouble(status: u16, body: &str, headers: &reqwest::header::HeaderM
     }
 }
 
-/// Starts every source's task on `rt`. Returns the bridges' bound addresses
-/// (a bridge may listen on port 0).
+/// Starts every source's task on `rt`. Returns how to reach each bridge (a
+/// bridge may listen on port 0).
 pub fn start(
     rt: &tokio::runtime::Runtime,
     sources: &[SourceConfig],
     ingest: &Ingest,
     statuses: &Arc<Mutex<Vec<SourceStatus>>>,
-) -> Vec<SocketAddr> {
+) -> Vec<bridge::BridgeAccess> {
     let mut bridges = Vec::new();
     for s in sources {
         let status = StatusHandle::new(statuses.clone(), &s.name);
@@ -347,13 +374,19 @@ pub fn start(
         // A source that cannot start shows why in its status line; the
         // others (and the show) go on.
         let started = match &s.kind {
-            SourceKind::Bridge { listen, token } => secret(token, &s.name).and_then(|token| {
+            SourceKind::Bridge { listen, token, guard } => bridge_token(token, &s.name).and_then(|(token, kept)| {
                 let listener = rt
                     .block_on(tokio::net::TcpListener::bind(listen))
                     .map_err(|e| format!("cannot listen on {listen}: {e} — choose another listen address"))?;
                 let addr = listener.local_addr().map_err(|e| e.to_string())?;
-                bridges.push(addr);
-                rt.spawn(bridge::serve(listener, token, ingest, status.clone()));
+                bridges.push(bridge::BridgeAccess {
+                    source: s.name.clone(),
+                    addr,
+                    token: token.clone(),
+                    kept: kept.clone(),
+                });
+                status.set(State::Live, format!("listening on {addr}; senders need its token, kept in {kept}"));
+                rt.spawn(bridge::serve(listener, token, guard.clone(), ingest, status.clone()));
                 Ok(())
             }),
             kind => connector(kind.clone(), &s.name, ingest, status.clone()).map(|task| {
