@@ -20,7 +20,7 @@ PKGS=(
   libwayland-client0 libwayland-cursor0 libwayland-egl1
 )
 if [ "${1:-}" = "--test" ]; then
-  PKGS+=(nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl time dbus-daemon dbus-bin gnome-keyring
+  PKGS+=(chromium chromium-driver nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl time dbus-daemon dbus-bin gnome-keyring
     xvfb tesseract-ocr tesseract-ocr-eng espeak-ng pulseaudio pulseaudio-utils libasound2-plugins)
 fi
 

@@ -131,8 +131,8 @@ pub const MAX_AVATAR_BYTES: usize = 2_048;
 /// `s` cut to `max` characters, with "…" where it was cut.
 fn cut(s: &mut String, max: usize) {
     if let Some((at, _)) = s.char_indices().nth(max) {
-        s.truncate(at);
-        s.push('…');
+        // A new string: truncating would keep the long one's memory.
+        *s = format!("{}…", &s[..at]);
     }
 }
 
@@ -142,7 +142,7 @@ fn cut_bytes(s: &mut String, max: usize) {
         while !s.is_char_boundary(at) {
             at -= 1;
         }
-        s.truncate(at);
+        *s = s[..at].to_string();
     }
 }
 
@@ -167,19 +167,21 @@ impl Message {
         self
     }
 
-    /// About how many bytes the message takes in memory.
+    /// About how many bytes the message takes in memory (what its strings
+    /// hold, not just their length).
     pub fn size(&self) -> usize {
         let kind = match &self.kind {
-            Kind::Paid { amount } => amount.len(),
-            Kind::Deletion { id } => id.len(),
+            Kind::Paid { amount } => amount.capacity(),
+            Kind::Deletion { id } => id.capacity(),
             Kind::Text | Kind::Join => 0,
         };
         std::mem::size_of::<Message>()
-            + self.id.len()
-            + self.author.id.len()
-            + self.author.name.len()
-            + self.author.avatar.as_ref().map_or(0, |a| a.len())
-            + self.text.len()
+            + self.id.capacity()
+            + self.author.id.capacity()
+            + self.author.name.capacity()
+            + self.author.avatar.as_ref().map_or(0, |a| a.capacity())
+            + self.text.capacity()
+            + self.author.badges.capacity()
             + kind
     }
 }
