@@ -9,6 +9,7 @@ pub mod destination;
 pub mod devices;
 pub mod encoder;
 pub mod frame;
+pub mod mp4_file;
 pub mod output;
 pub mod reconnect;
 pub mod recording;

@@ -1,11 +1,15 @@
 //! Local recording of one canvas: Matroska (.mkv) or fragmented MP4 (.mp4),
-//! both readable after a crash up to the last written cluster/fragment.
+//! both readable after a crash (even kill -9) up to the last written
+//! cluster/fragment. MP4 fragments are written whole by `mp4_file`, so a
+//! crash never leaves half a fragment where players would read it.
 
+use super::mp4_file::Mp4File;
 use super::output::{Fanout, Feed, build_output_pipeline};
 use super::require;
 use anyhow::{Result, anyhow};
 use gstreamer as gst;
 use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +39,43 @@ pub fn unused_path(path: &Path) -> PathBuf {
         .expect("some suffix is free")
 }
 
+/// The muxer's bytes into `file`, whole boxes at a time; a write error
+/// stops the recording with the reason on its bus.
+fn write_mp4(sink: &gst_app::AppSink, file: Mp4File, path: PathBuf) {
+    let file = Arc::new(std::sync::Mutex::new(file));
+    let failed = {
+        let path = path.clone();
+        move |sink: &gst_app::AppSink, e: std::io::Error| {
+            gst::element_error!(
+                sink,
+                gst::ResourceError::Write,
+                ("cannot write {}: {e}", path.display())
+            );
+            gst::FlowError::Error
+        }
+    };
+    let on_eos = file.clone();
+    let failed_eos = failed.clone();
+    sink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |sink| {
+                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                let Some(buffer) = sample.buffer() else { return Ok(gst::FlowSuccess::Ok) };
+                let map = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
+                let mut f = file.lock().unwrap_or_else(|e| e.into_inner());
+                f.push(&map).map_err(|e| failed(sink, e))?;
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .eos(move |sink| {
+                let mut f = on_eos.lock().unwrap_or_else(|e| e.into_inner());
+                if let Err(e) = f.finish() {
+                    let _ = failed_eos(sink, e);
+                }
+            })
+            .build(),
+    );
+}
+
 pub struct Recorder {
     pub path: PathBuf,
     pub canvas: String,
@@ -60,21 +101,28 @@ impl Recorder {
         if let Some(dir) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| anyhow!("cannot create the folder {}: {e}", dir.display()))?;
         }
-        let mux = if self.path.extension().and_then(|e| e.to_str()) == Some("mp4") {
+        let mp4 = self.path.extension().and_then(|e| e.to_str()) == Some("mp4");
+        let (mux, sink) = if mp4 {
             require("mp4mux", "gstreamer1.0-plugins-good")?;
-            "mp4mux fragment-duration=1000 streamable=true"
+            (
+                "mp4mux fragment-duration=1000 streamable=true".to_string(),
+                "appsink name=file sync=false async=false".to_string(),
+            )
         } else {
             require("matroskamux", "gstreamer1.0-plugins-good")?;
-            "matroskamux"
+            let loc = self.path.display().to_string().replace('"', "\\\"");
+            ("matroskamux".to_string(), format!("filesink location=\"{loc}\""))
         };
-        let loc = self.path.display().to_string().replace('"', "\\\"");
-        let (pipeline, v, a) = build_output_pipeline(
-            &format!("recording-{}", self.canvas),
-            video_caps,
-            audio_caps,
-            mux,
-            &format!("filesink location=\"{loc}\""),
-        )?;
+        let (pipeline, v, a) = build_output_pipeline(&format!("recording-{}", self.canvas), video_caps, audio_caps, &mux, &sink)?;
+        if mp4 {
+            let file = std::fs::File::create(&self.path)
+                .map_err(|e| anyhow!("cannot write the recording {}: {e}", self.path.display()))?;
+            let sink = pipeline
+                .by_name("file")
+                .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
+                .ok_or_else(|| anyhow!("recording: appsink missing"))?;
+            write_mp4(&sink, Mp4File::new(file), self.path.clone());
+        }
         pipeline
             .set_state(gst::State::Playing)
             .map_err(|_| anyhow!("cannot start recording to {}", self.path.display()))?;
