@@ -26,6 +26,10 @@ impl Status {
     }
 }
 
+/// The most items one claim holds (a moderator's; a comment's are fewer).
+/// With prices at most `price::MAX_WHOLE_UNITS`, no claim total overflows.
+pub const MAX_CLAIM_QUANTITY: u32 = 100_000;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
     pub id: u64,
@@ -226,13 +230,9 @@ impl Ledger {
         w.write_record(header).map_err(|e| e.to_string())?;
         for c in &self.claims {
             let total = crate::products::price::Money::parse(&c.unit_price, &c.currency)
-                .map(|m| {
-                    crate::products::price::Money {
-                        minor: m.minor * i64::from(c.quantity),
-                        ..m
-                    }
-                    .decimal()
-                })
+                .ok()
+                .and_then(|m| m.times(c.quantity))
+                .map(|m| m.decimal())
                 .unwrap_or_default();
             w.write_record([
                 c.id.to_string(),

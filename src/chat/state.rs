@@ -224,6 +224,12 @@ impl ChatState {
                 if variant >= p.variants.len() || quantity == 0 {
                     return Err("choose a variant and a quantity of at least 1".into());
                 }
+                if quantity > super::ledger::MAX_CLAIM_QUANTITY {
+                    return Err(format!(
+                        "{quantity} items is more than one claim can hold ({})",
+                        super::ledger::MAX_CLAIM_QUANTITY
+                    ));
+                }
                 vec![
                     Record::Claim(self.ledger.decide(&e.msg, product, variant, quantity)),
                     Record::Answered { seq },

@@ -141,27 +141,34 @@ pub fn import_csv(text: &str, file: &str, currency: Option<&str>) -> (Catalog, V
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let mut row_problems = Vec::new();
+        // Each problem with the column (1-based) of its field.
+        let col = |field: &str| index.get(field).map_or(0, |&i| i + 1);
+        let mut row_problems: Vec<(usize, String)> = Vec::new();
         let Some(id) = get("id") else {
             problems.push(format!("{file}:{line}: no id — give every row its product's id"));
             continue;
         };
         let cur = get("currency").or(currency.map(str::to_string)).unwrap_or_default();
         let price = match get("price") {
-            Some(p) => Money::parse(&p, &cur).map_err(|e| row_problems.push(e)).ok(),
+            Some(p) => Money::parse(&p, &cur)
+                .map_err(|e| {
+                    let at = if e.starts_with("currency") && get("currency").is_some() { "currency" } else { "price" };
+                    row_problems.push((col(at), e))
+                })
+                .ok(),
             None => {
-                row_problems.push("no price".to_string());
+                row_problems.push((col("price"), "no price".to_string()));
                 None
             }
         };
         let compare_at = get("compare_at").and_then(|p| {
             Money::parse(&p, &cur)
-                .map_err(|e| row_problems.push(format!("compare-at {e}")))
+                .map_err(|e| row_problems.push((col("compare_at"), format!("compare-at {e}"))))
                 .ok()
         });
         let stock = get("stock").and_then(|s| {
             s.parse::<u32>()
-                .map_err(|_| row_problems.push(format!("stock \"{s}\" is not a whole number of items")))
+                .map_err(|_| row_problems.push((col("stock"), format!("stock \"{s}\" is not a whole number of items"))))
                 .ok()
         });
         let mut badges = Vec::new();
@@ -176,7 +183,7 @@ pub fn import_csv(text: &str, file: &str, currency: Option<&str>) -> (Catalog, V
                 "LIMITED" => badges.push(Badge::Limited),
                 // Shopify's tags column carries all sorts of tags: only ours count.
                 _ if index.get("badges").is_some_and(|&i| normalise(&headers[i]) == "tags") => {}
-                other => row_problems.push(format!("unknown badge \"{other}\" (use NEW or LIMITED)")),
+                other => row_problems.push((col("badges"), format!("unknown badge \"{other}\" (use NEW or LIMITED)"))),
             }
         }
         let existing = catalog.products.iter().position(|p| p.id == id);
@@ -184,15 +191,16 @@ pub fn import_csv(text: &str, file: &str, currency: Option<&str>) -> (Catalog, V
         if let Some(c) = &code
             && !valid_code(c)
         {
-            row_problems.push(format!(
-                "claim code \"{c}\" is not 1–4 letters and digits starting with a letter (like A1)"
+            row_problems.push((
+                col("code"),
+                format!("claim code \"{c}\" is not 1–4 letters and digits starting with a letter (like A1)"),
             ));
         }
         let (Some(price), true) = (price, row_problems.is_empty()) else {
-            problems.push(format!(
-                "{file}:{line}: product `{id}`: {} — fix the row; the others loaded",
-                row_problems.join("; ")
-            ));
+            for (c, e) in row_problems {
+                let at = if c > 0 { format!("{line}:{c}") } else { line.to_string() };
+                problems.push(format!("{file}:{at}: product `{id}`: {e} — fix the row; the others loaded"));
+            }
             continue;
         };
         let variant = Variant {
@@ -270,6 +278,9 @@ vase,A1,Vase,20,,USD,1,,,
 bowl,D4,Bowl,abc,,USD,1,,,
 plate,E5,Plate,10,,USD,-2,,SHINY,
 cup,E6,Cup,5,,USD,4,,LIMITED,
+neg,F7,Negative,-5.00,,USD,1,,,
+huge,G8,Huge,92233720368547758.07,,USD,1,,,
+zzz,H9,Odd money,5,,ZZZ,1,,,
 ";
         let (cat, problems) = import_csv(csv, "catalog.csv", None);
         let ids: Vec<&str> = cat.products.iter().map(|p| p.id.as_str()).collect();
@@ -286,16 +297,19 @@ cup,E6,Cup,5,,USD,4,,LIMITED,
         );
         assert_eq!(cat.products[1].title, "Mug, \"large\"");
         assert_eq!(cat.products[2].badges, [Badge::Limited]);
-        assert_eq!(problems.len(), 4, "{problems:#?}");
+        assert_eq!(problems.len(), 8, "{problems:#?}");
+        // Row and column of the field at fault (price is column 4).
         assert!(
             problems[0]
-                .starts_with("catalog.csv:5: product `lamp`: price \"12.999\" has more decimals than USD has (2)")
+                .starts_with("catalog.csv:5:4: product `lamp`: price \"12.999\" has more decimals than USD has (2)")
         );
         assert!(problems[1].starts_with("catalog.csv:6: product `vase`: claim code A1 is already product `shirt`'s"));
-        assert!(problems[2].starts_with("catalog.csv:7: product `bowl`: price \"abc\" is not a number"));
-        assert!(problems[3].contains(
-            "catalog.csv:8: product `plate`: stock \"-2\" is not a whole number of items; unknown badge \"SHINY\""
-        ));
+        assert!(problems[2].starts_with("catalog.csv:7:4: product `bowl`: price \"abc\" is not a number"));
+        assert!(problems[3].starts_with("catalog.csv:8:7: product `plate`: stock \"-2\" is not a whole number of items"));
+        assert!(problems[4].starts_with("catalog.csv:8:9: product `plate`: unknown badge \"SHINY\""));
+        assert!(problems[5].starts_with("catalog.csv:10:4: product `neg`: price \"-5.00\" is negative"));
+        assert!(problems[6].starts_with("catalog.csv:11:4: product `huge`: price \"92233720368547758.07\" is over the largest price"));
+        assert!(problems[7].starts_with("catalog.csv:12:6: product `zzz`: currency \"ZZZ\" is not an ISO 4217 code"));
     }
 
     #[test]

@@ -105,17 +105,18 @@ fn product(p: JsonProduct, currency: Option<&str>, so_far: &Catalog) -> Result<P
         return Err(named("no variants — give it at least one with a price".into()));
     }
     let mut variants = Vec::new();
-    for v in &p.variants {
+    for (j, v) in p.variants.iter().enumerate() {
+        // Where in the file: the product (above) and its variant.
         let price = amount(&v.price)
             .ok_or_else(|| "price must be a string like \"39.90\"".to_string())
             .and_then(|a| Money::parse(&a, cur))
-            .map_err(named)?;
+            .map_err(|e| named(format!("variants[{j}].price: {e}")))?;
         let compare_at = match &v.compare_at {
             Some(c) => Some(
                 amount(c)
                     .ok_or_else(|| "compare_at must be a string like \"52.00\"".to_string())
                     .and_then(|a| Money::parse(&a, cur))
-                    .map_err(|e| named(format!("compare-at {e}")))?,
+                    .map_err(|e| named(format!("variants[{j}].compare_at: compare-at {e}")))?,
             ),
             None => None,
         };
@@ -191,7 +192,7 @@ mod tests {
         assert_eq!(c.products[0].badges, [Badge::New]);
         assert_eq!(c.products[1].variants[0].price.minor, 1299);
         assert_eq!(problems.len(), 3, "{problems:#?}");
-        assert!(problems[0].starts_with("cat.json: product #2: `mug`: price \"12.345\" has more decimals"));
+        assert!(problems[0].starts_with("cat.json: product #2: `mug`: variants[0].price: price \"12.345\" has more decimals"));
         assert!(problems[1].contains("product #3") && problems[1].contains("colour"));
         assert!(problems[2].contains("product #4") && problems[2].contains("already product `shirt`"));
     }

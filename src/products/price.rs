@@ -20,6 +20,40 @@ pub fn minor_digits(currency: &str) -> u32 {
     }
 }
 
+/// ISO 4217's currencies in use (the standard's list, less the codes that
+/// are not money a shop sells in: metals, bond units, testing, "no currency").
+pub const ISO_4217: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF",
+    "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHE", "CHF", "CHW", "CLF",
+    "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB",
+    "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR",
+    "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD",
+    "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR",
+    "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK",
+    "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP",
+    "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD",
+    "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF",
+    "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
+];
+
+/// The largest price, in whole units of any currency: 999,999,999 and its
+/// decimals. With it, no claim total can overflow (`Money::times`).
+pub const MAX_WHOLE_UNITS: i64 = 999_999_999;
+
+/// Checks a currency code against ISO 4217; the error says what to write.
+pub fn currency_code(currency: &str) -> Result<tinystr::TinyAsciiStr<3>, String> {
+    let code = currency.trim().to_ascii_uppercase();
+    if !ISO_4217.contains(&code.as_str()) {
+        let hint = crate::show::diagnostics::did_you_mean(&code, ISO_4217.iter().copied())
+            .map(|c| format!(" (did you mean {c}?)"))
+            .unwrap_or_default();
+        return Err(format!(
+            "currency \"{currency}\" is not an ISO 4217 code like USD, EUR or JPY{hint}"
+        ));
+    }
+    tinystr::TinyAsciiStr::<3>::try_from_str(&code).map_err(|_| format!("currency \"{currency}\" is not 3 letters"))
+}
+
 /// An amount of one currency, in its minor units (cents, fils, yen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Money {
@@ -29,20 +63,17 @@ pub struct Money {
 
 impl Money {
     /// Parses "39", "39.9", "1299.00" in `currency` (an ISO 4217 code).
-    /// More decimals than the currency has, thousands separators or
-    /// anything else is refused with the reason.
+    /// A price is never negative and at most [`MAX_WHOLE_UNITS`]; more
+    /// decimals than the currency has, thousands separators or anything
+    /// else is refused with the reason.
     pub fn parse(text: &str, currency: &str) -> Result<Money, String> {
-        let code = currency.trim().to_ascii_uppercase();
-        let currency = tinystr::TinyAsciiStr::<3>::try_from_str(&code)
-            .ok()
-            .filter(|c| c.len() == 3 && c.is_ascii_alphabetic())
-            .ok_or_else(|| format!("currency \"{currency}\" is not an ISO 4217 code like USD, EUR or JPY"))?;
-        let digits = minor_digits(&code);
+        let currency = currency_code(currency)?;
+        let code = currency.as_str();
+        let digits = minor_digits(code);
         let t = text.trim();
-        let (neg, t) = match t.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, t),
-        };
+        if t.starts_with('-') {
+            return Err(format!("price \"{text}\" is negative: a price is 0 or more"));
+        }
         let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
         let ok =
             !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit());
@@ -55,7 +86,11 @@ impl Money {
             return Err(format!("price \"{text}\" has more decimals than {code} has ({digits})"));
         }
         let scale = 10i64.pow(digits);
-        let whole: i64 = whole.parse().map_err(|_| format!("price \"{text}\" is too large"))?;
+        let too_large = || format!("price \"{text}\" is over the largest price, {MAX_WHOLE_UNITS}");
+        let whole: i64 = whole.parse().map_err(|_| too_large())?;
+        if whole > MAX_WHOLE_UNITS {
+            return Err(too_large());
+        }
         let frac_value: i64 = if frac.is_empty() {
             0
         } else {
@@ -64,10 +99,17 @@ impl Money {
         let minor = whole
             .checked_mul(scale)
             .and_then(|w| w.checked_add(frac_value))
-            .ok_or_else(|| format!("price \"{text}\" is too large"))?;
-        Ok(Money {
-            minor: if neg { -minor } else { minor },
-            currency,
+            .ok_or_else(too_large)?;
+        Ok(Money { minor, currency })
+    }
+
+    /// `quantity` of this price, exactly; None if it would overflow (it
+    /// cannot for a claim: prices are at most [`MAX_WHOLE_UNITS`] and a
+    /// claim at most `ledger::MAX_CLAIM_QUANTITY` items).
+    pub fn times(&self, quantity: u32) -> Option<Money> {
+        Some(Money {
+            minor: self.minor.checked_mul(i64::from(quantity))?,
+            currency: self.currency,
         })
     }
 
@@ -185,6 +227,23 @@ mod tests {
                 .contains("not an ISO 4217 code")
         );
         assert!(PriceFormatter::new("not a locale!").is_err());
+        assert!(Money::parse("5", "ZZZ").unwrap_err().contains("not an ISO 4217 code"));
+        assert!(Money::parse("5", "EUO").unwrap_err().contains("did you mean EUR?"));
+        assert!(Money::parse("-5", "USD").unwrap_err().contains("is negative"));
+        assert!(Money::parse("-0", "USD").is_err());
+        assert!(
+            Money::parse("92233720368547758.07", "USD")
+                .unwrap_err()
+                .contains("over the largest price")
+        );
+        assert!(Money::parse("1000000000", "USD").is_err());
+        let max = Money::parse("999999999.9999", "CLF").unwrap();
+        // The largest price times the most items a claim can hold: exact.
+        let q = crate::chat::ledger::MAX_CLAIM_QUANTITY;
+        assert_eq!(max.times(q).unwrap().minor, 9_999_999_999_999 * i64::from(q));
+        assert_eq!(max.times(u32::MAX), None, "checked, never wrapped");
+        assert_eq!(Money::parse("39.00", "USD").unwrap().times(3).unwrap().decimal(), "117.00");
+        assert_eq!(Money::parse("0", "USD").unwrap().minor, 0);
     }
 
     #[test]

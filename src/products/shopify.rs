@@ -218,12 +218,17 @@ fn product(
 ) -> Result<(Product, Option<String>, Vec<String>), String> {
     let named = |e: String| format!("`{}`: {e}", p.handle);
     let mut variants = Vec::new();
-    for v in &p.variants {
+    for (j, v) in p.variants.iter().enumerate() {
+        // Where in products.json: the product (above) and its variant.
+        let at = |e: String| named(format!("variants[{j}].price: {e}"));
         let price = amount(&v.price)
-            .ok_or_else(|| named("a variant has no price".into()))
-            .and_then(|a| Money::parse(&a, &opts.currency).map_err(named))?;
+            .ok_or_else(|| at("a variant has no price".into()))
+            .and_then(|a| Money::parse(&a, &opts.currency).map_err(at))?;
         let compare_at = match v.compare_at_price.as_ref().and_then(amount) {
-            Some(a) => Some(Money::parse(&a, &opts.currency).map_err(|e| named(format!("compare-at {e}")))?),
+            Some(a) => Some(
+                Money::parse(&a, &opts.currency)
+                    .map_err(|e| named(format!("variants[{j}].compare_at_price: compare-at {e}")))?,
+            ),
             None => None,
         };
         // The public products.json says whether a variant is available, not
