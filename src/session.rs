@@ -68,6 +68,9 @@ pub fn event_log_path(show_name: &str) -> PathBuf {
 }
 
 /// A file-name-safe form of a show name ("Spring Drop!" → "spring-drop").
+/// The longest slug, in bytes.
+pub const SLUG_MAX: usize = 64;
+
 pub fn slug(name: &str) -> String {
     let s: String = name
         .chars()
@@ -79,7 +82,17 @@ pub fn slug(name: &str) -> String {
             }
         })
         .collect();
-    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    let mut s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    // File names are built from it (SHOW-chat.jsonl, SHOW-UNIXTIME.jsonl):
+    // 64 bytes leave room under every file system's 255.
+    if s.len() > SLUG_MAX {
+        let mut at = SLUG_MAX;
+        while !s.is_char_boundary(at) {
+            at -= 1;
+        }
+        s.truncate(at);
+        s = s.trim_end_matches('-').to_string();
+    }
     if s.is_empty() { "show".into() } else { s }
 }
 

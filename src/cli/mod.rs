@@ -169,9 +169,23 @@ fn read_key(name: &str) -> Result<String, String> {
     Ok(key)
 }
 
+/// `check`: exit 0 when the show would go on air as written, 1 with every
+/// problem listed (the file's, its catalog's rows, and this machine's:
+/// keys, recording folders — `show::on_air`).
 fn check(path: &std::path::Path, measure_too: bool) -> ExitCode {
     match crate::show::load(path) {
         Ok(show) => {
+            let on_air = crate::show::on_air::problems(&show.on_air);
+            if !on_air.is_empty() || !show.warnings.is_empty() {
+                let e = crate::show::CheckError {
+                    file: path.display().to_string(),
+                    problems: on_air,
+                    warnings: show.warnings.clone(),
+                };
+                eprintln!("{}", crate::secrets::redact(&e.to_string()));
+                eprintln!("{} problem(s) found", e.count());
+                return ExitCode::from(1);
+            }
             println!(
                 "{}: OK — \"{}\": {} canvas(es), {} source(s), {} scene(s), {} destination(s), {} recording(s)",
                 path.display(),
@@ -189,9 +203,6 @@ fn check(path: &std::path::Path, measure_too: bool) -> ExitCode {
                     show.cues.len()
                 );
             }
-            for w in &show.warnings {
-                println!("warning: {w}");
-            }
             if measure_too {
                 return measure(show);
             }
@@ -199,7 +210,7 @@ fn check(path: &std::path::Path, measure_too: bool) -> ExitCode {
         }
         Err(e) => {
             eprintln!("{e}");
-            eprintln!("{} problem(s) found", e.problems.len());
+            eprintln!("{} problem(s) found", e.count());
             ExitCode::from(1)
         }
     }

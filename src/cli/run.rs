@@ -345,7 +345,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
-            eprintln!("the show has {} problem(s); nothing was started", e.problems.len());
+            eprintln!("the show has {} problem(s); nothing was started", e.count());
             return ExitCode::from(2);
         }
     };
@@ -358,8 +358,23 @@ pub fn run(args: RunArgs) -> ExitCode {
             }
         }
     }
+    // What `check` would say about this machine: shown, and the show goes on
+    // with what works (a destination with a missing key fails on its own).
+    for p in crate::show::on_air::problems(&show.on_air) {
+        eprintln!(
+            "warning: {}:{}:{}: {}",
+            args.show.display(),
+            p.line,
+            p.col,
+            crate::secrets::redact(&p.message)
+        );
+    }
     if let Some(path) = &args.record {
         if let Err(e) = crate::media::recording::check_path(path) {
+            eprintln!("error: --record: {e}");
+            return ExitCode::from(2);
+        }
+        if let Some(e) = crate::show::on_air::recording_problem(path) {
             eprintln!("error: --record: {e}");
             return ExitCode::from(2);
         }
@@ -506,13 +521,20 @@ pub fn run(args: RunArgs) -> ExitCode {
     let snap = engine.stop();
     crate::session::clear_marker();
     eprintln!("{}", snap.status_line());
+    let mut failed_recordings = Vec::new();
     for r in &snap.recordings {
-        eprintln!(
-            "recorded {} → {} ({:.1} MB)",
-            r.canvas,
-            r.path,
-            r.bytes_written as f64 / 1e6
-        );
+        match &r.error {
+            Some(e) => {
+                eprintln!("error: recording {} → {} failed: {e}", r.canvas, r.path);
+                failed_recordings.push(r.path.as_str());
+            }
+            None => eprintln!(
+                "recorded {} → {} ({:.1} MB)",
+                r.canvas,
+                r.path,
+                r.bytes_written as f64 / 1e6
+            ),
+        }
     }
     if let Some(path) = &args.stats_json
         && let Err(e) = crate::session::write_atomic(path, snap.to_json().as_bytes())
@@ -528,6 +550,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         .collect();
     if !never_live.is_empty() {
         eprintln!("error: never went live: {}", never_live.join(", "));
+        return ExitCode::from(3);
+    }
+    if !failed_recordings.is_empty() {
         return ExitCode::from(3);
     }
     ExitCode::SUCCESS

@@ -86,6 +86,13 @@ pub fn valid_code(code: &str) -> bool {
 /// `FILE:LINE: what — how to fix`. `currency` is used where the file has no
 /// currency column.
 pub fn import_csv(text: &str, file: &str, currency: Option<&str>) -> (Catalog, Vec<String>) {
+    import_csv_at(text, file, currency, None)
+}
+
+/// `import_csv`, with pictures named in the rows checked in `dir` (the
+/// catalog's folder): a missing or unreadable one is a problem with its row
+/// and column; the product still loads, without that picture.
+pub fn import_csv_at(text: &str, file: &str, currency: Option<&str>, dir: Option<&std::path::Path>) -> (Catalog, Vec<String>) {
     let mut problems = Vec::new();
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let headers = match reader.headers() {
@@ -185,6 +192,15 @@ pub fn import_csv(text: &str, file: &str, currency: Option<&str>) -> (Catalog, V
                 _ if index.get("badges").is_some_and(|&i| normalise(&headers[i]) == "tags") => {}
                 other => row_problems.push((col("badges"), format!("unknown badge \"{other}\" (use NEW or LIMITED)"))),
             }
+        }
+        if let (Some(dir), Some(img)) = (dir, get("image"))
+            && !super::images::is_url(&img)
+            && let Err(e) = super::images::check_picture(&dir.join(&img))
+        {
+            problems.push(format!(
+                "{file}:{line}:{}: product `{id}`: picture {e} — its card shows no picture; fix the image column",
+                col("image")
+            ));
         }
         let existing = catalog.products.iter().position(|p| p.id == id);
         let code = get("code");

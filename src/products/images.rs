@@ -8,6 +8,22 @@ use std::time::Duration;
 /// Pictures larger than this are refused (a product photo is well under).
 const MAX_BYTES: u64 = 20 * 1024 * 1024;
 
+/// Whether `path` is a picture we can show (PNG, JPEG or WebP whose header
+/// reads), with the reason if not.
+pub fn check_picture(path: &Path) -> Result<(), String> {
+    let reader = image::ImageReader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let reader = reader
+        .with_guessed_format()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if reader.format().is_none() {
+        return Err(format!("{} is not a PNG, JPEG or WebP picture", path.display()));
+    }
+    reader
+        .into_dimensions()
+        .map(|_| ())
+        .map_err(|e| format!("{} cannot be read as a picture: {e}", path.display()))
+}
+
 pub fn is_url(s: &str) -> bool {
     s.starts_with("https://") || s.starts_with("http://")
 }

@@ -160,8 +160,26 @@ pub fn load_file(path: &std::path::Path, currency: Option<&str>) -> Result<(Cata
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
-        Some("csv") => Ok(super::catalog::import_csv(&text, &label, currency)),
-        Some("json") => Ok(import_json(&text, &label, currency)),
+        Some("csv") => Ok(super::catalog::import_csv_at(&text, &label, currency, path.parent())),
+        Some("json") => {
+            let (catalog, mut problems) = import_json(&text, &label, currency);
+            // Pictures named in the file, checked next to it.
+            let dir = path.parent().unwrap_or(std::path::Path::new("."));
+            for (i, p) in catalog.products.iter().enumerate() {
+                for (k, img) in p.images.iter().enumerate() {
+                    if !super::images::is_url(img)
+                        && let Err(e) = super::images::check_picture(&dir.join(img))
+                    {
+                        problems.push(format!(
+                            "{label}: product #{}: `{}`: images[{k}]: picture {e} — its card shows no picture",
+                            i + 1,
+                            p.id
+                        ));
+                    }
+                }
+            }
+            Ok((catalog, problems))
+        }
         _ => Err(format!(
             "catalog {label}: use a .csv or .json file (see docs/products.md)"
         )),

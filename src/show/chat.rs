@@ -117,7 +117,16 @@ pub fn config(c: &ChatSection, show_name: &str, base: &Path, out: &mut Collector
 fn key(v: &Option<Spanned<toml::Value>>, field: &str, what: &str, base: &Path, out: &mut Collector) -> Option<KeyRef> {
     let v = v.as_ref()?;
     match super::validate::key_ref(v.get_ref(), base) {
-        Ok(k) => Some(k),
+        Ok(k) => {
+            out.on_air(
+                v.span(),
+                super::on_air::Check::Key {
+                    what: format!("{what}: {field}"),
+                    key: k.clone(),
+                },
+            );
+            Some(k)
+        }
         Err((msg, hint)) => {
             let msg = msg.replace("stream key", "token");
             let hint = if hint.starts_with("never put keys") {

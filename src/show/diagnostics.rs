@@ -11,15 +11,33 @@ pub struct Problem {
     pub hint: String,
 }
 
-/// Every problem of one show file. `Display` prints one line per problem.
+/// Every problem of one show file. `Display` prints one line per problem,
+/// then the catalog's row problems (which name their own file, row and
+/// column), so a catalog's reasons are never lost behind another problem.
 #[derive(Debug, Clone)]
 pub struct CheckError {
     pub file: String,
     pub problems: Vec<Problem>,
+    /// Catalog rows that did not load, as `FILE:ROW:COL: what — fix`.
+    pub warnings: Vec<String>,
+}
+
+impl CheckError {
+    /// Problems and catalog row problems together.
+    pub fn count(&self) -> usize {
+        self.problems.len() + self.warnings.len()
+    }
 }
 
 impl fmt::Display for CheckError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines = self.problems.len() + self.warnings.len();
+        for (i, w) in self.warnings.iter().enumerate() {
+            write!(f, "{w}")?;
+            if i + 1 < lines {
+                writeln!(f)?;
+            }
+        }
         for (i, p) in self.problems.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
@@ -40,6 +58,8 @@ impl std::error::Error for CheckError {}
 pub struct Collector<'a> {
     text: &'a str,
     pub problems: Vec<Problem>,
+    /// Checks of this machine that `check` makes (keys, folders), located.
+    pub on_air: Vec<super::on_air::Deferred>,
 }
 
 impl<'a> Collector<'a> {
@@ -47,6 +67,7 @@ impl<'a> Collector<'a> {
         Collector {
             text,
             problems: Vec::new(),
+            on_air: Vec::new(),
         }
     }
 
@@ -69,6 +90,12 @@ impl<'a> Collector<'a> {
         });
     }
 
+    /// Remembers a check of this machine for `check` (see `on_air`).
+    pub fn on_air(&mut self, span: Range<usize>, check: super::on_air::Check) {
+        let (line, col) = self.line_col(span.start);
+        self.on_air.push(super::on_air::Deferred { line, col, check });
+    }
+
     pub fn is_empty(&self) -> bool {
         self.problems.is_empty()
     }
@@ -79,6 +106,7 @@ impl<'a> Collector<'a> {
         CheckError {
             file: file.to_string(),
             problems: self.problems,
+            warnings: Vec::new(),
         }
     }
 }

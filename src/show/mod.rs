@@ -8,6 +8,7 @@ pub mod chat;
 pub mod diagnostics;
 pub mod graphics;
 pub mod model;
+pub mod on_air;
 pub mod parse;
 pub mod presets;
 pub mod save;
@@ -43,6 +44,8 @@ pub struct Show {
     pub audio: AudioSpec,
     /// Platform chat (`[chat]`), if the show has it.
     pub chat: Option<crate::chat::ChatConfig>,
+    /// What `check` verifies on this machine (keys, recording folders).
+    pub on_air: Vec<on_air::Deferred>,
 }
 
 /// The master bus (`[audio]`).
@@ -305,6 +308,7 @@ pub fn load(path: &Path) -> Result<Show, CheckError> {
         Ok(t) => t,
         Err(e) => {
             return Err(CheckError {
+                warnings: Vec::new(),
                 file: label,
                 problems: vec![Problem {
                     line: 1,
@@ -326,10 +330,14 @@ pub fn load(path: &Path) -> Result<Show, CheckError> {
 pub fn parse_str(text: &str, label: &str, base_dir: &Path) -> Result<Show, CheckError> {
     let mut out = diagnostics::Collector::new(text);
     let raw = parse::parse(text, &mut out);
-    let show = validate::validate(raw, base_dir, &mut out);
+    let mut show = validate::validate(raw, base_dir, &mut out);
+    show.on_air = std::mem::take(&mut out.on_air);
     if out.is_empty() {
         Ok(show)
     } else {
-        Err(out.into_error(label))
+        let mut e = out.into_error(label);
+        // The catalog's own reasons, whatever else is wrong.
+        e.warnings = show.warnings;
+        Err(e)
     }
 }

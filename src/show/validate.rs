@@ -58,6 +58,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         warnings: Vec::new(),
         audio: super::audio::master(raw.audio.as_ref(), out),
         chat: None,
+        on_air: Vec::new(),
     };
 
     // Canvases
@@ -276,6 +277,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
             );
             continue;
         }
+        out.on_air(r.path.span(), super::on_air::Check::Recording(path.clone()));
         show.recordings.push(RecordingSpec { canvas, path });
     }
 
@@ -574,6 +576,17 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
                     );
                     return None;
                 }
+                let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+                if matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg" | "webp"))
+                    && let Err(e) = crate::products::images::check_picture(&path)
+                {
+                    out.add(
+                        p.span(),
+                        format!("source `{id}`: {e}"),
+                        "give a PNG, JPEG or WebP file",
+                    );
+                    return None;
+                }
                 SourceConfig::Image { path }
             }
             None => {
@@ -810,7 +823,16 @@ fn destination(
             KeyRef::None
         }
         Some(k) => match key_ref(k.get_ref(), base) {
-            Ok(r) => r,
+            Ok(r) => {
+                out.on_air(
+                    k.span(),
+                    super::on_air::Check::Key {
+                        what: format!("destination `{id}`"),
+                        key: r.clone(),
+                    },
+                );
+                r
+            }
             Err((msg, hint)) => {
                 ok = false;
                 out.add(k.span(), format!("destination `{id}`: {msg}"), hint);
