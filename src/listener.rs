@@ -151,12 +151,16 @@ impl Guard {
         let name = match host.strip_prefix('[') {
             // [v6]:port
             Some(rest) => {
-                return rest
-                    .split_once(']')
-                    .is_some_and(|(ip, port)| ip.parse::<std::net::Ipv6Addr>().is_ok() && (port.is_empty() || port.starts_with(':')));
+                return rest.split_once(']').is_some_and(|(ip, port)| {
+                    ip.parse::<std::net::Ipv6Addr>().is_ok() && (port.is_empty() || port.starts_with(':'))
+                });
             }
             None => host.rsplit_once(':').map_or(host, |(h, port)| {
-                if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host }
+                if port.bytes().all(|b| b.is_ascii_digit()) {
+                    h
+                } else {
+                    host
+                }
             }),
         };
         // An address typed as digits cannot be rebound by DNS.
@@ -352,7 +356,10 @@ async fn serve_connection(stream: tokio::net::TcpStream, conn: Conn, router: axu
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .max_buf_size(64 * 1024);
-    let _ = http.serve_connection(TokioIo::new(stream), service).with_upgrades().await;
+    let _ = http
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades()
+        .await;
 }
 
 #[cfg(test)]
@@ -373,7 +380,13 @@ mod tests {
             hosts: vec!["studio.lan".into()],
             origins: vec!["chrome-extension://abc".into()],
         };
-        for ok in ["127.0.0.1:8765", "localhost:8765", "[::1]:8765", "192.168.1.20", "studio.lan:80"] {
+        for ok in [
+            "127.0.0.1:8765",
+            "localhost:8765",
+            "[::1]:8765",
+            "192.168.1.20",
+            "studio.lan:80",
+        ] {
             assert!(g.check(&headers(&[("host", ok)])).is_ok(), "{ok}");
         }
         for bad in ["evil.example:8765", "127.0.0.1.nip.io:8765", "localhost.evil:1", "[::1"] {
@@ -386,8 +399,11 @@ mod tests {
             .unwrap_err();
         assert_eq!((r.status, r.field.as_deref()), (StatusCode::FORBIDDEN, Some("Origin")));
         assert!(
-            g.check(&headers(&[("host", "127.0.0.1:1"), ("origin", "chrome-extension://abc")]))
-                .is_ok()
+            g.check(&headers(&[
+                ("host", "127.0.0.1:1"),
+                ("origin", "chrome-extension://abc")
+            ]))
+            .is_ok()
         );
     }
 

@@ -132,18 +132,19 @@ pub fn delete_from_keyring(name: &str) -> Result<(), String> {
 }
 
 impl KeyRef {
-    /// Reads the key. Errors say where the key was looked for, never the key.
+    /// Reads the key for `destination`; errors start with its name.
     pub fn resolve(&self, destination: &str) -> Result<Option<Secret>, String> {
+        self.read().map_err(|e| format!("destination `{destination}`: {e}"))
+    }
+
+    /// Reads the key. Errors say where the key was looked for, never the key.
+    pub fn read(&self) -> Result<Option<Secret>, String> {
         match self {
             KeyRef::None => Ok(None),
             KeyRef::Keyring(name) => {
-                let key = keyring_entry(name)
-                    .and_then(|e| e.get_password().map_err(|err| keyring_error(name, err)))
-                    .map_err(|e| format!("destination `{destination}`: {e}"))?;
+                let key = keyring_entry(name).and_then(|e| e.get_password().map_err(|err| keyring_error(name, err)))?;
                 if key.trim().is_empty() {
-                    return Err(format!(
-                        "destination `{destination}`: the keyring entry `{name}` is empty"
-                    ));
+                    return Err(format!("the keyring entry `{name}` is empty"));
                 }
                 Ok(Some(Secret::new(key.trim())))
             }
@@ -152,21 +153,15 @@ impl KeyRef {
             KeyRef::Env(name) => match std::env::var(name) {
                 Ok(v) if !v.trim().is_empty() => Ok(Some(Secret::new(v.trim()))),
                 _ => Err(format!(
-                    "destination `{destination}`: the stream key variable {name} is not set — export {name}=<your key> before starting"
+                    "the stream key variable {name} is not set — export {name}=<your key> before starting"
                 )),
             },
             KeyRef::File(path) => {
-                check_private(path).map_err(|e| format!("destination `{destination}`: {e}"))?;
+                check_private(path)?;
                 match std::fs::read_to_string(path) {
                     Ok(v) if !v.trim().is_empty() => Ok(Some(Secret::new(v.trim()))),
-                    Ok(_) => Err(format!(
-                        "destination `{destination}`: the stream key file {} is empty",
-                        path.display()
-                    )),
-                    Err(e) => Err(format!(
-                        "destination `{destination}`: cannot read the stream key file {}: {e}",
-                        path.display()
-                    )),
+                    Ok(_) => Err(format!("the stream key file {} is empty", path.display())),
+                    Err(e) => Err(format!("cannot read the stream key file {}: {e}", path.display())),
                 }
             }
         }
@@ -177,7 +172,9 @@ impl KeyRef {
 pub fn new_token() -> Result<Secret, String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| format!("cannot make a token: {e}"))?;
-    Ok(Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    Ok(Secret::new(
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+    ))
 }
 
 /// Where a token made by [`own_token`] is kept, in words for the user.

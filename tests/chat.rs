@@ -442,6 +442,16 @@ fn two_thousand_messages_a_second_for_30_s_reach_the_log_and_the_panel() {
         "the top bar's toggle and the panel's heading"
     );
     h.get_by_label("No messages yet.");
+    // The bridge's token is hidden until asked for, and can be copied.
+    h.get_by_label("Copy token");
+    assert_eq!(
+        h.query_all_by_label(support::BRIDGE_TOKEN).count(),
+        0,
+        "the token is shown before it is asked for"
+    );
+    h.get_by_label("Show").click();
+    h.run_steps(2);
+    h.get_by_label(support::BRIDGE_TOKEN);
     let addr = h.state().engine().chat().unwrap().bridges()[0];
     let rss_before = rss_mib();
 
@@ -699,7 +709,10 @@ fn the_panel_features_moderates_and_sells_from_the_chat() {
     h.get_all_by_label("Chat").next().unwrap().click();
     h.run_steps(2);
     assert!(h.query_by_label_contains("Host queue").is_none());
-    assert_eq!(post(&url, Some(TOKEN), &msg("p5", "zoe", "still here?").to_string()).0, 200);
+    assert_eq!(
+        post(&url, Some(TOKEN), &msg("p5", "zoe", "still here?").to_string()).0,
+        200
+    );
     h.get_by_label("Chat").click();
     h.run_steps(2);
     h.get_by_label("All").click();

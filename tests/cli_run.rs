@@ -256,7 +256,15 @@ fn kill_9_during_an_mp4_recording_leaves_a_file_that_decodes_without_errors() {
         assert!(errors.trim().is_empty(), "take {i} after kill -9:\n{errors}");
         let packets = ffprobe(
             &rec,
-            &["-select_streams", "v:0", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0"],
+            &[
+                "-select_streams",
+                "v:0",
+                "-count_packets",
+                "-show_entries",
+                "stream=nb_read_packets",
+                "-of",
+                "csv=p=0",
+            ],
         );
         let packets: u32 = packets.trim().trim_end_matches(',').parse().unwrap();
         assert!(packets >= 15, "take {i}: only {packets} video packets survived");

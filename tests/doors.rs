@@ -170,10 +170,15 @@ fn every_refusal_is_json_and_names_what_to_fix() {
             .await
             .unwrap();
         ws.send(Ws::Binary(vec![1u8, 2, 3].into())).await.unwrap();
-        let Some(Ok(Ws::Text(reply))) = ws.next().await else { panic!("no answer to a binary frame") };
+        let Some(Ok(Ws::Text(reply))) = ws.next().await else {
+            panic!("no answer to a binary frame")
+        };
         let v: Value = serde_json::from_str(&reply).unwrap();
         assert_eq!(v["frame"], 1);
-        assert!(v["error"].as_str().unwrap().contains("binary frames are not read"), "{v}");
+        assert!(
+            v["error"].as_str().unwrap().contains("binary frames are not read"),
+            "{v}"
+        );
         ws.send(Ws::Text("x".repeat(300 * 1024).into())).await.unwrap();
         let close = loop {
             match ws.next().await {
@@ -227,14 +232,18 @@ fn a_hostile_web_page_in_chromium_cannot_sell_stock() {
         .timeout(Duration::from_secs(120))
         .build()
         .unwrap();
-    poll_until(Duration::from_secs(30), || client.get(format!("{wd}/status")).send().is_ok())
-        .expect("chromedriver starts");
+    poll_until(Duration::from_secs(30), || {
+        client.get(format!("{wd}/status")).send().is_ok()
+    })
+    .expect("chromedriver starts");
     let session: Value = client
         .post(format!("{wd}/session"))
-        .json(&json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+        .json(
+            &json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--host-resolver-rules=MAP evil.test 127.0.0.1"]}}}}))
+                     "--host-resolver-rules=MAP evil.test 127.0.0.1"]}}}}),
+        )
         .send()
         .unwrap()
         .json()
@@ -279,7 +288,10 @@ const [bases, token] = [arguments[0], arguments[1]];
   done(out);
 })();
 "#;
-        let bases = [format!("http://127.0.0.1:{}", bridge.port()), format!("http://evil.test:{}", bridge.port())];
+        let bases = [
+            format!("http://127.0.0.1:{}", bridge.port()),
+            format!("http://evil.test:{}", bridge.port()),
+        ];
         let v: Value = client
             .post(format!("{wd}/session/{id}/execute/async"))
             .json(&json!({"script": script, "args": [bases, BRIDGE_TOKEN]}))
@@ -419,7 +431,11 @@ fn five_thousand_held_connections_do_not_take_the_show_down() {
         post(addr, BRIDGE_TOKEN, &msg(&format!("ok{n}"), text).to_string())
     };
     poll_until(Duration::from_secs(60), || {
-        TcpStream::connect(addr).is_ok() && nginx.received_all("doors").iter().any(|f| f.metadata().is_ok_and(|m| m.len() > 20_000))
+        TcpStream::connect(addr).is_ok()
+            && nginx
+                .received_all("doors")
+                .iter()
+                .any(|f| f.metadata().is_ok_and(|m| m.len() > 20_000))
     })
     .expect("the show goes live and its bridge listens");
     assert_eq!(send("before the flood").0, 200);
@@ -433,7 +449,10 @@ fn five_thousand_held_connections_do_not_take_the_show_down() {
             tasks.push(tokio::spawn(async move {
                 let sock = tokio::net::TcpSocket::new_v4().ok()?;
                 sock.bind("127.0.0.2:0".parse().unwrap()).ok()?;
-                let mut s = tokio::time::timeout(Duration::from_secs(5), sock.connect(addr)).await.ok()?.ok()?;
+                let mut s = tokio::time::timeout(Duration::from_secs(5), sock.connect(addr))
+                    .await
+                    .ok()?
+                    .ok()?;
                 s.write_all(b"POST /v1/messages HTTP/1.1\r\n").await.ok()?;
                 Some(s)
             }));
@@ -448,14 +467,24 @@ fn five_thousand_held_connections_do_not_take_the_show_down() {
         for s in sockets.iter_mut() {
             let s = s.take();
             reads.push(tokio::spawn(async move {
-                let Some(mut s) = s else { return (Held::Closed, None, None) };
+                let Some(mut s) = s else {
+                    return (Held::Closed, None, None);
+                };
                 let mut buf = vec![0u8; 1024];
                 match tokio::time::timeout(Duration::from_secs(3), s.read(&mut buf)).await {
                     Err(_) => (Held::Open, None, Some(s)),
                     Ok(Ok(0)) | Ok(Err(_)) => (Held::Closed, None, None),
                     Ok(Ok(k)) => {
                         let text = String::from_utf8_lossy(&buf[..k]).to_string();
-                        (if text.starts_with("HTTP/1.1 503") { Held::Refused } else { Held::Closed }, Some(text), Some(s))
+                        (
+                            if text.starts_with("HTTP/1.1 503") {
+                                Held::Refused
+                            } else {
+                                Held::Closed
+                            },
+                            Some(text),
+                            Some(s),
+                        )
                     }
                 }
             }));
@@ -477,7 +506,11 @@ fn five_thousand_held_connections_do_not_take_the_show_down() {
     let limits = showroom::chat::connectors::bridge::limits();
     assert!(open <= limits.per_address, "{open} admitted from one address");
     assert!(refused > 0, "no refusal said why");
-    let reason = seen.iter().find_map(|(h, t)| (*h == Held::Refused).then_some(t.clone())).flatten().unwrap();
+    let reason = seen
+        .iter()
+        .find_map(|(h, t)| (*h == Held::Refused).then_some(t.clone()))
+        .flatten()
+        .unwrap();
     assert!(reason.contains("too many connections from 127.0.0.2"), "{reason}");
     assert!(reason.contains("application/json"), "{reason}");
 
@@ -488,7 +521,12 @@ fn five_thousand_held_connections_do_not_take_the_show_down() {
     nginx.restart();
     poll_until(Duration::from_secs(40), || {
         nginx.received_all("doors").len() >= 2
-            && nginx.received_all("doors").last().unwrap().metadata().is_ok_and(|m| m.len() > 20_000)
+            && nginx
+                .received_all("doors")
+                .last()
+                .unwrap()
+                .metadata()
+                .is_ok_and(|m| m.len() > 20_000)
     })
     .expect("the destination reconnects while the flood is held");
     // An authorised client on its own address still gets in.
@@ -507,7 +545,12 @@ fn five_thousand_held_connections_do_not_take_the_show_down() {
         assert_eq!(code, 200, "{v}");
     }
     let rss_after = rss_kib(pid);
-    eprintln!("400 messages of {} KiB: RSS {} → {} MiB", body_kib(&limits), rss_before / 1024, rss_after / 1024);
+    eprintln!(
+        "400 messages of {} KiB: RSS {} → {} MiB",
+        body_kib(&limits),
+        rss_before / 1024,
+        rss_after / 1024
+    );
     assert!(
         rss_after.saturating_sub(rss_before) < 96 * 1024,
         "RSS grew {} MiB for 400 messages (the chat keeps at most 64 MiB)",
@@ -530,7 +573,11 @@ fn five_thousand_held_connections_do_not_take_the_show_down() {
     let log = std::fs::read_to_string(dir.join("chat.jsonl")).unwrap();
     assert_eq!(log.lines().filter(|l| l.contains("\"t\":\"message\"")).count(), 403);
     assert!(log.contains("SOLD A1 during the flood"));
-    assert!(log.len() < 400 * 1024, "the log holds the cut texts: {} bytes", log.len());
+    assert!(
+        log.len() < 400 * 1024,
+        "the log holds the cut texts: {} bytes",
+        log.len()
+    );
     drop(nginx);
 }
 

@@ -307,7 +307,12 @@ mod tests {
         let mut log = opened.log;
         log.append(std::slice::from_ref(&r)).unwrap();
         // One writer per log.
-        assert!(Log::open(&path, |_| {}).err().unwrap().contains("in use by another showroom"));
+        assert!(
+            Log::open(&path, |_| {})
+                .err()
+                .unwrap()
+                .contains("in use by another showroom")
+        );
         drop(log);
         let mut n = 0;
         Log::open(&path, |_| n += 1).unwrap();

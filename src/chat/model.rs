@@ -211,7 +211,11 @@ mod tests {
         assert_eq!((m.id.len(), m.author.name.chars().count()), (200, 101));
         assert_eq!(m.author.avatar, None);
         assert!(m.size() < 2_000, "{}", m.size());
-        let short = Message { text: "SOLD A1".into(), ..m.clone() }.bounded();
+        let short = Message {
+            text: "SOLD A1".into(),
+            ..m.clone()
+        }
+        .bounded();
         assert_eq!(short.text, "SOLD A1");
     }
 }

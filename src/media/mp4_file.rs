@@ -118,7 +118,13 @@ mod tests {
     fn boxes_are_written_whole_and_a_pair_only_with_its_data() {
         let path = std::env::temp_dir().join(format!("showroom-mp4file-{}.mp4", std::process::id()));
         let mut w = Mp4File::new(File::create(&path).unwrap());
-        let stream: Vec<u8> = [n_box(b"ftyp", 16), n_box(b"moov", 100), n_box(b"moof", 40), n_box(b"mdat", 1000)].concat();
+        let stream: Vec<u8> = [
+            n_box(b"ftyp", 16),
+            n_box(b"moov", 100),
+            n_box(b"moof", 40),
+            n_box(b"mdat", 1000),
+        ]
+        .concat();
         // Fed in odd pieces, as the muxer's buffers come.
         let (a, rest) = stream.split_at(20);
         w.push(a).unwrap();

@@ -60,7 +60,9 @@ fn write_mp4(sink: &gst_app::AppSink, file: Mp4File, path: PathBuf) {
         gst_app::AppSinkCallbacks::builder()
             .new_sample(move |sink| {
                 let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                let Some(buffer) = sample.buffer() else { return Ok(gst::FlowSuccess::Ok) };
+                let Some(buffer) = sample.buffer() else {
+                    return Ok(gst::FlowSuccess::Ok);
+                };
                 let map = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
                 let mut f = file.lock().unwrap_or_else(|e| e.into_inner());
                 f.push(&map).map_err(|e| failed(sink, e))?;
@@ -113,7 +115,13 @@ impl Recorder {
             let loc = self.path.display().to_string().replace('"', "\\\"");
             ("matroskamux".to_string(), format!("filesink location=\"{loc}\""))
         };
-        let (pipeline, v, a) = build_output_pipeline(&format!("recording-{}", self.canvas), video_caps, audio_caps, &mux, &sink)?;
+        let (pipeline, v, a) = build_output_pipeline(
+            &format!("recording-{}", self.canvas),
+            video_caps,
+            audio_caps,
+            &mux,
+            &sink,
+        )?;
         if mp4 {
             let file = std::fs::File::create(&self.path)
                 .map_err(|e| anyhow!("cannot write the recording {}: {e}", self.path.display()))?;

@@ -92,7 +92,12 @@ pub fn import_csv(text: &str, file: &str, currency: Option<&str>) -> (Catalog, V
 /// `import_csv`, with pictures named in the rows checked in `dir` (the
 /// catalog's folder): a missing or unreadable one is a problem with its row
 /// and column; the product still loads, without that picture.
-pub fn import_csv_at(text: &str, file: &str, currency: Option<&str>, dir: Option<&std::path::Path>) -> (Catalog, Vec<String>) {
+pub fn import_csv_at(
+    text: &str,
+    file: &str,
+    currency: Option<&str>,
+    dir: Option<&std::path::Path>,
+) -> (Catalog, Vec<String>) {
     let mut problems = Vec::new();
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let headers = match reader.headers() {
@@ -159,7 +164,11 @@ pub fn import_csv_at(text: &str, file: &str, currency: Option<&str>, dir: Option
         let price = match get("price") {
             Some(p) => Money::parse(&p, &cur)
                 .map_err(|e| {
-                    let at = if e.starts_with("currency") && get("currency").is_some() { "currency" } else { "price" };
+                    let at = if e.starts_with("currency") && get("currency").is_some() {
+                        "currency"
+                    } else {
+                        "price"
+                    };
                     row_problems.push((col(at), e))
                 })
                 .ok(),
@@ -215,7 +224,9 @@ pub fn import_csv_at(text: &str, file: &str, currency: Option<&str>, dir: Option
         let (Some(price), true) = (price, row_problems.is_empty()) else {
             for (c, e) in row_problems {
                 let at = if c > 0 { format!("{line}:{c}") } else { line.to_string() };
-                problems.push(format!("{file}:{at}: product `{id}`: {e} — fix the row; the others loaded"));
+                problems.push(format!(
+                    "{file}:{at}: product `{id}`: {e} — fix the row; the others loaded"
+                ));
             }
             continue;
         };
@@ -321,10 +332,16 @@ zzz,H9,Odd money,5,,ZZZ,1,,,
         );
         assert!(problems[1].starts_with("catalog.csv:6: product `vase`: claim code A1 is already product `shirt`'s"));
         assert!(problems[2].starts_with("catalog.csv:7:4: product `bowl`: price \"abc\" is not a number"));
-        assert!(problems[3].starts_with("catalog.csv:8:7: product `plate`: stock \"-2\" is not a whole number of items"));
+        assert!(
+            problems[3].starts_with("catalog.csv:8:7: product `plate`: stock \"-2\" is not a whole number of items")
+        );
         assert!(problems[4].starts_with("catalog.csv:8:9: product `plate`: unknown badge \"SHINY\""));
         assert!(problems[5].starts_with("catalog.csv:10:4: product `neg`: price \"-5.00\" is negative"));
-        assert!(problems[6].starts_with("catalog.csv:11:4: product `huge`: price \"92233720368547758.07\" is over the largest price"));
+        assert!(
+            problems[6].starts_with(
+                "catalog.csv:11:4: product `huge`: price \"92233720368547758.07\" is over the largest price"
+            )
+        );
         assert!(problems[7].starts_with("catalog.csv:12:6: product `zzz`: currency \"ZZZ\" is not an ISO 4217 code"));
     }
 

@@ -210,7 +210,10 @@ mod tests {
         assert_eq!(c.products[0].badges, [Badge::New]);
         assert_eq!(c.products[1].variants[0].price.minor, 1299);
         assert_eq!(problems.len(), 3, "{problems:#?}");
-        assert!(problems[0].starts_with("cat.json: product #2: `mug`: variants[0].price: price \"12.345\" has more decimals"));
+        assert!(
+            problems[0]
+                .starts_with("cat.json: product #2: `mug`: variants[0].price: price \"12.345\" has more decimals")
+        );
         assert!(problems[1].contains("product #3") && problems[1].contains("colour"));
         assert!(problems[2].contains("product #4") && problems[2].contains("already product `shirt`"));
     }

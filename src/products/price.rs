@@ -242,7 +242,10 @@ mod tests {
         let q = crate::chat::ledger::MAX_CLAIM_QUANTITY;
         assert_eq!(max.times(q).unwrap().minor, 9_999_999_999_999 * i64::from(q));
         assert_eq!(max.times(u32::MAX), None, "checked, never wrapped");
-        assert_eq!(Money::parse("39.00", "USD").unwrap().times(3).unwrap().decimal(), "117.00");
+        assert_eq!(
+            Money::parse("39.00", "USD").unwrap().times(3).unwrap().decimal(),
+            "117.00"
+        );
         assert_eq!(Money::parse("0", "USD").unwrap().minor, 0);
     }
 

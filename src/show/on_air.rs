@@ -52,7 +52,7 @@ fn key_problem(what: &str, key: &KeyRef) -> Option<(String, String)> {
     match key {
         // Made on first use, or given on the command line.
         KeyRef::None | KeyRef::Own(_) | KeyRef::Inline(_) => None,
-        k => k.resolve(what).err().map(|e| (e, String::new())),
+        k => k.read().err().map(|e| (format!("{what}: {e}"), String::new())),
     }
 }
 
@@ -101,14 +101,18 @@ pub fn recording_problem(path: &Path) -> Option<String> {
 #[cfg(unix)]
 fn writable(dir: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
-    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else { return false };
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
     // SAFETY: a valid NUL-terminated path; access only reads it.
     unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) == 0 }
 }
 
 #[cfg(not(unix))]
 fn writable(dir: &Path) -> bool {
-    !std::fs::metadata(dir).map(|m| m.permissions().readonly()).unwrap_or(true)
+    !std::fs::metadata(dir)
+        .map(|m| m.permissions().readonly())
+        .unwrap_or(true)
 }
 
 #[cfg(test)]
@@ -117,9 +121,17 @@ mod tests {
 
     #[test]
     fn recordings_that_cannot_be_written_are_named() {
-        assert!(recording_problem(Path::new("/dev/null/show.mkv")).unwrap().contains("/dev/null is not a folder"));
+        assert!(
+            recording_problem(Path::new("/dev/null/show.mkv"))
+                .unwrap()
+                .contains("/dev/null is not a folder")
+        );
         let long = format!("/tmp/{}.mkv", "録".repeat(90));
-        assert!(recording_problem(Path::new(&long)).unwrap().contains("longer than file systems allow"));
+        assert!(
+            recording_problem(Path::new(&long))
+                .unwrap()
+                .contains("longer than file systems allow")
+        );
         // A folder that does not exist yet is made by the recording.
         assert_eq!(recording_problem(Path::new("/tmp/showroom-not-yet/a/b.mkv")), None);
         assert_eq!(recording_problem(Path::new("show.mkv")), None);

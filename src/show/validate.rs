@@ -580,11 +580,7 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
                 if matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg" | "webp"))
                     && let Err(e) = crate::products::images::check_picture(&path)
                 {
-                    out.add(
-                        p.span(),
-                        format!("source `{id}`: {e}"),
-                        "give a PNG, JPEG or WebP file",
-                    );
+                    out.add(p.span(), format!("source `{id}`: {e}"), "give a PNG, JPEG or WebP file");
                     return None;
                 }
                 SourceConfig::Image { path }

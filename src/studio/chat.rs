@@ -234,7 +234,11 @@ fn bridge_token(ui: &mut egui::Ui, b: &crate::chat::connectors::bridge::BridgeAc
     let mut shown = ui.data(|d| d.get_temp::<bool>(id)).unwrap_or(false);
     ui.horizontal(|ui| {
         ui.label(RichText::new(format!("{} token", b.source)).small());
-        let text = if shown { b.token.expose().to_string() } else { "••••••••".to_string() };
+        let text = if shown {
+            b.token.expose().to_string()
+        } else {
+            "••••••••".to_string()
+        };
         ui.label(RichText::new(text).small().monospace())
             .on_hover_text(format!("kept in {}", b.kept));
         if ui.small_button(if shown { "Hide" } else { "Show" }).clicked() {
@@ -252,7 +256,8 @@ fn bridge_token(ui: &mut egui::Ui, b: &crate::chat::connectors::bridge::BridgeAc
             .on_hover_text("the WebSocket URL with its token, for a relay")
             .clicked()
         {
-            ui.ctx().copy_text(format!("ws://{}/v1/ws?token={}", b.addr, b.token.expose()));
+            ui.ctx()
+                .copy_text(format!("ws://{}/v1/ws?token={}", b.addr, b.token.expose()));
         }
     });
     ui.data_mut(|d| d.insert_temp(id, shown));

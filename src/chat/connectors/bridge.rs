@@ -64,7 +64,13 @@ pub fn limits() -> Limits {
     }
 }
 
-pub async fn serve(listener: tokio::net::TcpListener, token: Secret, guard: Guard, ingest: Ingest, status: StatusHandle) {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    token: Secret,
+    guard: Guard,
+    ingest: Ingest,
+    status: StatusHandle,
+) {
     let limits = limits();
     let app = axum::Router::new()
         .route("/v1/messages", post(post_messages).fallback(wrong_method))
@@ -126,12 +132,7 @@ fn admit(shared: &Shared, headers: &HeaderMap, uri: &Uri) -> Result<(), Refusal>
     }
 }
 
-async fn post_messages(
-    Ax(shared): Ax<Shared>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn post_messages(Ax(shared): Ax<Shared>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
     match post_inner(&shared, &uri, &headers, body).await {
         Ok(n) => Json(json!({"accepted": n})).into_response(),
         Err(r) => r.into_response(),
@@ -156,7 +157,10 @@ async fn post_inner(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: Body)
     let too_big = || {
         Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is over {limit} bytes ({} KiB): send fewer messages per request", limit / 1024),
+            format!(
+                "the body is over {limit} bytes ({} KiB): send fewer messages per request",
+                limit / 1024
+            ),
         )
     };
     let declared = headers
@@ -170,7 +174,10 @@ async fn post_inner(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: Body)
         Err(_) => {
             return Err(Refusal::new(
                 StatusCode::REQUEST_TIMEOUT,
-                format!("the body did not arrive within {} s", shared.limits.body_timeout.as_secs()),
+                format!(
+                    "the body did not arrive within {} s",
+                    shared.limits.body_timeout.as_secs()
+                ),
             ));
         }
         Ok(Err(_)) => return Err(too_big()),
@@ -223,8 +230,11 @@ async fn ws_upgrade(
     let ws = match ws {
         Ok(ws) => ws,
         Err(e) => {
-            return Refusal::new(e.status(), format!("GET /v1/ws must be a WebSocket upgrade ({})", e.body_text()))
-                .into_response();
+            return Refusal::new(
+                e.status(),
+                format!("GET /v1/ws must be a WebSocket upgrade ({})", e.body_text()),
+            )
+            .into_response();
         }
     };
     let limit = shared.limits.frame_bytes;
@@ -392,7 +402,10 @@ pub fn parse_body(body: &str) -> Result<Vec<Message>, BadMessage> {
         };
         if item.get("chatname").is_some() {
             let field = |e: String| {
-                let f = e.strip_prefix('`').and_then(|r| r.split('`').next()).map(str::to_string);
+                let f = e
+                    .strip_prefix('`')
+                    .and_then(|r| r.split('`').next())
+                    .map(str::to_string);
                 BadMessage {
                     error: e,
                     field: f,
@@ -445,7 +458,10 @@ pub fn parse_message(v: &Value) -> Result<Message, BadMessage> {
     let id = string(&v["id"], "id")?.ok_or_else(|| missing("id", " (the platform's message id)"))?;
     let a = &v["author"];
     if !a.is_object() && !a.is_null() {
-        return Err(BadMessage::at("author", "`author` must be an object: {\"name\": ..., \"id\": ...}"));
+        return Err(BadMessage::at(
+            "author",
+            "`author` must be an object: {\"name\": ..., \"id\": ...}",
+        ));
     }
     let name = string(&a["name"], "author.name")?.ok_or_else(|| missing("author.name", ""))?;
     let mut badges = Vec::new();
@@ -454,7 +470,10 @@ pub fn parse_message(v: &Value) -> Result<Message, BadMessage> {
         Value::Array(list) => {
             for b in list {
                 let Some(b) = b.as_str() else {
-                    return Err(BadMessage::at("author.badges", "`author.badges` must be a list of strings"));
+                    return Err(BadMessage::at(
+                        "author.badges",
+                        "`author.badges` must be a list of strings",
+                    ));
                 };
                 badges.push(serde_json::from_value::<Badge>(Value::String(b.into())).map_err(|_| {
                     BadMessage::at(
@@ -479,7 +498,12 @@ pub fn parse_message(v: &Value) -> Result<Message, BadMessage> {
     let kind = match &v["kind"] {
         Value::Null => "text",
         Value::String(k) => k.as_str(),
-        _ => return Err(BadMessage::at("kind", "`kind` must be a string: text, paid, join or deletion")),
+        _ => {
+            return Err(BadMessage::at(
+                "kind",
+                "`kind` must be a string: text, paid, join or deletion",
+            ));
+        }
     };
     let kind = match kind {
         "text" if text.trim().is_empty() => return Err(BadMessage::at("text", "`text` is missing or empty")),
@@ -567,21 +591,34 @@ mod tests {
         }
         // Wrong types are errors naming the field.
         for (body, field) in [
-            (r#"{"platform":"tiktok","id":"1","author":{"name":"a"},"text":"x","kind":5}"#, "kind"),
+            (
+                r#"{"platform":"tiktok","id":"1","author":{"name":"a"},"text":"x","kind":5}"#,
+                "kind",
+            ),
             (
                 r#"{"platform":"tiktok","id":"1","author":{"name":"a","badges":"moderator"},"text":"x"}"#,
                 "author.badges",
             ),
-            (r#"{"platform":"tiktok","id":"1","author":{"name":"a","badges":[3]},"text":"x"}"#, "author.badges"),
+            (
+                r#"{"platform":"tiktok","id":"1","author":{"name":"a","badges":[3]},"text":"x"}"#,
+                "author.badges",
+            ),
             (r#"{"platform":"tiktok","id":"1","author":"a","text":"x"}"#, "author"),
-            (r#"{"platform":"tiktok","id":"1","author":{"name":"a"},"text":["x"]}"#, "text"),
-            (r#"{"platform":7,"id":"1","author":{"name":"a"},"text":"x"}"#, "platform"),
+            (
+                r#"{"platform":"tiktok","id":"1","author":{"name":"a"},"text":["x"]}"#,
+                "text",
+            ),
+            (
+                r#"{"platform":7,"id":"1","author":{"name":"a"},"text":"x"}"#,
+                "platform",
+            ),
         ] {
             let e = parse_body(body).unwrap_err();
             assert_eq!(e.field.as_deref(), Some(field), "{body}: {e}");
         }
-        let e = parse_body(r#"[{"platform":"tiktok","id":"1","author":{"name":"a"},"text":"x"},{"platform":"tiktok"}]"#)
-            .unwrap_err();
+        let e =
+            parse_body(r#"[{"platform":"tiktok","id":"1","author":{"name":"a"},"text":"x"},{"platform":"tiktok"}]"#)
+                .unwrap_err();
         assert_eq!((e.item, e.field.as_deref()), (Some(2), Some("id")));
         let ok = parse_body(
             r#"[{"platform":"amazon","id":"7","author":{"id":"u","name":"Ann","badges":["member"]},"text":"SOLD A1","at_ms":5},

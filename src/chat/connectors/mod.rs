@@ -259,7 +259,7 @@ where
 
 /// Reads a key reference for a chat source; the error names the source.
 pub fn secret(key: &KeyRef, source: &str) -> Result<Option<Secret>, String> {
-    key.resolve(&format!("chat source {source}"))
+    key.read().map_err(|e| format!("chat source {source}: {e}"))
 }
 
 /// A bridge's token and where it is kept. A bridge always has one: the
@@ -385,7 +385,10 @@ pub fn start(
                     token: token.clone(),
                     kept: kept.clone(),
                 });
-                status.set(State::Live, format!("listening on {addr}; senders need its token, kept in {kept}"));
+                status.set(
+                    State::Live,
+                    format!("listening on {addr}; senders need its token, kept in {kept}"),
+                );
                 rt.spawn(bridge::serve(listener, token, guard.clone(), ingest, status.clone()));
                 Ok(())
             }),
