@@ -124,9 +124,7 @@ fn every_refusal_is_json_and_names_what_to_fix() {
             None,
         ),
         (
-            format!(
-                "OPTIONS /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n\r\n"
-            ),
+            "OPTIONS /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n\r\n".to_string(),
             405,
             None,
         ),
@@ -196,6 +194,23 @@ fn every_refusal_is_json_and_names_what_to_fix() {
     assert_eq!((code, v["accepted"].as_u64()), (200, Some(1)), "{v}");
 }
 
+struct Browser {
+    driver: std::process::Child,
+    /// The session's URL: deleting it closes the browser.
+    end: String,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = reqwest::blocking::Client::new()
+            .delete(&self.end)
+            .timeout(Duration::from_secs(20))
+            .send();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
 /// A page the host opens in a real browser, on another origin, that knows
 /// (or guessed) the token: a simple POST, a JSON fetch and a WebSocket, to
 /// the bridge's address and to a DNS-rebound name — nothing gets in.
@@ -221,7 +236,7 @@ fn a_hostile_web_page_in_chromium_cannot_sell_stock() {
         }
     });
     let driver_port = free_port();
-    let mut driver = Command::new("chromedriver")
+    let driver = Command::new("chromedriver")
         .arg(format!("--port={driver_port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -252,7 +267,12 @@ fn a_hostile_web_page_in_chromium_cannot_sell_stock() {
         .as_str()
         .unwrap_or_else(|| panic!("no browser session: {session}"))
         .to_string();
-    let result = (|| {
+    // The browser and its driver end with the test, whatever happens.
+    let browser = Browser {
+        driver,
+        end: format!("{wd}/session/{id}"),
+    };
+    let result = {
         let nav: Value = client
             .post(format!("{wd}/session/{id}/url"))
             .json(&json!({"url": format!("http://evil.test:{page_port}/")}))
@@ -300,10 +320,8 @@ const [bases, token] = [arguments[0], arguments[1]];
             .json()
             .unwrap();
         v["value"].clone()
-    })();
-    let _ = client.delete(format!("{wd}/session/{id}")).send();
-    let _ = driver.kill();
-    let _ = driver.wait();
+    };
+    drop(browser);
     eprintln!("what the page saw: {result}");
     for (base, r) in result.as_object().expect("the page reported") {
         // The browser sent the simple POST (the page cannot see the answer);
