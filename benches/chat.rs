@@ -6,6 +6,9 @@
 //!    parsing against a catalog, JSONL append + fdatasync per batch, ack).
 //! 2. Flat out through the ingest handle (no network).
 //! 3. At the live rate of the flood test (2,000 msg/s): latency p50 / p99.
+//! 4. The bridge while 1,000 connections from another address are held
+//!    open (re-opened as the bridge drops them: an attacker's flood), against
+//!    none: WebSocket throughput and HTTP request p50 / p99.
 //!
 //! Peer in the same run: a bare JSONL writer — serialise, write, fdatasync
 //! per batch of the same size, nothing else — the floor for durable logging.
@@ -121,6 +124,73 @@ fn over_websocket(chat: &Chat, n: u64, rate: Option<u64>) -> f64 {
     t0.elapsed().as_secs_f64()
 }
 
+/// Keeps `n` connections from 127.0.0.2 open against `addr`, each having
+/// sent half a request, re-opening those the bridge closes, until `stop`.
+fn hold(addr: std::net::SocketAddr, n: usize, stop: Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let mut tasks = Vec::new();
+            for _ in 0..n {
+                let stop = stop.clone();
+                tasks.push(tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    while !stop.load(Ordering::Relaxed) {
+                        let Ok(sock) = tokio::net::TcpSocket::new_v4() else {
+                            return;
+                        };
+                        if sock.bind("127.0.0.2:0".parse().unwrap()).is_err() {
+                            return;
+                        }
+                        let Ok(Ok(mut s)) = tokio::time::timeout(Duration::from_secs(2), sock.connect(addr)).await
+                        else {
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        };
+                        let _ = s.write_all(b"POST /v1/messages HTTP/1.1\r\n").await;
+                        let mut buf = [0u8; 512];
+                        // Held until the bridge answers or closes it.
+                        while !stop.load(Ordering::Relaxed) {
+                            match tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await {
+                                Err(_) => continue,
+                                Ok(Ok(k)) if k > 0 => continue,
+                                Ok(_) => break,
+                            }
+                        }
+                    }
+                }));
+            }
+            for t in tasks {
+                let _ = t.await;
+            }
+        });
+    })
+}
+
+/// `n` single-message POSTs on one keep-alive connection; per-request ms.
+fn http_latencies(addr: std::net::SocketAddr, n: usize) -> Vec<f32> {
+    let client = reqwest::blocking::Client::new();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let body = json!({"platform": "tiktok", "id": format!("h{i}-{}", std::process::id()), "author": {"name": "ann"}, "text": text(i as u64)});
+        let t = Instant::now();
+        let r = client
+            .post(format!("http://{addr}/v1/messages"))
+            .header("content-type", "application/json")
+            .bearer_auth(TOKEN)
+            .body(body.to_string())
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        out.push(t.elapsed().as_secs_f32() * 1000.0);
+    }
+    out.sort_by(f32::total_cmp);
+    out
+}
+
 fn peer_jsonl(dir: &std::path::Path) -> f64 {
     let path = dir.join("peer.jsonl");
     let mut f = std::fs::File::create(&path).unwrap();
@@ -180,6 +250,29 @@ fn main() {
         lat.last().unwrap()
     );
     drop(chat);
+
+    showroom::listener::open_file_limit();
+    for held in [0usize, 1000] {
+        let chat = open(&dir.join(format!("held{held}")));
+        let addr = chat.bridges()[0];
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let holder = (held > 0).then(|| hold(addr, held, stop.clone()));
+        std::thread::sleep(Duration::from_secs(2));
+        let n = 100_000;
+        let secs = over_websocket(&chat, n, None);
+        let lat = http_latencies(addr, 2000);
+        stop.store(true, Ordering::Relaxed);
+        if let Some(h) = holder {
+            h.join().unwrap();
+        }
+        println!(
+            "bridge with {held} connections held open: WebSocket {:.0} msg/s persisted; HTTP POST p50 {:.2} ms, p99 {:.2} ms (2,000 requests)",
+            n as f64 / secs,
+            lat[lat.len() / 2],
+            p99(&lat)
+        );
+        drop(chat);
+    }
 
     let secs = peer_jsonl(&dir);
     println!(

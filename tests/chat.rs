@@ -697,9 +697,17 @@ fn the_panel_features_moderates_and_sells_from_the_chat() {
         post(&url, Some(TOKEN), &msg("p4", "eve", "follow me again").to_string()).0,
         200
     );
-    step_until(&mut h, "the blocked user's messages hidden", &|h| {
+    let hidden_ok = support::poll_until(Duration::from_secs(20), || {
+        h.step();
         h.query_all_by_label_contains("[hidden: blocked user]").count() == 2
     });
+    if hidden_ok.is_none() {
+        let labels: Vec<String> = h
+            .query_all_by_label_contains("@")
+            .map(|n| format!("{:?}", egui_kittest::kittest::NodeT::accesskit_node(&n).label()))
+            .collect();
+        panic!("waited for the blocked user's messages hidden: {labels:?}");
+    }
     h.get_by_label("Hidden").click();
     h.run_steps(2);
     h.get_by_label("@eve");

@@ -215,7 +215,8 @@ fn header(ui: &mut egui::Ui, chat: &Chat) {
         ui.horizontal(|ui| {
             ui.label(RichText::new(dot).color(colour).strong());
             ui.label(format!("{} · {}", s.name, s.messages));
-            ui.label(RichText::new(&s.detail).small().weak())
+            // One line, cut to the panel (the whole on hover).
+            ui.add(egui::Label::new(RichText::new(&s.detail).small().weak()).truncate())
                 .on_hover_text(&s.detail);
         });
     }
@@ -232,14 +233,15 @@ fn header(ui: &mut egui::Ui, chat: &Chat) {
 fn bridge_token(ui: &mut egui::Ui, b: &crate::chat::connectors::bridge::BridgeAccess) {
     let id = egui::Id::unique(("bridge-token", &b.source));
     let mut shown = ui.data(|d| d.get_temp::<bool>(id)).unwrap_or(false);
-    ui.horizontal(|ui| {
+    // Wrapped: the panel is narrow, and nothing in it may widen it.
+    ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(format!("{} token", b.source)).small());
         let text = if shown {
             b.token.expose().to_string()
         } else {
             "••••••••".to_string()
         };
-        ui.label(RichText::new(text).small().monospace())
+        ui.add(egui::Label::new(RichText::new(text).small().monospace()).wrap())
             .on_hover_text(format!("kept in {}", b.kept));
         if ui.small_button(if shown { "Hide" } else { "Show" }).clicked() {
             shown = !shown;

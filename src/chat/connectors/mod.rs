@@ -271,7 +271,7 @@ fn bridge_token(key: &KeyRef, source: &str) -> Result<(Secret, String), String> 
                 (
                     t,
                     format!(
-                        "{} (`showroom key token {name}` prints it)",
+                        "{}; `showroom key token {name}` prints it",
                         crate::secrets::own_token_place(name, in_keyring)
                     ),
                 )
