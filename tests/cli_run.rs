@@ -206,33 +206,11 @@ fn devices_lists_every_kind() {
     }
 }
 
-const SMALL_SHOW: &str = r#"
-[[canvases]]
-id = "main"
-width = 320
-height = 180
-fps = 15
-
-[[sources]]
-id = "bars"
-kind = "test-pattern"
-pattern = "ball"
-width = 320
-height = 180
-
-[[scenes]]
-id = "s"
-
-[[scenes.layers]]
-source = "bars"
-place.main = { x = 0, y = 0, width = 320, height = 180 }
-"#;
-
 #[test]
 fn kill_9_during_an_mp4_recording_leaves_a_file_that_decodes_without_errors() {
     let _heavy = heavy_lock();
     let dir = tempdir("cli-kill9-mp4");
-    std::fs::write(dir.join("show.toml"), SMALL_SHOW).unwrap();
+    std::fs::write(dir.join("show.toml"), small_show("Kill")).unwrap();
     // Killed at two moments that fall differently against the 1 s fragments.
     for (i, grow_to) in [(1, 40_000u64), (2, 75_000)] {
         let rec = dir.join(format!("take{i}.mp4"));
@@ -254,19 +232,7 @@ fn kill_9_during_an_mp4_recording_leaves_a_file_that_decodes_without_errors() {
         child.wait().unwrap();
         let errors = decode_errors(&rec);
         assert!(errors.trim().is_empty(), "take {i} after kill -9:\n{errors}");
-        let packets = ffprobe(
-            &rec,
-            &[
-                "-select_streams",
-                "v:0",
-                "-count_packets",
-                "-show_entries",
-                "stream=nb_read_packets",
-                "-of",
-                "csv=p=0",
-            ],
-        );
-        let packets: u32 = packets.trim().trim_end_matches(',').parse().unwrap();
+        let packets = video_packets(&rec);
         assert!(packets >= 15, "take {i}: only {packets} video packets survived");
     }
 }
@@ -292,19 +258,7 @@ fn kill_9_leaves_a_playable_recording_and_the_show_can_be_resumed() {
     std::thread::sleep(Duration::from_secs(5));
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let packets = ffprobe(
-        &rec,
-        &[
-            "-select_streams",
-            "v:0",
-            "-count_packets",
-            "-show_entries",
-            "stream=nb_read_packets",
-            "-of",
-            "csv=p=0",
-        ],
-    );
-    let packets: u32 = packets.trim().trim_end_matches(',').parse().unwrap();
+    let packets = video_packets(&rec);
     assert!(packets > 60, "only {packets} video packets survived");
     assert!(
         decode_errors(&rec).trim().is_empty(),

@@ -341,43 +341,27 @@ const [bases, token] = [arguments[0], arguments[1]];
     assert_eq!(std::fs::read_to_string(chat.log_path()).unwrap_or_default(), "");
 }
 
-const SHOW: &str = r#"
-[show]
-name = "Doors"
-
-[[canvases]]
-id = "main"
-width = 320
-height = 180
-fps = 15
-
-[[sources]]
-id = "bars"
-kind = "test-pattern"
-width = 320
-height = 180
-
-[[scenes]]
-id = "s"
-
-[[scenes.layers]]
-source = "bars"
-place.main = { x = 0, y = 0, width = 320, height = 180 }
-
+/// The show of the flood test: one destination and a bridge.
+fn flood_show(rtmp: u16, bridge: u16) -> String {
+    small_show("Doors")
+        + &format!(
+            r#"
 [[destinations]]
 id = "shop"
 platform = "custom"
 canvas = "main"
-url = "rtmp://127.0.0.1:RTMP/live/doors"
+url = "rtmp://127.0.0.1:{rtmp}/live/doors"
 
 [chat]
 log = "chat.jsonl"
 
 [[chat.sources]]
 platform = "bridge"
-listen = "127.0.0.1:BRIDGE"
-token = { file = "bridge.token" }
-"#;
+listen = "127.0.0.1:{bridge}"
+token = {{ file = "bridge.token" }}
+"#
+        )
+}
 
 fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -409,10 +393,7 @@ fn five_thousand_held_connections_do_not_take_the_show_down() {
     let dir = tempdir("doors-flood");
     let mut nginx = Nginx::start_with(&dir.join("nginx"), true);
     let bridge_port = free_port();
-    let show = SHOW
-        .replace("RTMP", &nginx.rtmp_port.to_string())
-        .replace("BRIDGE", &bridge_port.to_string());
-    std::fs::write(dir.join("show.toml"), show).unwrap();
+    std::fs::write(dir.join("show.toml"), flood_show(nginx.rtmp_port, bridge_port)).unwrap();
     write_token(&dir);
     let stats = dir.join("stats.json");
     let stderr = std::fs::File::create(dir.join("stderr.txt")).unwrap();

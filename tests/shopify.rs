@@ -233,7 +233,7 @@ fn every_page_is_imported_after_a_429_and_pictures_work_offline() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("`broken`: price \"twelve\" is not a number"),
+        stderr.contains("`broken`: variants[0].price: price \"twelve\" is not a number"),
         "{stderr}"
     );
     assert!(

@@ -275,27 +275,6 @@ fn the_documented_example_is_valid() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-const SMALL: &str = r#"
-[show]
-name = "NAME"
-
-[[canvases]]
-id = "main"
-width = 320
-height = 180
-
-[[sources]]
-id = "bars"
-kind = "test-pattern"
-
-[[scenes]]
-id = "s"
-
-[[scenes.layers]]
-source = "bars"
-place.main = { x = 0, y = 0, width = 320, height = 180 }
-"#;
-
 /// Each way a show that `check` used to accept failed on air is now a
 /// located problem — and a long show name is simply handled.
 #[test]
@@ -303,7 +282,7 @@ fn check_names_what_would_fail_on_air() {
     let dir = support::tempdir("check-truth");
     let show = dir.join("show.toml");
     let check = |extra: &str, catalog: Option<&str>| {
-        std::fs::write(&show, format!("{}{extra}", SMALL.replace("NAME", "Truth"))).unwrap();
+        std::fs::write(&show, format!("{}{extra}", support::small_show("Truth"))).unwrap();
         if let Some(c) = catalog {
             std::fs::write(dir.join("catalog.csv"), c).unwrap();
         }
@@ -321,7 +300,9 @@ fn check_names_what_would_fail_on_air() {
             "\n[[destinations]]\nid = \"shop\"\nplatform = \"custom\"\ncanvas = \"main\"\nurl = \"rtmp://127.0.0.1:1935/live\"\nkey = {key}\n"
         )
     };
-    // Line 24 is the destination's key in these shows.
+    // Where the appended tables' lines fall.
+    let base = support::small_show("Truth").lines().count();
+    let (key_line, path_line) = (base + 7, base + 4);
     let open_key = dir.join("open.key");
     std::fs::write(&open_key, "k-open-1234").unwrap();
     std::fs::set_permissions(&open_key, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
@@ -329,22 +310,22 @@ fn check_names_what_would_fail_on_air() {
         (
             dest("{ file = \"open.key\" }"),
             None,
-            format!("{file}:26:7: destination `shop`: the stream key file"),
+            format!("{file}:{key_line}:7: destination `shop`: the stream key file"),
         ),
         (
             dest("{ env = \"SHOWROOM_UNSET_KEY\" }"),
             None,
-            format!("{file}:26:7: destination `shop`: the stream key variable SHOWROOM_UNSET_KEY is not set"),
+            format!("{file}:{key_line}:7: destination `shop`: the stream key variable SHOWROOM_UNSET_KEY is not set"),
         ),
         (
             dest("{ file = \"missing.key\" }"),
             None,
-            format!("{file}:26:7: destination `shop`: cannot read the stream key file"),
+            format!("{file}:{key_line}:7: destination `shop`: cannot read the stream key file"),
         ),
         (
             "\n[[recordings]]\ncanvas = \"main\"\npath = \"/dev/null/show.mkv\"\n".into(),
             None,
-            format!("{file}:23:8: recording: /dev/null is not a folder"),
+            format!("{file}:{path_line}:8: recording: /dev/null is not a folder"),
         ),
         (
             format!(
@@ -352,7 +333,7 @@ fn check_names_what_would_fail_on_air() {
                 "録".repeat(90)
             ),
             None,
-            format!("{file}:23:8: recording: the name"),
+            format!("{file}:{path_line}:8: recording: the name"),
         ),
         (
             "\n[products]\ncatalog = \"catalog.csv\"\n".into(),
@@ -394,7 +375,7 @@ fn check_names_what_would_fail_on_air() {
     // A show name of 80 CJK characters: check accepts it, and run writes
     // its files (event log, chat log) under names the file system takes.
     let long = "直播".repeat(40);
-    std::fs::write(&show, SMALL.replace("NAME", &long)).unwrap();
+    std::fs::write(&show, support::small_show(&long)).unwrap();
     let out = Command::new(support::showroom_bin())
         .arg("check")
         .arg(&show)

@@ -343,4 +343,23 @@ mod tests {
         assert!(lines[2].contains(",waitlisted,"), "{}", lines[2]);
         assert!(lines[1].contains("2025-11-24T16:00:00Z"), "{}", lines[1]);
     }
+
+    #[test]
+    fn totals_are_exact_for_the_largest_claims() {
+        let (catalog, problems) = import_csv(
+            "id,code,title,price,currency\nring,R1,Ring,999999999.99,USD\nbar,G1,Gold bar,999999999.9999,CLF\n",
+            "t.csv",
+            None,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let mut l = Ledger::new(catalog);
+        for (product, who) in [(0, "ann"), (1, "bob")] {
+            let c = l.decide(&msg(who, who), product, 0, MAX_CLAIM_QUANTITY);
+            l.apply_claim(c);
+        }
+        let csv = l.to_csv().unwrap();
+        // 999,999,999.99 × 100,000 and 999,999,999.9999 × 100,000, to the cent.
+        assert!(csv.contains(",100000,999999999.99,99999999999000.00,USD,"), "{csv}");
+        assert!(csv.contains(",100000,999999999.9999,99999999999990.0000,CLF,"), "{csv}");
+    }
 }

@@ -544,6 +544,56 @@ pub fn poll_until(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Du
     None
 }
 
+/// The smallest show that goes on air: one 320×180 canvas at 15 fps with a
+/// moving test pattern, named `name`. Tests append their own tables.
+#[allow(dead_code)]
+pub fn small_show(name: &str) -> String {
+    format!(
+        r#"
+[show]
+name = "{name}"
+
+[[canvases]]
+id = "main"
+width = 320
+height = 180
+fps = 15
+
+[[sources]]
+id = "bars"
+kind = "test-pattern"
+pattern = "ball"
+width = 320
+height = 180
+
+[[scenes]]
+id = "s"
+
+[[scenes.layers]]
+source = "bars"
+place.main = {{ x = 0, y = 0, width = 320, height = 180 }}
+"#
+    )
+}
+
+/// How many video packets a recording holds (as a player reads them).
+#[allow(dead_code)]
+pub fn video_packets(path: &Path) -> u32 {
+    let out = ffprobe(
+        path,
+        &[
+            "-select_streams",
+            "v:0",
+            "-count_packets",
+            "-show_entries",
+            "stream=nb_read_packets",
+            "-of",
+            "csv=p=0",
+        ],
+    );
+    out.trim().trim_end_matches(',').parse().unwrap_or(0)
+}
+
 /// The chat bridge token of test shows: `token = { file = "bridge.token" }`.
 #[allow(dead_code)]
 pub const BRIDGE_TOKEN: &str = "bridge-secret";
