@@ -191,13 +191,29 @@ fn own_token_file(name: &str) -> PathBuf {
 }
 
 /// The token kept under `name`, made on first use. Returns it and whether
-/// it lives in the OS keyring (else in a file only its owner can read).
+/// it lives in the OS keyring (else in a file only its owner can read). A
+/// token kept in the file while no keyring was reachable moves into the
+/// keyring once one is, unchanged: clients keep working.
 pub fn own_token(name: &str) -> Result<(Secret, bool), String> {
+    let path = own_token_file(name);
+    let named = |e: std::io::Error| format!("the token file {}: {e}", path.display());
+    let from_file = || -> Result<Option<Secret>, String> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        check_private(&path)?;
+        let t = std::fs::read_to_string(&path).map_err(named)?;
+        Ok((!t.trim().is_empty()).then(|| Secret::new(t.trim())))
+    };
     let in_keyring = keyring_entry(name).and_then(|e| match e.get_password() {
         Ok(t) if !t.trim().is_empty() => Ok(Secret::new(t.trim())),
         Ok(_) | Err(keyring::Error::NoEntry) => {
-            let t = new_token()?;
+            let t = match from_file()? {
+                Some(t) => t,
+                None => new_token()?,
+            };
             e.set_password(t.expose()).map_err(|err| keyring_error(name, err))?;
+            let _ = std::fs::remove_file(&path);
             Ok(t)
         }
         Err(err) => Err(keyring_error(name, err)),
@@ -205,14 +221,8 @@ pub fn own_token(name: &str) -> Result<(Secret, bool), String> {
     if let Ok(t) = in_keyring {
         return Ok((t, true));
     }
-    let path = own_token_file(name);
-    let named = |e: std::io::Error| format!("the token file {}: {e}", path.display());
-    if path.exists() {
-        check_private(&path)?;
-        let t = std::fs::read_to_string(&path).map_err(named)?;
-        if !t.trim().is_empty() {
-            return Ok((Secret::new(t.trim()), false));
-        }
+    if let Some(t) = from_file()? {
+        return Ok((t, false));
     }
     let t = new_token()?;
     if let Some(dir) = path.parent() {

@@ -123,3 +123,52 @@ fn keys_from_the_os_keyring_go_live_and_failures_are_explained() {
     drop(nginx);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A listener's own token (the chat bridge's): made once and kept — in a
+/// private file while no keyring is reachable, moved unchanged into the
+/// keyring once one is — and printed only when asked for.
+#[test]
+fn a_listeners_token_is_made_once_and_kept() {
+    let dir = tempdir("keyring-token");
+    let state = dir.join("state");
+    let no_keyring = |args: &[&str]| {
+        Command::new(showroom_bin())
+            .args(args)
+            .env("XDG_STATE_HOME", &state)
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}/no-bus", dir.display()),
+            )
+            .output()
+            .unwrap()
+    };
+    let out = no_keyring(&["key", "token", "bridge-test-bridge"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let first = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_eq!(first.len(), 64, "32 random bytes as hex: {first}");
+    let file = state.join("showroom/tokens/bridge-test-bridge");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    let again = no_keyring(&["key", "token", "bridge-test-bridge"]);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        first,
+        "the same token each time"
+    );
+
+    // A keyring appears: the token moves into it, unchanged.
+    let ss = SecretService::start(&dir.join("ss"));
+    let moved = Command::new(showroom_bin())
+        .args(["key", "token", "bridge-test-bridge"])
+        .env("XDG_STATE_HOME", &state)
+        .envs(ss.env.iter().cloned())
+        .output()
+        .unwrap();
+    assert!(moved.status.success(), "{}", String::from_utf8_lossy(&moved.stderr));
+    assert_eq!(String::from_utf8_lossy(&moved.stdout).trim(), first);
+    assert!(!file.exists(), "the file is gone once the keyring holds it");
+    let from_keyring = showroom(&ss, &["key", "token", "bridge-test-bridge"], None);
+    assert_eq!(String::from_utf8_lossy(&from_keyring.stdout).trim(), first);
+    drop(ss);
+    let _ = std::fs::remove_dir_all(&dir);
+}
