@@ -195,24 +195,10 @@ impl Log {
 
 /// "2025-11-24T16:00:00Z" for milliseconds since the Unix epoch.
 pub fn utc(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    match jiff::Timestamp::from_millisecond(ms.min(i64::MAX as u64) as i64) {
+        Ok(t) => t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Err(_) => "9999-12-31T23:59:59Z".to_string(),
+    }
 }
 
 /// Milliseconds since the Unix epoch now.
@@ -224,44 +210,21 @@ pub fn now_ms() -> u64 {
 }
 
 /// Milliseconds since the Unix epoch for an RFC 3339 time from a platform
-/// ("2025-11-24T16:00:00.123Z", "2025-11-24T16:00:00+0000"); None if it is
-/// not one.
+/// ("2025-11-24T16:00:00.123Z", "2025-11-24T16:00:00+0000"; one without an
+/// offset is taken as UTC); None if it is not one, whatever the text holds.
 pub fn parse_utc(text: &str) -> Option<u64> {
-    let b = text.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut rest = &text[19..];
-    let mut ms = 0i64;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits: String = frac.chars().take_while(|c| c.is_ascii_digit()).collect();
-        rest = &frac[digits.len()..];
-        ms = format!("{:0<3}", &digits[..digits.len().min(3)]).parse().ok()?;
-    }
-    let offset_min = match rest {
-        "" | "Z" | "z" => 0,
-        _ => {
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            let hm: String = rest[1..].chars().filter(|c| c.is_ascii_digit()).collect();
-            if hm.len() != 4 {
-                return None;
-            }
-            sign * (hm[..2].parse::<i64>().ok()? * 60 + hm[2..].parse::<i64>().ok()?)
-        }
+    let text = text.trim();
+    let t = match text.parse::<jiff::Timestamp>() {
+        Ok(t) => t,
+        // No offset: the platforms that leave it out mean UTC.
+        Err(_) => text
+            .parse::<jiff::civil::DateTime>()
+            .ok()?
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()?
+            .timestamp(),
     };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss - offset_min * 60;
-    u64::try_from(secs * 1000 + ms).ok()
+    u64::try_from(t.as_millisecond()).ok()
 }
 
 #[cfg(test)]
@@ -281,6 +244,20 @@ mod tests {
             Some("2024-02-29T00:00:00Z")
         );
         assert_eq!(parse_utc("yesterday"), None);
+        // A non-ASCII character after the seconds panicked the hand-written parser.
+        assert_eq!(parse_utc("2025-11-24T16:00:00é"), None);
+        assert_eq!(parse_utc("2025-11-24T16:00:00"), Some(1_764_000_000_000));
+    }
+
+    proptest::proptest! {
+        /// Whatever a platform sends as a time, parsing never panics, and a
+        /// time we wrote reads back as itself.
+        #[test]
+        fn any_text_parses_without_panicking(text in "\\PC{0,40}", ms in 0u64..32_503_680_000_000) {
+            let _ = parse_utc(&text);
+            let _ = parse_utc(&format!("2025-11-24T16:00:00{text}"));
+            proptest::prop_assert_eq!(parse_utc(&utc(ms)), Some(ms / 1000 * 1000));
+        }
     }
 
     #[test]

@@ -496,3 +496,32 @@ fn connector(kind: SourceKind, name: &str, ingest: Ingest, status: StatusHandle)
         SourceKind::Bridge { .. } => return Err(format!("chat source {name}: a bridge is started by `start`")),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    proptest::proptest! {
+        /// Every connector's message reading on any timestamp a platform
+        /// (or a broken relay) could send: no panic, and a time always.
+        #[test]
+        fn timestamps_of_any_shape_never_stop_a_connector(t in "\\PC{0,40}", n in proptest::num::i64::ANY) {
+            let yt = json!({"id": "1", "snippet": {"type": "textMessageEvent", "publishedAt": t,
+                "displayMessage": "hi", "textMessageDetails": {"messageText": "hi"}},
+                "authorDetails": {"channelId": "c", "displayName": "Ann"}});
+            let _ = youtube::to_message(&yt);
+            for created in [json!(t), json!(n)] {
+                let fb = json!({"id": "1", "message": "hi", "from": {"id": "u", "name": "Ann"}, "created_time": created});
+                if let Some(m) = facebook::to_message(Platform::Facebook, &fb) {
+                    proptest::prop_assert!(m.at_ms > 0);
+                }
+                let bam = json!({"id": "1", "message": "hi", "author": {"name": "Ann"}, "createdAt": created});
+                let _ = bambuser::to_message(&bam);
+                let ssn = json!({"chatname": "Ann", "chatmessage": "hi", "type": "tiktok", "timestamp": created});
+                let _ = relay::from_ssn(&ssn);
+            }
+            let _ = bridge::parse_body(&format!(r#"{{"platform":"tiktok","id":"1","author":{{"name":"a"}},"text":"x","at_ms":{}}}"#, serde_json::to_string(&t).unwrap()));
+        }
+    }
+}
