@@ -180,6 +180,8 @@ pub struct Engine {
     /// The start-up measurement and the step-down ladder.
     quality: Arc<governor::Quality>,
     governor: Option<JoinHandle<()>>,
+    /// `shutdown` has run.
+    shut_down: bool,
 }
 
 impl Engine {
@@ -192,13 +194,50 @@ impl Engine {
     pub fn start_with(show: Show, options: StartOptions) -> Result<Engine> {
         crate::media::init()?;
         let show = Arc::new(show);
+        // Everything that can fail for reasons outside this process comes
+        // first — the event log, the chat log (another show may hold it),
+        // the bridge — so a show that cannot start has started nothing:
+        // no thread, no pipeline, nothing on air.
+        let first_graphic = show.sources.len() + SPARE_SOURCES;
+        let events = Arc::new(match &options.events {
+            Some(path) => events::EventLog::open(path)
+                .with_context(|| format!("cannot write the event log {}", path.display()))?,
+            None => events::EventLog::disabled(),
+        });
+        let overlays = Arc::new(Mutex::new(crate::graphics::Overlays::new(
+            show.graphics.clone(),
+            show.canvases.iter().map(|c| (c.width, c.height)).collect(),
+            first_graphic,
+            events.clone(),
+        )));
+        let clock: Arc<std::sync::OnceLock<Instant>> = Arc::default();
+        let chat = match &show.chat {
+            Some(config) => {
+                // Claims change stock: the product card shows it at once.
+                let ov = overlays.clone();
+                let clock = clock.clone();
+                let sink: crate::chat::StockSink = Box::new(move |catalog| {
+                    // Before the show clock starts (the log's replay): time 0.
+                    let now_ns = clock.get().map_or(0, |t0| t0.elapsed().as_nanos() as u64);
+                    ov.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .update_stock(catalog, now_ns);
+                });
+                let chat = crate::chat::Chat::open(config, show.graphics.catalog.clone(), Some(sink))
+                    .map_err(|e| anyhow::anyhow!("chat: {e}"))?;
+                for w in &chat.warnings {
+                    tracing::warn!("{w}");
+                }
+                Some(chat)
+            }
+            None => None,
+        };
         let gpu = match options.gpu {
             Some(g) => g,
             None => crate::compositor::gpu::Gpu::new_headless().context("cannot start the GPU compositor")?,
         };
         // Graphics get compositor source slots after the show's sources.
         let n_canvases = show.canvases.len();
-        let first_graphic = show.sources.len() + SPARE_SOURCES;
         let slots = first_graphic + crate::graphics::Overlays::slots_needed(n_canvases);
         let mut compositor = Compositor::with_gpu(gpu, &show.canvases, slots);
         let views = options.studio.then(|| compositor.enable_studio(show.scenes.len()));
@@ -232,17 +271,6 @@ impl Engine {
             kbps.push(k);
         }
 
-        let events = Arc::new(match &options.events {
-            Some(path) => events::EventLog::open(path)
-                .with_context(|| format!("cannot write the event log {}", path.display()))?,
-            None => events::EventLog::disabled(),
-        });
-        let overlays = Arc::new(Mutex::new(crate::graphics::Overlays::new(
-            show.graphics.clone(),
-            show.canvases.iter().map(|c| (c.width, c.height)).collect(),
-            first_graphic,
-            events.clone(),
-        )));
         for w in &show.warnings {
             tracing::warn!("{w}");
         }
@@ -259,10 +287,6 @@ impl Engine {
             crate::products::images::prefetch(urls, crate::products::images::cache_dir());
         }
         let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect());
-        if options.live {
-            outputs.record(true);
-            outputs.go_live(None);
-        }
         let stop = Arc::new(AtomicBool::new(false));
 
         // The show clock starts now: drop audio buffered while starting up.
@@ -272,6 +296,7 @@ impl Engine {
             }
         }
         let t0 = Instant::now();
+        let _ = clock.set(t0);
         let studio_canvas = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let program = Arc::new(program::Program::new(show.start_scene));
         let scenes = Arc::new(std::sync::RwLock::new(show.scenes.clone()));
@@ -344,25 +369,6 @@ impl Engine {
             )?),
             None => None,
         };
-        let chat = match &show.chat {
-            Some(config) => {
-                // Claims change stock: the product card shows it at once.
-                let ov = overlays.clone();
-                let sink: crate::chat::StockSink = Box::new(move |catalog| {
-                    let now_ns = t0.elapsed().as_nanos() as u64;
-                    ov.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .update_stock(catalog, now_ns);
-                });
-                let chat = crate::chat::Chat::open(config, show.graphics.catalog.clone(), Some(sink))
-                    .map_err(|e| anyhow::anyhow!("chat: {e}"))?;
-                for w in &chat.warnings {
-                    tracing::warn!("{w}");
-                }
-                Some(chat)
-            }
-            None => None,
-        };
         let governor = {
             let g = governor::Governor {
                 show: show.clone(),
@@ -378,6 +384,11 @@ impl Engine {
                 .name("governor".into())
                 .spawn(move || g.run())?
         };
+        // Last: on air once everything else has started.
+        if options.live {
+            outputs.record(true);
+            outputs.go_live(None);
+        }
         events.write(
             0,
             "start",
@@ -415,6 +426,7 @@ impl Engine {
             chat,
             quality,
             governor: Some(governor),
+            shut_down: false,
         })
     }
 
@@ -801,6 +813,15 @@ impl Engine {
     /// Ends the show cleanly: last frames encoded, EOS to every server,
     /// recordings finalised. Returns the final snapshot.
     pub fn stop(mut self) -> Snapshot {
+        self.shutdown().unwrap_or_else(|| self.snapshot())
+    }
+
+    /// Ends every thread and output, once: `stop` and `Drop` both call it.
+    fn shutdown(&mut self) -> Option<Snapshot> {
+        if self.shut_down {
+            return None;
+        }
+        self.shut_down = true;
         self.stop.store(true, Ordering::Relaxed);
         let compositor_died = self.render.as_ref().is_some_and(|r| r.is_finished());
         if let Some(r) = self.render.take() {
@@ -838,6 +859,12 @@ impl Engine {
         for s in self.lock_sources().iter_mut() {
             s.stop();
         }
-        snap
+        Some(snap)
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
     }
 }
