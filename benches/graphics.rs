@@ -20,7 +20,7 @@
 mod support;
 
 use showroom::compositor::{Composite, Compositor};
-use showroom::engine::events::EventLog;
+use showroom::events::Events;
 use showroom::graphics::GraphicsCommand as G;
 use showroom::graphics::cards::{self, CardData};
 use showroom::graphics::overlays::{GraphicsSetup, Overlays};
@@ -121,12 +121,7 @@ fn ticks(with_graphics: bool) -> f64 {
     let show = show();
     let n = show.sources.len();
     let mut comp = Compositor::new(&show.canvases, n + Overlays::slots_needed(2)).expect("GPU");
-    let mut overlays = Overlays::new(
-        setup(),
-        vec![(1920, 1080), (1080, 1920)],
-        n,
-        Arc::new(EventLog::disabled()),
-    );
+    let mut overlays = Overlays::new(setup(), vec![(1920, 1080), (1080, 1920)], n, Arc::new(Events::new()));
     let cam = {
         let (w, h) = (1920u32, 1080u32);
         let mut d = vec![90u8; (w * h) as usize];
@@ -208,12 +203,7 @@ fn command_to_program() -> (u64, f64) {
     let show = show();
     let n = show.sources.len();
     let mut comp = Compositor::new(&show.canvases, n + Overlays::slots_needed(2)).expect("GPU");
-    let mut overlays = Overlays::new(
-        setup(),
-        vec![(1920, 1080), (1080, 1920)],
-        n,
-        Arc::new(EventLog::disabled()),
-    );
+    let mut overlays = Overlays::new(setup(), vec![(1920, 1080), (1080, 1920)], n, Arc::new(Events::new()));
     overlays.apply(&G::Feature("A1".into()), 0).unwrap();
     let start = Instant::now();
     for f in 1..10u64 {

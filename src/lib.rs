@@ -10,6 +10,7 @@ pub mod chat;
 pub mod cli;
 pub mod compositor;
 pub mod engine;
+pub mod events;
 pub mod graphics;
 pub mod listener;
 pub mod media;

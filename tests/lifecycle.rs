@@ -1,6 +1,8 @@
-//! The engine's lifecycle: everything that can fail is tried before going
-//! live, and a show that cannot start leaves nothing behind; an engine that
-//! is dropped shuts down like one that is stopped.
+//! The engine's lifecycle and its event stream: everything that can fail is
+//! tried before going live, and a show that cannot start leaves nothing
+//! behind; an engine that is dropped shuts down like one that is stopped;
+//! subscribers see what happens on air in order, and one that never reads
+//! changes nothing but what it is told it missed.
 
 mod support;
 
@@ -92,5 +94,111 @@ fn a_show_that_cannot_start_starts_nothing_and_a_dropped_engine_stops() {
         "threads left after drop: {:?} (before: {before:?})",
         engine_threads()
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn subscribers_see_what_happens_in_order_and_a_stuck_one_changes_nothing() {
+    use showroom::engine::Command;
+    use showroom::events::{CAPACITY, Event, Next};
+    use std::sync::{Arc, Mutex};
+    let _heavy = heavy_lock();
+    let dir = tempdir("event-stream");
+    let nginx = Nginx::start(&dir.join("nginx"));
+    let text = small_show("Stream")
+        + &format!(
+            "\n[[destinations]]\nid = \"shop\"\nplatform = \"custom\"\ncanvas = \"main\"\nurl = \"rtmp://127.0.0.1:{}/live/streamKey\"\n",
+            nginx.rtmp_port
+        );
+    let engine = Engine::start_with(
+        load_show(&dir, &text),
+        showroom::engine::StartOptions {
+            live: false,
+            events: Some(dir.join("events.jsonl")),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // One subscriber never reads; one follows on its own thread.
+    let mut stuck = engine.subscribe();
+    let seen: Arc<Mutex<Vec<Event>>> = Default::default();
+    let follower = {
+        let mut sub = engine.subscribe();
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            loop {
+                match sub.next_blocking() {
+                    Next::Event(e) => seen.lock().unwrap().push(e.event.clone()),
+                    Next::Missed(n) => panic!("the follower missed {n} events"),
+                    Next::Closed | Next::Empty => return,
+                }
+                if seen.lock().unwrap().last() == Some(&Event::Stop) {
+                    return;
+                }
+            }
+        })
+    };
+    engine.execute(Command::GoLive(None)).unwrap();
+    poll_until(Duration::from_secs(60), || {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, Event::Destination { state, .. } if state == "live"))
+    })
+    .expect("the destination's going live is an event");
+    engine
+        .execute(Command::Graphics(showroom::graphics::GraphicsCommand::Banner(
+            "Free shipping".into(),
+        )))
+        .unwrap();
+    // More events than the stream keeps, paced so the follower keeps up.
+    let flood = CAPACITY + 500;
+    for i in 0..flood {
+        engine.execute(Command::TakeScene("s".into())).unwrap();
+        if i % 256 == 255 {
+            let want = i;
+            poll_until(Duration::from_secs(30), || seen.lock().unwrap().len() > want).expect("the follower keeps up");
+        }
+    }
+    engine.execute(Command::EndShow(None)).unwrap();
+    let snap = engine.stop();
+    follower.join().unwrap();
+
+    // The stuck subscriber is told what it missed, then reads on.
+    match stuck.try_next() {
+        Next::Missed(n) => assert!(n as usize >= flood - CAPACITY, "missed {n}"),
+        other => panic!("the stuck subscriber was not told it missed events: {other:?}"),
+    }
+    // The engine did not wait for it: every tick rendered or accounted for.
+    assert_ticks_accounted(&snap);
+    assert!(snap.canvases[0].frames_rendered > 0);
+
+    // The follower saw it all, in order: live, the banner, every cut, the
+    // end of the stream, stop.
+    let seen = seen.lock().unwrap();
+    let pos = |f: &dyn Fn(&Event) -> bool| seen.iter().position(f).unwrap_or_else(|| panic!("missing in {seen:?}"));
+    let live = pos(&|e| matches!(e, Event::Destination { state, .. } if state == "live"));
+    let banner = pos(&|e| matches!(e, Event::Banner { text } if text == "Free shipping"));
+    let first_cut = pos(&|e| matches!(e, Event::Cut { .. }));
+    let end = pos(&|e| matches!(e, Event::EndShow { .. }));
+    let stop = pos(&|e| *e == Event::Stop);
+    assert!(
+        live < banner && banner < first_cut && first_cut < end && end < stop,
+        "{live} {banner} {first_cut} {end} {stop}"
+    );
+    assert_eq!(seen.iter().filter(|e| matches!(e, Event::Cut { .. })).count(), flood);
+    // The log is a subscriber too: the same events, and the stop last.
+    let log = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    // (were it ever to fall behind, it says how many it lacks).
+    let missed: u64 = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["event"] == "missed")
+        .filter_map(|v| v["count"].as_u64())
+        .sum();
+    let cuts = log.lines().filter(|l| l.contains("\"event\":\"cut\"")).count();
+    assert_eq!(cuts as u64 + missed, flood as u64, "{missed} missed");
+    assert!(log.lines().last().unwrap().contains("\"event\":\"stop\""));
+    assert!(!log.contains("streamKey"), "a stream key in the event log");
     let _ = std::fs::remove_dir_all(&dir);
 }

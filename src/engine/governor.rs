@@ -12,8 +12,8 @@
 //! clean for a while it steps back up; a step up that overloads again
 //! doubles the wait before the next one (hysteresis).
 
-use super::events::EventLog;
 use super::stats::CanvasCounters;
+use crate::events::{Event, Events};
 use crate::media::encoder::{CanvasEncoder, X264_SPEEDS};
 use crate::show::Show;
 use serde::Serialize;
@@ -91,19 +91,7 @@ fn ladder(x264: bool) -> Vec<Step> {
     }
 }
 
-/// The start-up measurement of one canvas.
-#[derive(Debug, Clone, Serialize)]
-pub struct CanvasCapacity {
-    pub canvas: String,
-    pub fps: u32,
-    /// New pictures per second this machine made for the canvas while measuring.
-    pub measured_fps: f64,
-    /// Pictures its encoder was too far behind to take, per second.
-    pub encoder_dropped_per_s: f64,
-    pub holds: bool,
-    /// What to do when it does not hold.
-    pub advice: Option<String>,
-}
+pub use crate::events::CanvasCapacity;
 
 /// What the governor has measured and decided, for the snapshot.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -169,7 +157,7 @@ pub struct Governor {
     pub counters: Vec<Arc<CanvasCounters>>,
     pub encoders: Vec<Arc<CanvasEncoder>>,
     pub quality: Arc<Quality>,
-    pub events: Arc<EventLog>,
+    pub events: Arc<Events>,
     pub stop: Arc<AtomicBool>,
     pub t0: Instant,
 }
@@ -302,16 +290,15 @@ impl Governor {
         let now = step.describe();
         let line = format!("stepped {direction} to level {level} ({now}): {why}");
         tracing::warn!("quality: {line}");
-        self.events.write(
+        self.events.emit(
             self.now_ns(),
-            "quality",
-            serde_json::json!({
-                "direction": direction,
-                "level": level,
-                "x264_speed": step.speed,
-                "layers_divisor": step.divisor,
-                "why": why,
-            }),
+            Event::Quality {
+                direction: direction.to_string(),
+                level,
+                x264_speed: step.speed.map(str::to_string),
+                layers_divisor: step.divisor,
+                why: why.to_string(),
+            },
         );
         let mut s = self.quality.status.lock().unwrap_or_else(|e| e.into_inner());
         s.level = level as u32;
@@ -391,8 +378,12 @@ impl Governor {
                 ),
             }
         }
-        self.events
-            .write(self.now_ns(), "capacity", serde_json::json!({ "canvases": &capacity }));
+        self.events.emit(
+            self.now_ns(),
+            Event::Capacity {
+                canvases: capacity.clone(),
+            },
+        );
         let mut s = self.quality.status.lock().unwrap_or_else(|e| e.into_inner());
         s.capacity = capacity;
         s.measuring = false;

@@ -3,7 +3,6 @@
 //! through `Engine::execute` and read it through `Engine::snapshot`.
 
 pub mod cues;
-pub mod events;
 pub mod governor;
 pub mod health;
 pub mod outputs;
@@ -12,6 +11,7 @@ pub mod render_loop;
 pub mod stats;
 
 use crate::compositor::Compositor;
+use crate::events::Event;
 use crate::media::encoder::CanvasEncoder;
 use crate::media::sources::SourceHandle;
 use crate::show::Show;
@@ -172,7 +172,7 @@ pub struct Engine {
     last_fps: Mutex<(Instant, Vec<u64>, Vec<f64>)>,
     health: health::Health,
     overlays: Arc<Mutex<crate::graphics::Overlays>>,
-    events: Arc<events::EventLog>,
+    events: Arc<crate::events::Events>,
     cues: Option<JoinHandle<()>>,
     stock: Option<JoinHandle<()>>,
     /// Platform chat, when the show has `[chat]`.
@@ -200,9 +200,9 @@ impl Engine {
         // no thread, no pipeline, nothing on air.
         let first_graphic = show.sources.len() + SPARE_SOURCES;
         let events = Arc::new(match &options.events {
-            Some(path) => events::EventLog::open(path)
+            Some(path) => crate::events::Events::with_log(path)
                 .with_context(|| format!("cannot write the event log {}", path.display()))?,
-            None => events::EventLog::disabled(),
+            None => crate::events::Events::new(),
         });
         let overlays = Arc::new(Mutex::new(crate::graphics::Overlays::new(
             show.graphics.clone(),
@@ -286,7 +286,22 @@ impl Engine {
         if !urls.is_empty() {
             crate::products::images::prefetch(urls, crate::products::images::cache_dir());
         }
-        let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect());
+        // Destination state changes go to the event stream as they happen.
+        let notify = {
+            let (events, clock) = (events.clone(), clock.clone());
+            crate::media::destination::Notify(Arc::new(move |s: &crate::media::destination::DestStatus| {
+                let now_ns = clock.get().map_or(0, |t0| t0.elapsed().as_nanos() as u64);
+                events.emit(
+                    now_ns,
+                    Event::Destination {
+                        id: s.id.clone(),
+                        state: s.state.word().to_string(),
+                        reason: s.error.clone(),
+                    },
+                );
+            }))
+        };
+        let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect(), Some(notify));
         let stop = Arc::new(AtomicBool::new(false));
 
         // The show clock starts now: drop audio buffered while starting up.
@@ -389,10 +404,12 @@ impl Engine {
             outputs.record(true);
             outputs.go_live(None);
         }
-        events.write(
+        events.emit(
             0,
-            "start",
-            serde_json::json!({"show": show.name, "scene": show.scenes[show.start_scene].id}),
+            Event::Start {
+                show: show.name.clone(),
+                scene: show.scenes[show.start_scene].id.clone(),
+            },
         );
         let n = show.canvases.len();
         let target_lufs = show.audio.target_lufs;
@@ -438,6 +455,13 @@ impl Engine {
     /// Where the event log is written, if anywhere.
     pub fn event_log(&self) -> Option<&std::path::Path> {
         self.events.path()
+    }
+
+    /// Follows what happens on air from now on (docs/ARCHITECTURE.md: the
+    /// event stream). A subscriber that does not keep up loses the oldest
+    /// events and is told how many; the engine never waits for it.
+    pub fn subscribe(&self) -> crate::events::Subscription {
+        self.events.subscribe()
     }
 
     /// Why the engine can no longer run (the render thread ended), if so.
@@ -596,10 +620,13 @@ impl Engine {
                 },
             });
         }
-        self.events.write(
+        self.events.emit(
             self.now_ns(),
-            "add_source",
-            serde_json::json!({"source": id, "kind": kind, "scene": scenes[si].id}),
+            Event::AddSource {
+                source: id.to_string(),
+                kind: kind.to_string(),
+                scene: scenes[si].id.clone(),
+            },
         );
         Ok(())
     }
@@ -627,23 +654,30 @@ impl Engine {
     pub fn execute(&self, cmd: Command) -> Result<(), CommandError> {
         // What goes on air goes to the event log (graphics log their own).
         let event = match &cmd {
-            Command::TakeScene(id) => Some(("cut", serde_json::json!({ "scene": id }))),
-            Command::Take(spec) => Some((
-                "take",
-                serde_json::json!({
-                    "scene": self.show.scenes.get(self.program.preview()).map(|s| s.id.clone()),
-                    "transition": format!("{:?}", spec.unwrap_or(self.show.transition).kind),
-                }),
-            )),
-            Command::TBar(p) if *p >= 1.0 => Some(("take", serde_json::json!({ "tbar": true }))),
-            Command::GoLive(id) => Some(("go_live", serde_json::json!({ "destination": id }))),
-            Command::EndShow(id) => Some(("end_show", serde_json::json!({ "destination": id }))),
-            Command::Record(on) => Some(("record", serde_json::json!({ "on": on }))),
+            Command::TakeScene(id) => Some(Event::Cut { scene: id.clone() }),
+            Command::Take(spec) => Some(Event::Take {
+                scene: self.show.scenes.get(self.program.preview()).map(|s| s.id.clone()),
+                transition: Some(format!("{:?}", spec.unwrap_or(self.show.transition).kind)),
+                tbar: false,
+            }),
+            Command::TBar(p) if *p >= 1.0 => Some(Event::Take {
+                scene: None,
+                transition: None,
+                tbar: true,
+            }),
+            Command::PreviewScene(id) => Some(Event::Preview { scene: id.clone() }),
+            Command::GoLive(id) => Some(Event::GoLive {
+                destination: id.clone(),
+            }),
+            Command::EndShow(id) => Some(Event::EndShow {
+                destination: id.clone(),
+            }),
+            Command::Record(on) => Some(Event::Record { on: *on }),
             _ => None,
         };
         let result = self.run_command(cmd);
-        if let (Ok(()), Some((name, fields))) = (&result, event) {
-            self.events.write(self.now_ns(), name, fields);
+        if let (Ok(()), Some(event)) = (&result, event) {
+            self.events.emit(self.now_ns(), event);
         }
         result
     }
@@ -841,7 +875,7 @@ impl Engine {
         // the thread ends at its next look at `stop`.
         drop(self.stock.take());
         drop(self.chat.take());
-        self.events.write(self.now_ns(), "stop", serde_json::json!({}));
+        self.events.emit(self.now_ns(), Event::Stop);
         let mut snap = self.snapshot();
         // When nothing was ever encoded there is nothing to wait for.
         let wait = if compositor_died {

@@ -44,7 +44,8 @@ pub struct Outputs {
 }
 
 impl Outputs {
-    pub fn new(show: &Show, fanouts: Vec<Arc<Fanout>>) -> Outputs {
+    /// `notify` is told every destination's state changes.
+    pub fn new(show: &Show, fanouts: Vec<Arc<Fanout>>, notify: Option<crate::media::destination::Notify>) -> Outputs {
         let dests = show
             .destinations
             .iter()
@@ -55,6 +56,7 @@ impl Outputs {
                     platform: format!("{:?}", d.platform).to_lowercase(),
                     url: d.url.clone(),
                     key: d.key.clone(),
+                    notify: notify.clone(),
                 };
                 DestSlot {
                     last: DestStatus::idle(&config),

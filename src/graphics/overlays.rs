@@ -6,12 +6,11 @@
 use super::template::{AnimationKind, Template};
 use super::text::Text;
 use super::{GraphicsCommand, KINDS, Kind, cards, paint};
-use crate::engine::events::EventLog;
+use crate::events::{Event, Events};
 use crate::media::frame::VideoFrame;
 use crate::products::catalog::{Badge, Catalog, Product};
 use crate::products::price::PriceFormatter;
 use crate::show::{LayerSpec, Rect, SceneSpec, Style};
-use serde_json::json;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -114,7 +113,7 @@ pub struct Overlays {
     slots: Vec<Slot>,
     featured: Option<usize>,
     seq: u64,
-    events: Arc<EventLog>,
+    events: Arc<Events>,
     draws: u64,
     last_draw_ms: f64,
 }
@@ -124,7 +123,7 @@ fn ease_out(p: f32) -> f32 {
 }
 
 impl Overlays {
-    pub fn new(setup: GraphicsSetup, canvases: Vec<(u32, u32)>, first_source: usize, events: Arc<EventLog>) -> Self {
+    pub fn new(setup: GraphicsSetup, canvases: Vec<(u32, u32)>, first_source: usize, events: Arc<Events>) -> Self {
         // The show check refuses a bad locale; this only guards library use.
         let prices = PriceFormatter::new(&setup.locale)
             .inspect_err(|e| tracing::warn!("prices: {e}; using en-US"))
@@ -223,7 +222,13 @@ impl Overlays {
                         .featured
                         .take()
                         .map(|i| self.setup.catalog.products[i].code.clone());
-                    self.log(now_ns, "hide", json!({"graphic": "card", "product": code}));
+                    self.log(
+                        now_ns,
+                        Event::Hide {
+                            graphic: "card".into(),
+                            product: code,
+                        },
+                    );
                 }
             }
             G::StartCountdown { seconds, label } => {
@@ -233,13 +238,25 @@ impl Overlays {
                 let label = label
                     .clone()
                     .unwrap_or_else(|| self.setup.template.words.deal_ends.clone());
-                self.log(now_ns, "countdown", json!({"seconds": seconds, "label": label}));
+                self.log(
+                    now_ns,
+                    Event::Countdown {
+                        seconds: *seconds,
+                        label: label.clone(),
+                    },
+                );
                 let ends_ns = now_ns + seconds * 1_000_000_000;
                 self.put_on(Kind::Countdown, Content::Countdown { label, ends_ns }, now_ns);
             }
             G::StopCountdown => self.hide_logged(Kind::Countdown, "countdown", now_ns),
             G::LowerThird { name, title } => {
-                self.log(now_ns, "lower_third", json!({"name": name, "title": title}));
+                self.log(
+                    now_ns,
+                    Event::LowerThird {
+                        name: name.clone(),
+                        title: title.clone(),
+                    },
+                );
                 let content = Content::LowerThird {
                     name: name.clone(),
                     title: title.clone(),
@@ -251,15 +268,18 @@ impl Overlays {
                 if text.trim().is_empty() {
                     return Err("banner text is empty".into());
                 }
-                self.log(now_ns, "banner", json!({"text": text}));
+                self.log(now_ns, Event::Banner { text: text.clone() });
                 self.put_on(Kind::Banner, Content::Banner(text.clone()), now_ns);
             }
             G::HideBanner => self.hide_logged(Kind::Banner, "banner", now_ns),
             G::FeatureComment { author, platform, text } => {
                 self.log(
                     now_ns,
-                    "comment",
-                    json!({"author": author, "platform": platform, "text": text}),
+                    Event::Comment {
+                        author: author.clone(),
+                        platform: platform.clone(),
+                        text: text.clone(),
+                    },
                 );
                 let content = Content::Comment {
                     author: author.clone(),
@@ -276,18 +296,30 @@ impl Overlays {
     fn feature(&mut self, i: usize, now_ns: u64) {
         self.featured = Some(i);
         let p = &self.setup.catalog.products[i];
-        self.log(now_ns, "feature", json!({"product": p.code, "title": p.title}));
+        self.log(
+            now_ns,
+            Event::Feature {
+                product: p.code.clone(),
+                title: p.title.clone(),
+            },
+        );
         self.put_on(Kind::Card, Content::Card(i), now_ns);
     }
 
     fn hide_logged(&mut self, kind: Kind, name: &str, now_ns: u64) {
         if self.take_off(kind, now_ns) {
-            self.log(now_ns, "hide", json!({ "graphic": name }));
+            self.log(
+                now_ns,
+                Event::Hide {
+                    graphic: name.to_string(),
+                    product: None,
+                },
+            );
         }
     }
 
-    fn log(&self, now_ns: u64, event: &str, fields: serde_json::Value) {
-        self.events.write(now_ns, event, fields);
+    fn log(&self, now_ns: u64, event: Event) {
+        self.events.emit(now_ns, event);
     }
 
     /// Takes stock and prices of the products `fresh` lists (matched by
@@ -311,7 +343,12 @@ impl Overlays {
             }
         }
         if !changed.is_empty() {
-            self.log(now_ns, "stock", json!({ "products": changed }));
+            self.log(
+                now_ns,
+                Event::Stock {
+                    products: changed.clone(),
+                },
+            );
         }
         changed
     }
@@ -536,7 +573,7 @@ impl Overlays {
             && slot.showing
             && now_ns >= ends_ns + ENDED_HOLD_NS
         {
-            self.log(ends_ns, "countdown_ended", json!({}));
+            self.log(ends_ns, Event::CountdownEnded);
             self.take_off(Kind::Countdown, now_ns);
         }
     }
@@ -595,7 +632,7 @@ mod tests {
             template,
             ..GraphicsSetup::default()
         };
-        Overlays::new(setup, vec![(640, 360), (360, 640)], 7, Arc::new(EventLog::disabled()))
+        Overlays::new(setup, vec![(640, 360), (360, 640)], 7, Arc::new(Events::new()))
     }
 
     fn card_rect(o: &mut Overlays, canvas: usize, now: u64) -> Option<(Rect, f32, usize)> {
@@ -737,12 +774,7 @@ mod tests {
             "banner text is empty"
         );
         crate::media::init().unwrap();
-        let mut empty = Overlays::new(
-            GraphicsSetup::default(),
-            vec![(640, 360)],
-            0,
-            Arc::new(EventLog::disabled()),
-        );
+        let mut empty = Overlays::new(GraphicsSetup::default(), vec![(640, 360)], 0, Arc::new(Events::new()));
         assert!(
             empty
                 .apply(&GraphicsCommand::Feature("A1".into()), 0)

@@ -111,6 +111,19 @@ pub struct DestConfig {
     pub platform: String,
     pub url: String,
     pub key: KeyRef,
+    /// Told each time the destination's state changes (the engine's event
+    /// stream); called on the supervisor thread, so it must not block.
+    pub notify: Option<Notify>,
+}
+
+/// A callback for state changes.
+#[derive(Clone)]
+pub struct Notify(pub Arc<dyn Fn(&DestStatus) + Send + Sync>);
+
+impl std::fmt::Debug for Notify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notify")
+    }
 }
 
 pub struct Destination {
@@ -127,6 +140,7 @@ pub struct Destination {
 struct Shared {
     feed: Arc<Feed>,
     status: Arc<Mutex<DestStatus>>,
+    notify: Option<Notify>,
     retry_at: Arc<Mutex<Option<Instant>>>,
     kick: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
@@ -142,6 +156,7 @@ impl Destination {
         let shared = Shared {
             feed: feed.clone(),
             status: status.clone(),
+            notify: cfg.notify.clone(),
             retry_at: Arc::new(Mutex::new(None)),
             kick: Arc::new(AtomicBool::new(false)),
             stop: Arc::new(AtomicBool::new(false)),
@@ -202,11 +217,20 @@ impl Drop for Destination {
     }
 }
 
-fn set(status: &Mutex<DestStatus>, f: impl FnOnce(&mut DestStatus)) {
-    f(&mut status.lock().unwrap_or_else(|e| e.into_inner()));
-}
-
 impl Shared {
+    /// Changes the status; a change of state is told to `notify`.
+    fn set(&self, f: impl FnOnce(&mut DestStatus)) {
+        let changed = {
+            let mut s = self.status.lock().unwrap_or_else(|e| e.into_inner());
+            let before = s.state;
+            f(&mut s);
+            (s.state != before).then(|| s.clone())
+        };
+        if let (Some(s), Some(n)) = (changed, &self.notify) {
+            (n.0)(&s);
+        }
+    }
+
     /// Waits until `deadline` (None: until kicked), a kick, or stop.
     /// Returns false when stopping.
     fn wait(&self, deadline: Option<Instant>) -> bool {
@@ -238,7 +262,7 @@ enum Ended {
 fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
     let id = cfg.id.as_str();
     if let Err(e) = require("rtmp2sink", "gstreamer1.0-plugins-bad") {
-        set(&sh.status, |s| {
+        sh.set(|s| {
             s.state = DestState::Failed;
             s.error = Some(e.to_string());
             s.needs_action = true;
@@ -247,7 +271,7 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
     }
     let caps = loop {
         if sh.stopping() {
-            set(&sh.status, |s| s.state = DestState::Stopped);
+            sh.set(|s| s.state = DestState::Stopped);
             return;
         }
         if let Some(c) = fanout.wait_caps(Duration::from_millis(200)) {
@@ -297,7 +321,7 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
         } else {
             // Retrying blindly would not help (and platforms may block a key
             // that is hammered): wait for the host's "reconnect now".
-            set(&sh.status, |s| {
+            sh.set(|s| {
                 s.state = DestState::Failed;
                 s.error = Some(failure.message.clone());
                 s.needs_action = true;
@@ -305,7 +329,7 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
             if !sh.wait(None) {
                 return;
             }
-            set(&sh.status, |s| s.needs_action = false);
+            sh.set(|s| s.needs_action = false);
         }
     }
 }
@@ -320,7 +344,7 @@ fn connect_once(
     sh: &Shared,
     sent_before: &mut u64,
 ) -> Ended {
-    set(&sh.status, |s| {
+    sh.set(|s| {
         if s.state != DestState::Reconnecting {
             s.state = DestState::Connecting;
         }
@@ -386,16 +410,16 @@ fn connect_once(
             let dt = rate_mark.0.elapsed().as_secs_f64();
             let rate = (bytes.saturating_sub(rate_mark.1) as f64 * 8.0 / dt) as u64;
             rate_mark = (Instant::now(), bytes);
-            set(&sh.status, |s| s.bitrate_bps = rate);
+            sh.set(|s| s.bitrate_bps = rate);
         }
-        set(&sh.status, |s| s.bytes_sent = *sent_before + bytes);
+        sh.set(|s| s.bytes_sent = *sent_before + bytes);
         if live_since.is_none() && bytes > LIVE_AFTER_BYTES {
             live_since = Some(Instant::now());
             tracing::info!(
                 "destination `{id}`: live after {:.1} s",
                 started.elapsed().as_secs_f64()
             );
-            set(&sh.status, |s| {
+            sh.set(|s| {
                 s.state = DestState::Live;
                 s.ever_live = true;
                 s.error = None;
@@ -425,7 +449,7 @@ fn connect_once(
     sh.feed.detach();
     let _ = pipeline.set_state(gst::State::Null);
     *sent_before += bytes;
-    set(&sh.status, |s| {
+    sh.set(|s| {
         s.bytes_sent = *sent_before;
         s.bitrate_bps = 0;
         if let Some(t) = live_since {

@@ -1,0 +1,327 @@
+//! What happens on air, as typed events on one bounded broadcast that any
+//! number of subscribers follow (the event log, and the remote API, the crew
+//! console and the post-show report when they come).
+//!
+//! Sending never waits: the stream is a ring of [`CAPACITY`] events, and a
+//! subscriber that falls behind loses the oldest and is told how many
+//! ([`Next::Missed`]). The event log is one subscriber: one JSON line per
+//! event with its show-clock time, written by its own thread.
+//!
+//! A leaf: it imports nothing of the program but serde and tokio's channel.
+
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+/// Events kept for subscribers that fall behind.
+pub const CAPACITY: usize = 4096;
+
+/// One change on air. Serialised as `{"event": "cut", "scene": "main"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    Start {
+        show: String,
+        scene: String,
+    },
+    Stop,
+    /// A scene cut to program.
+    Cut {
+        scene: String,
+    },
+    /// Preview taken to program with a transition (or the T-bar's end).
+    Take {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scene: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        transition: Option<String>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        tbar: bool,
+    },
+    Preview {
+        scene: String,
+    },
+    GoLive {
+        destination: Option<String>,
+    },
+    EndShow {
+        destination: Option<String>,
+    },
+    Record {
+        on: bool,
+    },
+    AddSource {
+        source: String,
+        kind: String,
+        scene: String,
+    },
+    /// A destination's state changed ("connecting", "live", "reconnecting",
+    /// "failed", "ended"), with why when it is a failure.
+    Destination {
+        id: String,
+        state: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    Recording {
+        canvas: String,
+        path: String,
+        state: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A source lost its signal, or got it back.
+    Source {
+        id: String,
+        lost: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    Feature {
+        product: String,
+        title: String,
+    },
+    Hide {
+        graphic: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        product: Option<String>,
+    },
+    Countdown {
+        seconds: u64,
+        label: String,
+    },
+    /// A countdown reached zero.
+    CountdownEnded,
+    LowerThird {
+        name: String,
+        title: String,
+    },
+    Banner {
+        text: String,
+    },
+    Comment {
+        author: String,
+        platform: String,
+        text: String,
+    },
+    /// Stock or prices of these products changed.
+    Stock {
+        products: Vec<String>,
+    },
+    /// The start-up measurement: what each canvas holds on this machine.
+    Capacity {
+        canvases: Vec<CanvasCapacity>,
+    },
+    Quality {
+        direction: String,
+        level: usize,
+        x264_speed: Option<String>,
+        layers_divisor: u32,
+        why: String,
+    },
+}
+
+/// The start-up measurement of one canvas.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CanvasCapacity {
+    pub canvas: String,
+    pub fps: u32,
+    /// New pictures per second this machine made for the canvas while measuring.
+    pub measured_fps: f64,
+    /// Pictures its encoder was too far behind to take, per second.
+    pub encoder_dropped_per_s: f64,
+    pub holds: bool,
+    /// What to do when it does not hold.
+    pub advice: Option<String>,
+}
+
+/// An event with when it happened: show-clock seconds and wall-clock ms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stamped {
+    pub t: f64,
+    pub unix_ms: u64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What a subscriber gets next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next {
+    Event(Arc<Stamped>),
+    /// It fell behind: this many events were lost to it.
+    Missed(u64),
+    /// Nothing new (from `try_next`).
+    Empty,
+    /// The stream has ended (the show stopped).
+    Closed,
+}
+
+/// One subscriber's place in the stream.
+pub struct Subscription {
+    rx: broadcast::Receiver<Arc<Stamped>>,
+}
+
+impl Subscription {
+    fn map(r: Result<Arc<Stamped>, broadcast::error::RecvError>) -> Next {
+        match r {
+            Ok(e) => Next::Event(e),
+            Err(broadcast::error::RecvError::Lagged(n)) => Next::Missed(n),
+            Err(broadcast::error::RecvError::Closed) => Next::Closed,
+        }
+    }
+
+    /// Waits for the next event (from a thread, not an async task).
+    pub fn next_blocking(&mut self) -> Next {
+        Self::map(self.rx.blocking_recv())
+    }
+
+    /// The next event if there is one.
+    pub fn try_next(&mut self) -> Next {
+        match self.rx.try_recv() {
+            Ok(e) => Next::Event(e),
+            Err(broadcast::error::TryRecvError::Lagged(n)) => Next::Missed(n),
+            Err(broadcast::error::TryRecvError::Empty) => Next::Empty,
+            Err(broadcast::error::TryRecvError::Closed) => Next::Closed,
+        }
+    }
+
+    /// Waits for the next event (from an async task).
+    pub async fn next(&mut self) -> Next {
+        Self::map(self.rx.recv().await)
+    }
+}
+
+/// The show's event stream and its log.
+pub struct Events {
+    tx: broadcast::Sender<Arc<Stamped>>,
+    path: Option<PathBuf>,
+    log: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Events {
+    /// A stream without a log (library use, tests).
+    pub fn new() -> Events {
+        Events {
+            tx: broadcast::channel(CAPACITY).0,
+            path: None,
+            log: Mutex::new(None),
+        }
+    }
+
+    /// A stream whose events are also appended to `path` (its folder is
+    /// made), one JSON line each, by a subscriber thread of its own.
+    pub fn with_log(path: &Path) -> std::io::Result<Events> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let mut events = Events::new();
+        let sub = events.subscribe();
+        let handle = std::thread::Builder::new()
+            .name("event-log".into())
+            .spawn(move || write_log(file, sub))?;
+        events.path = Some(path.to_path_buf());
+        events.log = Mutex::new(Some(handle));
+        Ok(events)
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Sends one event at show-clock time `t_ns`. Never waits.
+    pub fn emit(&self, t_ns: u64, event: Event) {
+        let stop = event == Event::Stop;
+        let stamped = Arc::new(Stamped {
+            t: t_ns as f64 / 1e9,
+            unix_ms: unix_ms(),
+            event,
+        });
+        // No subscriber is not an error.
+        let _ = self.tx.send(stamped);
+        if stop {
+            // The log has the last line before `stop` returns.
+            if let Some(h) = self.log.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = h.join();
+            }
+        }
+    }
+
+    /// A new subscriber: it sees every event sent from now on.
+    pub fn subscribe(&self) -> Subscription {
+        Subscription {
+            rx: self.tx.subscribe(),
+        }
+    }
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events::new()
+    }
+}
+
+/// The log's subscriber: a line per event; a lag is written as a line too,
+/// so the log says what it lacks. Ends after `stop` or when the stream does.
+fn write_log(mut file: std::fs::File, mut sub: Subscription) {
+    loop {
+        let line = match sub.next_blocking() {
+            Next::Event(e) => {
+                let line = serde_json::to_string(&*e).unwrap_or_default();
+                let last = e.event == Event::Stop;
+                // One write per line, so a crash never leaves half a line
+                // behind another; a failing disk is reported, not fatal.
+                if let Err(err) = file.write_all(format!("{line}\n").as_bytes()) {
+                    tracing::warn!("event log: cannot write: {err}");
+                }
+                if last {
+                    return;
+                }
+                continue;
+            }
+            Next::Missed(n) => serde_json::json!({"t": null, "unix_ms": unix_ms(), "event": "missed", "count": n}),
+            Next::Empty => continue,
+            Next::Closed => return,
+        };
+        let _ = file.write_all(format!("{line}\n").as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slow_subscriber_is_told_what_it_missed_and_the_stream_never_waits() {
+        let events = Events::new();
+        let mut slow = events.subscribe();
+        let mut quick = events.subscribe();
+        for i in 0..(CAPACITY as u64 + 10) {
+            events.emit(i, Event::Record { on: i % 2 == 0 });
+            if let Next::Event(e) = quick.try_next() {
+                assert_eq!(e.t, i as f64 / 1e9);
+            }
+        }
+        assert_eq!(slow.try_next(), Next::Missed(10));
+        match slow.try_next() {
+            Next::Event(e) => assert_eq!(e.t, 10.0 / 1e9),
+            other => panic!("{other:?}"),
+        }
+        let line = serde_json::to_string(&Stamped {
+            t: 1.5,
+            unix_ms: 7,
+            event: Event::Cut { scene: "main".into() },
+        })
+        .unwrap();
+        assert_eq!(line, r#"{"t":1.5,"unix_ms":7,"event":"cut","scene":"main"}"#);
+    }
+}
