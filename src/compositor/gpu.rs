@@ -9,6 +9,21 @@ pub struct Gpu {
     pub adapter_info: wgpu::AdapterInfo,
 }
 
+/// The first GPU error the device reports, kept instead of panicking (wgpu's
+/// default on an uncaptured error) so that the engine can say it stopped
+/// drawing and why, and the rest of the show goes on.
+pub fn catch_errors(device: &wgpu::Device) -> std::sync::Arc<std::sync::Mutex<Option<String>>> {
+    let slot: std::sync::Arc<std::sync::Mutex<Option<String>>> = Default::default();
+    let keep = slot.clone();
+    device.on_uncaptured_error(std::sync::Arc::new(move |e: wgpu::Error| {
+        tracing::error!("GPU error: {e}");
+        keep.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert_with(|| e.to_string());
+    }));
+    slot
+}
+
 impl Gpu {
     pub fn new_headless() -> Result<Gpu> {
         let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();

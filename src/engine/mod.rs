@@ -182,6 +182,8 @@ pub struct Engine {
     governor: Option<JoinHandle<()>>,
     /// `shutdown` has run.
     shut_down: bool,
+    /// The first error the GPU reported (the compositor then stops drawing).
+    gpu_error: Arc<Mutex<Option<String>>>,
 }
 
 impl Engine {
@@ -239,6 +241,7 @@ impl Engine {
         // Graphics get compositor source slots after the show's sources.
         let n_canvases = show.canvases.len();
         let slots = first_graphic + crate::graphics::Overlays::slots_needed(n_canvases);
+        let gpu_error = crate::compositor::gpu::catch_errors(&gpu.device);
         let mut compositor = Compositor::with_gpu(gpu, &show.canvases, slots);
         let views = options.studio.then(|| compositor.enable_studio(show.scenes.len()));
         compositor.warm_up(&show.scenes);
@@ -444,6 +447,7 @@ impl Engine {
             quality,
             governor: Some(governor),
             shut_down: false,
+            gpu_error,
         })
     }
 
@@ -466,6 +470,9 @@ impl Engine {
 
     /// Why the engine can no longer run (the render thread ended), if so.
     pub fn fatal_error(&self) -> Option<String> {
+        if let Some(e) = self.gpu_error.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return Some(format!("the GPU reported an error: {e}"));
+        }
         let dead = self.render.as_ref().is_some_and(|r| r.is_finished()) && !self.stop.load(Ordering::Relaxed);
         dead.then(|| "the compositor stopped unexpectedly (see the log above)".to_string())
     }

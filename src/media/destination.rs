@@ -350,13 +350,14 @@ fn connect_once(
         }
         s.connects += 1;
     });
-    let loc = location.replace('"', "%22");
+    // The URL (with its key) is set as a property, never written into a
+    // launch string that GStreamer may log.
     let built = build_output_pipeline(
         &format!("dest-{id}"),
         &caps.0,
         &caps.1,
         "flvmux streamable=true",
-        &format!("rtmp2sink name=sink sync=false async=false timeout=3 location=\"{loc}\""),
+        "rtmp2sink name=sink sync=false async=false timeout=3",
     );
     let (pipeline, v, a) = match built {
         Ok(p) => p,
@@ -368,6 +369,7 @@ fn connect_once(
         }
     };
     let sink = pipeline.by_name("sink").expect("named sink");
+    sink.set_property("location", location);
     fanout.attach(&sh.feed, v, a);
     if pipeline.set_state(gst::State::Playing).is_err() {
         tracing::warn!("destination `{id}`: pipeline refused to start");

@@ -112,8 +112,7 @@ impl Recorder {
             )
         } else {
             require("matroskamux", "gstreamer1.0-plugins-good")?;
-            let loc = self.path.display().to_string().replace('"', "\\\"");
-            ("matroskamux".to_string(), format!("filesink location=\"{loc}\""))
+            ("matroskamux".to_string(), "filesink name=file".to_string())
         };
         let (pipeline, v, a) = build_output_pipeline(
             &format!("recording-{}", self.canvas),
@@ -122,6 +121,13 @@ impl Recorder {
             &mux,
             &sink,
         )?;
+        if !mp4 {
+            // A path as a property: no quoting for a launch string to get wrong.
+            let sink = pipeline
+                .by_name("file")
+                .ok_or_else(|| anyhow!("recording: filesink missing"))?;
+            sink.set_property("location", self.path.display().to_string());
+        }
         if mp4 {
             let file = std::fs::File::create(&self.path)
                 .map_err(|e| anyhow!("cannot write the recording {}: {e}", self.path.display()))?;

@@ -62,11 +62,10 @@ impl Drop for KeyEntry {
     }
 }
 
-/// Overwrites a string's bytes before it is freed.
+/// Overwrites a string's bytes before it is freed (in a way the compiler
+/// does not optimise away).
 fn wipe(s: &mut String) {
-    // SAFETY: zero bytes are valid UTF-8.
-    unsafe { s.as_bytes_mut().fill(0) };
-    s.clear();
+    zeroize::Zeroize::zeroize(s);
 }
 
 /// The egui texture ids of the compositor's textures (with a GPU renderer).
