@@ -106,6 +106,33 @@ pub enum Event {
         platform: String,
         text: String,
     },
+    /// A chat message is in (on disk); `queued` when it waits in the host
+    /// queue, `hidden` when a block hid it.
+    ChatMessage {
+        platform: String,
+        id: String,
+        author: String,
+        text: String,
+        queued: bool,
+        hidden: bool,
+    },
+    /// The host queue's length changed.
+    Queue {
+        length: usize,
+    },
+    /// A claim was made (from a comment or by a moderator).
+    Claim {
+        id: u64,
+        code: String,
+        buyer: String,
+        quantity: u32,
+        status: String,
+    },
+    /// A claim changed: claimed, waitlisted, cancelled.
+    ClaimStatus {
+        id: u64,
+        status: String,
+    },
     /// Stock or prices of these products changed.
     Stock {
         products: Vec<String>,
@@ -264,6 +291,26 @@ impl Events {
     }
 }
 
+/// Sends events stamped with the show clock, for parts that run on their
+/// own threads (destinations, recordings, the chat writer). Before the clock
+/// starts, events are at time 0.
+#[derive(Clone)]
+pub struct Emitter {
+    events: Arc<Events>,
+    clock: Arc<std::sync::OnceLock<std::time::Instant>>,
+}
+
+impl Emitter {
+    pub fn new(events: Arc<Events>, clock: Arc<std::sync::OnceLock<std::time::Instant>>) -> Emitter {
+        Emitter { events, clock }
+    }
+
+    pub fn emit(&self, event: Event) {
+        let t_ns = self.clock.get().map_or(0, |t0| t0.elapsed().as_nanos() as u64);
+        self.events.emit(t_ns, event);
+    }
+}
+
 impl Default for Events {
     fn default() -> Self {
         Events::new()
@@ -275,6 +322,9 @@ impl Default for Events {
 fn write_log(mut file: std::fs::File, mut sub: Subscription) {
     loop {
         let line = match sub.next_blocking() {
+            // The chat log holds every message; the event log keeps to what
+            // happens on air (claims and the queue are kept).
+            Next::Event(e) if matches!(e.event, Event::ChatMessage { .. }) => continue,
             Next::Event(e) => {
                 let line = serde_json::to_string(&*e).unwrap_or_default();
                 let last = e.event == Event::Stop;

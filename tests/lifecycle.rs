@@ -105,11 +105,17 @@ fn subscribers_see_what_happens_in_order_and_a_stuck_one_changes_nothing() {
     let _heavy = heavy_lock();
     let dir = tempdir("event-stream");
     let nginx = Nginx::start(&dir.join("nginx"));
+    std::fs::write(
+        dir.join("catalog.csv"),
+        "id,code,title,price,currency,stock\nshirt,A1,Linen Shirt,39,USD,5\n",
+    )
+    .unwrap();
     let text = small_show("Stream")
         + &format!(
             "\n[[destinations]]\nid = \"shop\"\nplatform = \"custom\"\ncanvas = \"main\"\nurl = \"rtmp://127.0.0.1:{}/live/streamKey\"\n",
             nginx.rtmp_port
-        );
+        )
+        + "\n[products]\ncatalog = \"catalog.csv\"\n\n[chat]\nlog = \"chat.jsonl\"\n\n[[chat.sources]]\nplatform = \"bridge\"\nlisten = \"127.0.0.1:0\"\ntoken = { file = \"bridge.token\" }\n";
     let engine = Engine::start_with(
         load_show(&dir, &text),
         showroom::engine::StartOptions {
@@ -151,6 +157,27 @@ fn subscribers_see_what_happens_in_order_and_a_stuck_one_changes_nothing() {
             "Free shipping".into(),
         )))
         .unwrap();
+    // Chat: a claim and a question, heard once they are on disk.
+    let bridge = engine.chat().unwrap().bridges()[0];
+    let body = serde_json::json!([
+        {"platform": "tiktok", "id": "c1", "author": {"name": "@ann"}, "text": "SOLD A1"},
+        {"platform": "tiktok", "id": "c2", "author": {"name": "@bo"}, "text": "do you ship to Spain?"}
+    ]);
+    let r = reqwest::blocking::Client::new()
+        .post(format!("http://{bridge}/v1/messages"))
+        .header("content-type", "application/json")
+        .bearer_auth(BRIDGE_TOKEN)
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    poll_until(Duration::from_secs(30), || {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, Event::Queue { length: 1 }))
+    })
+    .expect("the question reaches the queue as an event");
     // More events than the stream keeps, paced so the follower keeps up.
     let flood = CAPACITY + 500;
     for i in 0..flood {
@@ -176,9 +203,23 @@ fn subscribers_see_what_happens_in_order_and_a_stuck_one_changes_nothing() {
     // The follower saw it all, in order: live, the banner, every cut, the
     // end of the stream, stop.
     let seen = seen.lock().unwrap();
-    let pos = |f: &dyn Fn(&Event) -> bool| seen.iter().position(f).unwrap_or_else(|| panic!("missing in {seen:?}"));
+    let head: Vec<&Event> = seen.iter().filter(|e| !matches!(e, Event::Cut { .. })).collect();
+    let pos = |f: &dyn Fn(&Event) -> bool| {
+        seen.iter()
+            .position(f)
+            .unwrap_or_else(|| panic!("missing in {head:?} (and the cuts)"))
+    };
     let live = pos(&|e| matches!(e, Event::Destination { state, .. } if state == "live"));
     let banner = pos(&|e| matches!(e, Event::Banner { text } if text == "Free shipping"));
+    let message = pos(&|e| matches!(e, Event::ChatMessage { id, .. } if id == "c1"));
+    let claim =
+        pos(&|e| matches!(e, Event::Claim { code, quantity: 1, status, .. } if code == "A1" && status == "claimed"));
+    let question = pos(&|e| matches!(e, Event::ChatMessage { id, queued: true, .. } if id == "c2"));
+    let queue = pos(&|e| matches!(e, Event::Queue { length: 1 }));
+    assert!(
+        banner < message && message < claim && claim < question && question < queue,
+        "{seen:?}"
+    );
     let first_cut = pos(&|e| matches!(e, Event::Cut { .. }));
     let end = pos(&|e| matches!(e, Event::EndShow { .. }));
     let stop = pos(&|e| *e == Event::Stop);
@@ -200,5 +241,8 @@ fn subscribers_see_what_happens_in_order_and_a_stuck_one_changes_nothing() {
     assert_eq!(cuts as u64 + missed, flood as u64, "{missed} missed");
     assert!(log.lines().last().unwrap().contains("\"event\":\"stop\""));
     assert!(!log.contains("streamKey"), "a stream key in the event log");
+    // Claims are on-air facts; the messages themselves are in the chat log.
+    assert!(log.contains("\"event\":\"claim\""), "{log}");
+    assert!(!log.contains("chat_message"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -170,6 +170,17 @@ pub type StockSink = Box<dyn Fn(&Catalog) + Send>;
 impl Chat {
     /// Opens the log (replaying it), starts the writer and every source.
     pub fn open(config: &ChatConfig, catalog: Catalog, on_stock: Option<StockSink>) -> Result<Chat, String> {
+        Self::open_with(config, catalog, on_stock, None)
+    }
+
+    /// `open`, telling `events` each message, claim and queue change once
+    /// it is on disk.
+    pub fn open_with(
+        config: &ChatConfig,
+        catalog: Catalog,
+        on_stock: Option<StockSink>,
+        events: Option<crate::events::Emitter>,
+    ) -> Result<Chat, String> {
         let keywords: Vec<&str> = config.keywords.iter().map(String::as_str).collect();
         let mut state = ChatState::new(ledger::Ledger::new(catalog), &keywords, config.blocked_words.clone());
         let mut stock_changed = false;
@@ -186,7 +197,7 @@ impl Chat {
             let (state, stats, log) = (state.clone(), stats.clone(), opened.log);
             std::thread::Builder::new()
                 .name("chat-writer".into())
-                .spawn(move || write_loop(rx, log, state, stats, on_stock))
+                .spawn(move || write_loop(rx, log, state, stats, on_stock, events))
                 .map_err(|e| e.to_string())?
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -329,8 +340,10 @@ fn write_loop(
     state: Arc<Mutex<ChatState>>,
     stats: Arc<Mutex<ChatStats>>,
     on_stock: Option<StockSink>,
+    events: Option<crate::events::Emitter>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
+    let mut queue_len = state.lock().unwrap_or_else(|e| e.into_inner()).queue().count();
     let mut latencies = Vec::new();
     loop {
         let Some(first) = rx.blocking_recv() else { return };
@@ -344,9 +357,14 @@ fn write_loop(
         latencies.clear();
         // Each record is serialised into the batch, then applied (by value).
         let mut staged = Ok(());
+        // What subscribers hear once the batch is on disk.
+        let mut told = Vec::new();
         let mut record = |r: Record, s: &mut ChatState, log: &mut log::Log| {
             if let Err(e) = log.stage(&r) {
                 staged = Err(e);
+            }
+            if events.is_some() {
+                told.extend(event_of(&r));
             }
             s.apply(r).is_some()
         };
@@ -391,6 +409,11 @@ fn write_loop(
             if stock_changed && let Some(sink) = &on_stock {
                 sink(&s.ledger.catalog_with_stock());
             }
+            let now = s.queue().count();
+            if now != queue_len {
+                queue_len = now;
+                told.push(crate::events::Event::Queue { length: now });
+            }
         }
         // Committed even if a record failed to serialise: the rest are good.
         let committed = log.commit();
@@ -413,6 +436,11 @@ fn write_loop(
             }
         }
         let ok = written.is_ok();
+        if let (true, Some(ev)) = (ok, &events) {
+            for e in told {
+                ev.emit(e);
+            }
+        }
         for a in acks {
             let _ = a.send(ok);
         }
@@ -426,6 +454,33 @@ fn write_loop(
             return;
         }
     }
+}
+
+/// What a record means for the event stream (before it is applied).
+fn event_of(r: &Record) -> Option<crate::events::Event> {
+    use crate::events::Event;
+    Some(match r {
+        Record::Message { msg, flags, hidden, .. } => Event::ChatMessage {
+            platform: msg.platform.id().to_string(),
+            id: msg.id.clone(),
+            author: msg.author.name.clone(),
+            text: msg.text.clone(),
+            queued: triage::Flags(*flags).any() && hidden.is_none(),
+            hidden: hidden.is_some(),
+        },
+        Record::Claim(c) => Event::Claim {
+            id: c.id,
+            code: c.code.clone(),
+            buyer: c.buyer.clone(),
+            quantity: c.quantity,
+            status: c.status.name().to_string(),
+        },
+        Record::ClaimStatus { id, status } => Event::ClaimStatus {
+            id: *id,
+            status: status.name().to_string(),
+        },
+        _ => return None,
+    })
 }
 
 /// One line for a status display: "chat 1234 msgs, 3 queued, 5 claimed,

@@ -217,6 +217,7 @@ impl Engine {
             Some(config) => {
                 // Claims change stock: the product card shows it at once.
                 let ov = overlays.clone();
+                let emitter = crate::events::Emitter::new(events.clone(), clock.clone());
                 let clock = clock.clone();
                 let sink: crate::chat::StockSink = Box::new(move |catalog| {
                     // Before the show clock starts (the log's replay): time 0.
@@ -225,8 +226,9 @@ impl Engine {
                         .unwrap_or_else(|e| e.into_inner())
                         .update_stock(catalog, now_ns);
                 });
-                let chat = crate::chat::Chat::open(config, show.graphics.catalog.clone(), Some(sink))
-                    .map_err(|e| anyhow::anyhow!("chat: {e}"))?;
+                let chat =
+                    crate::chat::Chat::open_with(config, show.graphics.catalog.clone(), Some(sink), Some(emitter))
+                        .map_err(|e| anyhow::anyhow!("chat: {e}"))?;
                 for w in &chat.warnings {
                     tracing::warn!("{w}");
                 }
@@ -289,22 +291,10 @@ impl Engine {
         if !urls.is_empty() {
             crate::products::images::prefetch(urls, crate::products::images::cache_dir());
         }
-        // Destination state changes go to the event stream as they happen.
-        let notify = {
-            let (events, clock) = (events.clone(), clock.clone());
-            crate::media::destination::Notify(Arc::new(move |s: &crate::media::destination::DestStatus| {
-                let now_ns = clock.get().map_or(0, |t0| t0.elapsed().as_nanos() as u64);
-                events.emit(
-                    now_ns,
-                    Event::Destination {
-                        id: s.id.clone(),
-                        state: s.state.word().to_string(),
-                        reason: s.error.clone(),
-                    },
-                );
-            }))
-        };
-        let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect(), Some(notify));
+        // Destination and recording state changes go to the event stream as
+        // they happen.
+        let emitter = crate::events::Emitter::new(events.clone(), clock.clone());
+        let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect(), emitter);
         let stop = Arc::new(AtomicBool::new(false));
 
         // The show clock starts now: drop audio buffered while starting up.

@@ -3,6 +3,7 @@
 //! the host presses Go Live or Record, so opening a show never goes on air.
 
 use super::stats::RecordingStats;
+use crate::events::{Emitter, Event};
 use crate::media::destination::{DestConfig, DestState, DestStatus, Destination};
 use crate::media::output::Fanout;
 use crate::media::recording::Recorder;
@@ -41,11 +42,22 @@ pub struct Outputs {
     fanouts: Vec<Arc<Fanout>>,
     dests: Mutex<Vec<DestSlot>>,
     recs: Mutex<Vec<RecSlot>>,
+    events: Emitter,
 }
 
 impl Outputs {
-    /// `notify` is told every destination's state changes.
-    pub fn new(show: &Show, fanouts: Vec<Arc<Fanout>>, notify: Option<crate::media::destination::Notify>) -> Outputs {
+    /// `events` hears every destination's and recording's state changes.
+    pub fn new(show: &Show, fanouts: Vec<Arc<Fanout>>, events: Emitter) -> Outputs {
+        let notify = {
+            let events = events.clone();
+            crate::media::destination::Notify(Arc::new(move |s: &DestStatus| {
+                events.emit(Event::Destination {
+                    id: s.id.clone(),
+                    state: s.state.word().to_string(),
+                    reason: s.error.clone(),
+                });
+            }))
+        };
         let dests = show
             .destinations
             .iter()
@@ -56,7 +68,7 @@ impl Outputs {
                     platform: format!("{:?}", d.platform).to_lowercase(),
                     url: d.url.clone(),
                     key: d.key.clone(),
-                    notify: notify.clone(),
+                    notify: Some(notify.clone()),
                 };
                 DestSlot {
                     last: DestStatus::idle(&config),
@@ -84,6 +96,7 @@ impl Outputs {
             fanouts,
             dests: Mutex::new(dests),
             recs: Mutex::new(recs),
+            events,
         }
     }
 
@@ -176,17 +189,28 @@ impl Outputs {
         let fanout = self.fanouts[slot.canvas].clone();
         fanout.add(recorder.lock().unwrap_or_else(|e| e.into_inner()).feed.clone());
         let cancel = Arc::new(AtomicBool::new(false));
-        let (rec, stop) = (recorder.clone(), cancel.clone());
+        let (rec, stop, events) = (recorder.clone(), cancel.clone(), self.events.clone());
         let starter = std::thread::spawn(move || {
             // Started once the encoder has produced its first frames (their
             // caps carry the codec data the muxer needs).
             while !stop.load(Ordering::Relaxed) {
                 if let Some((v, a)) = fanout.wait_caps(Duration::from_millis(200)) {
                     let mut r = rec.lock().unwrap_or_else(|e| e.into_inner());
-                    if let Err(e) = r.start(&fanout, &v, &a) {
-                        tracing::error!("{e:#}");
-                        r.set_error(format!("{e:#}"));
+                    let result = r.start(&fanout, &v, &a);
+                    let (state, reason) = match &result {
+                        Ok(()) => ("recording", None),
+                        Err(e) => ("failed", Some(format!("{e:#}"))),
+                    };
+                    if let Some(e) = &reason {
+                        tracing::error!("{e}");
+                        r.set_error(e.clone());
                     }
+                    events.emit(Event::Recording {
+                        canvas: r.canvas.clone(),
+                        path: r.path.display().to_string(),
+                        state: state.into(),
+                        reason,
+                    });
                     return;
                 }
             }
@@ -205,7 +229,14 @@ impl Outputs {
         let mut r = running.recorder.lock().unwrap_or_else(|e| e.into_inner());
         r.finish(Duration::from_secs(5));
         self.fanouts[canvas].remove(&r.feed);
-        stats(&mut r, None)
+        let stats = stats(&mut r, None);
+        self.events.emit(Event::Recording {
+            canvas: stats.canvas.clone(),
+            path: stats.path.clone(),
+            state: if stats.error.is_some() { "failed" } else { "finished" }.into(),
+            reason: stats.error.clone(),
+        });
+        stats
     }
 
     pub fn recording_stats(&self) -> Vec<RecordingStats> {
