@@ -285,6 +285,7 @@ fn lost_sources_show_a_slate_and_come_back_by_themselves() {
         .port();
     let show = clip_and_phone_show(port);
     let engine = Engine::start(load_show(&dir, &show)).unwrap();
+    let mut events = engine.subscribe();
     let mut phone = phone_sender(port);
     let all_ok = |s: &[showroom::engine::stats::SourceStats]| s.iter().all(|s| s.frames > 0 && !s.signal_lost);
     assert!(
@@ -328,6 +329,25 @@ fn lost_sources_show_a_slate_and_come_back_by_themselves() {
         lost.as_secs_f64(),
         back.as_secs_f64()
     );
+
+    // Each loss and each return was an event, with the reason for the loss.
+    let mut heard = Vec::new();
+    while let showroom::events::Next::Event(e) = events.try_next() {
+        if let showroom::events::Event::Source { id, lost, reason } = &e.event {
+            heard.push((id.clone(), *lost, reason.clone()));
+        }
+    }
+    for src in &snap.sources {
+        let lost_at = heard
+            .iter()
+            .position(|(id, lost, r)| id == &src.id && *lost && r.is_some());
+        let back_at = heard.iter().rposition(|(id, lost, _)| id == &src.id && !*lost);
+        assert!(
+            matches!((lost_at, back_at), (Some(l), Some(b)) if l < b),
+            "source {}: events {heard:?}",
+            src.id
+        );
+    }
 
     // The program kept its clock while the phone came and went.
     assert_ticks_accounted(&snap);

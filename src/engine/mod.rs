@@ -331,6 +331,7 @@ impl Engine {
                 thumb_every_ticks: options.thumb_every_ticks,
                 overlays: overlays.clone(),
                 quality: quality.clone(),
+                events: events.clone(),
             };
             std::thread::Builder::new()
                 .name("render".into())

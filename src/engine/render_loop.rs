@@ -39,6 +39,8 @@ pub struct RenderLoop {
     pub overlays: Arc<std::sync::Mutex<crate::graphics::Overlays>>,
     /// The governor's decisions: layers drawn on every n-th tick.
     pub quality: Arc<super::governor::Quality>,
+    /// Where a source losing or getting back its signal is told.
+    pub events: Arc<crate::events::Events>,
 }
 
 /// An encoder with this many new pictures waiting gets a repeat for its
@@ -78,6 +80,7 @@ impl RenderLoop {
         // degrade alike instead of one hovering just inside the lateness
         // limit while the other skips (docs/overload.md).
         let mut share = vec![1.0f64; periods.len()];
+        let mut was_lost: Vec<bool> = Vec::new();
         let alpha: Vec<f64> = self.show.canvases.iter().map(|c| 1.0 / c.fps.max(1) as f64).collect();
         while !self.stop.load(Ordering::Relaxed) {
             let n = periods.len();
@@ -146,6 +149,22 @@ impl RenderLoop {
                     self.compositor.update_source(i, seq, &frame);
                 }
                 lost.push(probe.signal_lost());
+            }
+            // A source losing or getting back its signal is an event.
+            was_lost.resize(lost.len(), false);
+            for (i, (&now, was)) in lost.iter().zip(was_lost.iter_mut()).enumerate() {
+                if now != *was {
+                    *was = now;
+                    let probe = &self.sources[i];
+                    self.events.emit(
+                        due_ns,
+                        crate::events::Event::Source {
+                            id: probe.id.clone(),
+                            lost: now,
+                            reason: now.then(|| probe.lost_reason()),
+                        },
+                    );
+                }
             }
             let (graphics, uploads) = self.overlays.lock().unwrap_or_else(|e| e.into_inner()).frame(c, due_ns);
             for (slot, seq, frame) in &uploads {

@@ -128,6 +128,7 @@ impl SourceHandle {
     /// What the render thread needs to know about this source.
     pub fn probe(&self) -> SourceProbe {
         SourceProbe {
+            id: self.id.clone(),
             live: self.live,
             video: self.video.clone(),
             error: self.error.clone(),
@@ -162,6 +163,7 @@ impl Drop for SourceHandle {
 /// whether it has lost its signal.
 #[derive(Clone)]
 pub struct SourceProbe {
+    pub id: String,
     live: bool,
     pub video: Option<Arc<FrameSlot>>,
     error: Arc<Mutex<Option<String>>>,
@@ -177,6 +179,14 @@ impl SourceProbe {
         let Some(slot) = &self.video else { return false };
         self.error.lock().unwrap_or_else(|e| e.into_inner()).is_some()
             || slot.age().is_some_and(|a| a >= SIGNAL_LOST_AFTER)
+    }
+
+    /// Why the signal is lost, in words (the source's error, or silence).
+    pub fn lost_reason(&self) -> String {
+        match self.error.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            Some(e) => e,
+            None => format!("no picture for {} s", SIGNAL_LOST_AFTER.as_secs_f32()),
+        }
     }
 }
 
