@@ -344,22 +344,9 @@ const [bases, token] = [arguments[0], arguments[1]];
 /// The show of the flood test: one destination and a bridge.
 fn flood_show(rtmp: u16, bridge: u16) -> String {
     small_show("Doors")
-        + &format!(
-            r#"
-[[destinations]]
-id = "shop"
-platform = "custom"
-canvas = "main"
-url = "rtmp://127.0.0.1:{rtmp}/live/doors"
-
-[chat]
-log = "chat.jsonl"
-
-[[chat.sources]]
-platform = "bridge"
-listen = "127.0.0.1:{bridge}"
-token = {{ file = "bridge.token" }}
-"#
+        + &destination_and_bridge(
+            &format!("rtmp://127.0.0.1:{rtmp}/live/doors"),
+            &format!("127.0.0.1:{bridge}"),
         )
 }
 

@@ -37,23 +37,7 @@ fn engine_threads() -> BTreeMap<String, usize> {
 
 fn show(dir: &std::path::Path, rtmp: u16, key: &str) -> showroom::show::Show {
     let text = small_show("Lifecycle")
-        + &format!(
-            r#"
-[[destinations]]
-id = "shop"
-platform = "custom"
-canvas = "main"
-url = "rtmp://127.0.0.1:{rtmp}/live/{key}"
-
-[chat]
-log = "chat.jsonl"
-
-[[chat.sources]]
-platform = "bridge"
-listen = "127.0.0.1:0"
-token = {{ file = "bridge.token" }}
-"#
-        );
+        + &destination_and_bridge(&format!("rtmp://127.0.0.1:{rtmp}/live/{key}"), "127.0.0.1:0");
     load_show(dir, &text)
 }
 
@@ -111,11 +95,11 @@ fn subscribers_see_what_happens_in_order_and_a_stuck_one_changes_nothing() {
     )
     .unwrap();
     let text = small_show("Stream")
-        + &format!(
-            "\n[[destinations]]\nid = \"shop\"\nplatform = \"custom\"\ncanvas = \"main\"\nurl = \"rtmp://127.0.0.1:{}/live/streamKey\"\n",
-            nginx.rtmp_port
+        + &destination_and_bridge(
+            &format!("rtmp://127.0.0.1:{}/live/streamKey", nginx.rtmp_port),
+            "127.0.0.1:0",
         )
-        + "\n[products]\ncatalog = \"catalog.csv\"\n\n[chat]\nlog = \"chat.jsonl\"\n\n[[chat.sources]]\nplatform = \"bridge\"\nlisten = \"127.0.0.1:0\"\ntoken = { file = \"bridge.token\" }\n";
+        + "\n[products]\ncatalog = \"catalog.csv\"\n";
     let engine = Engine::start_with(
         load_show(&dir, &text),
         showroom::engine::StartOptions {

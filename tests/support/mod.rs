@@ -576,6 +576,29 @@ place.main = {{ x = 0, y = 0, width = 320, height = 180 }}
     )
 }
 
+/// Tables to append to `small_show`: a custom destination publishing to
+/// `url`, and chat through a bridge on `listen` with the test token file.
+#[allow(dead_code)]
+pub fn destination_and_bridge(url: &str, listen: &str) -> String {
+    format!(
+        r#"
+[[destinations]]
+id = "shop"
+platform = "custom"
+canvas = "main"
+url = "{url}"
+
+[chat]
+log = "chat.jsonl"
+
+[[chat.sources]]
+platform = "bridge"
+listen = "{listen}"
+token = {{ file = "bridge.token" }}
+"#
+    )
+}
+
 /// How many video packets a recording holds (as a player reads them).
 #[allow(dead_code)]
 pub fn video_packets(path: &Path) -> u32 {
