@@ -230,3 +230,41 @@ fn subscribers_see_what_happens_in_order_and_a_stuck_one_changes_nothing() {
     assert!(!log.contains("chat_message"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// End Show returns at once even when the server has stopped answering:
+/// the destination says `stopping`, the show keeps rendering, and the
+/// stream ends by its own timeout.
+#[test]
+fn end_show_against_a_frozen_server_returns_at_once() {
+    use showroom::engine::Command;
+    let _heavy = heavy_lock();
+    let dir = tempdir("end-frozen");
+    let nginx = Nginx::start(&dir.join("nginx"));
+    let text = small_show("Frozen")
+        + &destination_and_bridge(
+            &format!("rtmp://127.0.0.1:{}/live/frozenKey", nginx.rtmp_port),
+            "127.0.0.1:0",
+        );
+    let engine = Engine::start(load_show(&dir, &text)).unwrap();
+    let state = |e: &Engine| e.snapshot().destinations[0].state.word();
+    poll_until(Duration::from_secs(60), || state(&engine) == "live").expect("on air");
+    nginx.pause(true); // SIGSTOP: the server reads nothing, answers nothing
+    engine.execute(Command::EndShow(None)).unwrap();
+    // Returned without waiting for the server: still ending.
+    assert_eq!(state(&engine), "stopping");
+    let rendered = engine.snapshot().canvases[0].frames_rendered;
+    poll_until(Duration::from_secs(60), || {
+        engine.snapshot().canvases[0].frames_rendered > rendered + 15
+    })
+    .expect("the show keeps rendering while the stream ends");
+    let ended = poll_until(Duration::from_secs(60), || state(&engine) == "stopped");
+    nginx.pause(false);
+    assert!(
+        ended.is_some(),
+        "the stream did not end by its timeout: {:?}",
+        engine.snapshot().destinations
+    );
+    let snap = engine.stop();
+    assert_eq!(snap.destinations[0].state.word(), "stopped");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -244,10 +244,17 @@ fn go_live_asks_first_shows_each_destination_and_end_show_finishes_the_streams()
     h.run_steps(2);
     h.get_by_label("Stop recording").click();
     h.run_steps(2);
+    // Each stream ends on its own thread ("stopping"), then is stopped.
+    let ended = step_until(&mut h, Duration::from_secs(30), |h| {
+        h.state()
+            .engine()
+            .snapshot()
+            .destinations
+            .iter()
+            .all(|d| d.state.word() == "stopped")
+    });
     let snap = h.state().engine().snapshot();
-    for d in &snap.destinations {
-        assert_eq!(d.state.word(), "stopped", "{}", d.id);
-    }
+    assert!(ended, "{:?}", snap.destinations);
     h.get_by_label("OFF AIR");
     let rec = &snap.recordings[0];
     assert_eq!(rec.recording_s, None, "{rec:?}");

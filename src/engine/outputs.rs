@@ -17,8 +17,25 @@ struct DestSlot {
     config: DestConfig,
     canvas: usize,
     running: Option<Destination>,
+    /// Ending on a thread of its own (End Show returns at once): its live
+    /// status meanwhile, and the thread that gives its last.
+    ending: Option<(Arc<Mutex<DestStatus>>, JoinHandle<DestStatus>)>,
     /// What it last reported (kept after End Show).
     last: DestStatus,
+}
+
+impl DestSlot {
+    /// Takes the result of an ending that has finished (or, with `wait`,
+    /// waits for it). Returns whether it is still ending.
+    fn settle(&mut self, wait: bool) -> bool {
+        let done = self.ending.as_ref().is_some_and(|(_, h)| wait || h.is_finished());
+        if done && let Some((_, h)) = self.ending.take() {
+            if let Ok(last) = h.join() {
+                self.last = last;
+            }
+        }
+        self.ending.is_some()
+    }
 }
 
 struct RecSlot {
@@ -75,6 +92,7 @@ impl Outputs {
                     config,
                     canvas: d.canvas,
                     running: None,
+                    ending: None,
                 }
             })
             .collect();
@@ -107,6 +125,13 @@ impl Outputs {
         let mut found = false;
         for d in dests.iter_mut().filter(|d| id.is_none_or(|id| d.config.id == id)) {
             found = true;
+            if d.settle(false) {
+                tracing::warn!(
+                    "destination `{}`: still ending its last stream; go live again once it has",
+                    d.config.id
+                );
+                continue;
+            }
             if d.running.is_none() {
                 tracing::info!("destination `{}`: going live", d.config.id);
                 d.running = Some(Destination::start(d.config.clone(), self.fanouts[d.canvas].clone()));
@@ -116,7 +141,10 @@ impl Outputs {
     }
 
     /// Ends the stream of destination `id` (None: all) cleanly: EOS to the
-    /// server, no reconnecting. False when no destination has that id.
+    /// server, no reconnecting. Returns at once: each stream ends on a
+    /// thread of its own (its state is `stopping` meanwhile), so a server
+    /// that does not answer never holds the caller. False when no
+    /// destination has that id.
     pub fn end(&self, id: Option<&str>) -> bool {
         let mut dests = self.dests.lock().unwrap_or_else(|e| e.into_inner());
         let chosen = |d: &DestSlot| id.is_none_or(|id| d.config.id == id);
@@ -127,17 +155,41 @@ impl Outputs {
         let mut found = false;
         for d in dests.iter_mut().filter(|d| chosen(d)) {
             found = true;
+            d.settle(false);
             if let Some(mut running) = d.running.take() {
-                running.stop();
-                self.fanouts[d.canvas].remove(&running.feed);
-                let mut last = running.status();
-                last.state = DestState::Stopped;
-                last.retry_in_s = None;
-                d.last = last;
-                tracing::info!("destination `{}`: ended", d.config.id);
+                let (fanout, name) = (self.fanouts[d.canvas].clone(), d.config.id.clone());
+                let status = running.status.clone();
+                let ender = std::thread::Builder::new().name(format!("end {name}")).spawn(move || {
+                    running.stop();
+                    fanout.remove(&running.feed);
+                    let mut last = running.status();
+                    last.state = DestState::Stopped;
+                    last.retry_in_s = None;
+                    tracing::info!("destination `{name}`: ended");
+                    last
+                });
+                match ender {
+                    Ok(h) => {
+                        self.events.emit(Event::Destination {
+                            id: d.config.id.clone(),
+                            state: DestState::Stopping.word().into(),
+                            reason: None,
+                        });
+                        d.ending = Some((status, h));
+                    }
+                    Err(e) => tracing::error!("destination `{}`: cannot end it: {e}", d.config.id),
+                }
             }
         }
         found || id.is_none()
+    }
+
+    /// Waits until every stream that is ending has ended (the show's end).
+    pub fn wait_ended(&self) {
+        let mut dests = self.dests.lock().unwrap_or_else(|e| e.into_inner());
+        for d in dests.iter_mut() {
+            d.settle(true);
+        }
     }
 
     /// "Reconnect now" for `id`, or for every running destination not live.
@@ -156,10 +208,20 @@ impl Outputs {
     }
 
     pub fn destination_status(&self) -> Vec<DestStatus> {
-        let dests = self.dests.lock().unwrap_or_else(|e| e.into_inner());
+        let mut dests = self.dests.lock().unwrap_or_else(|e| e.into_inner());
         dests
-            .iter()
-            .map(|d| d.running.as_ref().map(|r| r.status()).unwrap_or_else(|| d.last.clone()))
+            .iter_mut()
+            .map(|d| {
+                if d.settle(false)
+                    && let Some((status, _)) = &d.ending
+                {
+                    let mut s = status.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    s.state = DestState::Stopping;
+                    s.retry_in_s = None;
+                    return s;
+                }
+                d.running.as_ref().map(|r| r.status()).unwrap_or_else(|| d.last.clone())
+            })
             .collect()
     }
 
@@ -257,6 +319,7 @@ impl Outputs {
     pub fn finish_all(&self) {
         self.record(false);
         self.end(None);
+        self.wait_ended();
     }
 }
 

@@ -39,6 +39,8 @@ pub enum DestState {
     Live,
     Reconnecting,
     Failed,
+    /// Ending: the stream's end is being sent and the server's answer awaited.
+    Stopping,
     Stopped,
 }
 
@@ -50,6 +52,7 @@ impl DestState {
             DestState::Live => "live",
             DestState::Reconnecting => "reconnecting",
             DestState::Failed => "failed",
+            DestState::Stopping => "stopping",
             DestState::Stopped => "stopped",
         }
     }

@@ -38,7 +38,7 @@ fn state_colour(state: DestState) -> Color32 {
         DestState::Live => ON_AIR,
         DestState::Connecting | DestState::Reconnecting => WARN,
         DestState::Failed => Color32::from_rgb(255, 90, 90),
-        DestState::Idle | DestState::Stopped => Color32::GRAY,
+        DestState::Idle | DestState::Stopping | DestState::Stopped => Color32::GRAY,
     }
 }
 
