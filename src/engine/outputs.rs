@@ -29,10 +29,11 @@ impl DestSlot {
     /// waits for it). Returns whether it is still ending.
     fn settle(&mut self, wait: bool) -> bool {
         let done = self.ending.as_ref().is_some_and(|(_, h)| wait || h.is_finished());
-        if done && let Some((_, h)) = self.ending.take() {
-            if let Ok(last) = h.join() {
-                self.last = last;
-            }
+        if done
+            && let Some((_, h)) = self.ending.take()
+            && let Ok(last) = h.join()
+        {
+            self.last = last;
         }
         self.ending.is_some()
     }
