@@ -261,7 +261,7 @@ impl ChatState {
                         t.hidden = Some("deleted on the platform".into());
                     }
                 }
-                let msg = msg.bounded();
+                // Already bounded: by `Ingest` live, by `Log::open` on replay.
                 self.bytes += msg.size();
                 self.seen.insert((msg.platform, msg.id.clone()));
                 self.entries.push_back(Entry {
