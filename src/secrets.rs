@@ -228,29 +228,8 @@ pub fn own_token(name: &str) -> Result<(Secret, bool), String> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(named)?;
     }
-    write_private(&path, t.expose()).map_err(named)?;
+    crate::session::write_atomic_mode(&path, t.expose().as_bytes(), Some(0o600)).map_err(named)?;
     Ok((t, false))
-}
-
-#[cfg(unix)]
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
 }
 
 #[cfg(unix)]

@@ -10,6 +10,12 @@ use std::path::{Path, PathBuf};
 /// half-written one: temporary file in the same folder, fsync, rename, fsync
 /// of the folder.
 pub fn write_atomic(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    write_atomic_mode(path, content, None)
+}
+
+/// `write_atomic` with the file's Unix permissions (0o600: only its owner
+/// reads it); the mode is set when the file is made, never widened after.
+pub fn write_atomic_mode(path: &Path, content: &[u8], mode: Option<u32>) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -17,7 +23,15 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> std::io::Result<()> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if let Some(m) = mode {
+            std::os::unix::fs::OpenOptionsExt::mode(&mut open, m);
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        let mut f = open.open(&tmp)?;
         f.write_all(content)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
