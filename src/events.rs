@@ -223,6 +223,8 @@ impl Subscription {
 /// The show's event stream and its log.
 pub struct Events {
     tx: broadcast::Sender<Arc<Stamped>>,
+    /// Subscribers of our own (the log), which skip chat messages.
+    own: usize,
     path: Option<PathBuf>,
     log: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
@@ -239,6 +241,7 @@ impl Events {
     pub fn new() -> Events {
         Events {
             tx: broadcast::channel(CAPACITY).0,
+            own: 0,
             path: None,
             log: Mutex::new(None),
         }
@@ -256,6 +259,7 @@ impl Events {
         let handle = std::thread::Builder::new()
             .name("event-log".into())
             .spawn(move || write_log(file, sub))?;
+        events.own = 1;
         events.path = Some(path.to_path_buf());
         events.log = Mutex::new(Some(handle));
         Ok(events)
@@ -283,6 +287,12 @@ impl Events {
         }
     }
 
+    /// Whether anyone besides the log follows the stream: chat messages,
+    /// which the log skips, are only worth making then.
+    pub fn followed(&self) -> bool {
+        self.tx.receiver_count() > self.own
+    }
+
     /// A new subscriber: it sees every event sent from now on.
     pub fn subscribe(&self) -> Subscription {
         Subscription {
@@ -303,6 +313,11 @@ pub struct Emitter {
 impl Emitter {
     pub fn new(events: Arc<Events>, clock: Arc<std::sync::OnceLock<std::time::Instant>>) -> Emitter {
         Emitter { events, clock }
+    }
+
+    /// See [`Events::followed`].
+    pub fn followed(&self) -> bool {
+        self.events.followed()
     }
 
     pub fn emit(&self, event: Event) {

@@ -357,13 +357,15 @@ fn write_loop(
         latencies.clear();
         // Each record is serialised into the batch, then applied (by value).
         let mut staged = Ok(());
-        // What subscribers hear once the batch is on disk.
+        // What subscribers hear once the batch is on disk (each message only
+        // when someone besides the event log listens: the log skips them).
         let mut told = Vec::new();
+        let messages_heard = events.as_ref().is_some_and(|e| e.followed());
         let mut record = |r: Record, s: &mut ChatState, log: &mut log::Log| {
             if let Err(e) = log.stage(&r) {
                 staged = Err(e);
             }
-            if events.is_some() {
+            if events.is_some() && (messages_heard || !matches!(r, Record::Message { .. })) {
                 told.extend(event_of(&r));
             }
             s.apply(r).is_some()
