@@ -133,6 +133,31 @@ pub enum Event {
         id: u64,
         status: String,
     },
+    /// A moderator changed the chat: `answered`, `hidden`, `unhidden`,
+    /// `blocked`, `unblocked`, `blocked_words`, `draft_order` (of message
+    /// `seq` where there is one).
+    Moderation {
+        action: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        seq: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    /// A moderator action accepted when sent was refused when its turn came
+    /// (something changed in between), and why.
+    ChatRefused {
+        action: String,
+        error: String,
+    },
+    /// A job a command started (an export, draft orders): `running`, then
+    /// `done` or `failed` with what came of it.
+    Job {
+        id: u64,
+        kind: String,
+        state: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+    },
     /// Stock or prices of these products changed.
     Stock {
         products: Vec<String>,

@@ -190,6 +190,8 @@ fn the_bridge_acknowledges_after_disk_and_the_ledger_survives_a_restart() {
     assert_eq!(*stock_seen.lock().unwrap(), vec![Some(1), Some(0)]);
 
     // Moderators: answer, settle the unclear claim, block, cancel a claim.
+    // Each returns at once (nothing waits for the disk); waiting on the last
+    // waits for all, as the writer takes them in order.
     chat.act(Action::Answered(1)).unwrap();
     chat.act(Action::Claim {
         seq: 4,
@@ -199,7 +201,7 @@ fn the_bridge_acknowledges_after_disk_and_the_ledger_survives_a_restart() {
     })
     .unwrap();
     chat.act(Action::Block(2)).unwrap();
-    chat.act(Action::CancelClaim(1)).unwrap();
+    chat.act(Action::CancelClaim(1)).unwrap().wait().unwrap();
     assert!(
         chat.act(Action::CancelClaim(1))
             .unwrap_err()
@@ -231,7 +233,10 @@ fn the_bridge_acknowledges_after_disk_and_the_ledger_survives_a_restart() {
         )
     };
     let csv_path = dir.join("claims.csv");
-    assert_eq!(chat.export_claims(&csv_path).unwrap(), 4);
+    assert_eq!(
+        (chat.export_claims_job(csv_path.clone()))().unwrap(),
+        format!("4 claims written to {}", csv_path.display())
+    );
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert_eq!(csv.lines().count(), 5);
     assert!(
@@ -583,11 +588,20 @@ fn showroom_run_takes_chat_reports_it_and_exports_the_claims() {
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "claims-csv mid-show.csv").unwrap();
     std::thread::sleep(Duration::from_millis(1500));
+    // Moderation typed: the question (message 2) answered; a message not
+    // in memory refused with why.
+    writeln!(stdin, "answer 2").unwrap();
+    writeln!(stdin, "hide-message 99").unwrap();
     writeln!(stdin, "quit").unwrap();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("ok: 1 claims written to mid-show.csv"), "{stderr}");
+    assert!(
+        stderr.contains("ok: job 1: 1 claims written to mid-show.csv"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ok: answer 2"), "{stderr}");
+    assert!(stderr.contains("error: message 99 is no longer in memory"), "{stderr}");
     assert!(
         stderr.contains("chat 2 msgs, 1 queued, 1 claimed, 0 waitlisted"),
         "{stderr}"
@@ -596,9 +610,14 @@ fn showroom_run_takes_chat_reports_it_and_exports_the_claims() {
         let text = std::fs::read_to_string(dir.join(csv)).unwrap();
         assert!(text.contains(",claimed,tiktok,ann,@ann,B2,mug,Mug,"), "{csv}: {text}");
     }
-    assert_eq!(
-        message_ids(&log_records(&dir.join("flood-chat.jsonl"))),
-        vec!["r1", "r2"]
+    let records = log_records(&dir.join("flood-chat.jsonl"));
+    assert_eq!(message_ids(&records), vec!["r1", "r2"]);
+    // Queued without waiting for the disk, and in the log before it closed.
+    assert!(
+        records
+            .iter()
+            .any(|r| matches!(r, showroom::chat::log::Record::Answered { seq: 2 })),
+        "{records:?}"
     );
 }
 
@@ -671,8 +690,10 @@ fn the_panel_features_moderates_and_sells_from_the_chat() {
     h.get_by_label_contains("#1 @bob · B2 × 1");
     h.get_by_label("claimed");
     h.get_by_label("Export claims (CSV)").click();
-    h.run_steps(2);
-    h.get_by_label_contains("1 claims written to");
+    // A job of the engine's: its result comes with a later snapshot.
+    step_until(&mut h, "the export's result", &|h| {
+        h.query_by_label_contains("1 claims written to").is_some()
+    });
     assert!(
         std::fs::read_to_string(dir.join("show-claims.csv"))
             .unwrap()
@@ -792,7 +813,7 @@ fn claims_become_shopify_draft_orders_once_with_the_stock_reserved() {
         msg("o3", "bob", "sold b2 x2")
     ]);
     assert_eq!(post(&url, Some(TOKEN), &batch.to_string()).0, 200);
-    let refused = (chat.draft_orders_job().unwrap())();
+    let refused = (chat.draft_orders_job().unwrap())().unwrap_err();
     assert!(refused.contains("Shopify refused the admin token (401)"), "{refused}");
     assert!(!refused.contains("shpat"));
     drop(chat);
@@ -800,7 +821,7 @@ fn claims_become_shopify_draft_orders_once_with_the_stock_reserved() {
     cfg.shopify = Some(admin("shpat_test"));
     let chat = Chat::open(&cfg, catalog.clone(), None).unwrap();
     let before = showroom::chat::log::now_ms();
-    let summary = (chat.draft_orders_job().unwrap())();
+    let summary = (chat.draft_orders_job().unwrap())().unwrap();
     assert_eq!(summary, "2 draft order(s) created: #D1, #D2");
     let sent = inputs.lock().unwrap().clone();
     assert_eq!(
@@ -819,7 +840,7 @@ fn claims_become_shopify_draft_orders_once_with_the_stock_reserved() {
     assert!(until >= before + 24 * 3600 * 1000 - 1000 && until <= before + 24 * 3600 * 1000 + 60_000);
     assert_eq!(chat.state().ordered.len(), 3);
     // Again: nothing new to order, nothing sent.
-    assert_eq!((chat.draft_orders_job().unwrap())(), "no new draft orders");
+    assert_eq!((chat.draft_orders_job().unwrap())().unwrap(), "no new draft orders");
     assert_eq!(inputs.lock().unwrap().len(), 2);
     drop(chat);
     // The orders are in the log: a restart knows them.

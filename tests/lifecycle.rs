@@ -162,6 +162,47 @@ fn subscribers_see_what_happens_in_order_and_a_stuck_one_changes_nothing() {
             .any(|e| matches!(e, Event::Queue { length: 1 }))
     })
     .expect("the question reaches the queue as an event");
+    // Moderation and exports are commands like any other: answering the
+    // question empties the queue; the export is a job that reports.
+    let question_seq = engine
+        .chat()
+        .unwrap()
+        .state()
+        .queue()
+        .next()
+        .map(|e| e.seq)
+        .expect("the question is queued");
+    assert_eq!(
+        engine
+            .execute(Command::Chat(showroom::chat::state::Action::Answered(question_seq)))
+            .unwrap(),
+        showroom::engine::Outcome::Done
+    );
+    let refused = engine
+        .execute(Command::Chat(showroom::chat::state::Action::Hide(9_999)))
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("message 9999 is no longer in memory"),
+        "{refused}"
+    );
+    let csv = dir.join("claims.csv");
+    let showroom::engine::Outcome::Job(job) = engine.execute(Command::ExportClaims(csv.clone())).unwrap() else {
+        panic!("an export is a job")
+    };
+    let done = engine.wait_job(job, Duration::from_secs(60)).expect("the job is known");
+    assert_eq!(done.state, showroom::engine::jobs::JobState::Done, "{done:?}");
+    assert_eq!(
+        done.summary.as_deref(),
+        Some(format!("1 claims written to {}", csv.display()).as_str())
+    );
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 2);
+    poll_until(Duration::from_secs(30), || {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, Event::Queue { length: 0 }))
+    })
+    .expect("answering the question is heard");
     // More events than the stream keeps, paced so the follower keeps up.
     let flood = CAPACITY + 500;
     for i in 0..flood {
@@ -200,8 +241,19 @@ fn subscribers_see_what_happens_in_order_and_a_stuck_one_changes_nothing() {
         pos(&|e| matches!(e, Event::Claim { code, quantity: 1, status, .. } if code == "A1" && status == "claimed"));
     let question = pos(&|e| matches!(e, Event::ChatMessage { id, queued: true, .. } if id == "c2"));
     let queue = pos(&|e| matches!(e, Event::Queue { length: 1 }));
+    let answered = pos(&|e| matches!(e, Event::Moderation { action, .. } if action == "answered"));
+    let emptied = pos(&|e| matches!(e, Event::Queue { length: 0 }));
+    let job_running =
+        pos(&|e| matches!(e, Event::Job { state, kind, .. } if state == "running" && kind == "claims_csv"));
+    let job_done = pos(&|e| matches!(e, Event::Job { state, .. } if state == "done"));
     assert!(
-        banner < message && message < claim && claim < question && question < queue,
+        banner < message
+            && message < claim
+            && claim < question
+            && question < queue
+            && queue < answered
+            && answered < emptied
+            && job_running < job_done,
         "{seen:?}"
     );
     let first_cut = pos(&|e| matches!(e, Event::Cut { .. }));
@@ -266,5 +318,69 @@ fn end_show_against_a_frozen_server_returns_at_once() {
     );
     let snap = engine.stop();
     assert_eq!(snap.destinations[0].state.word(), "stopped");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Stop Recording returns at once: the file is finalised on a thread of
+/// its own, its state `finalizing` meanwhile, and then `finished` — a
+/// complete file. Record again starts a new file beside it.
+#[test]
+fn stop_recording_returns_at_once_and_the_file_is_finished_after() {
+    use showroom::engine::{Command, Outcome};
+    use showroom::events::{Event, Next};
+    let _heavy = heavy_lock();
+    let dir = tempdir("stop-recording");
+    let text = small_show("Rec") + "\n[[recordings]]\ncanvas = \"main\"\npath = \"take.mkv\"\n";
+    let engine = Engine::start_with(
+        load_show(&dir, &text),
+        showroom::engine::StartOptions {
+            live: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut sub = engine.subscribe();
+    let mut states = Vec::new();
+    let mut hear = |until: &str, states: &mut Vec<(String, String)>| {
+        let t0 = std::time::Instant::now();
+        while t0.elapsed() < Duration::from_secs(60) {
+            match sub.try_next() {
+                Next::Event(e) => {
+                    if let Event::Recording { state, path, .. } = &e.event {
+                        states.push((state.clone(), path.clone()));
+                        if state == until {
+                            return;
+                        }
+                    }
+                }
+                Next::Empty => std::thread::sleep(Duration::from_millis(20)),
+                other => panic!("the stream ended: {other:?}"),
+            }
+        }
+        panic!("no `{until}` recording event: {states:?}");
+    };
+    assert_eq!(engine.execute(Command::Record(true)).unwrap(), Outcome::Done);
+    hear("recording", &mut states);
+    poll_until(Duration::from_secs(60), || {
+        engine.snapshot().recordings[0].bytes_written > 20_000
+    })
+    .expect("the recording grows");
+    assert_eq!(engine.execute(Command::Record(false)).unwrap(), Outcome::Done);
+    // Told that it is being finalised (at once, by the command), then
+    // finished (by the thread that finalised it).
+    hear("finished", &mut states);
+    let stages: Vec<&str> = states.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(stages, ["recording", "finalizing", "finished"]);
+    poll_until(Duration::from_secs(30), || !engine.snapshot().recordings[0].finalizing)
+        .expect("the snapshot says finished");
+    let first = dir.join("take.mkv");
+    assert!(support::video_packets(&first) > 0, "the first file decodes");
+    // Again: a new file, the first one kept.
+    engine.execute(Command::Record(true)).unwrap();
+    hear("recording", &mut states);
+    let snap = engine.stop();
+    assert!(snap.recordings[0].path.ends_with("take-2.mkv"), "{:?}", snap.recordings);
+    assert!(!snap.recordings[0].finalizing);
+    assert!(support::video_packets(&first) > 0);
     let _ = std::fs::remove_dir_all(&dir);
 }

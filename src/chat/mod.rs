@@ -2,7 +2,10 @@
 //! triages each message, settles claims against stock, appends it all to the
 //! log (fsynced per batch) and only then acknowledges. The panel reads the
 //! shared state; moderator actions go through the same writer so the log
-//! holds them in order.
+//! holds them in order. An action never waits for the disk: it is checked
+//! against the state at once, queued ahead of messages, and its outcome is
+//! a [`Pending`] the caller may wait on (tests) or drop (the engine, whose
+//! subscribers hear it as events).
 //!
 //!   connectors ─► Ingest ─► writer: decide → apply → log (fsync) → ack
 //!                                        │
@@ -55,8 +58,47 @@ enum Input {
         /// Its bytes under `IN_FLIGHT_BYTES`, given back once it is applied.
         _held: Option<tokio::sync::OwnedSemaphorePermit>,
     },
-    Action(Action, oneshot::Sender<Result<(), String>>),
+    /// Moderator actions are waiting (in their own queue, served first).
+    Wake,
     Stop,
+}
+
+/// A moderator action on its way to the writer.
+struct Acting {
+    action: Action,
+    reply: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+/// Queues actions for the writer, ahead of any messages waiting.
+#[derive(Clone)]
+struct Actor {
+    actions: std::sync::mpsc::Sender<Acting>,
+    wake: mpsc::Sender<Input>,
+}
+
+impl Actor {
+    fn submit(&self, action: Action, reply: Option<oneshot::Sender<Result<(), String>>>) -> Result<(), String> {
+        self.actions
+            .send(Acting { action, reply })
+            .map_err(|_| "the chat has stopped".to_string())?;
+        // A full channel means the writer has work queued: it serves the
+        // actions first when it takes its next batch, so no wake is needed.
+        match self.wake.try_send(Input::Wake) {
+            Err(mpsc::error::TrySendError::Closed(_)) => Err("the chat has stopped".into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The outcome of an action not yet written: wait for it, or drop it.
+#[derive(Debug)]
+pub struct Pending(oneshot::Receiver<Result<(), String>>);
+
+impl Pending {
+    /// Waits until the action is in the log, or says why it was not done.
+    pub fn wait(self) -> Result<(), String> {
+        self.0.blocking_recv().map_err(|_| "the chat has stopped".to_string())?
+    }
 }
 
 /// Bytes of messages queued for the writer, all connectors together. With
@@ -154,6 +196,7 @@ pub struct Chat {
     stats: Arc<Mutex<ChatStats>>,
     statuses: Arc<Mutex<Vec<SourceStatus>>>,
     tx: mpsc::Sender<Input>,
+    actor: Actor,
     budget: Arc<tokio::sync::Semaphore>,
     writer: Option<std::thread::JoinHandle<()>>,
     runtime: Option<tokio::runtime::Runtime>,
@@ -192,12 +235,17 @@ impl Chat {
         let stats = Arc::new(Mutex::new(ChatStats::default()));
         let statuses = Arc::new(Mutex::new(Vec::new()));
         let (tx, rx) = mpsc::channel(CHANNEL);
+        let (actions, acting) = std::sync::mpsc::channel();
+        let actor = Actor {
+            actions,
+            wake: tx.clone(),
+        };
         let budget = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT_BYTES));
         let writer = {
             let (state, stats, log) = (state.clone(), stats.clone(), opened.log);
             std::thread::Builder::new()
                 .name("chat-writer".into())
-                .spawn(move || write_loop(rx, log, state, stats, on_stock, events))
+                .spawn(move || write_loop(rx, acting, log, state, stats, on_stock, events))
                 .map_err(|e| e.to_string())?
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -211,6 +259,7 @@ impl Chat {
             stats,
             statuses,
             tx,
+            actor,
             budget,
             writer: Some(writer),
             runtime: None,
@@ -265,13 +314,21 @@ impl Chat {
         &self.log_path
     }
 
-    /// Does a moderator action; returns once it is logged, or why not.
-    pub fn act(&self, action: Action) -> Result<(), String> {
+    /// Queues a moderator action and returns at once: an action that
+    /// cannot be done (a message no longer in memory, a claim already
+    /// cancelled) is refused here with the reason. The writer decides again
+    /// in order with everything else; `Pending` tells that outcome.
+    pub fn act(&self, action: Action) -> Result<Pending, String> {
+        self.state().decide_action(action.clone())?;
         let (reply, rx) = oneshot::channel();
-        self.tx
-            .blocking_send(Input::Action(action, reply))
-            .map_err(|_| "the chat has stopped".to_string())?;
-        rx.blocking_recv().map_err(|_| "the chat has stopped".to_string())?
+        self.actor.submit(action, Some(reply))?;
+        Ok(Pending(rx))
+    }
+
+    /// What clients of the engine may see of the chat (they act through
+    /// engine commands).
+    pub fn view(&self) -> ChatView<'_> {
+        ChatView(self)
     }
 
     /// Whether claims can become Shopify draft orders (`[chat] shopify_admin`).
@@ -281,8 +338,8 @@ impl Chat {
 
     /// A job that makes Shopify draft orders for the claims not yet in one
     /// and logs them; run it off the window's thread (it talks to the shop).
-    /// It returns a summary for the user.
-    pub fn draft_orders_job(&self) -> Result<impl FnOnce() -> String + Send + 'static, String> {
+    /// It returns a summary for the user, or why nothing was made.
+    pub fn draft_orders_job(&self) -> Result<impl FnOnce() -> Result<String, String> + Send + 'static, String> {
         let admin = self
             .shopify
             .clone()
@@ -291,34 +348,80 @@ impl Chat {
             let s = self.state();
             (s.ledger.claims().to_vec(), s.ordered.keys().copied().collect())
         };
-        let tx = self.tx.clone();
+        let actor = self.actor.clone();
         Ok(move || match orders::create(&admin, &claims, &ordered, log::now_ms()) {
             Ok(outcome) => {
                 let summary = outcome.summary();
                 if !outcome.created.is_empty() {
                     let (reply, rx) = oneshot::channel();
-                    let logged = tx
-                        .blocking_send(Input::Action(Action::Ordered(outcome.created), reply))
-                        .is_ok()
+                    let logged = actor.submit(Action::Ordered(outcome.created), Some(reply)).is_ok()
                         && matches!(rx.blocking_recv(), Ok(Ok(())));
                     if !logged {
-                        return format!("{summary} — but the chat log could not record them");
+                        return Err(format!("{summary} — but the chat log could not record them"));
                     }
                 }
-                summary
+                Ok(summary)
             }
-            Err(e) => format!("Draft orders: {e}"),
+            Err(e) => Err(format!("Draft orders: {e}")),
         })
     }
 
-    /// Writes the claims as CSV (for invoicing) to `path`.
-    pub fn export_claims(&self, path: &std::path::Path) -> Result<usize, String> {
-        let (csv, n) = {
-            let s = self.state();
-            (s.ledger.to_csv()?, s.ledger.claims().len())
-        };
-        std::fs::write(path, csv).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        Ok(n)
+    /// A job that writes the claims as CSV (for invoicing) to `path`,
+    /// whole or not at all; it returns a summary for the user.
+    pub fn export_claims_job(&self, path: PathBuf) -> impl FnOnce() -> Result<String, String> + Send + 'static {
+        let state = self.state.clone();
+        move || {
+            let (csv, n) = {
+                let s = state.lock().unwrap_or_else(|e| e.into_inner());
+                (s.ledger.to_csv()?, s.ledger.claims().len())
+            };
+            crate::session::write_atomic(&path, csv.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(format!("{n} claims written to {}", path.display()))
+        }
+    }
+}
+
+/// The chat as clients of the engine see it: read only. What they change,
+/// they change through the engine's commands (docs/ARCHITECTURE.md).
+#[derive(Clone, Copy)]
+pub struct ChatView<'a>(&'a Chat);
+
+/// The chat state, read only.
+pub struct StateRef<'a>(MutexGuard<'a, ChatState>);
+
+impl std::ops::Deref for StateRef<'_> {
+    type Target = ChatState;
+    fn deref(&self) -> &ChatState {
+        &self.0
+    }
+}
+
+impl<'a> ChatView<'a> {
+    /// See [`Chat::state`]: hold it briefly.
+    pub fn state(&self) -> StateRef<'a> {
+        StateRef(self.0.state())
+    }
+    pub fn disk_error(&self) -> Option<String> {
+        self.0.disk_error()
+    }
+    pub fn stats(&self) -> ChatStats {
+        self.0.stats()
+    }
+    pub fn statuses(&self) -> Vec<SourceStatus> {
+        self.0.statuses()
+    }
+    pub fn bridges(&self) -> Vec<SocketAddr> {
+        self.0.bridges()
+    }
+    pub fn bridge_access(&self) -> &'a [connectors::bridge::BridgeAccess] {
+        self.0.bridge_access()
+    }
+    pub fn log_path(&self) -> &'a std::path::Path {
+        self.0.log_path()
+    }
+    pub fn has_shop(&self) -> bool {
+        self.0.has_shop()
     }
 }
 
@@ -336,6 +439,7 @@ impl Drop for Chat {
 
 fn write_loop(
     mut rx: mpsc::Receiver<Input>,
+    acting: std::sync::mpsc::Receiver<Acting>,
     mut log: log::Log,
     state: Arc<Mutex<ChatState>>,
     stats: Arc<Mutex<ChatStats>>,
@@ -378,6 +482,29 @@ fn write_loop(
         let mut messages = 0u64;
         {
             let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+            // Moderator actions first: a flood of messages never holds them.
+            while let Ok(Acting { action, reply }) = acting.try_recv() {
+                let what = action.name();
+                match s.decide_action(action) {
+                    Ok(new) => {
+                        for r in new {
+                            stock_changed |= record(r, &mut s, &mut log);
+                        }
+                        replies.extend(reply.map(|r| (r, Ok(()))));
+                    }
+                    Err(e) => {
+                        // Checked when queued, refused now (something came
+                        // in between): whoever follows the stream hears why.
+                        if let Some(ev) = &events {
+                            ev.emit(crate::events::Event::ChatRefused {
+                                action: what.into(),
+                                error: e.clone(),
+                            });
+                        }
+                        replies.extend(reply.map(|r| (r, Err(e))));
+                    }
+                }
+            }
             for input in batch.drain(..) {
                 match input {
                     Input::Message {
@@ -396,15 +523,7 @@ fn write_loop(
                         latencies.push(received.elapsed().as_secs_f32() * 1000.0);
                         acks.extend(ack);
                     }
-                    Input::Action(action, reply) => match s.decide_action(action) {
-                        Ok(new) => {
-                            for r in new {
-                                stock_changed |= record(r, &mut s, &mut log);
-                            }
-                            replies.push((reply, Ok(())));
-                        }
-                        Err(e) => replies.push((reply, Err(e))),
-                    },
+                    Input::Wake => {}
                     Input::Stop => stop = true,
                 }
             }
@@ -481,13 +600,38 @@ fn event_of(r: &Record) -> Option<crate::events::Event> {
             id: *id,
             status: status.name().to_string(),
         },
-        _ => return None,
+        Record::Answered { seq } => moderation("answered", Some(*seq), None),
+        Record::Hide { seq, why } => moderation("hidden", Some(*seq), Some(why.clone())),
+        Record::Unhide { seq } => moderation("unhidden", Some(*seq), None),
+        Record::Block { platform, name, .. } => {
+            moderation("blocked", None, Some(format!("{name} on {}", platform.name())))
+        }
+        Record::Unblock { platform, user_id } => {
+            moderation("unblocked", None, Some(format!("{user_id} on {}", platform.name())))
+        }
+        Record::BlockedWords { words } => moderation("blocked_words", None, Some(words.join(", "))),
+        Record::DraftOrder { claims, name, .. } => {
+            let ids: Vec<String> = claims.iter().map(|c| format!("#{c}")).collect();
+            moderation(
+                "draft_order",
+                None,
+                Some(format!("{name} for claims {}", ids.join(", "))),
+            )
+        }
     })
+}
+
+fn moderation(action: &str, seq: Option<u64>, detail: Option<String>) -> crate::events::Event {
+    crate::events::Event::Moderation {
+        action: action.into(),
+        seq,
+        detail,
+    }
 }
 
 /// One line for a status display: "chat 1234 msgs, 3 queued, 5 claimed,
 /// 2 waitlisted" plus any source not live.
-pub fn status_line(chat: &Chat) -> String {
+pub fn status_line(chat: ChatView<'_>) -> String {
     let (total, queued, (claimed, waiting, _)) = {
         let s = chat.state();
         (s.total(), s.queue().count(), s.claim_counts())

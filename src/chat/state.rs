@@ -52,6 +52,23 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// Its name in events and errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Answered(_) => "answered",
+            Action::Hide(_) => "hide",
+            Action::Unhide(_) => "unhide",
+            Action::Block(_) => "block",
+            Action::Unblock(..) => "unblock",
+            Action::SetBlockedWords(_) => "blocked_words",
+            Action::CancelClaim(_) => "cancel_claim",
+            Action::Ordered(_) => "draft_order",
+            Action::Claim { .. } => "claim",
+        }
+    }
+}
+
 pub struct ChatState {
     entries: VecDeque<Entry>,
     /// Sequence number of the next message.

@@ -70,12 +70,6 @@ pub fn parse_to(arg: &str, show: &Show, n: usize) -> Result<DestinationSpec, Str
 
 enum Command {
     Engine(crate::engine::Command),
-    /// `claims-csv PATH`: the claims so far, for invoicing.
-    ClaimsCsv(std::path::PathBuf),
-    /// `cancel-claim ID`.
-    CancelClaim(u64),
-    /// `draft-orders`: claims not yet ordered → Shopify draft orders.
-    DraftOrders,
     Quit,
 }
 
@@ -252,6 +246,34 @@ fn parse_audio(word: &str, source: &str, value: Option<&str>) -> Result<crate::e
     })
 }
 
+/// Prints how each finished job ended and forgets it; with `wait`, waits
+/// for them first (the show is ending: every result is told).
+fn report_jobs(engine: &crate::engine::Engine, jobs: &mut Vec<crate::engine::jobs::JobId>, wait: bool) {
+    use crate::engine::jobs::JobState;
+    jobs.retain(|id| {
+        let status = match wait {
+            true => engine.wait_job(*id, Duration::from_secs(60)),
+            false => engine.job(*id),
+        };
+        match status {
+            Some(j) if j.state != JobState::Running => {
+                let summary = j.summary.unwrap_or_default();
+                match j.state {
+                    JobState::Failed => eprintln!("error: job {id}: {summary}"),
+                    _ => eprintln!("ok: job {id}: {summary}"),
+                }
+                false
+            }
+            Some(_) if wait => {
+                eprintln!("error: job {id} did not finish within a minute");
+                false
+            }
+            Some(_) => true,
+            None => false,
+        }
+    });
+}
+
 /// Commands typed on standard input while a show runs (one per line):
 /// `scene ID` (cut), `preview ID`, `take [KIND [MS [DIRECTION]]]`,
 /// `set SCENE SOURCE PROPERTY VALUE…`, `reconnect [ID]`, `quit`.
@@ -269,13 +291,25 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
             id.map(String::from),
         ))),
         (Some("quit") | Some("stop"), None) => Some(Command::Quit),
-        (Some("claims-csv"), Some(path)) => Some(Command::ClaimsCsv(path.into())),
-        (Some("draft-orders"), None) => Some(Command::DraftOrders),
-        (Some("cancel-claim"), Some(id)) => Some(Command::CancelClaim(
-            id.trim_start_matches('#')
-                .parse()
-                .map_err(|_| format!("cancel-claim: `{id}` is not a claim number"))?,
-        )),
+        // The chat: `claims-csv PATH` (for invoicing), `draft-orders`
+        // (claims not yet ordered → Shopify), `cancel-claim ID`, and
+        // `answer|hide-message|unhide-message|block-author SEQ` on message SEQ.
+        (Some("claims-csv"), Some(path)) => Some(Command::Engine(crate::engine::Command::ExportClaims(path.into()))),
+        (Some("draft-orders"), None) => Some(Command::Engine(crate::engine::Command::DraftOrders)),
+        (Some(word @ ("cancel-claim" | "answer" | "hide-message" | "unhide-message" | "block-author")), Some(n)) => {
+            use crate::chat::state::Action;
+            let n: u64 = n.trim_start_matches('#').parse().map_err(|_| {
+                let what = if word == "cancel-claim" { "claim" } else { "message" };
+                format!("{word}: `{n}` is not a {what} number")
+            })?;
+            Some(Command::Engine(crate::engine::Command::Chat(match word {
+                "cancel-claim" => Action::CancelClaim(n),
+                "answer" => Action::Answered(n),
+                "hide-message" => Action::Hide(n),
+                "unhide-message" => Action::Unhide(n),
+                _ => Action::Block(n),
+            })))
+        }
         (Some("set"), Some(scene)) => Some(Command::Engine(parse_set(scene, &mut words)?)),
         (Some(word @ ("gain" | "mute" | "unmute" | "pan" | "offset" | "denoise")), Some(source)) => {
             Some(Command::Engine(parse_audio(word, source, words.next())?))
@@ -437,6 +471,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         tracing::warn!("cannot note the running show for crash recovery: {e}");
     }
     let commands = stdin_commands();
+    let mut jobs = Vec::new();
     let started = Instant::now();
     let mut next_status = Duration::from_secs(1);
     loop {
@@ -444,39 +479,21 @@ pub fn run(args: RunArgs) -> ExitCode {
             match parse_command(&line) {
                 Ok(Some(Command::Quit)) => stop.store(true, Ordering::Relaxed),
                 Ok(Some(Command::Engine(cmd))) => match engine.execute(cmd) {
-                    Ok(()) => eprintln!("ok: {line}"),
+                    Ok(crate::engine::Outcome::Done) => eprintln!("ok: {line}"),
+                    Ok(crate::engine::Outcome::Job(id)) => {
+                        eprintln!("ok: {line} (job {id}; its result follows)");
+                        jobs.push(id);
+                    }
                     Err(e) => eprintln!("error: {e}"),
                 },
-                Ok(Some(Command::ClaimsCsv(path))) => match engine.chat().map(|c| c.export_claims(&path)) {
-                    Some(Ok(n)) => eprintln!("ok: {n} claims written to {}", path.display()),
-                    Some(Err(e)) => eprintln!("error: {e}"),
-                    None => eprintln!("error: this show has no [chat]"),
-                },
-                Ok(Some(Command::DraftOrders)) => match engine.chat().map(|c| c.draft_orders_job()) {
-                    Some(Ok(job)) => {
-                        // Off the loop: it talks to the shop.
-                        let _ = std::thread::Builder::new()
-                            .name("draft-orders".into())
-                            .spawn(move || eprintln!("{}", job()));
-                    }
-                    Some(Err(e)) => eprintln!("error: {e}"),
-                    None => eprintln!("error: this show has no [chat]"),
-                },
-                Ok(Some(Command::CancelClaim(id))) => {
-                    match engine
-                        .chat()
-                        .map(|c| c.act(crate::chat::state::Action::CancelClaim(id)))
-                    {
-                        Some(Ok(())) => eprintln!("ok: {line}"),
-                        Some(Err(e)) => eprintln!("error: {e}"),
-                        None => eprintln!("error: this show has no [chat]"),
-                    }
-                }
                 Ok(None) => {}
                 Err(e) => eprintln!("error: {e}"),
             }
         }
-        if stop.load(Ordering::Relaxed) {
+        // Jobs typed above say how they ended.
+        let stopping = stop.load(Ordering::Relaxed);
+        report_jobs(&engine, &mut jobs, stopping);
+        if stopping {
             eprintln!("stopping…");
             break;
         }
@@ -505,16 +522,23 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
     // The claims as CSV beside the show (the log keeps everything anyway).
     if let Some(chat) = engine.chat() {
+        let line = crate::chat::status_line(chat);
         let path = args.show.with_file_name(format!(
             "{}-claims.csv",
             args.show.file_stem().and_then(|s| s.to_str()).unwrap_or("show")
         ));
-        match chat.export_claims(&path) {
-            Ok(n) => eprintln!(
-                "{} — {n} claims written to {}",
-                crate::chat::status_line(chat),
-                path.display()
-            ),
+        let job = engine.execute(crate::engine::Command::ExportClaims(path));
+        match job {
+            Ok(crate::engine::Outcome::Job(id)) => match engine.wait_job(id, Duration::from_secs(60)) {
+                Some(j) if j.state == crate::engine::jobs::JobState::Done => {
+                    eprintln!("{line} — {}", j.summary.unwrap_or_default())
+                }
+                Some(j) if j.state == crate::engine::jobs::JobState::Failed => {
+                    eprintln!("error: {}", j.summary.unwrap_or_default())
+                }
+                _ => eprintln!("error: the claims export did not finish within a minute"),
+            },
+            Ok(crate::engine::Outcome::Done) => {}
             Err(e) => eprintln!("error: {e}"),
         }
     }

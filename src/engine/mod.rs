@@ -5,6 +5,7 @@
 pub mod cues;
 pub mod governor;
 pub mod health;
+pub mod jobs;
 pub mod outputs;
 pub mod program;
 pub mod render_loop;
@@ -61,6 +62,22 @@ pub enum Command {
     },
     /// Change one input of the mix (by source id).
     SetAudio { source: String, change: AudioChange },
+    /// A moderator's action on the chat: answer, hide, block, settle or
+    /// cancel a claim, the blocked words. Checked at once; written to the
+    /// chat log in order (its outcome is an event).
+    Chat(crate::chat::state::Action),
+    /// Write the claims as CSV to this file (a job).
+    ExportClaims(std::path::PathBuf),
+    /// Make Shopify draft orders for the claims not yet in one (a job).
+    DraftOrders,
+}
+
+/// What a command did: done at once, or a job started that reports its
+/// progress and result in `Snapshot::jobs` and `Event::Job`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Job(jobs::JobId),
 }
 
 /// Sources that can be added while a show runs (compositor slots kept free).
@@ -130,6 +147,12 @@ pub enum CommandError {
     Source(String),
     #[error("{0}")]
     Audio(String),
+    #[error("this show has no chat: add [chat] to the show file")]
+    NoChat,
+    #[error("{0}")]
+    Chat(String),
+    #[error("cannot start the job: {0}")]
+    Job(String),
 }
 
 /// What `Command::SetAudio` changes on one input of the mix.
@@ -184,6 +207,8 @@ pub struct Engine {
     shut_down: bool,
     /// The first error the GPU reported (the compositor then stops drawing).
     gpu_error: Arc<Mutex<Option<String>>>,
+    /// Long work commands started (exports, draft orders).
+    jobs: jobs::Jobs,
 }
 
 impl Engine {
@@ -294,6 +319,7 @@ impl Engine {
         // Destination and recording state changes go to the event stream as
         // they happen.
         let emitter = crate::events::Emitter::new(events.clone(), clock.clone());
+        let jobs = jobs::Jobs::new(emitter.clone());
         let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect(), emitter);
         let stop = Arc::new(AtomicBool::new(false));
 
@@ -439,6 +465,7 @@ impl Engine {
             governor: Some(governor),
             shut_down: false,
             gpu_error,
+            jobs,
         })
     }
 
@@ -468,9 +495,35 @@ impl Engine {
         dead.then(|| "the compositor stopped unexpectedly (see the log above)".to_string())
     }
 
-    /// Platform chat, when the show has `[chat]`.
-    pub fn chat(&self) -> Option<&crate::chat::Chat> {
-        self.chat.as_ref()
+    /// Platform chat, when the show has `[chat]`: to read. Moderation,
+    /// claims, exports and draft orders are commands.
+    pub fn chat(&self) -> Option<crate::chat::ChatView<'_>> {
+        self.chat.as_ref().map(|c| c.view())
+    }
+
+    fn chat_or_refuse(&self) -> Result<&crate::chat::Chat, CommandError> {
+        self.chat.as_ref().ok_or(CommandError::NoChat)
+    }
+
+    /// A job as it is now (None: no such job).
+    pub fn job(&self, id: jobs::JobId) -> Option<jobs::JobStatus> {
+        self.jobs.list().into_iter().find(|j| j.id == id)
+    }
+
+    /// Waits until job `id` has finished, at most `timeout`.
+    pub fn wait_job(&self, id: jobs::JobId, timeout: Duration) -> Option<jobs::JobStatus> {
+        self.jobs.wait(id, timeout)
+    }
+
+    fn start_job(
+        &self,
+        kind: &str,
+        work: impl FnOnce() -> Result<String, String> + Send + 'static,
+    ) -> Result<Outcome, CommandError> {
+        self.jobs
+            .spawn(kind, work)
+            .map(Outcome::Job)
+            .map_err(|e| CommandError::Job(e.to_string()))
     }
 
     pub fn show(&self) -> &Show {
@@ -649,7 +702,10 @@ impl Engine {
         }
     }
 
-    pub fn execute(&self, cmd: Command) -> Result<(), CommandError> {
+    /// Does what a client asks. Returns at once: long work is a job (its id
+    /// in `Outcome::Job`), and outputs that take time to end say so in
+    /// their state (`stopping`, `finalizing`).
+    pub fn execute(&self, cmd: Command) -> Result<Outcome, CommandError> {
         // What goes on air goes to the event log (graphics log their own).
         let event = match &cmd {
             Command::TakeScene(id) => Some(Event::Cut { scene: id.clone() }),
@@ -674,14 +730,27 @@ impl Engine {
             _ => None,
         };
         let result = self.run_command(cmd);
-        if let (Ok(()), Some(event)) = (&result, event) {
+        if let (Ok(_), Some(event)) = (&result, event) {
             self.events.emit(self.now_ns(), event);
         }
         result
     }
 
-    fn run_command(&self, cmd: Command) -> Result<(), CommandError> {
-        match cmd {
+    fn run_command(&self, cmd: Command) -> Result<Outcome, CommandError> {
+        let done = match cmd {
+            Command::Chat(action) => {
+                // The outcome comes as events: nobody waits for the disk.
+                drop(self.chat_or_refuse()?.act(action).map_err(CommandError::Chat)?);
+                Ok(())
+            }
+            Command::ExportClaims(path) => {
+                let job = self.chat_or_refuse()?.export_claims_job(path);
+                return self.start_job("claims_csv", job);
+            }
+            Command::DraftOrders => {
+                let job = self.chat_or_refuse()?.draft_orders_job().map_err(CommandError::Chat)?;
+                return self.start_job("draft_orders", job);
+            }
             Command::TakeScene(id) => {
                 self.program.cut_to(self.scene_index(id)?);
                 Ok(())
@@ -741,7 +810,8 @@ impl Engine {
                 .unwrap_or_else(|e| e.into_inner())
                 .apply(&g, self.now_ns())
                 .map_err(CommandError::Graphics),
-        }
+        };
+        done.map(|()| Outcome::Done)
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -833,6 +903,7 @@ impl Engine {
                 }
             },
             quality: self.quality.status(),
+            jobs: self.jobs.list(),
         };
         snap.warnings = self.health.warnings(&snap);
         snap.warnings.extend(snap.quality.advice());
@@ -872,6 +943,12 @@ impl Engine {
         // Not joined: a refresh in flight may wait for its store's answer;
         // the thread ends at its next look at `stop`.
         drop(self.stock.take());
+        // An export or draft orders in flight finishes before the chat it
+        // reads and logs to closes (the shop's requests have timeouts).
+        let left = self.jobs.wait_all(Duration::from_secs(30));
+        if left > 0 {
+            tracing::warn!("{left} job(s) still running at the show's end: left to finish on their own");
+        }
         drop(self.chat.take());
         self.events.emit(self.now_ns(), Event::Stop);
         let mut snap = self.snapshot();

@@ -45,7 +45,29 @@ struct RecSlot {
     /// As written in the show; `{canvas}` replaced.
     path: std::path::PathBuf,
     running: Option<RunningRec>,
+    /// Recordings being finalised on threads of their own (Stop Recording
+    /// returns at once): its figures when it stopped, and the thread that
+    /// gives its last.
+    finishing: Vec<(RecordingStats, JoinHandle<RecordingStats>)>,
     last: Option<RecordingStats>,
+}
+
+impl RecSlot {
+    /// Takes the results of finalisings that have finished (or, with
+    /// `wait`, waits for them all).
+    fn settle(&mut self, wait: bool) {
+        let mut i = 0;
+        while i < self.finishing.len() {
+            if wait || self.finishing[i].1.is_finished() {
+                let (_, h) = self.finishing.remove(i);
+                if let Ok(last) = h.join() {
+                    self.last = Some(last);
+                }
+            } else {
+                i += 1;
+            }
+        }
+    }
 }
 
 struct RunningRec {
@@ -107,6 +129,7 @@ impl Outputs {
                     path: r.path.to_string_lossy().replace("{canvas}", &id).into(),
                     canvas_id: id,
                     running: None,
+                    finishing: Vec::new(),
                     last: None,
                 }
             })
@@ -227,17 +250,36 @@ impl Outputs {
     }
 
     /// Starts (true) or finishes (false) every recording of the show. A new
-    /// start never overwrites an earlier file (`show-2.mkv`, ...).
+    /// start never overwrites an earlier file (`show-2.mkv`, ...). Finishing
+    /// returns at once: each file is finalised on a thread of its own (its
+    /// state is `finalizing` meanwhile).
     pub fn record(&self, on: bool) {
         let mut recs = self.recs.lock().unwrap_or_else(|e| e.into_inner());
         for r in recs.iter_mut() {
-            match (on, r.running.is_some()) {
-                (true, false) => r.running = Some(self.start_recording(r)),
-                (false, true) => {
-                    let running = r.running.take().expect("checked");
-                    r.last = Some(self.finish_recording(r.canvas, running));
+            r.settle(false);
+            match (on, r.running.take()) {
+                (true, None) => r.running = Some(self.start_recording(r)),
+                (false, Some(running)) => {
+                    let (fanout, events) = (self.fanouts[r.canvas].clone(), self.events.clone());
+                    let name = format!("finish rec {}", r.canvas_id);
+                    // Its figures as it stops, for the snapshot meanwhile.
+                    let mut at_stop = stats(&mut running.recorder.lock().unwrap_or_else(|e| e.into_inner()), None);
+                    at_stop.finalizing = true;
+                    events.emit(Event::Recording {
+                        canvas: at_stop.canvas.clone(),
+                        path: at_stop.path.clone(),
+                        state: "finalizing".into(),
+                        reason: None,
+                    });
+                    match std::thread::Builder::new()
+                        .name(name)
+                        .spawn(move || finish_recording(&fanout, &events, running))
+                    {
+                        Ok(h) => r.finishing.push((at_stop, h)),
+                        Err(e) => tracing::error!("recording of `{}`: cannot finish it: {e}", r.canvas_id),
+                    }
                 }
-                _ => {}
+                (_, running) => r.running = running,
             }
         }
     }
@@ -286,33 +328,33 @@ impl Outputs {
         }
     }
 
-    fn finish_recording(&self, canvas: usize, running: RunningRec) -> RecordingStats {
-        running.cancel.store(true, Ordering::Relaxed);
-        let _ = running.starter.join();
-        let mut r = running.recorder.lock().unwrap_or_else(|e| e.into_inner());
-        r.finish(Duration::from_secs(5));
-        self.fanouts[canvas].remove(&r.feed);
-        let stats = stats(&mut r, None);
-        self.events.emit(Event::Recording {
-            canvas: stats.canvas.clone(),
-            path: stats.path.clone(),
-            state: if stats.error.is_some() { "failed" } else { "finished" }.into(),
-            reason: stats.error.clone(),
-        });
-        stats
-    }
-
+    /// Each recording's figures: the one running, else the one being
+    /// finalised, else the last that ended.
     pub fn recording_stats(&self) -> Vec<RecordingStats> {
-        let recs = self.recs.lock().unwrap_or_else(|e| e.into_inner());
-        recs.iter()
-            .filter_map(|r| match &r.running {
-                Some(run) => Some(stats(
-                    &mut run.recorder.lock().unwrap_or_else(|e| e.into_inner()),
-                    Some(run.since.elapsed().as_secs_f64()),
-                )),
-                None => r.last.clone(),
+        let mut recs = self.recs.lock().unwrap_or_else(|e| e.into_inner());
+        recs.iter_mut()
+            .filter_map(|r| {
+                r.settle(false);
+                if let Some(run) = &r.running {
+                    return Some(stats(
+                        &mut run.recorder.lock().unwrap_or_else(|e| e.into_inner()),
+                        Some(run.since.elapsed().as_secs_f64()),
+                    ));
+                }
+                if let Some((at_stop, _)) = r.finishing.last() {
+                    return Some(at_stop.clone());
+                }
+                r.last.clone()
             })
             .collect()
+    }
+
+    /// Waits until every recording being finalised is (the show's end).
+    pub fn wait_finalized(&self) {
+        let mut recs = self.recs.lock().unwrap_or_else(|e| e.into_inner());
+        for r in recs.iter_mut() {
+            r.settle(true);
+        }
     }
 
     /// At the end of the show, after the encoders have sent their last
@@ -320,8 +362,26 @@ impl Outputs {
     pub fn finish_all(&self) {
         self.record(false);
         self.end(None);
+        self.wait_finalized();
         self.wait_ended();
     }
+}
+
+/// EOS to the recording's muxer, then its last figures (on its own thread).
+fn finish_recording(fanout: &Fanout, events: &Emitter, running: RunningRec) -> RecordingStats {
+    running.cancel.store(true, Ordering::Relaxed);
+    let _ = running.starter.join();
+    let mut r = running.recorder.lock().unwrap_or_else(|e| e.into_inner());
+    r.finish(Duration::from_secs(5));
+    fanout.remove(&r.feed);
+    let stats = stats(&mut r, None);
+    events.emit(Event::Recording {
+        canvas: stats.canvas.clone(),
+        path: stats.path.clone(),
+        state: if stats.error.is_some() { "failed" } else { "finished" }.into(),
+        reason: stats.error.clone(),
+    });
+    stats
 }
 
 fn stats(r: &mut Recorder, recording_s: Option<f64>) -> RecordingStats {
@@ -331,5 +391,6 @@ fn stats(r: &mut Recorder, recording_s: Option<f64>) -> RecordingStats {
         bytes_written: r.bytes_written(),
         error: r.poll_error(),
         recording_s,
+        finalizing: false,
     }
 }

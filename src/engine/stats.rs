@@ -59,6 +59,9 @@ pub struct RecordingStats {
     pub error: Option<String>,
     /// Seconds since this recording started; None once it has ended.
     pub recording_s: Option<f64>,
+    /// Stopped, and its file is being finalised (Stop Recording returned
+    /// at once); the figures are final once this is false again.
+    pub finalizing: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,6 +98,8 @@ pub struct Snapshot {
     pub audio: AudioStats,
     /// The start-up measurement and the step-down (docs/overload.md).
     pub quality: crate::engine::governor::QualityStatus,
+    /// Long work commands started (exports, draft orders), the last 32.
+    pub jobs: Vec<crate::engine::jobs::JobStatus>,
 }
 
 /// The mix: every input's settings and levels, the master's, and the

@@ -10,7 +10,7 @@
 //! filtered list is kept between frames and only new messages are scanned.
 
 use super::Studio;
-use crate::chat::Chat;
+use crate::chat::ChatView;
 use crate::chat::connectors::State;
 use crate::chat::ledger::Status;
 use crate::chat::model::{Kind, Platform};
@@ -55,11 +55,6 @@ pub struct View {
     words: Option<String>,
     /// Moderator's claim for an unclear comment: product, variant, quantity.
     claim_form: Option<(usize, usize, u32)>,
-    /// What the last claims export did.
-    export_note: Option<String>,
-    /// The Shopify draft-order job's result, when it ends (it runs on its
-    /// own thread: it talks to the shop).
-    orders: Option<std::sync::Arc<std::sync::Mutex<Option<String>>>>,
     cache: Filtered,
 }
 
@@ -171,7 +166,14 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui) {
             header(ui, chat);
             tabs(ui, &mut view, chat);
             match view.tab {
-                Tab::Claims => claims(ui, &mut view, chat, &mut actions, studio.show_path()),
+                Tab::Claims => claims(
+                    ui,
+                    chat,
+                    &mut actions,
+                    &mut send,
+                    &studio.snapshot().jobs,
+                    studio.show_path(),
+                ),
                 _ => {
                     if view.tab == Tab::Moderation {
                         moderation(ui, &mut view, chat, &mut actions);
@@ -186,19 +188,14 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui) {
         for cmd in send {
             studio.command(cmd);
         }
+        // Through the engine, like every other client's.
         for a in actions {
-            let r = match studio.engine().chat() {
-                Some(chat) => chat.act(a),
-                None => Ok(()),
-            };
-            if let Err(e) = r {
-                studio.notify(e);
-            }
+            studio.command(Command::Chat(a));
         }
     });
 }
 
-fn header(ui: &mut egui::Ui, chat: &Chat) {
+fn header(ui: &mut egui::Ui, chat: ChatView<'_>) {
     ui.horizontal(|ui| {
         ui.heading("Chat");
         let total = chat.state().total();
@@ -265,7 +262,7 @@ fn bridge_token(ui: &mut egui::Ui, b: &crate::chat::connectors::bridge::BridgeAc
     ui.data_mut(|d| d.insert_temp(id, shown));
 }
 
-fn tabs(ui: &mut egui::Ui, view: &mut View, chat: &Chat) {
+fn tabs(ui: &mut egui::Ui, view: &mut View, chat: ChatView<'_>) {
     let (queue, claims) = {
         let s = chat.state();
         (s.queue().count(), s.ledger.claims().len())
@@ -337,7 +334,7 @@ fn row_text(e: &Entry) -> (String, String) {
     (format!("{}: {body}", e.msg.author.name), note)
 }
 
-fn list(ui: &mut egui::Ui, view: &mut View, chat: &Chat) {
+fn list(ui: &mut egui::Ui, view: &mut View, chat: ChatView<'_>) {
     let s = chat.state();
     refresh(view, &s);
     let row_h = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
@@ -392,7 +389,13 @@ fn list(ui: &mut egui::Ui, view: &mut View, chat: &Chat) {
         });
 }
 
-fn selected(ui: &mut egui::Ui, view: &mut View, chat: &Chat, actions: &mut Vec<Action>, send: &mut Vec<Command>) {
+fn selected(
+    ui: &mut egui::Ui,
+    view: &mut View,
+    chat: ChatView<'_>,
+    actions: &mut Vec<Action>,
+    send: &mut Vec<Command>,
+) {
     let Some(seq) = view.selected else { return };
     let s = chat.state();
     let Some(e) = s.entry(seq) else {
@@ -488,7 +491,14 @@ fn selected(ui: &mut egui::Ui, view: &mut View, chat: &Chat, actions: &mut Vec<A
     }
 }
 
-fn claims(ui: &mut egui::Ui, view: &mut View, chat: &Chat, actions: &mut Vec<Action>, show_path: &std::path::Path) {
+fn claims(
+    ui: &mut egui::Ui,
+    chat: ChatView<'_>,
+    actions: &mut Vec<Action>,
+    send: &mut Vec<Command>,
+    jobs: &[crate::engine::jobs::JobStatus],
+    show_path: &std::path::Path,
+) {
     let s = chat.state();
     let (claimed, waiting, cancelled) = s.claim_counts();
     ui.label(format!(
@@ -547,18 +557,14 @@ fn claims(ui: &mut egui::Ui, view: &mut View, chat: &Chat, actions: &mut Vec<Act
             }
         });
     drop(s);
+    // Exports and draft orders are engine jobs: their state is in the snapshot.
+    let last = |kind: &str| jobs.iter().rev().find(|j| j.kind == kind);
+    let running = |kind: &str| last(kind).is_some_and(|j| j.state == crate::engine::jobs::JobState::Running);
     if chat.has_shop() {
-        let running = view
-            .orders
-            .as_ref()
-            .is_some_and(|o| o.lock().is_ok_and(|r| r.is_none()));
-        if let Some(done) = view.orders.as_ref().and_then(|o| o.lock().ok().and_then(|r| r.clone())) {
-            view.export_note = Some(done);
-            view.orders = None;
-        }
+        let busy = running("draft_orders");
         let button = ui.add_enabled(
-            !running,
-            egui::Button::new(if running {
+            !busy,
+            egui::Button::new(if busy {
                 "Creating draft orders…"
             } else {
                 "Create Shopify draft orders"
@@ -568,39 +574,28 @@ fn claims(ui: &mut egui::Ui, view: &mut View, chat: &Chat, actions: &mut Vec<Act
             .on_hover_text("one draft order per buyer for the claimed lines not yet ordered; the stock is reserved")
             .clicked()
         {
-            match chat.draft_orders_job() {
-                Ok(job) => {
-                    let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
-                    let s2 = slot.clone();
-                    let ctx = ui.ctx().clone();
-                    let started = std::thread::Builder::new().name("draft-orders".into()).spawn(move || {
-                        let summary = job();
-                        if let Ok(mut r) = s2.lock() {
-                            *r = Some(summary);
-                        }
-                        ctx.request_repaint();
-                    });
-                    match started {
-                        Ok(_) => view.orders = Some(slot),
-                        Err(e) => view.export_note = Some(format!("Draft orders: {e}")),
-                    }
-                }
-                Err(e) => view.export_note = Some(e),
-            }
+            send.push(Command::DraftOrders);
         }
     }
-    if export {
-        view.export_note = Some(match chat.export_claims(&path) {
-            Ok(n) => format!("{n} claims written to {}", path.display()),
-            Err(e) => format!("Export failed: {e}"),
-        });
+    if export && !running("claims_csv") {
+        send.push(Command::ExportClaims(path));
     }
-    if let Some(note) = &view.export_note {
+    // The latest result of either, in words.
+    let note = jobs
+        .iter()
+        .rev()
+        .find(|j| j.kind == "claims_csv" || j.kind == "draft_orders")
+        .and_then(|j| match j.state {
+            crate::engine::jobs::JobState::Running => None,
+            crate::engine::jobs::JobState::Done => j.summary.clone(),
+            crate::engine::jobs::JobState::Failed => j.summary.as_ref().map(|s| format!("Failed: {s}")),
+        });
+    if let Some(note) = note {
         ui.label(note);
     }
 }
 
-fn moderation(ui: &mut egui::Ui, view: &mut View, chat: &Chat, actions: &mut Vec<Action>) {
+fn moderation(ui: &mut egui::Ui, view: &mut View, chat: ChatView<'_>, actions: &mut Vec<Action>) {
     let s = chat.state();
     ui.label(RichText::new("Blocked users").strong());
     if s.blocked_users.is_empty() {

@@ -83,6 +83,10 @@ pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                         studio.command(Command::Record(false));
                     }
                 }
+                None if snap.recordings.iter().any(|r| r.finalizing) => {
+                    ui.label(RichText::new("Finalizing recording…").color(Color32::GRAY))
+                        .on_hover_text("the file is being closed; Record is back once it is");
+                }
                 None => {
                     let rec = ui
                         .add_enabled(has_recordings, egui::Button::new("Record"))
@@ -456,6 +460,7 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
         for r in &snap.recordings {
             let state = match r.recording_s {
                 Some(s) => format!("recording {}", clock(s)),
+                None if r.finalizing => "finalizing…".into(),
                 None => "finished".into(),
             };
             ui.label(format!("{} — {state}, {:.1} MB", r.path, r.bytes_written as f64 / 1e6));
