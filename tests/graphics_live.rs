@@ -219,3 +219,74 @@ fn stock_written_to_the_catalog_file_reaches_the_show_while_it_runs() {
     let log = std::fs::read_to_string(&events).unwrap();
     assert!(log.contains("\"event\":\"stock\",\"products\":[\"A1\"]"), "{log}");
 }
+
+/// A card whose picture is huge (8000×8000 PNG, hundreds of ms to decode)
+/// is drawn on the painter's thread: while it draws, the render loop keeps
+/// ticking and the snapshot (which reads the overlays) keeps answering;
+/// then the card is on air.
+#[test]
+fn a_huge_product_picture_is_drawn_without_holding_the_render_loop() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("huge-picture");
+    {
+        let (w, h) = (8000u32, 8000u32);
+        let file = std::fs::File::create(dir.join("huge.png")).unwrap();
+        let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_compression(png::Compression::Fast);
+        let mut writer = enc.write_header().unwrap();
+        let row: Vec<u8> = (0..w).flat_map(|x| [(x % 251) as u8, 90, 160, 255]).collect();
+        let mut stream = writer.stream_writer().unwrap();
+        for _ in 0..h {
+            std::io::Write::write_all(&mut stream, &row).unwrap();
+        }
+        stream.finish().unwrap();
+    }
+    std::fs::write(
+        dir.join("catalog.csv"),
+        "id,code,title,price,currency,stock,image\nshirt,A1,Linen Shirt,39,USD,5,huge.png\n",
+    )
+    .unwrap();
+    let text = small_show("Huge").replace("fps = 15", "fps = 30") + "\n[products]\ncatalog = \"catalog.csv\"\n";
+    let engine = Engine::start_with(
+        load_show(&dir, &text),
+        StartOptions {
+            live: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    poll_until(Duration::from_secs(60), || {
+        engine.snapshot().canvases[0].frames_rendered > 0
+    })
+    .expect("rendering");
+    engine
+        .execute(Command::Graphics(GraphicsCommand::Feature("A1".into())))
+        .unwrap();
+    // Ticks counted while the card is still being drawn.
+    let mut while_drawing = std::collections::BTreeSet::new();
+    let t0 = Instant::now();
+    let drawn = loop {
+        let snap = engine.snapshot();
+        if snap.graphics.draws > 0 {
+            break snap;
+        }
+        while_drawing.insert(snap.canvases[0].frames_rendered);
+        assert!(t0.elapsed() < Duration::from_secs(120), "the card was never drawn");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(
+        while_drawing.len() >= 3,
+        "the render loop stood still while the picture was drawn ({:.0} ms): frame counts seen {while_drawing:?}",
+        drawn.graphics.last_draw_ms
+    );
+    assert_eq!(drawn.graphics.featured.as_deref(), Some("A1"));
+    println!(
+        "huge picture: drawn in {:.0} ms; {} distinct frame counts seen meanwhile",
+        drawn.graphics.last_draw_ms,
+        while_drawing.len()
+    );
+    let snap = engine.stop();
+    assert_ticks_accounted(&snap);
+    let _ = std::fs::remove_dir_all(&dir);
+}

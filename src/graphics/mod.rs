@@ -6,6 +6,7 @@
 pub mod cards;
 pub mod overlays;
 pub mod paint;
+pub mod painter;
 pub mod template;
 pub mod text;
 

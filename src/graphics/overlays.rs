@@ -1,20 +1,20 @@
 //! The graphics on air: what each shows, its in/out animation, and its
 //! pictures per canvas. Commands change state here; the render loop asks
 //! for each canvas's layers every tick and uploads a picture only when it
-//! was re-drawn (a new content or a new second on the countdown).
+//! was re-drawn (a new content or a new second on the countdown). The
+//! pictures are drawn by the painter's thread (painter.rs), never here:
+//! this lock is held for bookkeeping only.
 
+use super::painter::{Drawing, Painter};
 use super::template::{AnimationKind, Template};
-use super::text::Text;
-use super::{GraphicsCommand, KINDS, Kind, cards, paint};
+use super::{GraphicsCommand, KINDS, Kind, cards};
 use crate::events::{Event, Events};
 use crate::media::frame::VideoFrame;
-use crate::products::catalog::{Badge, Catalog, Product};
+use crate::products::catalog::{Catalog, Product};
 use crate::products::price::PriceFormatter;
 use crate::show::{LayerSpec, Rect, SceneSpec, Style};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tiny_skia::Pixmap;
 
 /// How fast a ticker moves, in design pixels per second.
 const TICKER_SPEED: f32 = 150.0;
@@ -106,16 +106,11 @@ pub struct Overlays {
     /// Compositor source slot of the first graphic (kind-major, then canvas).
     first_source: usize,
     setup: GraphicsSetup,
-    prices: PriceFormatter,
-    pictures: HashMap<String, Option<Pixmap>>,
-    /// Made on first use: loading the fonts takes a few milliseconds.
-    text: Option<Text>,
+    painter: Painter,
     slots: Vec<Slot>,
     featured: Option<usize>,
     seq: u64,
     events: Arc<Events>,
-    draws: u64,
-    last_draw_ms: f64,
 }
 
 fn ease_out(p: f32) -> f32 {
@@ -139,15 +134,11 @@ impl Overlays {
                 .collect(),
             canvases,
             first_source,
+            painter: Painter::new(setup.template.clone(), setup.catalog_dir.clone(), prices),
             setup,
-            prices,
-            pictures: HashMap::new(),
-            text: None,
             featured: None,
             seq: 0,
             events,
-            draws: 0,
-            last_draw_ms: 0.0,
         }
     }
 
@@ -364,11 +355,6 @@ impl Overlays {
         if slot.showing { p } else { 1.0 - p }
     }
 
-    /// The stock of a product: the sum over its variants, if all are tracked.
-    fn stock(p: &Product) -> Option<u32> {
-        p.variants.iter().map(|v| v.stock).sum()
-    }
-
     /// What a graphic shows at `now_ns`, as text: when it changes the
     /// picture is re-drawn.
     fn key(&self, content: &Content, now_ns: u64) -> String {
@@ -379,99 +365,32 @@ impl Overlays {
                     .variants
                     .first()
                     .map(|v| (v.price.minor, v.compare_at.map(|c| c.minor)));
-                format!("{i}:{:?}:{prices:?}", Self::stock(p))
+                format!("{i}:{:?}:{prices:?}", stock(p))
             }
             Content::Countdown { ends_ns, label } => format!("{label}:{}", remaining_s(*ends_ns, now_ns)),
             other => format!("{other:?}"),
         }
     }
 
-    fn picture(&mut self, name: &str) -> Option<&Pixmap> {
-        if !self.pictures.contains_key(name) {
-            let path = if crate::products::images::is_url(name) {
-                // Fetched in the background at start: not there yet means
-                // not yet, so nothing is remembered until it is.
-                let cached = crate::products::images::cached_path(&crate::products::images::cache_dir(), name);
-                if !cached.is_file() {
-                    return None;
-                }
-                cached
-            } else {
-                self.setup.catalog_dir.join(name)
-            };
-            let loaded = paint::load_picture(&path)
-                .inspect_err(|e| tracing::warn!("product picture: {e}; the card is drawn without it"))
-                .ok();
-            self.pictures.insert(name.to_string(), loaded);
+    /// What the painter draws for `content` at `now_ns` (a copy).
+    fn drawing(&self, content: &Content, now_ns: u64) -> Drawing {
+        match content {
+            Content::Card(i) => Drawing::Card(Box::new(self.setup.catalog.products[*i].clone())),
+            Content::LowerThird { name, title } => Drawing::LowerThird {
+                name: name.clone(),
+                title: title.clone(),
+            },
+            Content::Countdown { label, ends_ns } => Drawing::Countdown {
+                label: label.clone(),
+                remaining_s: remaining_s(*ends_ns, now_ns),
+            },
+            Content::Banner(words) => Drawing::Banner(words.clone()),
+            Content::Comment { author, platform, text } => Drawing::Comment {
+                author: author.clone(),
+                platform: platform.clone(),
+                text: text.clone(),
+            },
         }
-        self.pictures.get(name).and_then(Option::as_ref)
-    }
-
-    fn draw(&mut self, content: &Content, canvas: (u32, u32), now_ns: u64) -> (Pixmap, Option<u32>) {
-        let started = std::time::Instant::now();
-        if let Content::Card(i) = content
-            && let Some(img) = self.setup.catalog.products[*i].images.first().cloned()
-        {
-            self.picture(&img);
-        }
-        let text = self.text.get_or_insert_with(|| {
-            let mut t = Text::new();
-            let tpl = &self.setup.template;
-            if let Err(e) = t.use_family(&tpl.family, &tpl.font_files) {
-                tracing::warn!("template: {e}; drawing with Noto Sans");
-            }
-            t
-        });
-        let t = &self.setup.template;
-        let pm = match content {
-            Content::Card(i) => {
-                let p = &self.setup.catalog.products[*i];
-                let v = p.variants.first();
-                let fmt = |m: &crate::products::price::Money| self.prices.format(m);
-                let compare = v.and_then(|v| v.compare_at.filter(|c| c.minor > v.price.minor));
-                let data = cards::CardData {
-                    title: &p.title,
-                    price: v.map(|v| fmt(&v.price)).unwrap_or_default(),
-                    compare_at: compare.as_ref().map(fmt),
-                    discount: v.zip(compare).and_then(|(v, c)| v.price.percent_off(&c)),
-                    stock: Self::stock(p),
-                    code: &p.code,
-                    badges: p
-                        .badges
-                        .iter()
-                        .map(|b| match b {
-                            Badge::New => "NEW",
-                            Badge::Limited => "LIMITED",
-                        })
-                        .collect(),
-                    picture: p
-                        .images
-                        .first()
-                        .and_then(|i| self.pictures.get(i))
-                        .and_then(Option::as_ref),
-                    url: p.url.as_deref(),
-                };
-                cards::price_card(text, t, canvas, &data)
-            }
-            Content::LowerThird { name, title } => cards::lower_third(text, t, canvas, name, title),
-            Content::Countdown { label, ends_ns } => {
-                cards::countdown(text, t, canvas, label, remaining_s(*ends_ns, now_ns))
-            }
-            Content::Banner(words) => {
-                let (pm, scroll) = cards::banner_or_ticker(text, t, canvas, words);
-                self.draws += 1;
-                self.last_draw_ms = started.elapsed().as_secs_f64() * 1e3;
-                return (pm, scroll);
-            }
-            Content::Comment {
-                author,
-                platform,
-                text: body,
-            } => cards::comment(text, t, canvas, author, platform, body),
-        };
-        self.draws += 1;
-        self.last_draw_ms = started.elapsed().as_secs_f64() * 1e3;
-        (pm, None)
     }
 
     /// The graphics layers of canvas `canvas` at `now_ns`, and the pictures
@@ -493,18 +412,32 @@ impl Overlays {
                 continue;
             }
             let key = self.key(&content, now_ns);
-            if self.slots[k].rasters[canvas].as_ref().is_none_or(|r| r.key != key) {
-                let (pm, scroll) = self.draw(&content, size, now_ns);
+            if self.slots[k].rasters[canvas].as_ref().is_none_or(|r| r.key != key)
+                && let Some(p) = self
+                    .painter
+                    .get((k, canvas), &key, size, || self.drawing(&content, now_ns))
+            {
+                // Its first picture: the in-animation starts now, so a
+                // picture slow to draw still slides (or fades) in whole.
+                let slot = &mut self.slots[k];
+                if slot.showing && slot.rasters.iter().all(Option::is_none) {
+                    slot.since_ns = slot.since_ns.max(now_ns);
+                }
                 self.seq += 1;
                 self.slots[k].rasters[canvas] = Some(Raster {
-                    key,
+                    key: p.key,
                     seq: self.seq,
-                    size: (pm.width(), pm.height()),
-                    frame: paint::to_frame(&pm),
-                    scroll,
+                    size: p.size,
+                    frame: p.frame,
+                    scroll: p.scroll,
                 });
             }
-            let raster = self.slots[k].rasters[canvas].as_ref().expect("drawn above");
+            // Until its first picture is drawn a graphic is not shown; after
+            // that the last picture stays up while the next is drawn.
+            let Some(raster) = self.slots[k].rasters[canvas].as_ref() else {
+                continue;
+            };
+            let p = self.progress(&self.slots[k], now_ns);
             let source = self.first_source + k * self.canvases.len() + canvas;
             uploads.push((source, raster.seq, raster.frame.clone()));
             let places = self.setup.template.places(size);
@@ -578,7 +511,18 @@ impl Overlays {
         }
     }
 
+    /// `frame`, and once more after the painter has drawn what it asked
+    /// for (at most 10 s): the layers with every picture in place. For
+    /// benchmarks and tests that step the overlays by hand; the render loop
+    /// never waits.
+    pub fn frame_painted(&mut self, canvas: usize, now_ns: u64) -> (SceneSpec, Vec<(usize, u64, VideoFrame)>) {
+        self.frame(canvas, now_ns);
+        self.painter.wait_idle(std::time::Duration::from_secs(10));
+        self.frame(canvas, now_ns)
+    }
+
     pub fn status(&self, now_ns: u64) -> GraphicsStatus {
+        let (draws, last_draw_ms) = self.painter.figures();
         let on_air = KINDS
             .iter()
             .filter(|k| self.slots[**k as usize].content.is_some() && self.slots[**k as usize].showing)
@@ -599,11 +543,15 @@ impl Overlays {
                 .map(|i| self.setup.catalog.products[i].code.clone()),
             on_air,
             countdown_left_s,
-            stock: self.setup.catalog.products.iter().map(Self::stock).collect(),
-            draws: self.draws,
-            last_draw_ms: self.last_draw_ms,
+            stock: self.setup.catalog.products.iter().map(stock).collect(),
+            draws,
+            last_draw_ms,
         }
     }
+}
+
+fn stock(p: &Product) -> Option<u32> {
+    super::painter::stock(p)
 }
 
 /// Whole seconds left, rounded up (a timer shows 00:01 until it ends).
@@ -636,7 +584,7 @@ mod tests {
     }
 
     fn card_rect(o: &mut Overlays, canvas: usize, now: u64) -> Option<(Rect, f32, usize)> {
-        let (scene, _) = o.frame(canvas, now);
+        let (scene, _) = o.frame_painted(canvas, now);
         scene
             .layers
             .iter()
@@ -677,6 +625,8 @@ mod tests {
     fn fade_animates_opacity_and_none_is_immediate() {
         let mut o = overlays("kind = \"fade\"\nduration_ms = 1000");
         o.apply(&GraphicsCommand::Feature("B2".into()), 0).unwrap();
+        // Its picture is there at 0: the fade starts then.
+        assert_eq!(card_rect(&mut o, 0, 0).unwrap().1, 0.0);
         let (_, early, _) = card_rect(&mut o, 0, S / 10).unwrap();
         let (_, late, _) = card_rect(&mut o, 0, 2 * S).unwrap();
         assert!(early > 0.0 && early < 0.5, "{early}");
@@ -711,25 +661,25 @@ mod tests {
         )
         .unwrap();
         o.apply(&GraphicsCommand::Feature("A1".into()), 0).unwrap();
-        let (_, first) = o.frame(0, 0);
+        let (_, first) = o.frame_painted(0, 0);
         assert_eq!(o.status(0).draws, 2, "countdown and card drawn once");
         // Ten frames within the same second: nothing is drawn again and the
         // uploads carry the same sequence numbers (the compositor skips them).
         for f in 1..10 {
-            let (_, again) = o.frame(0, f * S / 30);
+            let (_, again) = o.frame_painted(0, f * S / 30);
             assert_eq!(
                 again.iter().map(|u| u.1).collect::<Vec<_>>(),
                 first.iter().map(|u| u.1).collect::<Vec<_>>()
             );
         }
         assert_eq!(o.status(0).draws, 2);
-        o.frame(0, S + 1);
+        o.frame_painted(0, S + 1);
         assert_eq!(o.status(S).draws, 3, "the next second re-draws the countdown only");
         assert_eq!(o.status(S + 1).countdown_left_s, Some(9));
         // Ended: holds at zero, then goes by itself.
-        o.frame(0, 11 * S);
+        o.frame_painted(0, 11 * S);
         assert_eq!(o.status(11 * S).countdown_left_s, Some(0));
-        o.frame(0, 14 * S);
+        o.frame_painted(0, 14 * S);
         assert!(!o.status(14 * S).on_air.contains(&"countdown"));
     }
 
@@ -737,7 +687,7 @@ mod tests {
     fn a_banner_too_long_for_its_place_scrolls_as_a_ticker() {
         let mut o = overlays("kind = \"none\"");
         let banner = |o: &mut Overlays, now| {
-            let (scene, _) = o.frame(0, now);
+            let (scene, _) = o.frame_painted(0, now);
             let l = scene.layers.into_iter().find(|l| l.z == Kind::Banner as i32).unwrap();
             (l.place[0].unwrap(), l.crop)
         };

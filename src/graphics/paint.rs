@@ -115,9 +115,19 @@ pub fn qr(pixmap: &mut Pixmap, text: &str, x: f32, y: f32, size: f32, dark: [u8;
     true
 }
 
-/// A decoded picture file (PNG, JPEG, WebP) as a premultiplied pixmap.
+/// The longest side a product picture is kept at (a card on a 4K canvas
+/// shows it smaller).
+pub const MAX_PICTURE_PX: u32 = 1024;
+
+/// A decoded picture file (PNG, JPEG, WebP) as a premultiplied pixmap, at
+/// most `MAX_PICTURE_PX` on its longest side.
 pub fn load_picture(path: &std::path::Path) -> Result<Pixmap, String> {
-    let img = image::open(path).map_err(|e| format!("cannot read picture {}: {e}", path.display()))?;
+    let mut img = image::open(path).map_err(|e| format!("cannot read picture {}: {e}", path.display()))?;
+    // Kept for the show's length: no bigger than a card can show (a
+    // catalog of 4000-pixel photos would otherwise hold gigabytes).
+    if img.width().max(img.height()) > MAX_PICTURE_PX {
+        img = img.thumbnail(MAX_PICTURE_PX, MAX_PICTURE_PX);
+    }
     let rgba = img.to_rgba8();
     let (w, h) = rgba.dimensions();
     let mut pixmap = Pixmap::new(w, h).ok_or_else(|| format!("picture {} is empty", path.display()))?;
