@@ -9,8 +9,8 @@
 
 mod support;
 
+use showroom::audio::ring::AudioRing;
 use showroom::audio::{InputSettings, Mixer};
-use showroom::media::audio::AudioRing;
 use std::sync::Arc;
 use std::time::Instant;
 

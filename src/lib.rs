@@ -18,4 +18,5 @@ pub mod products;
 pub mod secrets;
 pub mod session;
 pub mod show;
+pub mod shutdown;
 pub mod studio;

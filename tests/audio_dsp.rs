@@ -4,8 +4,8 @@
 //! 15 dB or more while speech stays within 3 dB, and the meters.
 
 use showroom::audio::dsp::VoiceSettings;
+use showroom::audio::ring::AudioRing;
 use showroom::audio::{InputSettings, Mixer};
-use showroom::media::audio::AudioRing;
 use std::process::Command;
 use std::sync::Arc;
 

@@ -847,3 +847,79 @@ fn claims_become_shopify_draft_orders_once_with_the_stock_reserved() {
     let chat = Chat::open(&cfg, catalog, None).unwrap();
     assert_eq!(chat.state().ordered.get(&3).map(String::as_str), Some("#D2"));
 }
+
+/// One owner of the stock: a refresh of the store's figures while claims
+/// come in gives the card the number `check`'s rule says — the store's
+/// stock less this show's claims — and a restock serves the waitlist first.
+/// A restart replays to the same number.
+#[test]
+fn a_stock_refresh_during_claims_gives_the_card_the_documented_number() {
+    let _heavy = support::heavy_lock();
+    let dir = support::tempdir("stock-owner");
+    std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
+    support::write_token(&dir);
+    let text = FLOOD_SHOW.replace(
+        "[chat]",
+        "[products]\ncatalog = \"catalog.csv\"\nrefresh = \"1s\"\n\n[chat]",
+    );
+    std::fs::write(dir.join("show.toml"), &text).unwrap();
+    let check = std::process::Command::new(support::showroom_bin())
+        .args(["check", "show.toml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{said}");
+    assert!(
+        said.contains(
+            "the card shows them less the units claimed in this show that are not yet in a Shopify draft order"
+        ),
+        "{said}"
+    );
+    let start = || {
+        showroom::engine::Engine::start_with(
+            support::load_show(&dir, &text),
+            showroom::engine::StartOptions {
+                live: false,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let stock_is = |engine: &showroom::engine::Engine, want: [Option<u32>; 2]| {
+        support::poll_until(Duration::from_secs(30), || engine.snapshot().graphics.stock == want)
+            .unwrap_or_else(|| panic!("stock {:?}, not {want:?}", engine.snapshot().graphics.stock));
+    };
+    let engine = start();
+    stock_is(&engine, [Some(10), Some(3)]);
+    let url = format!("http://{}/v1/messages", engine.chat().unwrap().bridges()[0]);
+    let batch = json!([msg("s1", "ann", "sold b2 x2"), msg("s2", "bob", "sold b2 x2")]);
+    assert_eq!(post(&url, Some(TOKEN), &batch.to_string()).0, 200);
+    // Ann took 2 of 3; Bob waits.
+    stock_is(&engine, [Some(10), Some(1)]);
+    let statuses = |engine: &showroom::engine::Engine| -> Vec<Status> {
+        engine
+            .chat()
+            .unwrap()
+            .state()
+            .ledger
+            .claims()
+            .iter()
+            .map(|c| c.status)
+            .collect()
+    };
+    assert_eq!(statuses(&engine), [Status::Claimed, Status::Waitlisted]);
+    // The store restocks the mug to 6 (a new modification time).
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(dir.join("catalog.csv"), CATALOG.replace(",18,USD,3", ",18,USD,6")).unwrap();
+    // 6 in the store, Bob served from it, 6 − 2 − 2 = 2 shown.
+    stock_is(&engine, [Some(10), Some(2)]);
+    assert_eq!(statuses(&engine), [Status::Claimed, Status::Claimed]);
+    engine.stop();
+    // Reopened: the log and the file give the same figure.
+    let engine = start();
+    stock_is(&engine, [Some(10), Some(2)]);
+    assert_eq!(statuses(&engine), [Status::Claimed, Status::Claimed]);
+    engine.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}

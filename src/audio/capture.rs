@@ -5,7 +5,7 @@
 //! reason is shown on the source meanwhile.
 
 use super::resample::DriftResampler;
-use crate::media::audio::AudioRing;
+use crate::audio::ring::AudioRing;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

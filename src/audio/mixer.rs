@@ -4,7 +4,7 @@
 
 use super::dsp::{Frame, Limiter, VoiceChain, VoiceSettings, db_to_gain};
 use super::meters::{Levels, Meter};
-use crate::media::audio::AudioRing;
+use crate::audio::ring::AudioRing;
 use std::collections::VecDeque;
 use std::sync::Arc;
 

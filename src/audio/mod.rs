@@ -8,5 +8,6 @@ pub mod meters;
 pub mod mixer;
 pub mod monitor;
 pub mod resample;
+pub mod ring;
 
 pub use mixer::{InputSettings, Mixer};

@@ -2,7 +2,7 @@
 //! output device through cpal (the system's default or one by name), so a
 //! host hears exactly what goes out.
 
-use crate::media::audio::AudioRing;
+use crate::audio::ring::AudioRing;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -5,7 +5,7 @@
 //! reads at the level it settled at, so the buffer stays bounded and never
 //! runs dry, without dropping or repeating samples.
 
-use crate::media::audio::AudioRing;
+use crate::audio::ring::AudioRing;
 use rubato::{Resampler, SincFixedIn, SincInterpolationParameters, SincInterpolationType, WindowFunction};
 
 /// Input frames per resampler run (10 ms at 48 kHz).

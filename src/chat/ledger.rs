@@ -55,10 +55,29 @@ pub struct Claim {
 /// Stock left per product and variant; None is "not tracked" (unlimited).
 type Left = Vec<Vec<Option<i64>>>;
 
+/// The store's stock of one variant, as a refresh found it (logged, so a
+/// replay comes to the same figures).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StockLine {
+    pub product: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub option: Option<String>,
+    /// None: not tracked (unlimited).
+    pub stock: Option<u32>,
+}
+
+/// The one owner of the stock a show sells from (docs/products.md, "Stock"):
+/// the catalog's stock is the store's, as of its last refresh; what is
+/// left is that less the units claimed in this show that the store does
+/// not know of yet (claims not in a Shopify draft order, which reserves
+/// them in the store).
 pub struct Ledger {
+    /// Stock here is the store's (the catalog as loaded, then refreshed).
     catalog: Catalog,
     claims: Vec<Claim>,
     left: Left,
+    /// Claims in a Shopify draft order: the store holds their units.
+    ordered: std::collections::HashSet<u64>,
 }
 
 impl Ledger {
@@ -72,6 +91,108 @@ impl Ledger {
             catalog,
             claims: Vec::new(),
             left,
+            ordered: Default::default(),
+        }
+    }
+
+    /// Units of a variant claimed here and not yet known to the store.
+    fn open_claimed(&self, product_id: &str, option: &Option<String>) -> i64 {
+        self.claims
+            .iter()
+            .filter(|c| c.status == Status::Claimed && !self.ordered.contains(&c.id))
+            .filter(|c| c.product_id == product_id && &c.variant == option)
+            .map(|c| i64::from(c.quantity))
+            .sum()
+    }
+
+    /// What a refresh of the store's stock changes: the variants whose store
+    /// stock differs (matched by product id, variants in order) and the
+    /// waiting claims the new figures cover, oldest first.
+    pub fn decide_restock(&self, fresh: &Catalog) -> (Vec<StockLine>, Vec<(u64, Status)>) {
+        let mut lines = Vec::new();
+        let mut promoted = Vec::new();
+        for p in &self.catalog.products {
+            let Some(f) = fresh.products.iter().find(|f| f.id == p.id) else {
+                continue;
+            };
+            for (v, fv) in p.variants.iter().zip(&f.variants) {
+                if v.stock == fv.stock {
+                    continue;
+                }
+                lines.push(StockLine {
+                    product: p.id.clone(),
+                    option: v.option.clone(),
+                    stock: fv.stock,
+                });
+                let Some(store) = fv.stock else { continue };
+                let mut left = i64::from(store) - self.open_claimed(&p.id, &v.option);
+                for w in self
+                    .claims
+                    .iter()
+                    .filter(|w| w.status == Status::Waitlisted && w.product_id == p.id && w.variant == v.option)
+                {
+                    if i64::from(w.quantity) <= left {
+                        left -= i64::from(w.quantity);
+                        promoted.push((w.id, Status::Claimed));
+                    }
+                }
+            }
+        }
+        (lines, promoted)
+    }
+
+    /// Takes the store's stock of these variants. Returns whether any
+    /// variant's stock left changed.
+    pub fn apply_stock(&mut self, lines: &[StockLine]) -> bool {
+        let mut changed = false;
+        for line in lines {
+            let Some((p, v)) = self.find(&line.product, &line.option) else {
+                continue;
+            };
+            self.catalog.products[p].variants[v].stock = line.stock;
+            let left = line
+                .stock
+                .map(|s| i64::from(s) - self.open_claimed(&line.product, &line.option));
+            changed |= self.left[p][v] != left;
+            self.left[p][v] = left;
+        }
+        changed
+    }
+
+    /// Takes prices from a refresh (not logged: the next refresh brings
+    /// them again). Returns whether any changed.
+    pub fn take_prices(&mut self, fresh: &Catalog) -> bool {
+        let mut changed = false;
+        for p in &mut self.catalog.products {
+            let Some(f) = fresh.products.iter().find(|f| f.id == p.id) else {
+                continue;
+            };
+            for (v, fv) in p.variants.iter_mut().zip(&f.variants) {
+                if (v.price, v.compare_at) != (fv.price, fv.compare_at) {
+                    (v.price, v.compare_at) = (fv.price, fv.compare_at);
+                    changed = true;
+                }
+            }
+        }
+        changed
+    }
+
+    /// These claims are now in a Shopify draft order: the store holds their
+    /// units (its stock drops by them), so what is left does not change.
+    pub fn mark_ordered(&mut self, ids: &[u64]) {
+        for id in ids {
+            let Some(c) = self.claims.iter().find(|c| c.id == *id) else {
+                continue;
+            };
+            if !self.ordered.insert(*id) || c.status != Status::Claimed {
+                continue;
+            }
+            let q = c.quantity;
+            if let Some((p, v)) = self.find(&c.product_id.clone(), &c.variant.clone())
+                && let Some(s) = &mut self.catalog.products[p].variants[v].stock
+            {
+                *s = s.saturating_sub(q);
+            }
         }
     }
 
@@ -133,7 +254,9 @@ impl Ledger {
             return Err(format!("claim {id} is already cancelled"));
         }
         let mut changes = vec![(id, Status::Cancelled)];
+        // An ordered claim's units stay held in the store's draft order.
         if c.status == Status::Claimed
+            && !self.ordered.contains(&id)
             && let Some((p, v)) = self.find(&c.product_id, &c.variant)
             && let Some(mut left) = self.left(p, v)
         {
@@ -185,7 +308,7 @@ impl Ledger {
             (_, Status::Claimed) => q,
             _ => 0,
         };
-        if delta == 0 {
+        if delta == 0 || self.ordered.contains(&id) {
             return None;
         }
         let (pid, var) = (c.product_id.clone(), c.variant.clone());
@@ -295,6 +418,51 @@ mod tests {
         let s = c.status;
         l.apply_claim(c);
         s
+    }
+
+    /// The store's figure after its draft orders reserved 2: 3 − 2 = 1.
+    fn store_with(stock: u32) -> Catalog {
+        let (c, _) = import_csv(
+            &format!("id,code,title,option,price,currency,stock\nmug,B2,Mug,,18,USD,{stock}\nhat,C1,Hat,,25,USD,\n"),
+            "t.csv",
+            None,
+        );
+        c
+    }
+
+    #[test]
+    fn ordered_claims_are_held_by_the_store_and_a_restock_serves_the_waitlist() {
+        let mut l = ledger();
+        assert_eq!(claim(&mut l, "ann", 2), Status::Claimed);
+        assert_eq!(claim(&mut l, "bob", 2), Status::Waitlisted);
+        assert_eq!(l.left(0, 0), Some(1));
+        // Ann's claim becomes a draft order: the store holds her 2, the
+        // figure shown does not move.
+        l.mark_ordered(&[1]);
+        assert_eq!(l.left(0, 0), Some(1));
+        // The store now says 1 (3 less the 2 it reserved): still 1 left.
+        let (lines, promoted) = l.decide_restock(&store_with(1));
+        assert!(lines.is_empty(), "the same store figure: {lines:?}");
+        assert!(promoted.is_empty());
+        // Restocked to 5: Bob's 2 are served, 3 left.
+        let (lines, promoted) = l.decide_restock(&store_with(5));
+        assert_eq!(
+            lines,
+            vec![StockLine {
+                product: "mug".into(),
+                option: None,
+                stock: Some(5)
+            }]
+        );
+        assert_eq!(promoted, vec![(2, Status::Claimed)]);
+        assert!(l.apply_stock(&lines));
+        assert_eq!(l.left(0, 0), Some(5));
+        l.apply_status(2, Status::Claimed);
+        assert_eq!(l.left(0, 0), Some(3));
+        // Cancelling the ordered claim frees nothing here: the store holds it.
+        assert_eq!(l.decide_cancel(1).unwrap(), vec![(1, Status::Cancelled)]);
+        l.apply_status(1, Status::Cancelled);
+        assert_eq!(l.left(0, 0), Some(3));
     }
 
     #[test]

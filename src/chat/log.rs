@@ -59,6 +59,10 @@ pub enum Record {
     BlockedWords {
         words: Vec<String>,
     },
+    /// A refresh found the store's stock of these variants.
+    Stock {
+        lines: Vec<super::ledger::StockLine>,
+    },
     /// A Shopify draft order was made for these claims.
     DraftOrder {
         claims: Vec<u64>,

@@ -60,6 +60,8 @@ enum Input {
     },
     /// Moderator actions are waiting (in their own queue, served first).
     Wake,
+    /// A stock refresh: the store's figures (the ledger owns what is left).
+    Restock(Box<Catalog>),
     Stop,
 }
 
@@ -87,6 +89,18 @@ impl Actor {
             Err(mpsc::error::TrySendError::Closed(_)) => Err("the chat has stopped".into()),
             _ => Ok(()),
         }
+    }
+}
+
+/// Sends refreshed catalogs to the chat's ledger (from a thread outside
+/// the runtime).
+#[derive(Clone)]
+pub struct Restocker(mpsc::Sender<Input>);
+
+impl Restocker {
+    /// False when the chat has stopped.
+    pub fn send(&self, fresh: Catalog) -> bool {
+        self.0.blocking_send(Input::Restock(Box::new(fresh))).is_ok()
     }
 }
 
@@ -227,7 +241,7 @@ impl Chat {
         let keywords: Vec<&str> = config.keywords.iter().map(String::as_str).collect();
         let mut state = ChatState::new(ledger::Ledger::new(catalog), &keywords, config.blocked_words.clone());
         let mut stock_changed = false;
-        let opened = log::Log::open(&config.log, |r| stock_changed |= state.apply(r).is_some())?;
+        let opened = log::Log::open(&config.log, |r| stock_changed |= state.apply(r))?;
         if stock_changed && let Some(sink) = &on_stock {
             sink(&state.ledger.catalog_with_stock());
         }
@@ -323,6 +337,12 @@ impl Chat {
         let (reply, rx) = oneshot::channel();
         self.actor.submit(action, Some(reply))?;
         Ok(Pending(rx))
+    }
+
+    /// Where a stock refresh sends the store's figures: the claims ledger
+    /// owns the stock shown, so both come together there.
+    pub fn restocker(&self) -> Restocker {
+        Restocker(self.tx.clone())
     }
 
     /// What clients of the engine may see of the chat (they act through
@@ -472,7 +492,7 @@ fn write_loop(
             if events.is_some() && (messages_heard || !matches!(r, Record::Message { .. })) {
                 told.extend(event_of(&r));
             }
-            s.apply(r).is_some()
+            s.apply(r)
         };
         let mut stop = false;
         let mut acks = Vec::new();
@@ -524,6 +544,12 @@ fn write_loop(
                         acks.extend(ack);
                     }
                     Input::Wake => {}
+                    Input::Restock(fresh) => {
+                        stock_changed |= s.ledger.take_prices(&fresh);
+                        for r in s.decide_restock(&fresh) {
+                            stock_changed |= record(r, &mut s, &mut log);
+                        }
+                    }
                     Input::Stop => stop = true,
                 }
             }
@@ -610,6 +636,8 @@ fn event_of(r: &Record) -> Option<crate::events::Event> {
             moderation("unblocked", None, Some(format!("{user_id} on {}", platform.name())))
         }
         Record::BlockedWords { words } => moderation("blocked_words", None, Some(words.join(", "))),
+        // The card's stock change is the overlays' `stock` event.
+        Record::Stock { .. } => return None,
         Record::DraftOrder { claims, name, .. } => {
             let ids: Vec<String> = claims.iter().map(|c| format!("#{c}")).collect();
             moderation(

@@ -255,9 +255,28 @@ impl ChatState {
         })
     }
 
-    /// Makes a record true. Returns the product and variant whose stock
-    /// changed, if any.
-    pub fn apply(&mut self, record: Record) -> Option<(usize, usize)> {
+    /// Makes a record true. Returns whether stock left changed.
+    pub fn apply(&mut self, record: Record) -> bool {
+        self.apply_record(record).is_some()
+    }
+
+    /// The refresh's records: the store's new stock, then the waiting
+    /// claims it covers.
+    pub fn decide_restock(&self, fresh: &crate::products::catalog::Catalog) -> Vec<Record> {
+        let (lines, promoted) = self.ledger.decide_restock(fresh);
+        let mut records = Vec::new();
+        if !lines.is_empty() {
+            records.push(Record::Stock { lines });
+        }
+        records.extend(
+            promoted
+                .into_iter()
+                .map(|(id, status)| Record::ClaimStatus { id, status }),
+        );
+        records
+    }
+
+    fn apply_record(&mut self, record: Record) -> Option<(usize, usize)> {
         self.version += 1;
         match record {
             Record::Message {
@@ -349,11 +368,13 @@ impl ChatState {
                 None
             }
             Record::DraftOrder { claims, name, .. } => {
+                self.ledger.mark_ordered(&claims);
                 for c in claims {
                     self.ordered.insert(c, name.clone());
                 }
                 None
             }
+            Record::Stock { lines } => self.ledger.apply_stock(&lines).then_some((0, 0)),
             Record::BlockedWords { words } => {
                 self.folded_words = triage::fold_words(&words);
                 self.blocked_words = words;

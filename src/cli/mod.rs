@@ -172,6 +172,35 @@ fn read_key(name: &str) -> Result<String, String> {
 /// `check`: exit 0 when the show would go on air as written, 1 with every
 /// problem listed (the file's, its catalog's rows, and this machine's:
 /// keys, recording folders — `show::on_air`).
+/// How the stock on the card is made, in the words of docs/products.md
+/// ("Stock"), for `check`.
+fn stock_rule(show: &crate::show::Show) -> Option<String> {
+    use crate::products::refresh::RefreshFrom;
+    let tracked = show
+        .graphics
+        .catalog
+        .products
+        .iter()
+        .any(|p| p.variants.iter().any(|v| v.stock.is_some()));
+    let from = show.graphics.refresh.as_ref().map(|r| {
+        let what = match &r.from {
+            RefreshFrom::File { path, .. } => format!("{} (read again when it changes)", path.display()),
+            RefreshFrom::Shopify { store, .. } => format!("the storefront {store}"),
+        };
+        format!("{what}, every {} s", r.every.as_secs())
+    });
+    Some(match (from, show.chat.is_some()) {
+        (Some(from), true) => format!(
+            "stock: the store's figures come from {from}; the card shows them less the units claimed in this show that are not yet in a Shopify draft order (never below 0), and a restock serves the waitlist first"
+        ),
+        (Some(from), false) => format!("stock: the card shows the figures from {from}"),
+        (None, true) if tracked => {
+            "stock: the card shows the catalog's figures less the units claimed in this show (never below 0)".into()
+        }
+        _ => return None,
+    })
+}
+
 fn check(path: &std::path::Path, measure_too: bool) -> ExitCode {
     match crate::show::load(path) {
         Ok(show) => {
@@ -202,6 +231,9 @@ fn check(path: &std::path::Path, measure_too: bool) -> ExitCode {
                     show.graphics.catalog.products.len(),
                     show.cues.len()
                 );
+            }
+            if let Some(rule) = stock_rule(&show) {
+                println!("{rule}");
             }
             if measure_too {
                 return measure(show);

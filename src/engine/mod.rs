@@ -209,6 +209,8 @@ pub struct Engine {
     gpu_error: Arc<Mutex<Option<String>>>,
     /// Long work commands started (exports, draft orders).
     jobs: jobs::Jobs,
+    /// Wakes the threads that wait (the stock refresh) at the show's end.
+    shutdown: crate::shutdown::Shutdown,
 }
 
 impl Engine {
@@ -380,7 +382,7 @@ impl Engine {
         }
         let monitor_stop = Arc::new(AtomicBool::new(false));
         if let Some(device) = show.audio.monitor.clone() {
-            let ring = Arc::new(crate::media::audio::AudioRing::default());
+            let ring = Arc::new(crate::audio::ring::AudioRing::default());
             mix.set_monitor(ring.clone());
             let stop = monitor_stop.clone();
             std::thread::Builder::new()
@@ -395,13 +397,34 @@ impl Engine {
                 .spawn(move || render_loop::run_mixer(m, enc, stop, t0))?
         };
         let cues = cues::spawn(show.cues.clone(), overlays.clone(), stop.clone(), t0)?;
+        // One owner of the stock shown: with chat, the claims ledger takes
+        // the store's figures and tells the card; without, the card takes them.
+        let shutdown = crate::shutdown::Shutdown::new();
         let stock = match &show.graphics.refresh {
-            Some(r) => Some(crate::products::refresh::spawn(
-                r.clone(),
-                overlays.clone(),
-                stop.clone(),
-                t0,
-            )?),
+            Some(r) => {
+                let sink: crate::products::refresh::StockSink = match &chat {
+                    Some(chat) => {
+                        let to_ledger = chat.restocker();
+                        Box::new(move |fresh| {
+                            to_ledger.send(fresh);
+                        })
+                    }
+                    None => {
+                        let ov = overlays.clone();
+                        Box::new(move |fresh| {
+                            let now_ns = t0.elapsed().as_nanos() as u64;
+                            let changed = ov
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .update_stock(&fresh, now_ns);
+                            if !changed.is_empty() {
+                                tracing::info!("stock refreshed: {} changed", changed.join(", "));
+                            }
+                        })
+                    }
+                };
+                Some(crate::products::refresh::spawn(r.clone(), sink, shutdown.clone())?)
+            }
             None => None,
         };
         let governor = {
@@ -466,6 +489,7 @@ impl Engine {
             shut_down: false,
             gpu_error,
             jobs,
+            shutdown,
         })
     }
 
@@ -926,6 +950,7 @@ impl Engine {
         }
         self.shut_down = true;
         self.stop.store(true, Ordering::Relaxed);
+        self.shutdown.trigger();
         let compositor_died = self.render.as_ref().is_some_and(|r| r.is_finished());
         if let Some(r) = self.render.take() {
             let _ = r.join();
@@ -941,7 +966,7 @@ impl Engine {
         }
         self.monitor_stop.store(true, Ordering::Relaxed);
         // Not joined: a refresh in flight may wait for its store's answer;
-        // the thread ends at its next look at `stop`.
+        // the thread ends when it has it (woken at once otherwise).
         drop(self.stock.take());
         // An export or draft orders in flight finishes before the chat it
         // reads and logs to closes (the shop's requests have timeouts).

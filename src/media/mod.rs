@@ -4,7 +4,6 @@
 //! destinations with their own reconnect loop (`destination`, `rtmp_errors`)
 //! and local recording (`recording`).
 
-pub mod audio;
 pub mod destination;
 pub mod devices;
 pub mod encoder;

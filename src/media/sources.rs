@@ -3,8 +3,8 @@
 //! one buffer and drop older ones.
 
 use super::AUDIO_CAPS;
-use super::audio::AudioRing;
 use super::frame::{FrameSlot, VideoFrame};
+use crate::audio::ring::AudioRing;
 use crate::show::{SourceConfig, SourceSpec};
 use anyhow::{Context, Result};
 use gstreamer as gst;

@@ -1,13 +1,13 @@
 //! Stock and price refresh while a show runs: the catalog file is read
 //! again when it changes (a shop system or a moderator's script can write
 //! it), or a Shopify storefront's availability is fetched, every `every`.
-//! What changed goes to the graphics (the card on air re-draws) and to the
-//! event log. A failed refresh is logged and the last stock stays.
+//! What it finds goes to the stock's one owner (the claims ledger with
+//! `[chat]`, else the graphics): docs/products.md, "Stock". A failed
+//! refresh is logged and the last stock stays. The first refresh is at the
+//! start, so a figure changed while the show was closed counts at once.
 
-use crate::graphics::Overlays;
+use crate::shutdown::Shutdown;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,36 +57,18 @@ fn fetch(
     }
 }
 
+/// Where refreshed catalogs go.
+pub type StockSink = Box<dyn FnMut(super::catalog::Catalog) + Send>;
+
 /// Refreshes until the show stops.
-pub fn spawn(
-    refresh: Refresh,
-    overlays: Arc<Mutex<Overlays>>,
-    stop: Arc<AtomicBool>,
-    t0: Instant,
-) -> std::io::Result<std::thread::JoinHandle<()>> {
+pub fn spawn(refresh: Refresh, mut sink: StockSink, stop: Shutdown) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("stock".into()).spawn(move || {
-        let mut last_modified = match &refresh.from {
-            RefreshFrom::File { path, .. } => modified(path),
-            RefreshFrom::Shopify { .. } => None,
-        };
-        let mut due = Instant::now() + refresh.every;
-        while !stop.load(Ordering::Relaxed) {
-            if Instant::now() < due {
-                std::thread::sleep(Duration::from_millis(50));
-                continue;
-            }
+        let mut last_modified = None;
+        let mut due = Instant::now();
+        while !stop.wait_until(due) {
             due = Instant::now() + refresh.every;
             match fetch(&refresh.from, &mut last_modified) {
-                Ok(Some(fresh)) => {
-                    let now_ns = t0.elapsed().as_nanos() as u64;
-                    let changed = overlays
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .update_stock(&fresh, now_ns);
-                    if !changed.is_empty() {
-                        tracing::info!("stock refreshed: {} changed", changed.join(", "));
-                    }
-                }
+                Ok(Some(fresh)) => sink(fresh),
                 Ok(None) => {}
                 Err(e) => tracing::warn!("stock refresh failed (the last stock stays on screen): {e}"),
             }
