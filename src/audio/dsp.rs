@@ -5,6 +5,8 @@
 
 use std::collections::VecDeque;
 
+pub use crate::spec::audio::{CompressorSettings, VoiceSettings};
+
 pub const RATE: f32 = 48_000.0;
 pub type Frame = [f32; 2];
 
@@ -104,28 +106,6 @@ impl Gate {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CompressorSettings {
-    pub threshold_db: f32,
-    pub ratio: f32,
-    pub attack_ms: f32,
-    pub release_ms: f32,
-    pub makeup_db: f32,
-}
-
-impl Default for CompressorSettings {
-    /// Gentle levelling for speech.
-    fn default() -> Self {
-        CompressorSettings {
-            threshold_db: -20.0,
-            ratio: 3.0,
-            attack_ms: 5.0,
-            release_ms: 80.0,
-            makeup_db: 3.0,
-        }
-    }
-}
-
 /// Feed-forward compressor with a peak detector in dB, stereo-linked.
 pub struct Compressor {
     s: CompressorSettings,
@@ -198,37 +178,6 @@ impl Denoiser {
             self.input.clear();
         }
         *f = self.output.pop_front().unwrap_or([0.0; 2]);
-    }
-}
-
-/// What an input's voice chain does; `None` / false: that stage is off.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VoiceSettings {
-    pub highpass_hz: Option<f32>,
-    pub denoise: bool,
-    pub gate_db: Option<f32>,
-    pub compressor: Option<CompressorSettings>,
-}
-
-impl VoiceSettings {
-    /// Everything off (music, clips, tones).
-    pub fn off() -> VoiceSettings {
-        VoiceSettings {
-            highpass_hz: None,
-            denoise: false,
-            gate_db: None,
-            compressor: None,
-        }
-    }
-
-    /// Defaults tuned for speech (microphones).
-    pub fn speech() -> VoiceSettings {
-        VoiceSettings {
-            highpass_hz: Some(80.0),
-            denoise: true,
-            gate_db: Some(-50.0),
-            compressor: Some(CompressorSettings::default()),
-        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! sync delay, gain, mute and pan into the master bus; the master through
 //! the true-peak limiter; meters on every input and the master.
 
-use super::dsp::{Frame, Limiter, VoiceChain, VoiceSettings, db_to_gain};
+use super::dsp::{Frame, Limiter, VoiceChain, db_to_gain};
 use super::meters::{Levels, Meter};
 use crate::audio::ring::AudioRing;
 use std::collections::VecDeque;
@@ -12,38 +12,7 @@ use std::sync::Arc;
 const PER_MS: usize = 48;
 pub const MAX_OFFSET_MS: i32 = 500;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputSettings {
-    pub gain_db: f32,
-    pub mute: bool,
-    /// -1.0 (left) – 1.0 (right).
-    pub pan: f32,
-    /// Positive: this input is delayed (to wait for a slower camera);
-    /// negative: it is taken earlier than the others.
-    pub offset_ms: i32,
-    pub voice: VoiceSettings,
-}
-
-impl InputSettings {
-    /// No processing, unity gain (clips, tones, phones).
-    pub fn plain() -> InputSettings {
-        InputSettings {
-            gain_db: 0.0,
-            mute: false,
-            pan: 0.0,
-            offset_ms: 0,
-            voice: VoiceSettings::off(),
-        }
-    }
-
-    /// A microphone: the speech chain on.
-    pub fn voice() -> InputSettings {
-        InputSettings {
-            voice: VoiceSettings::speech(),
-            ..Self::plain()
-        }
-    }
-}
+pub use crate::spec::audio::InputSettings;
 
 /// One input's state for snapshots.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

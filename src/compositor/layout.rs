@@ -1,7 +1,7 @@
 //! Where a layer lands and how it is drawn: canvas-pixel places, fit modes,
 //! crop and mirror turned into the numbers the layer shader draws with.
 
-use crate::show::{Crop, Fit, Rect, Style};
+use crate::spec::{Crop, Fit, Rect, Style};
 
 /// The layer shader's uniform block (shaders/layer.wgsl `Layer`): all vec4
 /// so the Rust and WGSL layouts cannot drift apart.

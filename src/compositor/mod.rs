@@ -8,7 +8,7 @@ mod pass;
 pub mod readback;
 
 use crate::media::frame::{Matrix, PixelFormat, VideoFrame};
-use crate::show::{CanvasSpec, SceneSpec};
+use crate::spec::{CanvasSpec, SceneSpec};
 use anyhow::Result;
 use gpu::Gpu;
 use layout::LayerUniform;
@@ -32,7 +32,7 @@ pub enum Composite<'a> {
 pub struct TransitionFrame<'a> {
     pub from: &'a SceneSpec,
     pub to: &'a SceneSpec,
-    pub kind: crate::show::TransitionKind,
+    pub kind: crate::spec::TransitionKind,
     /// 0.0 (all `from`) – 1.0 (all `to`).
     pub progress: f32,
     /// A scene drawn over both (the stinger's video), if any.
@@ -776,7 +776,7 @@ impl Compositor {
     }
 
     fn transition_pass(&mut self, enc: &mut wgpu::CommandEncoder, canvas: usize, t: &TransitionFrame) {
-        use crate::show::TransitionKind as K;
+        use crate::spec::TransitionKind as K;
         let (kind, cut, dir) = match t.kind {
             K::Cut => (0.0, 0.0, [0.0, 0.0]),
             K::Fade => (1.0, 0.0, [0.0, 0.0]),
@@ -913,7 +913,7 @@ const OPAQUE: u32 = 1 << 16;
 /// Which layer pipeline draws `layer` from a source in `format`. A layer that
 /// wholly covers what is under it is written, not blended: a software
 /// renderer then skips reading the target.
-fn pipeline_key(format: PixelFormat, layer: &crate::show::LayerSpec) -> (u32, u32) {
+fn pipeline_key(format: PixelFormat, layer: &crate::spec::LayerSpec) -> (u32, u32) {
     let features = layout::features(&layer.style);
     // Colour correction (8) keeps alpha; rounding, shadow and keying do not.
     let opaque = layer.opacity >= 1.0 && !format.has_alpha() && features & !8 == 0;

@@ -12,7 +12,7 @@ use crate::events::{Event, Events};
 use crate::media::frame::VideoFrame;
 use crate::products::catalog::{Catalog, Product};
 use crate::products::price::PriceFormatter;
-use crate::show::{LayerSpec, Rect, SceneSpec, Style};
+use crate::spec::{LayerSpec, Rect, SceneSpec, Style};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -452,7 +452,7 @@ impl Overlays {
             let (x, y) = place.origin(size, h);
             // A ticker shows a banner-wide window of its strip, moving on
             // the show clock.
-            let mut crop = crate::show::Crop::default();
+            let mut crop = crate::spec::Crop::default();
             if let Some(cycle) = raster.scroll {
                 let window = place.width_px(size);
                 let speed = TICKER_SPEED * cards::unit(size);
@@ -707,7 +707,7 @@ mod tests {
         assert!(first.right > 0.0, "a window onto a longer strip: {first:?}");
         let (_, later) = banner(&mut o, S);
         assert!(later.left > first.left, "it moves: {first:?} → {later:?}");
-        let width = |c: crate::show::Crop| 1.0 - c.left - c.right;
+        let width = |c: crate::spec::Crop| 1.0 - c.left - c.right;
         assert!((width(first) - width(later)).abs() < 1e-4, "the window keeps its size");
     }
 

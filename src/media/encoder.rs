@@ -16,7 +16,7 @@
 
 use super::output::{Fanout, Track};
 use super::{AUDIO_CAPS, require};
-use crate::show::CanvasSpec;
+use crate::spec::CanvasSpec;
 use anyhow::{Context, Result, anyhow};
 use gstreamer as gst;
 use gstreamer::prelude::*;

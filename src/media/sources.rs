@@ -5,7 +5,7 @@
 use super::AUDIO_CAPS;
 use super::frame::{FrameSlot, VideoFrame};
 use crate::audio::ring::AudioRing;
-use crate::show::{SourceConfig, SourceSpec};
+use crate::spec::{SourceConfig, SourceSpec};
 use anyhow::{Context, Result};
 use gstreamer as gst;
 use gstreamer::prelude::*;

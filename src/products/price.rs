@@ -44,7 +44,7 @@ pub const MAX_WHOLE_UNITS: i64 = 999_999_999;
 pub fn currency_code(currency: &str) -> Result<tinystr::TinyAsciiStr<3>, String> {
     let code = currency.trim().to_ascii_uppercase();
     if !ISO_4217.contains(&code.as_str()) {
-        let hint = crate::show::diagnostics::did_you_mean(&code, ISO_4217.iter().copied())
+        let hint = crate::hint::did_you_mean(&code, ISO_4217.iter().copied())
             .map(|c| format!(" (did you mean {c}?)"))
             .unwrap_or_default();
         return Err(format!(

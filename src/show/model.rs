@@ -2,6 +2,7 @@
 //! point at are `Spanned` so every problem can name its FILE:LINE:COL.
 
 use super::presets::Platform;
+pub use crate::spec::{Crop, Direction, Fit, Rect};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -24,15 +25,6 @@ pub enum TransitionName {
     Slide,
     Wipe,
     Stinger,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    Left,
-    Right,
-    Up,
-    Down,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -165,29 +157,6 @@ pub struct AudioMaster {
     pub monitor: Option<Spanned<toml::Value>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Rect {
-    pub x: i32,
-    pub y: i32,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// Fractions (0.0–1.0) of the source picture cut away on each side.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Crop {
-    #[serde(default)]
-    pub left: f32,
-    #[serde(default)]
-    pub right: f32,
-    #[serde(default)]
-    pub top: f32,
-    #[serde(default)]
-    pub bottom: f32,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layer {
@@ -219,15 +188,6 @@ pub struct Layer {
     /// Colour correction.
     pub color: Option<Spanned<ColorAdjust>>,
     pub chroma_key: Option<Spanned<ChromaKey>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Fit {
-    #[default]
-    Stretch,
-    Fit,
-    Fill,
 }
 
 #[derive(Debug, Clone, Deserialize)]
