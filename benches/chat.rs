@@ -224,10 +224,13 @@ fn main() {
 
     let chat = open(&dir.join("direct"));
     let ingest = chat.ingest();
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let t0 = Instant::now();
-    for i in 0..N {
-        ingest.blocking_send(message(i));
-    }
+    rt.block_on(async {
+        for i in 0..N {
+            ingest.send(message(i)).await;
+        }
+    });
     while chat.stats().persisted < N {
         std::thread::sleep(Duration::from_millis(1));
     }

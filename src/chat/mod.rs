@@ -169,26 +169,6 @@ impl Ingest {
             .ok()?;
         Some(rx)
     }
-
-    /// `send` from a thread outside the runtime.
-    pub fn blocking_send(&self, msg: Message) -> bool {
-        let msg = msg.bounded();
-        let held = loop {
-            match self.budget.clone().try_acquire_many_owned(Self::permits(&msg)) {
-                Ok(p) => break Some(p),
-                Err(tokio::sync::TryAcquireError::Closed) => break None,
-                Err(tokio::sync::TryAcquireError::NoPermits) => std::thread::sleep(Duration::from_millis(5)),
-            }
-        };
-        self.tx
-            .blocking_send(Input::Message {
-                msg: Box::new(msg),
-                received: Instant::now(),
-                ack: None,
-                _held: held,
-            })
-            .is_ok()
-    }
 }
 
 /// Figures for the status line and the benchmark.

@@ -2,7 +2,7 @@
 
 use crate::graphics::Overlays;
 use crate::show::graphics::CueSpec;
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::shutdown::Shutdown;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 pub fn spawn(
     cues: Vec<CueSpec>,
     overlays: Arc<Mutex<Overlays>>,
-    stop: Arc<AtomicBool>,
+    stop: Shutdown,
     t0: Instant,
 ) -> std::io::Result<Option<std::thread::JoinHandle<()>>> {
     if cues.is_empty() {
@@ -18,17 +18,9 @@ pub fn spawn(
     }
     let handle = std::thread::Builder::new().name("cues".into()).spawn(move || {
         for cue in cues {
-            let due = t0 + Duration::from_millis(cue.at_ms);
-            loop {
-                if stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                let now = Instant::now();
-                if now >= due {
-                    break;
-                }
-                // Short naps so stopping the show never waits for a late cue.
-                std::thread::sleep((due - now).min(Duration::from_millis(50)));
+            // Stopping the show wakes it at once.
+            if stop.wait_until(t0 + Duration::from_millis(cue.at_ms)) {
+                return;
             }
             let now_ns = t0.elapsed().as_nanos() as u64;
             let result = overlays

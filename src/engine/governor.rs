@@ -17,7 +17,7 @@ use crate::events::{Event, Events};
 use crate::media::encoder::{CanvasEncoder, X264_SPEEDS};
 use crate::show::Show;
 use serde::Serialize;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -158,7 +158,7 @@ pub struct Governor {
     pub encoders: Vec<Arc<CanvasEncoder>>,
     pub quality: Arc<Quality>,
     pub events: Arc<Events>,
-    pub stop: Arc<AtomicBool>,
+    pub stop: crate::shutdown::Shutdown,
     pub t0: Instant,
 }
 
@@ -182,16 +182,9 @@ impl Governor {
         self.t0.elapsed().as_nanos() as u64
     }
 
-    /// Sleeps up to `d`, waking early when the show stops.
+    /// Sleeps up to `d`, woken at once when the show stops. False then.
     fn nap(&self, d: Duration) -> bool {
-        let end = Instant::now() + d;
-        while Instant::now() < end {
-            if self.stop.load(Ordering::Relaxed) {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(50).min(end - Instant::now()));
-        }
-        !self.stop.load(Ordering::Relaxed)
+        !self.stop.wait(d)
     }
 
     pub fn run(self) {

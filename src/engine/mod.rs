@@ -396,10 +396,10 @@ impl Engine {
                 .name("mixer".into())
                 .spawn(move || render_loop::run_mixer(m, enc, stop, t0))?
         };
-        let cues = cues::spawn(show.cues.clone(), overlays.clone(), stop.clone(), t0)?;
+        let shutdown = crate::shutdown::Shutdown::new();
+        let cues = cues::spawn(show.cues.clone(), overlays.clone(), shutdown.clone(), t0)?;
         // One owner of the stock shown: with chat, the claims ledger takes
         // the store's figures and tells the card; without, the card takes them.
-        let shutdown = crate::shutdown::Shutdown::new();
         let stock = match &show.graphics.refresh {
             Some(r) => {
                 let sink: crate::products::refresh::StockSink = match &chat {
@@ -435,7 +435,7 @@ impl Engine {
                 encoders: encoders.clone(),
                 quality: quality.clone(),
                 events: events.clone(),
-                stop: stop.clone(),
+                stop: shutdown.clone(),
                 t0,
             };
             std::thread::Builder::new()
