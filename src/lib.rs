@@ -6,6 +6,7 @@
 //! is the command line.
 
 pub mod audio;
+pub mod backoff;
 pub mod chat;
 pub mod cli;
 pub mod compositor;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// Bottom first. A module may import any module of an earlier layer.
 const LAYERS: &[&[&str]] = &[
-    &["events", "hint", "listener", "session", "shutdown"],
+    &["backoff", "events", "hint", "listener", "session", "shutdown"],
     &["secrets"],
     &["spec"],
     &["audio", "products"],

@@ -3,7 +3,6 @@
 //! can stop another destination or the recording.
 
 use super::output::{Fanout, Feed, build_output_pipeline};
-use super::reconnect;
 use super::require;
 use super::rtmp_errors::{Failure, classify};
 use crate::secrets::{KeyRef, redact};
@@ -313,7 +312,7 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
                 s.needs_action = false;
                 s.attempt
             };
-            let delay = reconnect::delay(attempt, reconnect::random());
+            let delay = crate::backoff::DESTINATION.delay(attempt, crate::backoff::random());
             tracing::info!(
                 "destination `{id}`: reconnecting in {:.1} s (attempt {attempt})",
                 delay.as_secs_f64()

@@ -10,7 +10,6 @@ pub mod encoder;
 pub mod frame;
 pub mod mp4_file;
 pub mod output;
-pub mod reconnect;
 pub mod recording;
 pub mod rtmp_errors;
 pub mod sources;

@@ -23,9 +23,6 @@ pub const SIGNAL_LOST_AFTER: Duration = Duration::from_secs(3);
 /// A live source silent for this long is restarted (a new SRT listener, the
 /// camera re-opened).
 const RESTART_SILENT_AFTER: Duration = Duration::from_secs(5);
-/// Wait before restarting a failed source: doubles up to the maximum.
-const RESTART_FIRST: Duration = Duration::from_secs(1);
-const RESTART_MAX: Duration = Duration::from_secs(5);
 
 pub struct SourceHandle {
     pub id: String,
@@ -422,7 +419,7 @@ impl Watcher {
             SourceConfig::Image { .. } | SourceConfig::TestPattern { .. }
         );
         let looping = matches!(self.spec.config, SourceConfig::Media { looping: true, .. });
-        let mut backoff = RESTART_FIRST;
+        let mut backoff = crate::backoff::Backoff::new(crate::backoff::SOURCE);
         let mut delivered = self
             .video
             .as_ref()
@@ -469,7 +466,7 @@ impl Watcher {
                 let now = v.delivered.load(Ordering::Relaxed);
                 if now != delivered {
                     delivered = now;
-                    backoff = RESTART_FIRST;
+                    backoff.reset();
                     if self.error.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
                         tracing::info!("source `{id}` is back");
                         self.set_error(None);
@@ -484,10 +481,11 @@ impl Watcher {
                 }
             }
             let Some(reason) = failed else { continue };
+            let wait = backoff.next_wait();
             tracing::warn!(
-                "source `{id}`: {} — retrying in {} s",
+                "source `{id}`: {} — retrying in {:.1} s",
                 crate::secrets::redact(&reason),
-                backoff.as_secs()
+                wait.as_secs_f64()
             );
             self.set_error(Some(reason));
             let _ = pipeline.set_state(gst::State::Null);
@@ -497,11 +495,10 @@ impl Watcher {
                 v.forget_age();
                 delivered = v.delivered.load(Ordering::Relaxed);
             }
-            let until = std::time::Instant::now() + backoff;
+            let until = std::time::Instant::now() + wait;
             while std::time::Instant::now() < until && !self.stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(50));
             }
-            backoff = (backoff * 2).min(RESTART_MAX);
             if self.stop.load(Ordering::Relaxed) {
                 break;
             }

@@ -198,35 +198,6 @@ impl Trouble {
     }
 }
 
-/// Exponential backoff, 1 s to 60 s, with jitter so that many connectors
-/// (or many studios) do not retry in step.
-pub struct Backoff {
-    next: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff {
-            next: Duration::from_secs(1),
-        }
-    }
-}
-
-impl Backoff {
-    pub fn reset(&mut self) {
-        self.next = Duration::from_secs(1);
-    }
-    pub fn next_wait(&mut self) -> Duration {
-        let d = self.next;
-        self.next = (self.next * 2).min(Duration::from_secs(60));
-        let jitter = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|t| t.subsec_nanos() % 250)
-            .unwrap_or(0);
-        d + Duration::from_millis(u64::from(jitter))
-    }
-}
-
 /// Runs `session` until it ends or fails, retrying with backoff (or when
 /// the platform said). A session that delivered something resets backoff.
 pub async fn run_with_retry<F, Fut>(status: StatusHandle, mut session: F)
@@ -234,7 +205,7 @@ where
     F: FnMut(StatusHandle) -> Fut,
     Fut: std::future::Future<Output = (Trouble, bool)>,
 {
-    let mut backoff = Backoff::default();
+    let mut backoff = crate::backoff::Backoff::new(crate::backoff::CHAT);
     loop {
         let (trouble, delivered) = session(status.clone()).await;
         if delivered {
