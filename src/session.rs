@@ -60,13 +60,25 @@ pub struct Marker {
     pub started: u64,
 }
 
-/// `$XDG_STATE_HOME/showroom` (default ~/.local/state/showroom).
+fn project() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "showroom")
+}
+
+/// Where Showroom keeps its state (event logs, tokens, the picture cache,
+/// the running-show marker), as the platform has it: `$XDG_STATE_HOME/showroom`
+/// (default ~/.local/state/showroom) on Linux, the local data folder elsewhere.
 pub fn state_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("showroom")
+    project()
+        .map(|p| p.state_dir().unwrap_or(p.data_local_dir()).to_path_buf())
+        .unwrap_or_else(|| std::env::temp_dir().join("showroom"))
+}
+
+/// Where the user's settings live: `$XDG_CONFIG_HOME/showroom` (default
+/// ~/.config/showroom) on Linux, the platform's config folder elsewhere.
+pub fn config_dir() -> PathBuf {
+    project()
+        .map(|p| p.config_dir().to_path_buf())
+        .unwrap_or_else(|| std::env::temp_dir().join("showroom"))
 }
 
 /// A new event-log file for a show starting now:

@@ -62,13 +62,10 @@ struct StudioFile {
     hotkeys: HotkeysFile,
 }
 
-/// Where the user's studio settings live: `$XDG_CONFIG_HOME/showroom/studio.toml`.
+/// Where the user's studio settings live: `studio.toml` in the config
+/// folder (`$XDG_CONFIG_HOME/showroom/` on Linux).
 pub fn settings_path() -> std::path::PathBuf {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("showroom").join("studio.toml")
+    crate::session::config_dir().join("studio.toml")
 }
 
 impl Keymap {

@@ -9,6 +9,8 @@ use crate::chat::Ingest;
 use crate::chat::log::{now_ms, parse_utc};
 use crate::chat::model::{Author, Kind, Message, Platform};
 use crate::secrets::Secret;
+use eventsource_stream::Eventsource;
+use futures_util::StreamExt;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -169,7 +171,7 @@ async fn session(s: &mut Stream, ingest: &Ingest, status: &StatusHandle) -> (Tro
         ])
         .send()
         .await;
-    let mut resp = match resp {
+    let resp = match resp {
         Ok(r) => r,
         Err(e) => return (Trouble::retry(format!("Facebook: {}", http_error(e))), delivered),
     };
@@ -184,32 +186,32 @@ async fn session(s: &mut Stream, ingest: &Ingest, status: &StatusHandle) -> (Tro
     }
     s.was_open = true;
     status.set(State::Live, "receiving live comments");
-    let mut buf: Vec<u8> = Vec::new();
+    // No byte for 2 minutes (the stream sends keep-alive comments) is a
+    // dead link: the wait is per chunk of bytes, before the parser, which
+    // swallows the comments.
+    let chunks = futures_util::stream::unfold(Some(resp), |resp| async move {
+        let mut resp = resp?;
+        match tokio::time::timeout(Duration::from_secs(120), resp.chunk()).await {
+            Ok(Ok(Some(c))) => Some((Ok(c), Some(resp))),
+            Ok(Ok(None)) => None,
+            Ok(Err(e)) => Some((Err(format!("the comment stream broke: {}", http_error(e))), None)),
+            Err(_) => Some((Err("no word from Facebook for 2 minutes".to_string()), None)),
+        }
+    });
+    // The text/event-stream format (events, `data:` lines, comments, events
+    // split across chunks and mid-character) is eventsource-stream's.
+    let mut events = Box::pin(chunks.eventsource());
     loop {
-        // No byte for 2 minutes (the stream sends keep-alive comments) is a dead link.
-        let chunk = match tokio::time::timeout(Duration::from_secs(120), resp.chunk()).await {
-            Ok(Ok(Some(c))) => c,
-            Ok(Ok(None)) => return (Trouble::retry("Facebook closed the comment stream"), delivered),
-            Ok(Err(e)) => {
-                return (
-                    Trouble::retry(format!("the comment stream broke: {}", http_error(e))),
-                    delivered,
-                );
+        let event = match events.next().await {
+            Some(Ok(e)) => e,
+            None => return (Trouble::retry("Facebook closed the comment stream"), delivered),
+            Some(Err(eventsource_stream::EventStreamError::Transport(why))) => {
+                return (Trouble::retry(why), delivered);
             }
-            Err(_) => return (Trouble::retry("no word from Facebook for 2 minutes"), delivered),
+            Some(Err(e)) => return (Trouble::retry(format!("the comment stream broke: {e}")), delivered),
         };
-        buf.extend(chunk.iter().filter(|b| **b != b'\r'));
-        // Events end with a blank line; `data:` lines hold the JSON. Bytes
-        // are split into events before decoding: a chunk may end mid-character.
-        while let Some(end) = buf.windows(2).position(|w| w == b"\n\n") {
-            let event: Vec<u8> = buf.drain(..end + 2).collect();
-            let event = String::from_utf8_lossy(&event);
-            let data: String = event
-                .lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .map(str::trim_start)
-                .collect::<Vec<_>>()
-                .join("\n");
+        {
+            let data = event.data;
             if data.is_empty() {
                 continue;
             }
