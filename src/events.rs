@@ -43,6 +43,18 @@ pub enum Event {
     Preview {
         scene: String,
     },
+    /// A transition began on program, at the tick that first drew it
+    /// (`kind`: fade, slide, wipe, stinger; a T-bar move is its transition).
+    TransitionStarted {
+        from: String,
+        to: String,
+        kind: String,
+        duration_ms: u32,
+    },
+    /// The transition is done: `scene` is on program alone.
+    TransitionEnded {
+        scene: String,
+    },
     GoLive {
         destination: Option<String>,
     },

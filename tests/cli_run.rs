@@ -41,6 +41,14 @@ fn goes_live_records_and_reports_without_leaking_keys() {
         assert!(!json.contains(key), "key in stats:\n{json}");
     }
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // The shape is versioned and documented: every top-level field is in
+    // docs/snapshot.md.
+    assert_eq!(v["schema"], 1);
+    let doc =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/snapshot.md")).unwrap();
+    for key in v.as_object().unwrap().keys() {
+        assert!(doc.contains(&format!("`{key}`")), "`{key}` is not in docs/snapshot.md");
+    }
     for canvas in ["landscape", "portrait"] {
         // Every tick of 4 s at 30 fps was rendered or counted as skipped
         // (how many a loaded machine skips is for benches/ to measure).

@@ -232,6 +232,7 @@ fn a_stinger_with_alpha_covers_the_cut_and_shows_the_scenes_through() {
     let text =
         format!("{SHOW}\n[[sources]]\nid = \"sting\"\nkind = \"media\"\npath = \"stinger.webm\"\nloop = false\n");
     let engine = Engine::start(load_show(&dir, &text)).unwrap();
+    let mut sub = engine.subscribe();
     std::thread::sleep(Duration::from_millis(1500));
     engine.execute(Command::PreviewScene("bright".into())).unwrap();
     engine
@@ -243,6 +244,28 @@ fn a_stinger_with_alpha_covers_the_cut_and_shows_the_scenes_through() {
     std::thread::sleep(Duration::from_millis(2000));
     let snap = engine.stop();
     assert_eq!(snap.scene, "bright");
+    // Its start and end are events, timed on the stream's clock.
+    let mut marks = Vec::new();
+    loop {
+        match sub.try_next() {
+            showroom::events::Next::Event(e) => match &e.event {
+                showroom::events::Event::TransitionStarted {
+                    to, kind, duration_ms, ..
+                } => marks.push((format!("start {to} {kind} {duration_ms}"), e.t)),
+                showroom::events::Event::TransitionEnded { scene } => marks.push((format!("end {scene}"), e.t)),
+                _ => {}
+            },
+            showroom::events::Next::Missed(n) => panic!("missed {n}"),
+            _ => break,
+        }
+    }
+    let names: Vec<&str> = marks.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(names, ["start bright stinger 1000", "end bright"]);
+    let took = marks[1].1 - marks[0].1;
+    assert!(
+        (0.9..5.0).contains(&took),
+        "the stinger took {took:.3} s of stream time"
+    );
     let sting = snap.sources.iter().find(|s| s.id == "sting").unwrap();
     assert_eq!(sting.error, None, "the stinger clip did not play");
     assert!(

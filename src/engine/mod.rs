@@ -884,6 +884,7 @@ impl Engine {
             .collect();
         let recordings = self.outputs.recording_stats();
         let mut snap = Snapshot {
+            schema: stats::SCHEMA,
             warnings: Vec::new(),
             elapsed_s: self.t0.elapsed().as_secs_f64(),
             scene: self.show.scenes[self.program.program()].id.clone(),

@@ -81,6 +81,9 @@ impl RenderLoop {
         // limit while the other skips (docs/overload.md).
         let mut share = vec![1.0f64; periods.len()];
         let mut was_lost: Vec<bool> = Vec::new();
+        // The transition the first canvas last drew (its start and end are
+        // events on the stream's clock).
+        let mut mixing: Option<(usize, usize)> = None;
         let alpha: Vec<f64> = self.show.canvases.iter().map(|c| 1.0 / c.fps.max(1) as f64).collect();
         while !self.stop.load(Ordering::Relaxed) {
             let n = periods.len();
@@ -172,7 +175,39 @@ impl RenderLoop {
             }
             let graphics = Some(&graphics);
             let scenes = self.scenes.read().unwrap_or_else(|e| e.into_inner());
-            match self.program.frame(due_ns, periods[c]) {
+            let frame = self.program.frame(due_ns, periods[c]);
+            if c == 0 {
+                let now = match &frame {
+                    Frame::Transition { from, to, .. } => Some((*from, *to)),
+                    Frame::Scene(_) => None,
+                };
+                if now != mixing {
+                    let name = |i: usize| scenes.get(i).map(|s| s.id.clone()).unwrap_or_default();
+                    // One that ends as the next begins (a take during a
+                    // transition) ends first.
+                    if let Some((_, to)) = mixing {
+                        let scene = match &frame {
+                            Frame::Scene(s) => *s,
+                            Frame::Transition { .. } => to,
+                        };
+                        self.events
+                            .emit(due_ns, crate::events::Event::TransitionEnded { scene: name(scene) });
+                    }
+                    if let Frame::Transition { from, to, spec, .. } = &frame {
+                        self.events.emit(
+                            due_ns,
+                            crate::events::Event::TransitionStarted {
+                                from: name(*from),
+                                to: name(*to),
+                                kind: spec.kind.name().into(),
+                                duration_ms: spec.duration_ms,
+                            },
+                        );
+                    }
+                    mixing = now;
+                }
+            }
+            match frame {
                 Frame::Scene(s) => {
                     self.compositor
                         .render_with_graphics(c, &Composite::Scene(&scenes[s]), graphics, due_ns, &lost)

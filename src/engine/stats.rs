@@ -77,8 +77,15 @@ pub struct SourceStats {
     pub error: Option<String>,
 }
 
+/// The version of the snapshot's and `--stats-json`'s shape
+/// (docs/snapshot.md): raised when a field is renamed, removed or changes
+/// meaning; new fields do not raise it.
+pub const SCHEMA: u32 = 1;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
+    /// `SCHEMA`.
+    pub schema: u32,
     /// What is falling behind and what to change (last 10 s).
     pub warnings: Vec<String>,
     pub elapsed_s: f64,
@@ -142,6 +149,7 @@ impl AudioStats {
 /// The `--stats-json` document: canvases keyed by id, destinations as a list.
 #[derive(Serialize)]
 pub struct StatsJson<'a> {
+    pub schema: u32,
     pub duration_s: f64,
     pub gpu: &'a str,
     pub canvases: BTreeMap<&'a str, &'a CanvasStats>,
@@ -151,12 +159,14 @@ pub struct StatsJson<'a> {
     pub graphics: &'a crate::graphics::overlays::GraphicsStatus,
     pub audio: &'a AudioStats,
     pub quality: &'a crate::engine::governor::QualityStatus,
+    pub jobs: &'a [crate::engine::jobs::JobStatus],
     pub warnings: &'a [String],
 }
 
 impl Snapshot {
     pub fn to_json(&self) -> String {
         let doc = StatsJson {
+            schema: self.schema,
             duration_s: self.elapsed_s,
             gpu: &self.gpu,
             canvases: self.canvases.iter().map(|c| (c.id.as_str(), c)).collect(),
@@ -166,6 +176,7 @@ impl Snapshot {
             graphics: &self.graphics,
             audio: &self.audio,
             quality: &self.quality,
+            jobs: &self.jobs,
             warnings: &self.warnings,
         };
         serde_json::to_string_pretty(&doc).expect("stats serialise")

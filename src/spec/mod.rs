@@ -189,6 +189,19 @@ pub enum TransitionKind {
     },
 }
 
+impl TransitionKind {
+    /// Its name in the show file and in events.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TransitionKind::Cut => "cut",
+            TransitionKind::Fade => "fade",
+            TransitionKind::Slide(_) => "slide",
+            TransitionKind::Wipe(_) => "wipe",
+            TransitionKind::Stinger { .. } => "stinger",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TransitionSpec {
     pub kind: TransitionKind,
