@@ -205,6 +205,7 @@ fn the_bridge_acknowledges_after_disk_and_the_ledger_survives_a_restart() {
     assert!(
         chat.act(Action::CancelClaim(1))
             .unwrap_err()
+            .to_string()
             .contains("already cancelled")
     );
     let (code, _) = post(

@@ -14,6 +14,19 @@ pub const MAX_OFFSET_MS: i32 = 500;
 
 pub use crate::spec::audio::InputSettings;
 
+/// Why a change to an input of the mix was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MixError {
+    #[error("no audio input `{0}` (sources with sound only)")]
+    UnknownInput(String),
+    #[error("gain {0} dB: use -60 to +24 dB")]
+    Gain(f32),
+    #[error("pan {0}: use -1.0 (left) to 1.0 (right)")]
+    Pan(f32),
+    #[error("offset {ms} ms: use {min} to {MAX_OFFSET_MS} ms{hint}")]
+    Offset { ms: i32, min: i32, hint: &'static str },
+}
+
 /// One input's state for snapshots.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InputStats {
@@ -113,31 +126,30 @@ impl Mixer {
     }
 
     /// Changes an input's settings; errors say what is out of range.
-    pub fn set(&mut self, id: &str, change: impl FnOnce(&mut InputSettings)) -> Result<(), String> {
+    pub fn set(&mut self, id: &str, change: impl FnOnce(&mut InputSettings)) -> Result<(), MixError> {
         let i = self
             .inputs
             .iter()
             .position(|x| x.id == id)
-            .ok_or_else(|| format!("no audio input `{id}` (sources with sound only)"))?;
+            .ok_or_else(|| MixError::UnknownInput(id.to_string()))?;
         let mut s = self.inputs[i].settings.clone();
         change(&mut s);
         if !(-60.0..=24.0).contains(&s.gain_db) {
-            return Err(format!("gain {} dB: use -60 to +24 dB", s.gain_db));
+            return Err(MixError::Gain(s.gain_db));
         }
         if !(-1.0..=1.0).contains(&s.pan) {
-            return Err(format!("pan {}: use -1.0 (left) to 1.0 (right)", s.pan));
+            return Err(MixError::Pan(s.pan));
         }
         if s.offset_ms > MAX_OFFSET_MS || s.offset_ms < -self.base_delay_ms {
-            return Err(format!(
-                "offset {} ms: use {} to {MAX_OFFSET_MS} ms{}",
-                s.offset_ms,
-                -self.base_delay_ms,
-                if self.base_delay_ms < MAX_OFFSET_MS {
+            return Err(MixError::Offset {
+                ms: s.offset_ms,
+                min: -self.base_delay_ms,
+                hint: if self.base_delay_ms < MAX_OFFSET_MS {
                     " (earlier takes a negative offset in the show file, which makes room for it)"
                 } else {
                     ""
-                }
-            ));
+                },
+            });
         }
         let input = &mut self.inputs[i];
         if s.voice != input.settings.voice {

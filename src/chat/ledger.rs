@@ -244,14 +244,14 @@ impl Ledger {
 
     /// The status changes cancelling claim `id` makes: itself, then the
     /// oldest waiting claims on the same variant that the freed stock covers.
-    pub fn decide_cancel(&self, id: u64) -> Result<Vec<(u64, Status)>, String> {
+    pub fn decide_cancel(&self, id: u64) -> Result<Vec<(u64, Status)>, super::state::ActionError> {
         let c = self
             .claims
             .iter()
             .find(|c| c.id == id)
-            .ok_or_else(|| format!("there is no claim {id}"))?;
+            .ok_or(super::state::ActionError::NoClaim(id))?;
         if c.status == Status::Cancelled {
-            return Err(format!("claim {id} is already cancelled"));
+            return Err(super::state::ActionError::AlreadyCancelled(id));
         }
         let mut changes = vec![(id, Status::Cancelled)];
         // An ordered claim's units stay held in the store's draft order.
@@ -481,8 +481,11 @@ mod tests {
             l.apply_status(id, s);
         }
         assert_eq!(l.left(0, 0), Some(0));
-        assert!(l.decide_cancel(1).unwrap_err().contains("already cancelled"));
-        assert!(l.decide_cancel(99).unwrap_err().contains("no claim 99"));
+        assert_eq!(
+            l.decide_cancel(1).unwrap_err(),
+            super::super::state::ActionError::AlreadyCancelled(1)
+        );
+        assert!(l.decide_cancel(99).unwrap_err().to_string().contains("no claim 99"));
     }
 
     #[test]

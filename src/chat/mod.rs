@@ -24,7 +24,7 @@ use crate::products::catalog::Catalog;
 use connectors::{SourceConfig, SourceStatus};
 use log::Record;
 use model::Message;
-use state::{Action, ChatState};
+use state::{Action, ActionError, ChatState};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -68,7 +68,7 @@ enum Input {
 /// A moderator action on its way to the writer.
 struct Acting {
     action: Action,
-    reply: Option<oneshot::Sender<Result<(), String>>>,
+    reply: Option<oneshot::Sender<Result<(), ActionError>>>,
 }
 
 /// Queues actions for the writer, ahead of any messages waiting.
@@ -79,14 +79,18 @@ struct Actor {
 }
 
 impl Actor {
-    fn submit(&self, action: Action, reply: Option<oneshot::Sender<Result<(), String>>>) -> Result<(), String> {
+    fn submit(
+        &self,
+        action: Action,
+        reply: Option<oneshot::Sender<Result<(), ActionError>>>,
+    ) -> Result<(), ActionError> {
         self.actions
             .send(Acting { action, reply })
-            .map_err(|_| "the chat has stopped".to_string())?;
+            .map_err(|_| ActionError::Stopped)?;
         // A full channel means the writer has work queued: it serves the
         // actions first when it takes its next batch, so no wake is needed.
         match self.wake.try_send(Input::Wake) {
-            Err(mpsc::error::TrySendError::Closed(_)) => Err("the chat has stopped".into()),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(ActionError::Stopped),
             _ => Ok(()),
         }
     }
@@ -106,12 +110,12 @@ impl Restocker {
 
 /// The outcome of an action not yet written: wait for it, or drop it.
 #[derive(Debug)]
-pub struct Pending(oneshot::Receiver<Result<(), String>>);
+pub struct Pending(oneshot::Receiver<Result<(), ActionError>>);
 
 impl Pending {
     /// Waits until the action is in the log, or says why it was not done.
-    pub fn wait(self) -> Result<(), String> {
-        self.0.blocking_recv().map_err(|_| "the chat has stopped".to_string())?
+    pub fn wait(self) -> Result<(), ActionError> {
+        self.0.blocking_recv().map_err(|_| ActionError::Stopped)?
     }
 }
 
@@ -312,7 +316,7 @@ impl Chat {
     /// cannot be done (a message no longer in memory, a claim already
     /// cancelled) is refused here with the reason. The writer decides again
     /// in order with everything else; `Pending` tells that outcome.
-    pub fn act(&self, action: Action) -> Result<Pending, String> {
+    pub fn act(&self, action: Action) -> Result<Pending, ActionError> {
         self.state().decide_action(action.clone())?;
         let (reply, rx) = oneshot::channel();
         self.actor.submit(action, Some(reply))?;
@@ -339,11 +343,8 @@ impl Chat {
     /// A job that makes Shopify draft orders for the claims not yet in one
     /// and logs them; run it off the window's thread (it talks to the shop).
     /// It returns a summary for the user, or why nothing was made.
-    pub fn draft_orders_job(&self) -> Result<impl FnOnce() -> Result<String, String> + Send + 'static, String> {
-        let admin = self
-            .shopify
-            .clone()
-            .ok_or("add [chat] shopify_admin and shopify_token to the show to make draft orders")?;
+    pub fn draft_orders_job(&self) -> Result<impl FnOnce() -> Result<String, String> + Send + 'static, ActionError> {
+        let admin = self.shopify.clone().ok_or(ActionError::NoShop)?;
         let (claims, ordered) = {
             let s = self.state();
             (s.ledger.claims().to_vec(), s.ordered.keys().copied().collect())
@@ -498,7 +499,7 @@ fn write_loop(
                         if let Some(ev) = &events {
                             ev.emit(crate::events::Event::ChatRefused {
                                 action: what.into(),
-                                error: e.clone(),
+                                error: e.to_string(),
                             });
                         }
                         replies.extend(reply.map(|r| (r, Err(e))));
@@ -573,7 +574,7 @@ fn write_loop(
         }
         for (reply, r) in replies {
             let _ = reply.send(match (&written, r) {
-                (Err(e), _) => Err(e.clone()),
+                (Err(e), _) => Err(ActionError::Log(e.clone())),
                 (Ok(()), r) => r,
             });
         }

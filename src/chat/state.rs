@@ -52,6 +52,32 @@ pub enum Action {
     },
 }
 
+/// Why a moderator action (or a chat command) cannot be done.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ActionError {
+    #[error("message {0} is no longer in memory")]
+    Gone(u64),
+    #[error("message {0} already made a claim")]
+    AlreadyClaimed(u64),
+    #[error("no such product")]
+    NoProduct,
+    #[error("choose a variant and a quantity of at least 1")]
+    VariantOrQuantity,
+    #[error("{0} items is more than one claim can hold ({max})", max = super::ledger::MAX_CLAIM_QUANTITY)]
+    TooMany(u32),
+    #[error("there is no claim {0}")]
+    NoClaim(u64),
+    #[error("claim {0} is already cancelled")]
+    AlreadyCancelled(u64),
+    #[error("add [chat] shopify_admin and shopify_token to the show to make draft orders")]
+    NoShop,
+    #[error("the chat has stopped")]
+    Stopped,
+    /// The chat log could not be written (its own words).
+    #[error("{0}")]
+    Log(String),
+}
+
 impl Action {
     /// Its name in events and errors.
     pub fn name(&self) -> &'static str {
@@ -182,11 +208,8 @@ impl ChatState {
     }
 
     /// The records an action makes, or why it cannot be done.
-    pub fn decide_action(&self, action: Action) -> Result<Vec<Record>, String> {
-        let entry = |seq| {
-            self.entry(seq)
-                .ok_or_else(|| format!("message {seq} is no longer in memory"))
-        };
+    pub fn decide_action(&self, action: Action) -> Result<Vec<Record>, ActionError> {
+        let entry = |seq| self.entry(seq).ok_or(ActionError::Gone(seq));
         Ok(match action {
             Action::Answered(seq) => {
                 entry(seq)?;
@@ -235,17 +258,19 @@ impl ChatState {
             } => {
                 let e = entry(seq)?;
                 if e.claim.is_some() {
-                    return Err(format!("message {seq} already made a claim"));
+                    return Err(ActionError::AlreadyClaimed(seq));
                 }
-                let p = self.ledger.catalog().products.get(product).ok_or("no such product")?;
+                let p = self
+                    .ledger
+                    .catalog()
+                    .products
+                    .get(product)
+                    .ok_or(ActionError::NoProduct)?;
                 if variant >= p.variants.len() || quantity == 0 {
-                    return Err("choose a variant and a quantity of at least 1".into());
+                    return Err(ActionError::VariantOrQuantity);
                 }
                 if quantity > super::ledger::MAX_CLAIM_QUANTITY {
-                    return Err(format!(
-                        "{quantity} items is more than one claim can hold ({})",
-                        super::ledger::MAX_CLAIM_QUANTITY
-                    ));
+                    return Err(ActionError::TooMany(quantity));
                 }
                 vec![
                     Record::Claim(self.ledger.decide(&e.msg, product, variant, quantity)),

@@ -141,16 +141,16 @@ pub enum CommandError {
     UnknownCanvas(String),
     #[error("{0}")]
     OutOfRange(String),
-    #[error("{0}")]
-    Graphics(String),
+    #[error(transparent)]
+    Graphics(#[from] crate::graphics::overlays::GraphicsError),
     #[error("{0}")]
     Source(String),
-    #[error("{0}")]
-    Audio(String),
+    #[error(transparent)]
+    Audio(#[from] crate::audio::mixer::MixError),
     #[error("this show has no chat: add [chat] to the show file")]
     NoChat,
-    #[error("{0}")]
-    Chat(String),
+    #[error(transparent)]
+    Chat(#[from] crate::chat::state::ActionError),
     #[error("cannot start the job: {0}")]
     Job(String),
 }

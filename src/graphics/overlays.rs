@@ -101,6 +101,21 @@ pub struct GraphicsStatus {
     pub last_draw_ms: f64,
 }
 
+/// Why a graphics command was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GraphicsError {
+    #[error("no product `{0}`: the show has no catalog (add [products] catalog = \"FILE\")")]
+    NoCatalog(String),
+    #[error("no product with code or id `{asked}` (the catalog has {codes})")]
+    UnknownProduct { asked: String, codes: String },
+    #[error("no product to feature: the show has no catalog")]
+    NothingToFeature,
+    #[error("countdown of {0} s: use 1 s to 24 h")]
+    CountdownLength(u64),
+    #[error("banner text is empty")]
+    EmptyBanner,
+}
+
 pub struct Overlays {
     canvases: Vec<(u32, u32)>,
     /// Compositor source slot of the first graphic (kind-major, then canvas).
@@ -147,20 +162,19 @@ impl Overlays {
         KINDS.len() * canvases
     }
 
-    fn product_index(&self, code_or_id: &str) -> Result<usize, String> {
+    fn product_index(&self, code_or_id: &str) -> Result<usize, GraphicsError> {
         let products = &self.setup.catalog.products;
         products
             .iter()
             .position(|p| p.code.eq_ignore_ascii_case(code_or_id) || p.id == code_or_id)
             .ok_or_else(|| {
                 if products.is_empty() {
-                    format!("no product `{code_or_id}`: the show has no catalog (add [products] catalog = \"FILE\")")
+                    GraphicsError::NoCatalog(code_or_id.to_string())
                 } else {
-                    let codes: Vec<&str> = products.iter().map(|p| p.code.as_str()).collect();
-                    format!(
-                        "no product with code or id `{code_or_id}` (the catalog has {})",
-                        codes.join(", ")
-                    )
+                    GraphicsError::UnknownProduct {
+                        asked: code_or_id.to_string(),
+                        codes: products.iter().map(|p| p.code.as_str()).collect::<Vec<_>>().join(", "),
+                    }
                 }
             })
     }
@@ -187,7 +201,7 @@ impl Overlays {
 
     /// Applies a command at show-clock time `now_ns`; every change on air
     /// goes to the event log.
-    pub fn apply(&mut self, cmd: &GraphicsCommand, now_ns: u64) -> Result<(), String> {
+    pub fn apply(&mut self, cmd: &GraphicsCommand, now_ns: u64) -> Result<(), GraphicsError> {
         use GraphicsCommand as G;
         let n = self.setup.catalog.products.len();
         match cmd {
@@ -197,7 +211,7 @@ impl Overlays {
             }
             G::NextProduct | G::PreviousProduct => {
                 if n == 0 {
-                    return Err("no product to feature: the show has no catalog".into());
+                    return Err(GraphicsError::NothingToFeature);
                 }
                 let i = match (self.featured, cmd) {
                     (None, G::NextProduct) => 0,
@@ -224,7 +238,7 @@ impl Overlays {
             }
             G::StartCountdown { seconds, label } => {
                 if *seconds == 0 || *seconds > 24 * 3600 {
-                    return Err(format!("countdown of {seconds} s: use 1 s to 24 h"));
+                    return Err(GraphicsError::CountdownLength(*seconds));
                 }
                 let label = label
                     .clone()
@@ -257,7 +271,7 @@ impl Overlays {
             G::HideLowerThird => self.hide_logged(Kind::LowerThird, "lower_third", now_ns),
             G::Banner(text) => {
                 if text.trim().is_empty() {
-                    return Err("banner text is empty".into());
+                    return Err(GraphicsError::EmptyBanner);
                 }
                 self.log(now_ns, Event::Banner { text: text.clone() });
                 self.put_on(Kind::Banner, Content::Banner(text.clone()), now_ns);
@@ -646,7 +660,10 @@ mod tests {
         o.apply(&GraphicsCommand::NextProduct, 0).unwrap();
         assert_eq!(o.status(0).featured.as_deref(), Some("A1"));
         let e = o.apply(&GraphicsCommand::Feature("Q7".into()), 0).unwrap_err();
-        assert_eq!(e, "no product with code or id `Q7` (the catalog has A1, B2, C3)");
+        assert_eq!(
+            e.to_string(),
+            "no product with code or id `Q7` (the catalog has A1, B2, C3)"
+        );
     }
 
     #[test]
@@ -718,9 +735,12 @@ mod tests {
             seconds: 0,
             label: None,
         };
-        assert!(o.apply(&zero, 0).unwrap_err().contains("use 1 s to 24 h"));
+        assert_eq!(o.apply(&zero, 0).unwrap_err(), GraphicsError::CountdownLength(0));
+        assert!(o.apply(&zero, 0).unwrap_err().to_string().contains("use 1 s to 24 h"));
         assert_eq!(
-            o.apply(&GraphicsCommand::Banner("  ".into()), 0).unwrap_err(),
+            o.apply(&GraphicsCommand::Banner("  ".into()), 0)
+                .unwrap_err()
+                .to_string(),
             "banner text is empty"
         );
         crate::media::init().unwrap();
@@ -729,6 +749,7 @@ mod tests {
             empty
                 .apply(&GraphicsCommand::Feature("A1".into()), 0)
                 .unwrap_err()
+                .to_string()
                 .contains("the show has no catalog")
         );
     }
