@@ -95,6 +95,23 @@ impl Ledger {
         }
     }
 
+    /// The waiting claims on a variant that `left` units cover, oldest
+    /// first (a later, smaller claim is served when an earlier one does not fit).
+    fn serve_waitlist(&self, product_id: &str, option: &Option<String>, mut left: i64) -> Vec<(u64, Status)> {
+        let mut served = Vec::new();
+        for w in self
+            .claims
+            .iter()
+            .filter(|w| w.status == Status::Waitlisted && w.product_id == product_id && &w.variant == option)
+        {
+            if i64::from(w.quantity) <= left {
+                left -= i64::from(w.quantity);
+                served.push((w.id, Status::Claimed));
+            }
+        }
+        served
+    }
+
     /// Units of a variant claimed here and not yet known to the store.
     fn open_claimed(&self, product_id: &str, option: &Option<String>) -> i64 {
         self.claims
@@ -125,17 +142,8 @@ impl Ledger {
                     stock: fv.stock,
                 });
                 let Some(store) = fv.stock else { continue };
-                let mut left = i64::from(store) - self.open_claimed(&p.id, &v.option);
-                for w in self
-                    .claims
-                    .iter()
-                    .filter(|w| w.status == Status::Waitlisted && w.product_id == p.id && w.variant == v.option)
-                {
-                    if i64::from(w.quantity) <= left {
-                        left -= i64::from(w.quantity);
-                        promoted.push((w.id, Status::Claimed));
-                    }
-                }
+                let left = i64::from(store) - self.open_claimed(&p.id, &v.option);
+                promoted.extend(self.serve_waitlist(&p.id, &v.option, left));
             }
         }
         (lines, promoted)
@@ -261,16 +269,7 @@ impl Ledger {
             && let Some(mut left) = self.left(p, v)
         {
             left += i64::from(c.quantity);
-            for w in self
-                .claims
-                .iter()
-                .filter(|w| w.status == Status::Waitlisted && w.product_id == c.product_id && w.variant == c.variant)
-            {
-                if i64::from(w.quantity) <= left {
-                    left -= i64::from(w.quantity);
-                    changes.push((w.id, Status::Claimed));
-                }
-            }
+            changes.extend(self.serve_waitlist(&c.product_id, &c.variant, left));
         }
         Ok(changes)
     }
