@@ -2,11 +2,21 @@
 //! of sleeping and looking at a flag, so the end wakes them all at once.
 //! A leaf: it imports nothing of the program.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+/// Cheap to look at (an atomic: the render and mixer loops look every
+/// tick) and to wait on (a condition variable).
 #[derive(Clone, Default)]
-pub struct Shutdown(Arc<(Mutex<bool>, Condvar)>);
+pub struct Shutdown(Arc<Signal>);
+
+#[derive(Default)]
+struct Signal {
+    on: AtomicBool,
+    lock: Mutex<()>,
+    woken: Condvar,
+}
 
 impl Shutdown {
     pub fn new() -> Shutdown {
@@ -15,24 +25,27 @@ impl Shutdown {
 
     /// Ends it: every waiter wakes now.
     pub fn trigger(&self) {
-        *self.0.0.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.0.1.notify_all();
+        // Set under the lock, so a waiter between its look and its wait
+        // cannot miss it.
+        let _held = self.0.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.0.on.store(true, Ordering::SeqCst);
+        self.0.woken.notify_all();
     }
 
     pub fn is_triggered(&self) -> bool {
-        *self.0.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.on.load(Ordering::SeqCst)
     }
 
     /// Waits `timeout`, or less if it is triggered meanwhile. True when it
     /// has been triggered.
     pub fn wait(&self, timeout: Duration) -> bool {
-        let guard = self.0.0.lock().unwrap_or_else(|e| e.into_inner());
-        let (guard, _) = self
+        let guard = self.0.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = self
             .0
-            .1
-            .wait_timeout_while(guard, timeout, |on| !*on)
+            .woken
+            .wait_timeout_while(guard, timeout, |_| !self.is_triggered())
             .unwrap_or_else(|e| e.into_inner());
-        *guard
+        self.is_triggered()
     }
 
     /// Waits until `at`, or less if triggered. True when triggered.

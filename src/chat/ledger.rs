@@ -113,13 +113,17 @@ impl Ledger {
     }
 
     /// Units of a variant claimed here and not yet known to the store.
-    fn open_claimed(&self, product_id: &str, option: &Option<String>) -> i64 {
-        self.claims
+    /// Per (product id, option), in one pass over the claims.
+    fn open_claimed(&self) -> std::collections::HashMap<(String, Option<String>), i64> {
+        let mut open = std::collections::HashMap::new();
+        for c in self
+            .claims
             .iter()
             .filter(|c| c.status == Status::Claimed && !self.ordered.contains(&c.id))
-            .filter(|c| c.product_id == product_id && &c.variant == option)
-            .map(|c| i64::from(c.quantity))
-            .sum()
+        {
+            *open.entry((c.product_id.clone(), c.variant.clone())).or_insert(0) += i64::from(c.quantity);
+        }
+        open
     }
 
     /// What a refresh of the store's stock changes: the variants whose store
@@ -128,6 +132,7 @@ impl Ledger {
     pub fn decide_restock(&self, fresh: &Catalog) -> (Vec<StockLine>, Vec<(u64, Status)>) {
         let mut lines = Vec::new();
         let mut promoted = Vec::new();
+        let mut open = None;
         for p in &self.catalog.products {
             let Some(f) = fresh.products.iter().find(|f| f.id == p.id) else {
                 continue;
@@ -142,7 +147,9 @@ impl Ledger {
                     stock: fv.stock,
                 });
                 let Some(store) = fv.stock else { continue };
-                let left = i64::from(store) - self.open_claimed(&p.id, &v.option);
+                let open = open.get_or_insert_with(|| self.open_claimed());
+                let claimed = open.get(&(p.id.clone(), v.option.clone())).copied().unwrap_or(0);
+                let left = i64::from(store) - claimed;
                 promoted.extend(self.serve_waitlist(&p.id, &v.option, left));
             }
         }
@@ -153,14 +160,17 @@ impl Ledger {
     /// variant's stock left changed.
     pub fn apply_stock(&mut self, lines: &[StockLine]) -> bool {
         let mut changed = false;
+        let open = self.open_claimed();
         for line in lines {
             let Some((p, v)) = self.find(&line.product, &line.option) else {
                 continue;
             };
             self.catalog.products[p].variants[v].stock = line.stock;
-            let left = line
-                .stock
-                .map(|s| i64::from(s) - self.open_claimed(&line.product, &line.option));
+            let claimed = open
+                .get(&(line.product.clone(), line.option.clone()))
+                .copied()
+                .unwrap_or(0);
+            let left = line.stock.map(|s| i64::from(s) - claimed);
             changed |= self.left[p][v] != left;
             self.left[p][v] = left;
         }

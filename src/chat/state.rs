@@ -280,11 +280,6 @@ impl ChatState {
         })
     }
 
-    /// Makes a record true. Returns whether stock left changed.
-    pub fn apply(&mut self, record: Record) -> bool {
-        self.apply_record(record).is_some()
-    }
-
     /// The refresh's records: the store's new stock, then the waiting
     /// claims it covers.
     pub fn decide_restock(&self, fresh: &crate::products::catalog::Catalog) -> Vec<Record> {
@@ -301,7 +296,8 @@ impl ChatState {
         records
     }
 
-    fn apply_record(&mut self, record: Record) -> Option<(usize, usize)> {
+    /// Makes a record true. Returns whether stock left changed.
+    pub fn apply(&mut self, record: Record) -> bool {
         self.version += 1;
         match record {
             Record::Message {
@@ -339,7 +335,7 @@ impl ChatState {
                     self.bytes -= old.msg.size();
                     self.seen.remove(&(old.msg.platform, old.msg.id));
                 }
-                None
+                false
             }
             Record::Claim(c) => {
                 let (platform, message_id, id) = (c.platform, c.message_id.clone(), c.id);
@@ -351,26 +347,26 @@ impl ChatState {
                 {
                     e.claim = Some(id);
                 }
-                self.ledger.apply_claim(c)
+                self.ledger.apply_claim(c).is_some()
             }
-            Record::ClaimStatus { id, status } => self.ledger.apply_status(id, status),
+            Record::ClaimStatus { id, status } => self.ledger.apply_status(id, status).is_some(),
             Record::Answered { seq } => {
                 if let Some(e) = self.entry_mut(seq) {
                     e.answered = true;
                 }
-                None
+                false
             }
             Record::Hide { seq, why } => {
                 if let Some(e) = self.entry_mut(seq) {
                     e.hidden = Some(why);
                 }
-                None
+                false
             }
             Record::Unhide { seq } => {
                 if let Some(e) = self.entry_mut(seq) {
                     e.hidden = None;
                 }
-                None
+                false
             }
             Record::Block {
                 platform,
@@ -385,25 +381,25 @@ impl ChatState {
                 if !self.is_blocked(platform, &user_id) {
                     self.blocked_users.push((platform, user_id, name));
                 }
-                None
+                false
             }
             Record::Unblock { platform, user_id } => {
                 self.blocked_users
                     .retain(|(p, u, _)| !(*p == platform && *u == user_id));
-                None
+                false
             }
             Record::DraftOrder { claims, name, .. } => {
                 self.ledger.mark_ordered(&claims);
                 for c in claims {
                     self.ordered.insert(c, name.clone());
                 }
-                None
+                false
             }
-            Record::Stock { lines } => self.ledger.apply_stock(&lines).then_some((0, 0)),
+            Record::Stock { lines } => self.ledger.apply_stock(&lines),
             Record::BlockedWords { words } => {
                 self.folded_words = triage::fold_words(&words);
                 self.blocked_words = words;
-                None
+                false
             }
         }
     }

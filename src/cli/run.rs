@@ -491,9 +491,8 @@ pub fn run(args: RunArgs) -> ExitCode {
             }
         }
         // Jobs typed above say how they ended.
-        let stopping = stop.load(Ordering::Relaxed);
-        report_jobs(&engine, &mut jobs, stopping);
-        if stopping {
+        report_jobs(&engine, &mut jobs, false);
+        if stop.load(Ordering::Relaxed) {
             eprintln!("stopping…");
             break;
         }
@@ -522,26 +521,20 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
     // The claims as CSV beside the show (the log keeps everything anyway).
     if let Some(chat) = engine.chat() {
-        let line = crate::chat::status_line(chat);
+        eprintln!("{}", crate::chat::status_line(chat));
         let path = args.show.with_file_name(format!(
             "{}-claims.csv",
             args.show.file_stem().and_then(|s| s.to_str()).unwrap_or("show")
         ));
-        let job = engine.execute(crate::engine::Command::ExportClaims(path));
-        match job {
-            Ok(crate::engine::Outcome::Job(id)) => match engine.wait_job(id, Duration::from_secs(60)) {
-                Some(j) if j.state == crate::engine::jobs::JobState::Done => {
-                    eprintln!("{line} — {}", j.summary.unwrap_or_default())
-                }
-                Some(j) if j.state == crate::engine::jobs::JobState::Failed => {
-                    eprintln!("error: {}", j.summary.unwrap_or_default())
-                }
-                _ => eprintln!("error: the claims export did not finish within a minute"),
-            },
+        match engine.execute(crate::engine::Command::ExportClaims(path)) {
+            Ok(crate::engine::Outcome::Job(id)) => jobs.push(id),
             Ok(crate::engine::Outcome::Done) => {}
             Err(e) => eprintln!("error: {e}"),
         }
     }
+    // Every job's result is told before the show ends (typed ones too, when
+    // the show ends by --duration).
+    report_jobs(&engine, &mut jobs, true);
     let snap = engine.stop();
     crate::session::clear_marker();
     eprintln!("{}", snap.status_line());

@@ -7,7 +7,6 @@ use crate::events::{Emitter, Event};
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// A job's number, unique within one show.
@@ -57,7 +56,6 @@ struct Entry {
 struct Inner {
     next: JobId,
     list: VecDeque<Entry>,
-    threads: Vec<JoinHandle<()>>,
 }
 
 /// Every job of the show.
@@ -91,12 +89,12 @@ impl Jobs {
         let id = inner.next;
         let jobs = self.clone();
         let kind_owned = kind.to_string();
-        let handle = std::thread::Builder::new().name(format!("job {kind}")).spawn(move || {
+        // Detached: its end is told through the list and the condition
+        // variable, which is what `wait` and `wait_all` wait on.
+        std::thread::Builder::new().name(format!("job {kind}")).spawn(move || {
             let result = work();
             jobs.finish(id, &kind_owned, result);
         })?;
-        inner.threads.retain(|h| !h.is_finished());
-        inner.threads.push(handle);
         inner.list.push_back(Entry {
             status: JobStatus {
                 id,
@@ -188,25 +186,19 @@ impl Jobs {
     /// end: nothing half written). Returns how many were still running.
     pub fn wait_all(&self, timeout: Duration) -> usize {
         let guard = self.lock();
-        let (mut guard, _) = self
+        let (guard, _) = self
             .inner
             .1
             .wait_timeout_while(guard, timeout, |inner| {
                 inner.list.iter().any(|e| e.status.state == JobState::Running)
             })
             .unwrap_or_else(|e| e.into_inner());
-        let left = guard
+        // A job still running past the timeout is left to end on its own.
+        guard
             .list
             .iter()
             .filter(|e| e.status.state == JobState::Running)
-            .count();
-        let threads = std::mem::take(&mut guard.threads);
-        drop(guard);
-        // A job still running past the timeout is left to end on its own.
-        for t in threads.into_iter().filter(|t| t.is_finished()) {
-            let _ = t.join();
-        }
-        left
+            .count()
     }
 }
 

@@ -171,7 +171,6 @@ pub struct Engine {
     show: Arc<Show>,
     program: Arc<program::Program>,
     scenes: Arc<std::sync::RwLock<Vec<crate::show::SceneSpec>>>,
-    stop: Arc<AtomicBool>,
     t0: Instant,
     gpu: String,
     render: Option<JoinHandle<()>>,
@@ -209,7 +208,7 @@ pub struct Engine {
     gpu_error: Arc<Mutex<Option<String>>>,
     /// Long work commands started (exports, draft orders).
     jobs: jobs::Jobs,
-    /// Wakes the threads that wait (the stock refresh) at the show's end.
+    /// Ends every thread of the show at once.
     shutdown: crate::shutdown::Shutdown,
 }
 
@@ -323,7 +322,9 @@ impl Engine {
         let emitter = crate::events::Emitter::new(events.clone(), clock.clone());
         let jobs = jobs::Jobs::new(emitter.clone());
         let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect(), emitter);
-        let stop = Arc::new(AtomicBool::new(false));
+        // One signal ends every thread of the show: loops paced by the
+        // clock look at it each tick, waiting ones are woken by it.
+        let shutdown = crate::shutdown::Shutdown::new();
 
         // The show clock starts now: drop audio buffered while starting up.
         for s in &sources {
@@ -353,7 +354,7 @@ impl Engine {
                 counters: counters.clone(),
                 program: program.clone(),
                 scenes: scenes.clone(),
-                stop: stop.clone(),
+                stop: shutdown.clone(),
                 t0,
                 studio_canvas: views.as_ref().map(|_| studio_canvas.clone()),
                 thumb_every_ticks: options.thumb_every_ticks,
@@ -391,12 +392,11 @@ impl Engine {
         }
         let mixer_state = Arc::new(Mutex::new(mix));
         let mixer = {
-            let (m, enc, stop) = (mixer_state.clone(), encoders.clone(), stop.clone());
+            let (m, enc, stop) = (mixer_state.clone(), encoders.clone(), shutdown.clone());
             std::thread::Builder::new()
                 .name("mixer".into())
                 .spawn(move || render_loop::run_mixer(m, enc, stop, t0))?
         };
-        let shutdown = crate::shutdown::Shutdown::new();
         let cues = cues::spawn(show.cues.clone(), overlays.clone(), shutdown.clone(), t0)?;
         // One owner of the stock shown: with chat, the claims ledger takes
         // the store's figures and tells the card; without, the card takes them.
@@ -460,7 +460,6 @@ impl Engine {
             show,
             program,
             scenes,
-            stop,
             t0,
             gpu,
             render: Some(render),
@@ -515,7 +514,7 @@ impl Engine {
         if let Some(e) = self.gpu_error.lock().unwrap_or_else(|e| e.into_inner()).clone() {
             return Some(format!("the GPU reported an error: {e}"));
         }
-        let dead = self.render.as_ref().is_some_and(|r| r.is_finished()) && !self.stop.load(Ordering::Relaxed);
+        let dead = self.render.as_ref().is_some_and(|r| r.is_finished()) && !self.shutdown.is_triggered();
         dead.then(|| "the compositor stopped unexpectedly (see the log above)".to_string())
     }
 
@@ -950,7 +949,6 @@ impl Engine {
             return None;
         }
         self.shut_down = true;
-        self.stop.store(true, Ordering::Relaxed);
         self.shutdown.trigger();
         let compositor_died = self.render.as_ref().is_some_and(|r| r.is_finished());
         if let Some(r) = self.render.take() {

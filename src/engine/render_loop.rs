@@ -10,7 +10,7 @@ use crate::media::sources::SourceProbe;
 use crate::show::{LayerSpec, Rect, SceneSpec, Show, Style, TransitionKind};
 use gstreamer as gst;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How late a tick may be before it is skipped rather than rendered late.
@@ -27,7 +27,7 @@ pub struct RenderLoop {
     pub program: Arc<super::program::Program>,
     /// The scenes as they are now (layers can be changed while live).
     pub scenes: Arc<std::sync::RwLock<Vec<SceneSpec>>>,
-    pub stop: Arc<AtomicBool>,
+    pub stop: crate::shutdown::Shutdown,
     pub t0: Instant,
     /// For a studio window: the canvas whose preview scene is rendered too
     /// (and scene thumbnails); None headless.
@@ -85,7 +85,7 @@ impl RenderLoop {
         // events on the stream's clock).
         let mut mixing: Option<(usize, usize)> = None;
         let alpha: Vec<f64> = self.show.canvases.iter().map(|c| 1.0 / c.fps.max(1) as f64).collect();
-        while !self.stop.load(Ordering::Relaxed) {
+        while !self.stop.is_triggered() {
             let n = periods.len();
             let turn = (ticks.iter().sum::<u64>() % n as u64) as usize;
             let now = Instant::now();
@@ -289,7 +289,7 @@ fn stinger_scene(source: usize, show: &Show) -> SceneSpec {
 pub fn run_mixer(
     mixer: Arc<std::sync::Mutex<crate::audio::Mixer>>,
     encoders: Vec<Arc<CanvasEncoder>>,
-    stop: Arc<AtomicBool>,
+    stop: crate::shutdown::Shutdown,
     t0: Instant,
 ) {
     const BLOCK: u64 = 960;
@@ -298,7 +298,7 @@ pub fn run_mixer(
     let mut produced: u64 = 0;
     let base_ns = mixer.lock().unwrap_or_else(|e| e.into_inner()).base_delay_ms() as u64 * 1_000_000;
     loop {
-        let stopping = stop.load(Ordering::Relaxed);
+        let stopping = stop.is_triggered();
         let now_ns = t0.elapsed().as_nanos() as u64;
         let block_end_ns = (produced + BLOCK) * 1_000_000_000 / 48_000;
         // At stop, flush up to the clock so audio lasts as long as video.
