@@ -1,25 +1,22 @@
 //! Showroom: a live-production studio for live shopping.
 //!
-//! `show` reads and checks show files; `engine` runs a show (sources →
-//! `compositor` → `media` encoders → destinations and recordings); `secrets`
-//! keeps stream keys out of files and logs; `studio` is the window; `cli`
-//! is the command line.
+//! The program is a workspace of crates by layer (docs/ARCHITECTURE.md):
+//! `showroom-base` (events, shutdown, listeners, secrets), `-spec` (the
+//! show as data), `-audio`, `-products`, `-media`, `-chat`, `-compositor`,
+//! `-graphics`, `-show` (show files), `-engine` (the one door), `-studio`
+//! (the window). This crate is the command line on top, and names every
+//! layer under its old path (`showroom::chat`, ...) for tests and benches.
 
-pub mod audio;
-pub mod backoff;
-pub mod chat;
+pub use showroom_audio as audio;
+pub use showroom_base::{backoff, events, hint, listener, secrets, session, shutdown};
+pub use showroom_chat as chat;
+pub use showroom_compositor as compositor;
+pub use showroom_engine as engine;
+pub use showroom_graphics as graphics;
+pub use showroom_media as media;
+pub use showroom_products as products;
+pub use showroom_show as show;
+pub use showroom_spec as spec;
+pub use showroom_studio as studio;
+
 pub mod cli;
-pub mod compositor;
-pub mod engine;
-pub mod events;
-pub mod graphics;
-pub mod hint;
-pub mod listener;
-pub mod media;
-pub mod products;
-pub mod secrets;
-pub mod session;
-pub mod show;
-pub mod shutdown;
-pub mod spec;
-pub mod studio;

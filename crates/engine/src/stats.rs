@@ -1,0 +1,235 @@
+//! What the engine reports: live snapshots (status line, window, remote
+//! API) and the `--stats-json` summary at exit.
+
+use crate::media::destination::DestStatus;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
+
+/// Counters of one canvas, shared by the render thread and readers.
+#[derive(Default)]
+pub struct CanvasCounters {
+    pub rendered: AtomicU64,
+    /// Ticks skipped because the render loop was too late (or its encoder
+    /// behind); each went out as a repeat of the last picture.
+    pub late_dropped: AtomicU64,
+    /// Ticks not drawn on purpose (the governor's layer frame-rate step);
+    /// each went out as a repeat.
+    pub throttled: AtomicU64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CanvasStats {
+    pub id: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// Frames per second over the last status interval.
+    pub measured_fps: f64,
+    pub frames_rendered: u64,
+    /// Late ticks skipped + frames the encoder was too busy to take.
+    pub frames_dropped: u64,
+    /// Ticks skipped because rendering was late.
+    pub late_ticks: u64,
+    /// Frames the encoder was too busy to take.
+    pub encoder_dropped: u64,
+    /// Ticks not drawn on purpose (layers at a lower frame rate).
+    pub throttled_ticks: u64,
+    /// Frames sent to the encoder (new pictures and repeats): one per tick.
+    pub frames_encoded: u64,
+    /// Ticks sent as a repeat of the last picture (late, throttled or the
+    /// encoder behind): the wire keeps the canvas's frame rate.
+    pub repeated_frames: u64,
+    /// Keyframes forced on the show clock (one per keyframe interval).
+    pub keyframes_forced: u64,
+    /// Ticks that got no frame at all: a second of frames was already
+    /// waiting for the encoder (the latency bound). 0 keeps the wire at fps.
+    pub wire_holes: u64,
+    pub encoder: String,
+    /// The x264 speed preset in use (None for a hardware encoder).
+    pub x264_speed: Option<String>,
+    pub video_kbps: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordingStats {
+    pub canvas: String,
+    pub path: String,
+    pub bytes_written: u64,
+    pub error: Option<String>,
+    /// Seconds since this recording started; None once it has ended.
+    pub recording_s: Option<f64>,
+    /// Stopped, and its file is being finalised (Stop Recording returned
+    /// at once); the figures are final once this is false again.
+    pub finalizing: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceStats {
+    pub id: String,
+    /// The layer shows the "signal lost" slate.
+    pub signal_lost: bool,
+    /// Times the source was restarted after failing or going silent.
+    pub restarts: u64,
+    /// A play-once media file reached its end (and holds its last picture).
+    pub ended: bool,
+    pub frames: u64,
+    pub error: Option<String>,
+}
+
+/// The version of the snapshot's and `--stats-json`'s shape
+/// (docs/snapshot.md): raised when a field is renamed, removed or changes
+/// meaning; new fields do not raise it.
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    /// `SCHEMA`.
+    pub schema: u32,
+    /// What is falling behind and what to change (last 10 s).
+    pub warnings: Vec<String>,
+    pub elapsed_s: f64,
+    /// The scene on program (the incoming one during a transition).
+    pub scene: String,
+    pub preview: String,
+    pub in_transition: bool,
+    /// Where the T-bar holds a transition (0.0–1.0), if it does.
+    pub tbar: Option<f32>,
+    pub gpu: String,
+    pub canvases: Vec<CanvasStats>,
+    pub destinations: Vec<DestStatus>,
+    pub recordings: Vec<RecordingStats>,
+    pub sources: Vec<SourceStats>,
+    /// On-screen graphics: what is on air, how long drawing takes.
+    pub graphics: crate::graphics::overlays::GraphicsStatus,
+    pub audio: AudioStats,
+    /// The start-up measurement and the step-down (docs/overload.md).
+    pub quality: crate::governor::QualityStatus,
+    /// Long work commands started (exports, draft orders), the last 32.
+    pub jobs: Vec<crate::jobs::JobStatus>,
+}
+
+/// The mix: every input's settings and levels, the master's, and the
+/// show's integrated loudness against its target.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AudioStats {
+    pub inputs: Vec<crate::audio::mixer::InputStats>,
+    pub master: crate::audio::meters::Levels,
+    /// LUFS over the whole show so far (EBU R128 integrated).
+    pub integrated_lufs: Option<f32>,
+    pub target_lufs: f32,
+    /// What to change when the mix is far from the target.
+    pub hint: Option<String>,
+}
+
+impl AudioStats {
+    /// A hint when the last 3 s of the mix (short-term loudness, while
+    /// there is sound) are more than 6 LU under or 3 LU over the target.
+    pub fn loudness_hint(master: &crate::audio::meters::Levels, target: f32) -> Option<String> {
+        let st = master.short_term_lufs;
+        if st < -60.0 {
+            return None;
+        }
+        let off = st - target;
+        if off < -6.0 {
+            Some(format!(
+                "the mix is quiet: {st:.0} LUFS against the {target:.0} LUFS target — raise the microphone's gain by about {:.0} dB",
+                -off
+            ))
+        } else if off > 3.0 {
+            Some(format!(
+                "the mix is loud: {st:.0} LUFS against the {target:.0} LUFS target — lower the gain by about {off:.0} dB"
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+/// The `--stats-json` document: canvases keyed by id, destinations as a list.
+#[derive(Serialize)]
+pub struct StatsJson<'a> {
+    pub schema: u32,
+    pub duration_s: f64,
+    pub gpu: &'a str,
+    pub canvases: BTreeMap<&'a str, &'a CanvasStats>,
+    pub destinations: &'a [DestStatus],
+    pub recordings: &'a [RecordingStats],
+    pub sources: &'a [SourceStats],
+    pub graphics: &'a crate::graphics::overlays::GraphicsStatus,
+    pub audio: &'a AudioStats,
+    pub quality: &'a crate::governor::QualityStatus,
+    pub jobs: &'a [crate::jobs::JobStatus],
+    pub warnings: &'a [String],
+}
+
+impl Snapshot {
+    pub fn to_json(&self) -> String {
+        let doc = StatsJson {
+            schema: self.schema,
+            duration_s: self.elapsed_s,
+            gpu: &self.gpu,
+            canvases: self.canvases.iter().map(|c| (c.id.as_str(), c)).collect(),
+            destinations: &self.destinations,
+            recordings: &self.recordings,
+            sources: &self.sources,
+            graphics: &self.graphics,
+            audio: &self.audio,
+            quality: &self.quality,
+            jobs: &self.jobs,
+            warnings: &self.warnings,
+        };
+        serde_json::to_string_pretty(&doc).expect("stats serialise")
+    }
+
+    /// One status line: canvases, then destinations.
+    pub fn status_line(&self) -> String {
+        let secs = self.elapsed_s as u64;
+        let mut parts = vec![format!("[{:02}:{:02}]", secs / 60, secs % 60)];
+        for c in &self.canvases {
+            parts.push(format!(
+                "{} {:.1} fps {} dropped {} repeated",
+                c.id, c.measured_fps, c.frames_dropped, c.repeated_frames
+            ));
+        }
+        if self.quality.level > 0 {
+            parts.push(format!(
+                "quality stepped down {}/{}: {}",
+                self.quality.level, self.quality.max_level, self.quality.now
+            ));
+        }
+        for d in &self.destinations {
+            let mut p = format!("{} {}", d.id, d.state.word());
+            if let Some(t) = d.retry_in_s {
+                p += &format!(" in {:.0} s (attempt {})", t.ceil(), d.attempt);
+            }
+            if d.needs_action {
+                p += " (waiting for you: fix it, then reconnect)";
+            }
+            if d.bitrate_bps > 0 {
+                p += &format!(" {:.2} Mb/s", d.bitrate_bps as f64 / 1e6);
+            }
+            if let Some(e) = &d.error {
+                p += &format!(": {e}");
+            }
+            parts.push(p);
+        }
+        for src in self.sources.iter().filter(|s| s.error.is_some() || s.signal_lost) {
+            match &src.error {
+                Some(e) => parts.push(format!("source {} lost: {e} (retrying)", src.id)),
+                None => parts.push(format!("source {} lost: no picture", src.id)),
+            }
+        }
+        for r in &self.recordings {
+            let mut p = format!("rec {} {:.1} MB", r.canvas, r.bytes_written as f64 / 1e6);
+            if let Some(e) = &r.error {
+                p += &format!(": {e}");
+            }
+            parts.push(p);
+        }
+        for w in &self.warnings {
+            parts.push(format!("warning: {w}"));
+        }
+        crate::secrets::redact(&parts.join(" | "))
+    }
+}

@@ -1,0 +1,391 @@
+//! The studio window (egui/eframe on wgpu): preview and program, scenes,
+//! outputs and health for hosts and directors. It shares its GPU device with
+//! the engine, so preview, program and thumbnails are the compositor's own
+//! textures, drawn without a CPU copy. Everything it does goes through the
+//! engine's command API (`Engine::execute`) and reads `Engine::snapshot`.
+
+// The layers below (docs/ARCHITECTURE.md).
+use showroom_audio as audio;
+use showroom_base::{secrets, session};
+use showroom_compositor as compositor;
+use showroom_engine as engine;
+use showroom_graphics as graphics;
+use showroom_media as media;
+use showroom_show as show;
+
+pub mod chat;
+pub mod editor;
+mod health;
+pub mod hotkeys;
+pub mod last_show;
+mod mixer;
+mod panels;
+mod products;
+mod sources;
+
+use crate::engine::stats::Snapshot;
+use crate::engine::{Command, Engine, StartOptions};
+use anyhow::{Context, Result, anyhow};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How often the window refreshes what the engine reports.
+const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
+/// How often the window repaints while a show is open (video panes).
+const REPAINT_EVERY: Duration = Duration::from_millis(33);
+/// The same on a software renderer (lavapipe), where every window frame is
+/// CPU time taken from the canvases being encoded: 10 fps monitoring leaves
+/// the program output as much as it can (docs/benchmarks.md).
+const REPAINT_EVERY_SOFTWARE: Duration = Duration::from_millis(100);
+/// Scene thumbnails on a software renderer: one scene a second.
+const THUMB_EVERY_TICKS_SOFTWARE: u64 = 30;
+/// How often the window logs its own frame times (for benches/studio.sh).
+const FRAME_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Preview beside program (a director), or program alone (a solo host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Studio,
+    Solo,
+}
+
+/// A question the host must answer before it happens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confirm {
+    GoLive(Option<String>),
+    EndShow(Option<String>),
+}
+
+/// A stream key being typed for a destination whose key lives in the OS
+/// keyring. The text is only ever shown masked and is wiped once saved.
+pub struct KeyEntry {
+    pub destination: String,
+    /// The keyring entry name from the show file.
+    pub name: String,
+    pub text: String,
+}
+
+impl Drop for KeyEntry {
+    fn drop(&mut self) {
+        wipe(&mut self.text);
+    }
+}
+
+/// Overwrites a string's bytes before it is freed (in a way the compiler
+/// does not optimise away).
+fn wipe(s: &mut String) {
+    zeroize::Zeroize::zeroize(s);
+}
+
+/// The egui texture ids of the compositor's textures (with a GPU renderer).
+struct Textures {
+    program: Vec<egui::TextureId>,
+    preview: Vec<egui::TextureId>,
+    thumbs: Vec<egui::TextureId>,
+}
+
+pub struct Studio {
+    engine: Option<Engine>,
+    show_path: PathBuf,
+    textures: Option<Textures>,
+    /// The canvas shown in the video panes.
+    pub canvas: usize,
+    pub layout: Layout,
+    pub confirm: Option<Confirm>,
+    pub key_entry: Option<KeyEntry>,
+    pub editor: editor::Editor,
+    /// The keys (defaults, or the user's studio.toml).
+    pub keys: hotkeys::Keymap,
+    snapshot: Snapshot,
+    snapshot_at: Instant,
+    /// A command was sent since: refresh at the next frame (once, however
+    /// many commands a frame sends — a layer drag sends one per frame).
+    stale: bool,
+    /// The last command error or notice, and when it was shown.
+    message: Option<(String, Instant)>,
+    health: health::Meter,
+    opened: Instant,
+    /// Time from opening to the first frame of program painted, once.
+    pub first_frame_after: Option<Duration>,
+    frame_log_at: Instant,
+    repaint_every: Duration,
+    /// Product pictures for the products panel, made on first show.
+    product_panel: Option<products::Cache>,
+    /// The "Add source" window, while open.
+    pub add_source: Option<sources::AddSource>,
+    /// The source whose properties the sources panel shows.
+    pub source_selected: Option<usize>,
+    /// The chat panel's tab, filters and selection.
+    pub chat_view: chat::View,
+    /// Whether the chat panel is shown (top bar's "Chat").
+    pub chat_open: bool,
+}
+
+/// When the program started, if the command line noted it (for "launch →
+/// first frame on screen").
+pub static LAUNCHED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+/// Opens the studio window on `show_path` until it is closed.
+pub fn open(show_path: &Path) -> Result<()> {
+    let show = crate::show::load(show_path).map_err(|e| anyhow!("{e}"))?;
+    last_show::remember(show_path);
+    let title = format!("Showroom — {}", show.name);
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(title.as_str())
+            .with_inner_size([1360.0, 740.0])
+            .with_min_inner_size([1024.0, 600.0]),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    let path = show_path.to_path_buf();
+    eframe::run_native(
+        "showroom",
+        options,
+        Box::new(move |cc| Ok(Box::new(Studio::new(cc, show, path)?))),
+    )
+    .map_err(|e| anyhow!("the studio window could not open: {e}"))
+}
+
+impl Studio {
+    /// Starts the engine on the window's GPU device (when it has one) with
+    /// nothing on air: going live and recording wait for the host.
+    pub fn new(cc: &eframe::CreationContext<'_>, show: crate::show::Show, show_path: PathBuf) -> Result<Studio> {
+        for (name, data) in crate::graphics::text::window_fallbacks() {
+            let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+                .into_iter()
+                .map(|family| egui::epaint::text::InsertFontFamily {
+                    family,
+                    priority: egui::epaint::text::FontPriority::Lowest,
+                })
+                .collect();
+            cc.egui_ctx.add_font(egui::epaint::text::FontInsert::new(
+                name,
+                egui::FontData::from_static(data),
+                families,
+            ));
+        }
+        // On a software renderer (lavapipe) every window frame and thumbnail
+        // is CPU taken from the canvases being encoded.
+        let software = cc
+            .wgpu_render_state
+            .as_ref()
+            .is_some_and(|rs| rs.adapter.get_info().device_type == wgpu::DeviceType::Cpu);
+        let gpu = cc.wgpu_render_state.as_ref().map(|rs| crate::compositor::gpu::Gpu {
+            device: rs.device.clone(),
+            queue: rs.queue.clone(),
+            adapter_info: rs.adapter.get_info(),
+        });
+        let events = crate::session::event_log_path(&show.name);
+        let engine = Engine::start_with(
+            show,
+            StartOptions {
+                live: false,
+                gpu,
+                studio: true,
+                thumb_every_ticks: if software { THUMB_EVERY_TICKS_SOFTWARE } else { 3 },
+                events: Some(events),
+            },
+        )
+        .context("cannot start the show")?;
+        let textures = match (&cc.wgpu_render_state, engine.views()) {
+            (Some(rs), Some(views)) => {
+                let mut renderer = rs.renderer.write();
+                let mut register = |v: &Vec<wgpu::TextureView>| -> Vec<egui::TextureId> {
+                    v.iter()
+                        .map(|view| renderer.register_native_texture(&rs.device, view, wgpu::FilterMode::Linear))
+                        .collect()
+                };
+                Some(Textures {
+                    program: register(&views.program),
+                    preview: register(&views.preview),
+                    thumbs: register(&views.thumbs),
+                })
+            }
+            _ => None,
+        };
+        let snapshot = engine.snapshot();
+        let (keys, keys_problem) = hotkeys::Keymap::load();
+        if let Some(p) = &keys_problem {
+            tracing::warn!("{p}");
+        }
+        Ok(Studio {
+            engine: Some(engine),
+            show_path,
+            textures,
+            canvas: 0,
+            layout: Layout::Studio,
+            confirm: None,
+            key_entry: None,
+            editor: editor::Editor::default(),
+            keys,
+            snapshot,
+            snapshot_at: Instant::now(),
+            stale: false,
+            message: keys_problem.map(|p| (p, Instant::now())),
+            health: health::Meter::default(),
+            opened: LAUNCHED.get().copied().unwrap_or_else(Instant::now),
+            first_frame_after: None,
+            frame_log_at: Instant::now(),
+            repaint_every: if software {
+                REPAINT_EVERY_SOFTWARE
+            } else {
+                REPAINT_EVERY
+            },
+            product_panel: None,
+            chat_view: Default::default(),
+            chat_open: true,
+            add_source: None,
+            source_selected: None,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        self.engine.as_ref().expect("the engine runs until the window closes")
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    pub fn show_path(&self) -> &Path {
+        &self.show_path
+    }
+
+    /// Sends a command; a refusal is shown to the host in plain words.
+    pub fn command(&mut self, cmd: Command) {
+        if let Err(e) = self.engine().execute(cmd) {
+            self.notify(e.to_string());
+        }
+        self.stale = true;
+    }
+
+    pub fn notify(&mut self, text: String) {
+        tracing::info!("studio: {}", crate::secrets::redact(&text));
+        self.message = Some((text, Instant::now()));
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_ref().map(|(m, _)| m.as_str())
+    }
+
+    /// Stores the typed key in the OS keyring; a destination that was
+    /// waiting for a new key reconnects at once. Without a keyring the host
+    /// is told what to use instead (an environment variable or a key file).
+    pub fn save_key(&mut self) {
+        let Some(mut entry) = self.key_entry.take() else { return };
+        let key = entry.text.trim().to_string();
+        wipe(&mut entry.text);
+        if key.is_empty() {
+            self.notify("no key typed: paste the stream key from the platform's live settings".into());
+            return;
+        }
+        match crate::secrets::store_in_keyring(&entry.name, &key) {
+            Ok(()) => {
+                self.notify(format!(
+                    "stored the stream key for {} in the OS keyring (as `{}`)",
+                    entry.destination, entry.name
+                ));
+                let waiting = self
+                    .snapshot
+                    .destinations
+                    .iter()
+                    .any(|d| d.id == entry.destination && d.needs_action);
+                if waiting {
+                    self.command(Command::ReconnectNow(Some(entry.destination.clone())));
+                }
+            }
+            Err(e) => self.notify(format!("the key for {} was not stored: {e}", entry.destination)),
+        }
+        let mut key = key;
+        wipe(&mut key);
+    }
+
+    pub fn set_canvas(&mut self, canvas: usize) {
+        if canvas < self.engine().show().canvases.len() {
+            self.canvas = canvas;
+            self.engine().set_studio_canvas(canvas);
+        }
+    }
+
+    fn refresh(&mut self) {
+        self.snapshot = self.engine().snapshot();
+        self.snapshot_at = Instant::now();
+        self.stale = false;
+        self.health.sample();
+    }
+
+    /// Ends the show cleanly (streams ended, recordings finalised).
+    fn shut_down(&mut self) {
+        if let Some(engine) = self.engine.take() {
+            let snap = engine.stop();
+            tracing::info!("studio closed: {}", crate::secrets::redact(&snap.status_line()));
+        }
+    }
+}
+
+impl eframe::App for Studio {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if self.engine.is_none() {
+            return;
+        }
+        if self.stale || self.snapshot_at.elapsed() >= SNAPSHOT_EVERY {
+            self.refresh();
+        }
+        if let Some(fatal) = self.engine().fatal_error() {
+            self.message = Some((fatal, Instant::now()));
+        }
+        hotkeys::handle(self, ui.ctx());
+        // One copy per window frame, read by every panel (commands sent
+        // during the frame show in the next one).
+        let snap = self.snapshot.clone();
+        panels::top_bar(self, ui, &snap);
+        // The audio strip at the very bottom (as in a mixing desk), the
+        // transport controls above it, next to the video.
+        mixer::panel(self, ui, &snap);
+        panels::controls(self, ui, &snap);
+        panels::scenes(self, ui, &snap);
+        chat::panel(self, ui);
+        panels::outputs(self, ui, &snap);
+        panels::video(self, ui, &snap);
+        panels::confirm(self, ui.ctx());
+        sources::window(self, ui.ctx());
+        if self.first_frame_after.is_none() && self.snapshot.canvases.iter().all(|c| c.frames_rendered > 0) {
+            self.first_frame_after = Some(self.opened.elapsed());
+            tracing::info!(
+                "studio: first program frame on screen {:.2} s after launch",
+                self.opened.elapsed().as_secs_f64()
+            );
+        }
+        self.health.frame_painted();
+        if self.frame_log_at.elapsed() >= FRAME_LOG_EVERY {
+            self.frame_log_at = Instant::now();
+            if let (Some(p50), Some(p99)) = (self.health.frame_percentile(50.0), self.health.frame_percentile(99.0)) {
+                tracing::info!("studio: UI frame interval p50 {p50:.1} ms, p99 {p99:.1} ms");
+                tracing::info!("studio: {}", crate::secrets::redact(&self.snapshot.status_line()));
+            }
+        }
+        ui.ctx().request_repaint_after(self.repaint_every);
+    }
+
+    fn on_exit(&mut self) {
+        self.shut_down();
+    }
+}
+
+impl Drop for Studio {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// What `showroom` with no arguments opens: the last show opened, else the
+/// bundled demo.
+pub fn default_show() -> Result<PathBuf> {
+    if let Some(p) = last_show::recall() {
+        return Ok(p);
+    }
+    last_show::bundled_demo().ok_or_else(|| {
+        anyhow!("no show to open: name one (`showroom studio SHOW.toml`); the bundled demo was not found")
+    })
+}
