@@ -245,7 +245,10 @@ fn the_bridge_acknowledges_after_disk_and_the_ledger_survives_a_restart() {
         "{csv}"
     );
     // One writer per log: a second chat on the same log is refused, named.
-    let second = Chat::open(&config(&dir, Some(TOKEN)), catalog(), None).err().unwrap();
+    let second = Chat::open(&config(&dir, Some(TOKEN)), catalog(), None)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(second.contains("is in use by another showroom"), "{second}");
     drop(chat);
 
@@ -667,11 +670,21 @@ fn the_panel_features_moderates_and_sells_from_the_chat() {
     h.run_steps(2);
     h.get_by_label("Put on screen").click();
     step_until(&mut h, "the featured comment on air", &|h| {
-        h.state().snapshot().graphics.on_air.contains(&"featured comment")
+        h.state()
+            .snapshot()
+            .graphics
+            .on_air
+            .iter()
+            .any(|g| g == "featured comment")
     });
     h.get_by_label("Take off screen").click();
     step_until(&mut h, "the featured comment off air", &|h| {
-        !h.state().snapshot().graphics.on_air.contains(&"featured comment")
+        !h.state()
+            .snapshot()
+            .graphics
+            .on_air
+            .iter()
+            .any(|g| g == "featured comment")
     });
 
     // The question waits in the host queue until answered.

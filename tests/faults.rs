@@ -8,8 +8,8 @@
 
 mod support;
 
+use showroom::engine::stats::{DestinationState, DestinationStats};
 use showroom::engine::{Command, Engine};
-use showroom::media::destination::{DestState, DestStatus};
 use showroom::secrets::KeyRef;
 use showroom::show::{DestinationSpec, Platform};
 use std::path::Path;
@@ -70,13 +70,13 @@ fn inline(key: &str) -> KeyRef {
     KeyRef::Inline(showroom::secrets::Secret::new(key))
 }
 
-fn status(engine: &Engine, id: &str) -> DestStatus {
+fn status(engine: &Engine, id: &str) -> DestinationStats {
     engine.snapshot().destinations.into_iter().find(|d| d.id == id).unwrap()
 }
 
 /// Polls until `pred` holds; returns how long it took (None: not within `limit`).
 /// Polls until `pred` holds; returns how long it took (None: not within `limit`).
-fn wait_for(engine: &Engine, id: &str, limit: Duration, pred: impl Fn(&DestStatus) -> bool) -> Option<Duration> {
+fn wait_for(engine: &Engine, id: &str, limit: Duration, pred: impl Fn(&DestinationStats) -> bool) -> Option<Duration> {
     poll_until(limit, || pred(&status(engine, id)))
 }
 
@@ -120,7 +120,7 @@ fn a_killed_server_is_reconnected_while_the_rest_runs_on() {
     let start = Instant::now();
     assert!(
         wait_for(&engine, "flaky", Duration::from_secs(15), |d| d.state
-            == DestState::Live)
+            == DestinationState::Live)
         .is_some()
     );
     let show_secs = 120.0;
@@ -131,13 +131,13 @@ fn a_killed_server_is_reconnected_while_the_rest_runs_on() {
         let before = status(&engine, "flaky").connects;
         flaky.kill();
         let t = wait_for(&engine, "flaky", Duration::from_secs(20), |d| {
-            d.state != DestState::Live
+            d.state != DestinationState::Live
         });
         detect.push(t.expect("the loss was not noticed"));
         std::thread::sleep(Duration::from_secs(3));
         flaky.restart();
         let back = wait_for(&engine, "flaky", Duration::from_secs(30), |d| {
-            d.state == DestState::Live && d.connects > before
+            d.state == DestinationState::Live && d.connects > before
         });
         resume.push(back.unwrap_or_else(|| panic!("cycle {cycle}: no reconnect: {:?}", status(&engine, "flaky"))));
     }
@@ -204,20 +204,20 @@ fn a_server_that_stops_reading_is_detected_and_rejoined() {
     let engine = Engine::start(show).unwrap();
     assert!(
         wait_for(&engine, "stall", Duration::from_secs(15), |d| d.state
-            == DestState::Live)
+            == DestinationState::Live)
         .is_some()
     );
     std::thread::sleep(Duration::from_secs(4));
     server.pause(true);
     let detected = wait_for(&engine, "stall", Duration::from_secs(60), |d| {
-        d.state != DestState::Live
+        d.state != DestinationState::Live
     });
     let detected = detected.expect("a stalled server was never detected");
     let reason = status(&engine, "stall").error.unwrap_or_default();
     std::thread::sleep(Duration::from_secs(1));
     server.pause(false);
     let back = wait_for(&engine, "stall", Duration::from_secs(60), |d| {
-        d.state == DestState::Live && d.connects >= 2
+        d.state == DestinationState::Live && d.connects >= 2
     });
     let snap = engine.stop();
     eprintln!(
@@ -252,7 +252,7 @@ fn a_refused_key_is_reported_once_and_waits_for_a_new_key() {
     )];
     let engine = Engine::start(show).unwrap();
     let failed = wait_for(&engine, "shop", Duration::from_secs(15), |d| {
-        d.state == DestState::Failed
+        d.state == DestinationState::Failed
     });
     assert!(failed.is_some(), "{:?}", status(&engine, "shop"));
     std::thread::sleep(Duration::from_secs(10));
@@ -269,7 +269,9 @@ fn a_refused_key_is_reported_once_and_waits_for_a_new_key() {
     // The host pastes the new key and presses "reconnect now".
     std::fs::write(&key_file, "newKey-5\n").unwrap();
     engine.execute(Command::ReconnectNow(Some("shop".into()))).unwrap();
-    let live = wait_for(&engine, "shop", Duration::from_secs(20), |d| d.state == DestState::Live);
+    let live = wait_for(&engine, "shop", Duration::from_secs(20), |d| {
+        d.state == DestinationState::Live
+    });
     let snap = engine.stop();
     assert!(live.is_some(), "{:?}", snap.destinations);
     assert!(server.received("newKey-5").exists());

@@ -249,7 +249,7 @@ fn bundled_fonts_cover_the_promised_scripts() {
 #[test]
 fn a_template_family_that_does_not_exist_is_named() {
     let mut text = Text::new();
-    let e = text.use_family("Brand Sans", &[]).unwrap_err();
+    let e = text.use_family("Brand Sans", &[]).unwrap_err().to_string();
     assert!(e.contains("\"Brand Sans\"") && e.contains("Noto Sans"), "{e}");
     text.use_family("Noto Sans", &[]).unwrap();
 }

@@ -369,6 +369,7 @@ fn a_picture_url_is_downloaded_once_and_then_read_offline() {
     assert!(
         images::fetch(&client, &bad, &dir)
             .unwrap_err()
+            .to_string()
             .contains("not a PNG, JPEG or WebP")
     );
     assert!(!images::cached_path(&dir, &bad).exists());

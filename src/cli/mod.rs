@@ -130,15 +130,17 @@ fn studio(show: Option<PathBuf>) -> ExitCode {
 fn key(action: KeyAction) -> ExitCode {
     let result = match action {
         KeyAction::Set { name } => read_key(&name).and_then(|k| {
-            crate::secrets::store_in_keyring(&name, &k)?;
+            crate::secrets::store_in_keyring(&name, &k).map_err(|e| e.to_string())?;
             Ok(format!(
                 "stored the stream key `{name}` in the OS keyring; use key = {{ keyring = \"{name}\" }}"
             ))
         }),
-        KeyAction::Delete { name } => {
-            crate::secrets::delete_from_keyring(&name).map(|_| format!("removed `{name}` from the OS keyring"))
-        }
-        KeyAction::Token { name } => crate::secrets::own_token(&name).map(|(t, _)| t.expose().to_string()),
+        KeyAction::Delete { name } => crate::secrets::delete_from_keyring(&name)
+            .map(|_| format!("removed `{name}` from the OS keyring"))
+            .map_err(|e| e.to_string()),
+        KeyAction::Token { name } => crate::secrets::own_token(&name)
+            .map(|(t, _)| t.expose().to_string())
+            .map_err(|e| e.to_string()),
     };
     match result {
         Ok(msg) => {

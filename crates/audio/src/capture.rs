@@ -6,10 +6,30 @@
 
 use super::resample::DriftResampler;
 use crate::ring::AudioRing;
+use crate::shutdown::{Shutdown, Woken};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Raised by a device stream's error callback: marks the stream failed and
+/// wakes `keep_open`, which waits on its stop signal.
+#[derive(Clone)]
+pub struct Failed {
+    flag: Arc<AtomicBool>,
+    wake: Shutdown,
+}
+
+impl Failed {
+    pub fn raise(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        self.wake.nudge();
+    }
+
+    fn is_raised(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+}
 
 /// Names of devices, as show files and the studio write them.
 pub fn names(devices: impl Iterator<Item = cpal::Device>) -> Vec<String> {
@@ -66,20 +86,20 @@ fn to_stereo(data: &[f32], channels: usize, out: &mut Vec<f32>) {
     }
 }
 
-fn stream(device: &cpal::Device, ring: Arc<AudioRing>, failed: Arc<AtomicBool>) -> Result<cpal::Stream, String> {
+fn stream(device: &cpal::Device, ring: Arc<AudioRing>, failed: Failed) -> Result<cpal::Stream, String> {
     let config = device
         .default_input_config()
         .map_err(|e| format!("the microphone offers no usable format: {e}"))?;
     let channels = config.channels() as usize;
     let rate = config.sample_rate();
-    let mut resampler = DriftResampler::new(rate)?;
+    let mut resampler = DriftResampler::new(rate).map_err(|e| e.to_string())?;
     let mut stereo = Vec::new();
     let mut floats: Vec<f32> = Vec::new();
     let on_error = {
         let failed = failed.clone();
         move |e: cpal::Error| {
             tracing::warn!("microphone: {e}");
-            failed.store(true, Ordering::Relaxed);
+            failed.raise();
         }
     };
     let format = config.sample_format();
@@ -128,31 +148,29 @@ pub enum StreamEvent {
 /// flag its error callback raises), holds it while it runs, and reopens it
 /// 2 s after it cannot be opened or fails. `event` hears each outcome.
 pub fn keep_open(
-    stop: &AtomicBool,
-    mut open: impl FnMut(Arc<AtomicBool>) -> Result<cpal::Stream, String>,
+    stop: &Shutdown,
+    mut open: impl FnMut(Failed) -> Result<cpal::Stream, String>,
     mut event: impl FnMut(StreamEvent),
 ) {
-    while !stop.load(Ordering::Relaxed) {
-        let failed = Arc::new(AtomicBool::new(false));
+    while !stop.is_triggered() {
+        let failed = Failed {
+            flag: Arc::new(AtomicBool::new(false)),
+            wake: stop.clone(),
+        };
         match open(failed.clone()) {
             Ok(s) => {
                 event(StreamEvent::Opened);
-                while !stop.load(Ordering::Relaxed) && !failed.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
+                // Until stopped, or the stream's error callback nudges.
+                while stop.wait_nudged(None) == Woken::Nudged && !failed.is_raised() {}
                 drop(s);
-                if failed.load(Ordering::Relaxed) {
+                if failed.is_raised() {
                     event(StreamEvent::Failed);
                 }
             }
             Err(e) => event(StreamEvent::CannotOpen(e)),
         }
-        // Wait before reopening, in short naps so stopping is quick.
-        for _ in 0..40 {
-            if stop.load(Ordering::Relaxed) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if stop.wait(Duration::from_secs(2)) {
+            return;
         }
     }
 }
@@ -163,7 +181,7 @@ pub fn run(
     ring: Arc<AudioRing>,
     error: Arc<Mutex<Option<String>>>,
     restarts: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
+    stop: Shutdown,
 ) {
     let set_error = |e: Option<String>| *error.lock().unwrap_or_else(|p| p.into_inner()) = e;
     let mut opens = 0u64;

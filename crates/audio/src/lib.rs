@@ -3,6 +3,7 @@
 //! Inputs arrive as 48 kHz stereo rings (src/media/audio.rs).
 
 // The layers below (docs/ARCHITECTURE.md).
+use showroom_base::shutdown;
 use showroom_spec as spec;
 
 pub mod capture;

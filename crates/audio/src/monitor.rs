@@ -2,10 +2,11 @@
 //! output device through cpal (the system's default or one by name), so a
 //! host hears exactly what goes out.
 
+use super::capture::Failed;
 use crate::ring::AudioRing;
+use crate::shutdown::Shutdown;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Outputs the default audio host lists, by name.
 pub fn list() -> Vec<String> {
@@ -34,7 +35,7 @@ fn open(name: Option<&str>) -> Result<cpal::Device, String> {
 
 /// Plays `ring` (48 kHz stereo) on the device until `stop`; reopens it
 /// when it fails. Runs on its own thread (cpal streams stay on theirs).
-pub fn run(device: Option<String>, ring: Arc<AudioRing>, stop: Arc<AtomicBool>) {
+pub fn run(device: Option<String>, ring: Arc<AudioRing>, stop: Shutdown) {
     super::capture::keep_open(
         &stop,
         |failed| open(device.as_deref()).and_then(|d| stream(&d, ring.clone(), failed)),
@@ -46,7 +47,7 @@ pub fn run(device: Option<String>, ring: Arc<AudioRing>, stop: Arc<AtomicBool>) 
     );
 }
 
-fn stream(d: &cpal::Device, ring: Arc<AudioRing>, failed: Arc<AtomicBool>) -> Result<cpal::Stream, String> {
+fn stream(d: &cpal::Device, ring: Arc<AudioRing>, failed: Failed) -> Result<cpal::Stream, String> {
     let config = cpal::StreamConfig {
         channels: 2,
         sample_rate: 48_000,
@@ -72,7 +73,7 @@ fn stream(d: &cpal::Device, ring: Arc<AudioRing>, failed: Arc<AtomicBool>) -> Re
             },
             move |e| {
                 tracing::warn!("monitoring: {e}");
-                failed.store(true, Ordering::Relaxed);
+                failed.raise();
             },
             None,
         )

@@ -30,8 +30,16 @@ pub struct DriftResampler {
     pub correction: f64,
 }
 
+/// An input rate the resampler cannot take.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot resample {rate} Hz to 48 kHz: {detail}")]
+pub struct ResampleError {
+    pub rate: u32,
+    pub detail: String,
+}
+
 impl DriftResampler {
-    pub fn new(in_rate: u32) -> Result<DriftResampler, String> {
+    pub fn new(in_rate: u32) -> Result<DriftResampler, ResampleError> {
         // Band-limited (sinc) interpolation: clean for rate changes like
         // 44.1 → 48 kHz, and continuous while the ratio is nudged.
         let params = SincInterpolationParameters {
@@ -41,8 +49,12 @@ impl DriftResampler {
             oversampling_factor: 64,
             window: WindowFunction::BlackmanHarris2,
         };
-        let inner = SincFixedIn::new(48_000.0 / in_rate as f64, MAX_CORRECTION, params, CHUNK, 2)
-            .map_err(|e| format!("cannot resample {in_rate} Hz to 48 kHz: {e}"))?;
+        let inner = SincFixedIn::new(48_000.0 / in_rate as f64, MAX_CORRECTION, params, CHUNK, 2).map_err(|e| {
+            ResampleError {
+                rate: in_rate,
+                detail: e.to_string(),
+            }
+        })?;
         let out = inner.output_buffer_allocate(true);
         Ok(DriftResampler {
             inner,

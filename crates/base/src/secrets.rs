@@ -11,6 +11,38 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::RwLock;
 
+/// Why a key or token could not be read or kept. The words say where it was
+/// looked for and what to do, never the key.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("no stream key is stored in the OS keyring under `{0}` — run `showroom key set {0}` and paste the key")]
+    NotInKeyring(String),
+    /// `detail` is the platform's message, redacted.
+    #[error(
+        "the OS keyring is not reachable ({0}) — start your desktop's keyring (Secret Service), or use key = {{ env = \"NAME\" }} or key = {{ file = \"path\" }} instead"
+    )]
+    KeyringUnreachable(String),
+    #[error("OS keyring entry `{name}`: {detail}")]
+    Keyring { name: String, detail: String },
+    #[error("the keyring entry `{0}` is empty")]
+    EmptyKeyringEntry(String),
+    #[error("the stream key variable {0} is not set — export {0}=<your key> before starting")]
+    EnvNotSet(String),
+    #[error("the stream key file {} is empty", .0.display())]
+    EmptyFile(PathBuf),
+    #[error("cannot read the stream key file {}: {err}", path.display())]
+    ReadFile { path: PathBuf, err: std::io::Error },
+    #[error("the stream key file {} can be read by other users — run chmod 600 on it", .0.display())]
+    NotPrivate(PathBuf),
+    #[error("cannot make a token: {0}")]
+    Random(getrandom::Error),
+    #[error("the token file {}: {err}", path.display())]
+    TokenFile { path: PathBuf, err: std::io::Error },
+    /// The key of one destination; the name leads the message.
+    #[error("destination `{destination}`: {err}")]
+    Destination { destination: String, err: Box<SecretError> },
+}
+
 #[derive(Clone, PartialEq)]
 pub enum KeyRef {
     /// The URL is complete (custom servers without a key).
@@ -99,25 +131,25 @@ pub fn redact(text: &str) -> String {
 /// The keyring service name all Showroom entries live under.
 pub const KEYRING_SERVICE: &str = "showroom";
 
-fn keyring_entry(name: &str) -> Result<keyring::Entry, String> {
+fn keyring_entry(name: &str) -> Result<keyring::Entry, SecretError> {
     keyring::Entry::new(KEYRING_SERVICE, name).map_err(|e| keyring_error(name, e))
 }
 
-fn keyring_error(name: &str, e: keyring::Error) -> String {
+fn keyring_error(name: &str, e: keyring::Error) -> SecretError {
     match e {
-        keyring::Error::NoEntry => format!(
-            "no stream key is stored in the OS keyring under `{name}` — run `showroom key set {name}` and paste the key"
-        ),
-        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => format!(
-            "the OS keyring is not reachable ({}) — start your desktop's keyring (Secret Service), or use key = {{ env = \"NAME\" }} or key = {{ file = \"path\" }} instead",
-            redact(&e.to_string())
-        ),
-        other => format!("OS keyring entry `{name}`: {}", redact(&other.to_string())),
+        keyring::Error::NoEntry => SecretError::NotInKeyring(name.to_string()),
+        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => {
+            SecretError::KeyringUnreachable(redact(&e.to_string()))
+        }
+        other => SecretError::Keyring {
+            name: name.to_string(),
+            detail: redact(&other.to_string()),
+        },
     }
 }
 
 /// Stores a key in the OS keyring (used by `showroom key set` and the studio window).
-pub fn store_in_keyring(name: &str, key: &str) -> Result<(), String> {
+pub fn store_in_keyring(name: &str, key: &str) -> Result<(), SecretError> {
     register(key);
     keyring_entry(name)?
         .set_password(key)
@@ -125,7 +157,7 @@ pub fn store_in_keyring(name: &str, key: &str) -> Result<(), String> {
 }
 
 /// Removes a key from the OS keyring.
-pub fn delete_from_keyring(name: &str) -> Result<(), String> {
+pub fn delete_from_keyring(name: &str) -> Result<(), SecretError> {
     keyring_entry(name)?
         .delete_credential()
         .map_err(|e| keyring_error(name, e))
@@ -133,18 +165,21 @@ pub fn delete_from_keyring(name: &str) -> Result<(), String> {
 
 impl KeyRef {
     /// Reads the key for `destination`; errors start with its name.
-    pub fn resolve(&self, destination: &str) -> Result<Option<Secret>, String> {
-        self.read().map_err(|e| format!("destination `{destination}`: {e}"))
+    pub fn resolve(&self, destination: &str) -> Result<Option<Secret>, SecretError> {
+        self.read().map_err(|e| SecretError::Destination {
+            destination: destination.to_string(),
+            err: Box::new(e),
+        })
     }
 
     /// Reads the key. Errors say where the key was looked for, never the key.
-    pub fn read(&self) -> Result<Option<Secret>, String> {
+    pub fn read(&self) -> Result<Option<Secret>, SecretError> {
         match self {
             KeyRef::None => Ok(None),
             KeyRef::Keyring(name) => {
                 let key = keyring_entry(name).and_then(|e| e.get_password().map_err(|err| keyring_error(name, err)))?;
                 if key.trim().is_empty() {
-                    return Err(format!("the keyring entry `{name}` is empty"));
+                    return Err(SecretError::EmptyKeyringEntry(name.clone()));
                 }
                 Ok(Some(Secret::new(key.trim())))
             }
@@ -152,16 +187,17 @@ impl KeyRef {
             KeyRef::Own(name) => own_token(name).map(|(s, _)| Some(s)),
             KeyRef::Env(name) => match std::env::var(name) {
                 Ok(v) if !v.trim().is_empty() => Ok(Some(Secret::new(v.trim()))),
-                _ => Err(format!(
-                    "the stream key variable {name} is not set — export {name}=<your key> before starting"
-                )),
+                _ => Err(SecretError::EnvNotSet(name.clone())),
             },
             KeyRef::File(path) => {
                 check_private(path)?;
                 match std::fs::read_to_string(path) {
                     Ok(v) if !v.trim().is_empty() => Ok(Some(Secret::new(v.trim()))),
-                    Ok(_) => Err(format!("the stream key file {} is empty", path.display())),
-                    Err(e) => Err(format!("cannot read the stream key file {}: {e}", path.display())),
+                    Ok(_) => Err(SecretError::EmptyFile(path.clone())),
+                    Err(err) => Err(SecretError::ReadFile {
+                        path: path.clone(),
+                        err,
+                    }),
                 }
             }
         }
@@ -169,9 +205,9 @@ impl KeyRef {
 }
 
 /// A new random token: 32 bytes from the OS, as 64 hex digits.
-pub fn new_token() -> Result<Secret, String> {
+pub fn new_token() -> Result<Secret, SecretError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| format!("cannot make a token: {e}"))?;
+    getrandom::fill(&mut bytes).map_err(SecretError::Random)?;
     Ok(Secret::new(
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
     ))
@@ -194,10 +230,13 @@ fn own_token_file(name: &str) -> PathBuf {
 /// it lives in the OS keyring (else in a file only its owner can read). A
 /// token kept in the file while no keyring was reachable moves into the
 /// keyring once one is, unchanged: clients keep working.
-pub fn own_token(name: &str) -> Result<(Secret, bool), String> {
+pub fn own_token(name: &str) -> Result<(Secret, bool), SecretError> {
     let path = own_token_file(name);
-    let named = |e: std::io::Error| format!("the token file {}: {e}", path.display());
-    let from_file = || -> Result<Option<Secret>, String> {
+    let named = |err: std::io::Error| SecretError::TokenFile {
+        path: path.clone(),
+        err,
+    };
+    let from_file = || -> Result<Option<Secret>, SecretError> {
         if !path.exists() {
             return Ok(None);
         }
@@ -233,21 +272,18 @@ pub fn own_token(name: &str) -> Result<(Secret, bool), String> {
 }
 
 #[cfg(unix)]
-fn check_private(path: &std::path::Path) -> Result<(), String> {
+fn check_private(path: &std::path::Path) -> Result<(), SecretError> {
     use std::os::unix::fs::PermissionsExt;
     if let Ok(meta) = std::fs::metadata(path)
         && meta.permissions().mode() & 0o077 != 0
     {
-        return Err(format!(
-            "the stream key file {} can be read by other users — run chmod 600 on it",
-            path.display()
-        ));
+        return Err(SecretError::NotPrivate(path.to_path_buf()));
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn check_private(_path: &std::path::Path) -> Result<(), String> {
+fn check_private(_path: &std::path::Path) -> Result<(), SecretError> {
     Ok(())
 }
 

@@ -209,12 +209,21 @@ pub struct Chat {
     pub warnings: Vec<String>,
 }
 
+/// Why the chat could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error(transparent)]
+    Log(#[from] log::LogError),
+    #[error("chat: cannot start its {what}: {err}")]
+    Start { what: &'static str, err: std::io::Error },
+}
+
 /// Called with the catalog as the ledger has it when a claim changes stock.
 pub type StockSink = Box<dyn Fn(&Catalog) + Send>;
 
 impl Chat {
     /// Opens the log (replaying it), starts the writer and every source.
-    pub fn open(config: &ChatConfig, catalog: Catalog, on_stock: Option<StockSink>) -> Result<Chat, String> {
+    pub fn open(config: &ChatConfig, catalog: Catalog, on_stock: Option<StockSink>) -> Result<Chat, ChatError> {
         Self::open_with(config, catalog, on_stock, None)
     }
 
@@ -225,7 +234,7 @@ impl Chat {
         catalog: Catalog,
         on_stock: Option<StockSink>,
         events: Option<crate::events::Emitter>,
-    ) -> Result<Chat, String> {
+    ) -> Result<Chat, ChatError> {
         let keywords: Vec<&str> = config.keywords.iter().map(String::as_str).collect();
         let mut state = ChatState::new(ledger::Ledger::new(catalog), &keywords, config.blocked_words.clone());
         let mut stock_changed = false;
@@ -248,14 +257,17 @@ impl Chat {
             std::thread::Builder::new()
                 .name("chat-writer".into())
                 .spawn(move || write_loop(rx, acting, log, state, stats, on_stock, events))
-                .map_err(|e| e.to_string())?
+                .map_err(|err| ChatError::Start {
+                    what: "writer thread",
+                    err,
+                })?
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("chat")
             .enable_all()
             .build()
-            .map_err(|e| format!("chat: cannot start its runtime: {e}"))?;
+            .map_err(|err| ChatError::Start { what: "runtime", err })?;
         let mut chat = Chat {
             state,
             stats,
@@ -563,7 +575,7 @@ fn write_loop(
                 }
                 Err(e) => {
                     tracing::error!("{e}");
-                    st.disk_error = Some(e.clone());
+                    st.disk_error = Some(e.to_string());
                 }
             }
         }
@@ -578,7 +590,7 @@ fn write_loop(
         }
         for (reply, r) in replies {
             let _ = reply.send(match (&written, r) {
-                (Err(e), _) => Err(ActionError::Log(e.clone())),
+                (Err(e), _) => Err(ActionError::Log(e.to_string())),
                 (Ok(()), r) => r,
             });
         }

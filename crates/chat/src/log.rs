@@ -75,6 +75,22 @@ fn is_zero(n: &u8) -> bool {
     *n == 0
 }
 
+/// Why the log could not be opened or written.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("chat log {}: {err}", path.display())]
+    Open { path: PathBuf, err: std::io::Error },
+    #[error(
+        "chat log {} is in use by another showroom (is this show open elsewhere?) — close it, or give this show another [chat] log",
+        .0.display()
+    )]
+    Locked(PathBuf),
+    #[error("writing the chat log {}: {err}", path.display())]
+    Write { path: PathBuf, err: std::io::Error },
+    #[error("a chat record could not be written as JSON: {0}")]
+    Encode(serde_json::Error),
+}
+
 pub struct Log {
     file: File,
     path: PathBuf,
@@ -92,8 +108,11 @@ impl Log {
     /// Opens (or creates) the log and hands each record it holds to `each`,
     /// in order, as it is read: a log of any size is replayed in bounded
     /// memory (messages are bounded as they are read, see `Message::bounded`).
-    pub fn open(path: &Path, mut each: impl FnMut(Record)) -> Result<Opened, String> {
-        let named = |e: std::io::Error| format!("chat log {}: {e}", path.display());
+    pub fn open(path: &Path, mut each: impl FnMut(Record)) -> Result<Opened, LogError> {
+        let named = |err: std::io::Error| LogError::Open {
+            path: path.to_path_buf(),
+            err,
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(named)?;
         }
@@ -106,10 +125,7 @@ impl Log {
         // One writer per log: a second studio or `showroom run` on the same
         // show would interleave lines and double-count claims.
         if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
-            return Err(format!(
-                "chat log {} is in use by another showroom (is this show open elsewhere?) — close it, or give this show another [chat] log",
-                path.display()
-            ));
+            return Err(LogError::Locked(path.to_path_buf()));
         }
         let mut warnings = Vec::new();
         let mut good_end = 0u64;
@@ -171,25 +187,28 @@ impl Log {
     }
 
     /// Adds a record to the batch being written (nothing is on disk yet).
-    pub fn stage(&mut self, record: &Record) -> Result<(), String> {
-        serde_json::to_writer(&mut self.buf, record).map_err(|e| e.to_string())?;
+    pub fn stage(&mut self, record: &Record) -> Result<(), LogError> {
+        serde_json::to_writer(&mut self.buf, record).map_err(LogError::Encode)?;
         self.buf.push(b'\n');
         Ok(())
     }
 
     /// Writes the staged batch and waits until it is on disk.
-    pub fn commit(&mut self) -> Result<(), String> {
+    pub fn commit(&mut self) -> Result<(), LogError> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let named = |e: std::io::Error| format!("writing the chat log {}: {e}", self.path.display());
+        let named = |err: std::io::Error| LogError::Write {
+            path: self.path.clone(),
+            err,
+        };
         let written = self.file.write_all(&self.buf).and_then(|()| self.file.sync_data());
         self.buf.clear();
         written.map_err(named)
     }
 
     /// Writes the records and waits until they are on disk.
-    pub fn append(&mut self, records: &[Record]) -> Result<(), String> {
+    pub fn append(&mut self, records: &[Record]) -> Result<(), LogError> {
         for r in records {
             self.stage(r)?;
         }
@@ -288,12 +307,9 @@ mod tests {
         let mut log = opened.log;
         log.append(std::slice::from_ref(&r)).unwrap();
         // One writer per log.
-        assert!(
-            Log::open(&path, |_| {})
-                .err()
-                .unwrap()
-                .contains("in use by another showroom")
-        );
+        let second = Log::open(&path, |_| {}).err().unwrap();
+        assert!(matches!(second, LogError::Locked(_)));
+        assert!(second.to_string().contains("in use by another showroom"));
         drop(log);
         let mut n = 0;
         Log::open(&path, |_| n += 1).unwrap();

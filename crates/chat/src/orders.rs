@@ -57,6 +57,30 @@ impl Outcome {
     }
 }
 
+/// Why a draft order (or all of them) could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error(transparent)]
+    Token(#[from] crate::secrets::SecretError),
+    #[error("[chat] shopify_token is needed for draft orders")]
+    NoToken,
+    #[error("cannot make an HTTP client: {0}")]
+    Client(reqwest::Error),
+    /// The request failed; the message is redacted and has no URL.
+    #[error("Shopify: {0}")]
+    Request(String),
+    /// Ends the whole run: no other order can succeed.
+    #[error("Shopify refused the admin token ({0}) — it needs the write_draft_orders scope")]
+    Refused(u16),
+    #[error("Shopify answered HTTP {0}")]
+    Status(u16),
+    /// The first GraphQL error's message.
+    #[error("Shopify: {0}")]
+    GraphQl(String),
+    #[error("Shopify kept throttling; try again in a minute")]
+    Throttled,
+}
+
 struct Client {
     http: reqwest::blocking::Client,
     endpoint: String,
@@ -65,7 +89,7 @@ struct Client {
 
 impl Client {
     /// One GraphQL call; waits out throttling (429 or THROTTLED) a few times.
-    fn call(&self, query: &str, variables: Value) -> Result<Value, String> {
+    fn call(&self, query: &str, variables: Value) -> Result<Value, OrderError> {
         for _ in 0..5 {
             let resp = self
                 .http
@@ -73,22 +97,18 @@ impl Client {
                 .header("X-Shopify-Access-Token", self.token.expose())
                 .json(&json!({"query": query, "variables": variables}))
                 .send()
-                .map_err(|e| format!("Shopify: {}", redact(&e.without_url().to_string())))?;
+                .map_err(|e| OrderError::Request(redact(&e.without_url().to_string())))?;
             let code = resp.status().as_u16();
             let wait = super::connectors::retry_after(resp.headers()).unwrap_or(Duration::from_secs(2));
             let body: Value = resp.json().unwrap_or_default();
             match code {
                 200 => {}
-                401 | 403 => {
-                    return Err(format!(
-                        "Shopify refused the admin token ({code}) — it needs the write_draft_orders scope"
-                    ));
-                }
+                401 | 403 => return Err(OrderError::Refused(code)),
                 429 => {
                     std::thread::sleep(wait);
                     continue;
                 }
-                _ => return Err(format!("Shopify answered HTTP {code}")),
+                _ => return Err(OrderError::Status(code)),
             }
             let throttled = body["errors"]
                 .as_array()
@@ -98,14 +118,16 @@ impl Client {
                 continue;
             }
             if let Some(e) = body["errors"].as_array().and_then(|e| e.first()) {
-                return Err(format!("Shopify: {}", e["message"].as_str().unwrap_or("error")));
+                return Err(OrderError::GraphQl(
+                    e["message"].as_str().unwrap_or("error").to_string(),
+                ));
             }
             return Ok(body["data"].clone());
         }
-        Err("Shopify kept throttling; try again in a minute".into())
+        Err(OrderError::Throttled)
     }
 
-    fn variant_by_sku(&self, sku: &str) -> Result<Option<String>, String> {
+    fn variant_by_sku(&self, sku: &str) -> Result<Option<String>, OrderError> {
         let data = self.call(
             "query($q: String!) { productVariants(first: 1, query: $q) { nodes { id } } }",
             json!({"q": format!("sku:\"{}\"", sku.replace('"', ""))}),
@@ -115,16 +137,21 @@ impl Client {
 }
 
 /// Makes a draft order for every buyer with claimed lines not yet ordered.
-pub fn create(admin: &ShopifyAdmin, claims: &[Claim], ordered: &HashSet<u64>, now_ms: u64) -> Result<Outcome, String> {
+pub fn create(
+    admin: &ShopifyAdmin,
+    claims: &[Claim],
+    ordered: &HashSet<u64>,
+    now_ms: u64,
+) -> Result<Outcome, OrderError> {
     let token = admin
         .token
         .resolve("[chat] shopify_token")?
-        .ok_or("[chat] shopify_token is needed for draft orders")?;
+        .ok_or(OrderError::NoToken)?;
     let client = Client {
         http: reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(20))
             .build()
-            .map_err(|e| e.to_string())?,
+            .map_err(OrderError::Client)?,
         endpoint: format!(
             "{}/admin/api/{API_VERSION}/graphql.json",
             admin.url.trim_end_matches('/')
@@ -175,7 +202,7 @@ pub fn create(admin: &ShopifyAdmin, claims: &[Claim], ordered: &HashSet<u64>, no
             });
         }
         if let Some(e) = failed {
-            if e.contains("refused the admin token") {
+            if let OrderError::Refused(_) = e {
                 return Err(e);
             }
             outcome.failed.push(format!("{}: {e}", buyer.buyer));
@@ -212,7 +239,7 @@ pub fn create(admin: &ShopifyAdmin, claims: &[Claim], ordered: &HashSet<u64>, no
                     _ => outcome.failed.push(format!("{}: {}", buyer.buyer, errors.join(", "))),
                 }
             }
-            Err(e) if e.contains("refused the admin token") => return Err(e),
+            Err(e @ OrderError::Refused(_)) => return Err(e),
             Err(e) => outcome.failed.push(format!("{}: {e}", buyer.buyer)),
         }
     }

@@ -26,10 +26,11 @@ use crate::events::Event;
 use crate::media::encoder::CanvasEncoder;
 use crate::media::sources::SourceHandle;
 use crate::show::Show;
+use crate::shutdown::Shutdown;
 use anyhow::{Context, Result};
 use render_loop::RenderLoop;
 use stats::{CanvasCounters, CanvasStats, Snapshot, SourceStats};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -149,12 +150,27 @@ pub enum CommandError {
     UnknownLayer(String, String),
     #[error("no canvas with id `{0}`")]
     UnknownCanvas(String),
-    #[error("{0}")]
-    OutOfRange(String),
+    #[error("{what} {value}: use {range}")]
+    OutOfRange {
+        what: &'static str,
+        value: f32,
+        range: &'static str,
+    },
     #[error(transparent)]
     Graphics(#[from] crate::graphics::overlays::GraphicsError),
-    #[error("{0}")]
-    Source(String),
+    #[error("source `{source_id}`: give a place (or none) for each of the {canvases} canvases")]
+    PlacesPerCanvas { source_id: String, canvases: usize },
+    #[error("a source with id `{0}` exists already — give the new one its own id")]
+    SourceExists(String),
+    #[error(
+        "{0} sources have been added while the show runs, the most it takes: save the layout and open the show again to add more"
+    )]
+    TooManySources(usize),
+    /// The source's pipeline could not be built; `reason` names the element or file.
+    #[error("source `{source_id}` cannot start: {reason}")]
+    SourceStart { source_id: String, reason: String },
+    #[error("the show is stopping")]
+    Stopping,
     #[error(transparent)]
     Audio(#[from] crate::audio::mixer::MixError),
     #[error("this show has no chat: add [chat] to the show file")]
@@ -162,7 +178,7 @@ pub enum CommandError {
     #[error(transparent)]
     Chat(#[from] crate::chat::state::ActionError),
     #[error("cannot start the job: {0}")]
-    Job(String),
+    Job(#[source] std::io::Error),
 }
 
 /// What `Command::SetAudio` changes on one input of the mix.
@@ -194,7 +210,8 @@ pub struct Engine {
     mixer_state: Arc<Mutex<crate::audio::Mixer>>,
     target_lufs: f32,
     /// Ends headphone monitoring with the show.
-    monitor_stop: Arc<AtomicBool>,
+    /// The headphone monitor's own signal: its device's failures nudge it.
+    monitor_stop: Shutdown,
     encoders: Vec<Arc<CanvasEncoder>>,
     kbps: Vec<u32>,
     outputs: outputs::Outputs,
@@ -219,7 +236,7 @@ pub struct Engine {
     /// Long work commands started (exports, draft orders).
     jobs: jobs::Jobs,
     /// Ends every thread of the show at once.
-    shutdown: crate::shutdown::Shutdown,
+    shutdown: Shutdown,
 }
 
 impl Engine {
@@ -334,7 +351,7 @@ impl Engine {
         let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect(), emitter);
         // One signal ends every thread of the show: loops paced by the
         // clock look at it each tick, waiting ones are woken by it.
-        let shutdown = crate::shutdown::Shutdown::new();
+        let shutdown = Shutdown::new();
 
         // The show clock starts now: drop audio buffered while starting up.
         for s in &sources {
@@ -391,7 +408,7 @@ impl Engine {
                 mix.add_input(&spec.id, ring.clone(), spec.audio.clone());
             }
         }
-        let monitor_stop = Arc::new(AtomicBool::new(false));
+        let monitor_stop = Shutdown::new();
         if let Some(device) = show.audio.monitor.clone() {
             let ring = Arc::new(crate::audio::ring::AudioRing::default());
             mix.set_monitor(ring.clone());
@@ -553,10 +570,7 @@ impl Engine {
         kind: &str,
         work: impl FnOnce() -> Result<String, String> + Send + 'static,
     ) -> Result<Outcome, CommandError> {
-        self.jobs
-            .spawn(kind, work)
-            .map(Outcome::Job)
-            .map_err(|e| CommandError::Job(e.to_string()))
+        self.jobs.spawn(kind, work).map(Outcome::Job).map_err(CommandError::Job)
     }
 
     pub fn show(&self) -> &Show {
@@ -594,10 +608,22 @@ impl Engine {
             .ok_or(CommandError::UnknownLayer(scene, source))?;
         match change {
             LayerChange::Opacity(o) if (0.0..=1.0).contains(&o) => layer.opacity = o,
-            LayerChange::Opacity(o) => return Err(CommandError::OutOfRange(format!("opacity {o}: use 0.0 to 1.0"))),
+            LayerChange::Opacity(o) => {
+                return Err(CommandError::OutOfRange {
+                    what: "opacity",
+                    value: o,
+                    range: "0.0 to 1.0",
+                });
+            }
             LayerChange::Rotation(r) => layer.style.rotation = r,
             LayerChange::Radius(r) if r >= 0.0 => layer.style.radius = r,
-            LayerChange::Radius(r) => return Err(CommandError::OutOfRange(format!("radius {r}: use 0 or more"))),
+            LayerChange::Radius(r) => {
+                return Err(CommandError::OutOfRange {
+                    what: "radius",
+                    value: r,
+                    range: "0 or more",
+                });
+            }
             LayerChange::Mirror(m) => layer.style.mirror = m,
             LayerChange::Place { canvas, rect } => {
                 let c = self
@@ -652,31 +678,27 @@ impl Engine {
     ) -> Result<(), CommandError> {
         let si = self.scene_index(scene)?;
         if place.len() != self.show.canvases.len() {
-            return Err(CommandError::Source(format!(
-                "source `{}`: give a place (or none) for each of the {} canvases",
-                spec.id,
-                self.show.canvases.len()
-            )));
+            return Err(CommandError::PlacesPerCanvas {
+                source_id: spec.id,
+                canvases: self.show.canvases.len(),
+            });
         }
         let mut sources = self.lock_sources();
         if sources.iter().any(|s| s.id == spec.id) {
-            return Err(CommandError::Source(format!(
-                "a source with id `{}` exists already — give the new one its own id",
-                spec.id
-            )));
+            return Err(CommandError::SourceExists(spec.id));
         }
         let index = sources.len();
         if index >= self.show.sources.len() + SPARE_SOURCES {
-            return Err(CommandError::Source(format!(
-                "{SPARE_SOURCES} sources have been added while the show runs, the most it takes: save the layout and open the show again to add more"
-            )));
+            return Err(CommandError::TooManySources(SPARE_SOURCES));
         }
-        let handle = SourceHandle::start(&spec)
-            .map_err(|e| CommandError::Source(format!("source `{}` cannot start: {e:#}", spec.id)))?;
+        let handle = SourceHandle::start(&spec).map_err(|e| CommandError::SourceStart {
+            source_id: spec.id.clone(),
+            reason: format!("{e:#}"),
+        })?;
         // Sent while the sources are locked, so the render thread gets
         // probes in source order.
         if self.new_probes.send(handle.probe()).is_err() {
-            return Err(CommandError::Source("the show is stopping".into()));
+            return Err(CommandError::Stopping);
         }
         if let Some(a) = &handle.audio {
             self.lock_mixer().add_input(&spec.id, a.clone(), spec.audio.clone());
@@ -823,9 +845,11 @@ impl Engine {
                 self.program.set_tbar(position, spec);
                 Ok(())
             }
-            Command::TBar(position) => Err(CommandError::OutOfRange(format!(
-                "T-bar position {position}: use 0.0 to 1.0"
-            ))),
+            Command::TBar(position) => Err(CommandError::OutOfRange {
+                what: "T-bar position",
+                value: position,
+                range: "0.0 to 1.0",
+            }),
             Command::AddSource { source, scene, place } => self.add_source(source, scene, place),
             Command::SetAudio { source, change } => self
                 .lock_mixer()
@@ -902,7 +926,7 @@ impl Engine {
             tbar: self.program.tbar(),
             gpu: self.gpu.clone(),
             canvases,
-            destinations: self.outputs.destination_status(),
+            destinations: self.outputs.destination_status().into_iter().map(Into::into).collect(),
             recordings,
             sources: self
                 .lock_sources()
@@ -924,12 +948,13 @@ impl Engine {
                 .overlays
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .status(self.now_ns()),
+                .status(self.now_ns())
+                .into(),
             audio: {
                 let m = self.lock_mixer();
-                let master = m.master();
+                let master = m.master().into();
                 stats::AudioStats {
-                    inputs: m.inputs(),
+                    inputs: m.inputs().into_iter().map(Into::into).collect(),
                     hint: stats::AudioStats::loudness_hint(&master, self.target_lufs),
                     master,
                     integrated_lufs: m.integrated_lufs(),
@@ -973,7 +998,7 @@ impl Engine {
         if let Some(g) = self.governor.take() {
             let _ = g.join();
         }
-        self.monitor_stop.store(true, Ordering::Relaxed);
+        self.monitor_stop.trigger();
         // Not joined: a refresh in flight may wait for its store's answer;
         // the thread ends when it has it (woken at once otherwise).
         drop(self.stock.take());

@@ -111,8 +111,8 @@ impl RenderLoop {
                     .map(|c| ticks[c] * periods[c])
                     .min()
                     .expect("a show has at least one canvas");
-                let wait = Duration::from_nanos(first.saturating_sub(now_ns));
-                std::thread::sleep(wait.min(Duration::from_millis(20)));
+                // Until the next tick is due; the end wakes it at once.
+                self.stop.wait(Duration::from_nanos(first.saturating_sub(now_ns)));
                 continue;
             };
             let late = (now_ns - ticks[c] * periods[c]) / periods[c];
@@ -311,7 +311,8 @@ pub fn run_mixer(
             if stopping {
                 return;
             }
-            std::thread::sleep(Duration::from_millis(5));
+            // Until the block is due; the end wakes it to flush.
+            stop.wait(Duration::from_nanos((block_end_ns + LEAD_NS).saturating_sub(now_ns)));
             continue;
         }
         let block = mixer.lock().unwrap_or_else(|e| e.into_inner()).mix(BLOCK as usize);

@@ -1,7 +1,7 @@
 //! What the engine reports: live snapshots (status line, window, remote
 //! API) and the `--stats-json` summary at exit.
 
-use crate::media::destination::DestStatus;
+use crate::media::destination::{DestState, DestStatus};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
@@ -77,6 +77,176 @@ pub struct SourceStats {
     pub error: Option<String>,
 }
 
+/// Where a destination is in its life (docs/snapshot.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DestinationState {
+    Idle,
+    Connecting,
+    Live,
+    Reconnecting,
+    /// Waiting for the host ("reconnect now"): no automatic retry.
+    Failed,
+    /// Ending: the stream's end sent, the server's answer awaited.
+    Stopping,
+    Stopped,
+}
+
+impl DestinationState {
+    pub fn word(self) -> &'static str {
+        match self {
+            DestinationState::Idle => "idle",
+            DestinationState::Connecting => "connecting",
+            DestinationState::Live => "live",
+            DestinationState::Reconnecting => "reconnecting",
+            DestinationState::Failed => "failed",
+            DestinationState::Stopping => "stopping",
+            DestinationState::Stopped => "stopped",
+        }
+    }
+}
+
+impl From<DestState> for DestinationState {
+    fn from(s: DestState) -> DestinationState {
+        match s {
+            DestState::Idle => DestinationState::Idle,
+            DestState::Connecting => DestinationState::Connecting,
+            DestState::Live => DestinationState::Live,
+            DestState::Reconnecting => DestinationState::Reconnecting,
+            DestState::Failed => DestinationState::Failed,
+            DestState::Stopping => DestinationState::Stopping,
+            DestState::Stopped => DestinationState::Stopped,
+        }
+    }
+}
+
+/// One destination, as every client sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DestinationStats {
+    pub id: String,
+    pub canvas: String,
+    pub platform: String,
+    pub state: DestinationState,
+    /// Last failure in plain words (never the key).
+    pub error: Option<String>,
+    pub bytes_sent: u64,
+    pub bitrate_bps: u64,
+    pub dropped_frames: u64,
+    pub video_frames: u64,
+    pub connects: u32,
+    /// Failed attempts since the destination was last live.
+    pub attempt: u32,
+    /// Seconds until the next automatic attempt, if one is planned.
+    pub retry_in_s: Option<f64>,
+    /// Waiting for the host (refused key, bad URL, untrusted TLS).
+    pub needs_action: bool,
+    pub ever_live: bool,
+    /// Seconds live, summed over connections.
+    pub live_seconds: f64,
+}
+
+impl From<DestStatus> for DestinationStats {
+    fn from(d: DestStatus) -> DestinationStats {
+        DestinationStats {
+            id: d.id,
+            canvas: d.canvas,
+            platform: d.platform,
+            state: d.state.into(),
+            error: d.error,
+            bytes_sent: d.bytes_sent,
+            bitrate_bps: d.bitrate_bps,
+            dropped_frames: d.dropped_frames,
+            video_frames: d.video_frames,
+            connects: d.connects,
+            attempt: d.attempt,
+            retry_in_s: d.retry_in_s,
+            needs_action: d.needs_action,
+            ever_live: d.ever_live,
+            live_seconds: d.live_seconds,
+        }
+    }
+}
+
+/// The on-screen graphics, as every client sees them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GraphicsStats {
+    /// Claim code of the product whose card is on air.
+    pub featured: Option<String>,
+    /// Graphics on air (or animating out), by name.
+    pub on_air: Vec<String>,
+    pub countdown_left_s: Option<u64>,
+    /// Each catalog product's stock now, in catalog order (None: not tracked).
+    pub stock: Vec<Option<u32>>,
+    /// Pictures drawn so far and the last one's time (data → pixels).
+    pub draws: u64,
+    pub last_draw_ms: f64,
+}
+
+impl From<crate::graphics::overlays::GraphicsStatus> for GraphicsStats {
+    fn from(g: crate::graphics::overlays::GraphicsStatus) -> GraphicsStats {
+        GraphicsStats {
+            featured: g.featured,
+            on_air: g.on_air.into_iter().map(str::to_string).collect(),
+            countdown_left_s: g.countdown_left_s,
+            stock: g.stock,
+            draws: g.draws,
+            last_draw_ms: g.last_draw_ms,
+        }
+    }
+}
+
+/// Levels of one input or the master.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct LevelStats {
+    /// dBFS; silence is -120.
+    pub peak_db: f32,
+    pub rms_db: f32,
+    /// LUFS; -120 until there is a measurement.
+    pub momentary_lufs: f32,
+    pub short_term_lufs: f32,
+}
+
+impl From<crate::audio::meters::Levels> for LevelStats {
+    fn from(l: crate::audio::meters::Levels) -> LevelStats {
+        LevelStats {
+            peak_db: l.peak_db,
+            rms_db: l.rms_db,
+            momentary_lufs: l.momentary_lufs,
+            short_term_lufs: l.short_term_lufs,
+        }
+    }
+}
+
+/// One input of the mix: its settings and levels.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputStats {
+    pub id: String,
+    pub gain_db: f32,
+    pub mute: bool,
+    pub pan: f32,
+    pub offset_ms: i32,
+    pub denoise: bool,
+    /// After the voice chain and gain, before mute and pan.
+    pub levels: LevelStats,
+    /// Capture (or decode) → encoder input, ms (the sync offset not included).
+    pub latency_ms: f32,
+}
+
+impl From<crate::audio::mixer::InputStats> for InputStats {
+    fn from(i: crate::audio::mixer::InputStats) -> InputStats {
+        InputStats {
+            id: i.id,
+            gain_db: i.gain_db,
+            mute: i.mute,
+            pan: i.pan,
+            offset_ms: i.offset_ms,
+            denoise: i.denoise,
+            levels: i.levels.into(),
+            latency_ms: i.latency_ms,
+        }
+    }
+}
+
 /// The version of the snapshot's and `--stats-json`'s shape
 /// (docs/snapshot.md): raised when a field is renamed, removed or changes
 /// meaning; new fields do not raise it.
@@ -97,11 +267,11 @@ pub struct Snapshot {
     pub tbar: Option<f32>,
     pub gpu: String,
     pub canvases: Vec<CanvasStats>,
-    pub destinations: Vec<DestStatus>,
+    pub destinations: Vec<DestinationStats>,
     pub recordings: Vec<RecordingStats>,
     pub sources: Vec<SourceStats>,
     /// On-screen graphics: what is on air, how long drawing takes.
-    pub graphics: crate::graphics::overlays::GraphicsStatus,
+    pub graphics: GraphicsStats,
     pub audio: AudioStats,
     /// The start-up measurement and the step-down (docs/overload.md).
     pub quality: crate::governor::QualityStatus,
@@ -113,8 +283,8 @@ pub struct Snapshot {
 /// show's integrated loudness against its target.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AudioStats {
-    pub inputs: Vec<crate::audio::mixer::InputStats>,
-    pub master: crate::audio::meters::Levels,
+    pub inputs: Vec<InputStats>,
+    pub master: LevelStats,
     /// LUFS over the whole show so far (EBU R128 integrated).
     pub integrated_lufs: Option<f32>,
     pub target_lufs: f32,
@@ -125,7 +295,7 @@ pub struct AudioStats {
 impl AudioStats {
     /// A hint when the last 3 s of the mix (short-term loudness, while
     /// there is sound) are more than 6 LU under or 3 LU over the target.
-    pub fn loudness_hint(master: &crate::audio::meters::Levels, target: f32) -> Option<String> {
+    pub fn loudness_hint(master: &LevelStats, target: f32) -> Option<String> {
         let st = master.short_term_lufs;
         if st < -60.0 {
             return None;
@@ -153,10 +323,10 @@ pub struct StatsJson<'a> {
     pub duration_s: f64,
     pub gpu: &'a str,
     pub canvases: BTreeMap<&'a str, &'a CanvasStats>,
-    pub destinations: &'a [DestStatus],
+    pub destinations: &'a [DestinationStats],
     pub recordings: &'a [RecordingStats],
     pub sources: &'a [SourceStats],
-    pub graphics: &'a crate::graphics::overlays::GraphicsStatus,
+    pub graphics: &'a GraphicsStats,
     pub audio: &'a AudioStats,
     pub quality: &'a crate::governor::QualityStatus,
     pub jobs: &'a [crate::jobs::JobStatus],

@@ -119,10 +119,25 @@ pub fn qr(pixmap: &mut Pixmap, text: &str, x: f32, y: f32, size: f32, dark: [u8;
 /// shows it smaller).
 pub const MAX_PICTURE_PX: u32 = 1024;
 
+/// Why a picture file could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum PictureError {
+    #[error("cannot read picture {}: {err}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        err: image::ImageError,
+    },
+    #[error("picture {} is empty", .0.display())]
+    Empty(std::path::PathBuf),
+}
+
 /// A decoded picture file (PNG, JPEG, WebP) as a premultiplied pixmap, at
 /// most `MAX_PICTURE_PX` on its longest side.
-pub fn load_picture(path: &std::path::Path) -> Result<Pixmap, String> {
-    let mut img = image::open(path).map_err(|e| format!("cannot read picture {}: {e}", path.display()))?;
+pub fn load_picture(path: &std::path::Path) -> Result<Pixmap, PictureError> {
+    let mut img = image::open(path).map_err(|err| PictureError::Read {
+        path: path.to_path_buf(),
+        err,
+    })?;
     // Kept for the show's length: no bigger than a card can show (a
     // catalog of 4000-pixel photos would otherwise hold gigabytes).
     if img.width().max(img.height()) > MAX_PICTURE_PX {
@@ -130,7 +145,7 @@ pub fn load_picture(path: &std::path::Path) -> Result<Pixmap, String> {
     }
     let rgba = img.to_rgba8();
     let (w, h) = rgba.dimensions();
-    let mut pixmap = Pixmap::new(w, h).ok_or_else(|| format!("picture {} is empty", path.display()))?;
+    let mut pixmap = Pixmap::new(w, h).ok_or_else(|| PictureError::Empty(path.to_path_buf()))?;
     for (dst, src) in pixmap.pixels_mut().iter_mut().zip(rgba.pixels()) {
         *dst = tiny_skia::ColorU8::from_rgba(src[0], src[1], src[2], src[3]).premultiply();
     }

@@ -6,6 +6,28 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// Why a graphics template was refused; the words name the file, the place
+/// and what to write.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read template {}: {err} — check the path", path.display())]
+    Read { path: PathBuf, err: std::io::Error },
+    #[error("template {}: {err}", path.display())]
+    In { path: PathBuf, err: Box<TemplateError> },
+    /// TOML syntax, on one line.
+    #[error("{0}")]
+    Toml(String),
+    /// A key of the wrong type or an unknown key.
+    #[error("{0} — see assets/templates/default.toml")]
+    Shape(String),
+    #[error("[{canvas}] {place}: give either `y` (top edge) or `bottom`, not both or neither")]
+    Edge { canvas: &'static str, place: &'static str },
+    #[error("[{canvas}] {place}: x, y, bottom and width are fractions of the canvas, 0.0 to 1.0")]
+    Fraction { canvas: &'static str, place: &'static str },
+    #[error("[animation] duration_ms: use 0 to 10000")]
+    Duration,
+}
+
 const DEFAULT: &str = include_str!("../../../assets/templates/default.toml");
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,10 +145,15 @@ impl Template {
 
     /// Reads a template file over the default. Errors name the file, the
     /// line and what to fix.
-    pub fn load(path: &Path) -> Result<Template, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read template {}: {e} — check the path", path.display()))?;
-        let mut t = Self::parse(&text).map_err(|e| format!("template {}: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Template, TemplateError> {
+        let text = std::fs::read_to_string(path).map_err(|err| TemplateError::Read {
+            path: path.to_path_buf(),
+            err,
+        })?;
+        let mut t = Self::parse(&text).map_err(|e| TemplateError::In {
+            path: path.to_path_buf(),
+            err: Box::new(e),
+        })?;
         let base = path.parent().unwrap_or(Path::new("."));
         for f in &mut t.font_files {
             *f = base.join(&*f);
@@ -135,30 +162,33 @@ impl Template {
     }
 
     /// Parses template text over the default.
-    pub fn parse(text: &str) -> Result<Template, String> {
+    pub fn parse(text: &str) -> Result<Template, TemplateError> {
         let mut merged: toml::Table = toml::from_str(DEFAULT).expect("the bundled template is valid (tested)");
-        let user: toml::Table = toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+        let user: toml::Table =
+            toml::from_str(text).map_err(|e| TemplateError::Toml(e.to_string().trim().replace('\n', " ")))?;
         merge(&mut merged, user);
         let t: Template = toml::Value::Table(merged)
             .try_into()
-            .map_err(|e: toml::de::Error| format!("{} — see assets/templates/default.toml", e.message()))?;
+            .map_err(|e: toml::de::Error| TemplateError::Shape(e.message().to_string()))?;
         for (name, places) in [("landscape", &t.landscape), ("portrait", &t.portrait)] {
             for (what, p) in places.all() {
                 if p.y.is_some() == p.bottom.is_some() {
-                    return Err(format!(
-                        "[{name}] {what}: give either `y` (top edge) or `bottom`, not both or neither"
-                    ));
+                    return Err(TemplateError::Edge {
+                        canvas: name,
+                        place: what,
+                    });
                 }
                 let fractions = [Some(p.x), Some(p.width), p.y, p.bottom];
                 if fractions.iter().flatten().any(|v| !(0.0..=1.0).contains(v)) || p.width <= 0.0 {
-                    return Err(format!(
-                        "[{name}] {what}: x, y, bottom and width are fractions of the canvas, 0.0 to 1.0"
-                    ));
+                    return Err(TemplateError::Fraction {
+                        canvas: name,
+                        place: what,
+                    });
                 }
             }
         }
         if t.animation.duration_ms > 10_000 {
-            return Err("[animation] duration_ms: use 0 to 10000".into());
+            return Err(TemplateError::Duration);
         }
         Ok(t)
     }
@@ -216,15 +246,21 @@ mod tests {
 
     #[test]
     fn bad_templates_are_explained() {
-        let e = Template::parse("[colors]\naccent = \"red\"").unwrap_err();
+        let e = Template::parse("[colors]\naccent = \"red\"").unwrap_err().to_string();
         assert!(e.contains("\"red\" is not #RRGGBB"), "{e}");
-        let e = Template::parse("[colours]\naccent = \"#FF0000\"").unwrap_err();
+        let e = Template::parse("[colours]\naccent = \"#FF0000\"")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("colours"), "{e}");
-        let e = Template::parse("[portrait]\ncard = { x = 0.1, y = 0.2, bottom = 0.9, width = 0.5 }").unwrap_err();
+        let e = Template::parse("[portrait]\ncard = { x = 0.1, y = 0.2, bottom = 0.9, width = 0.5 }")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("[portrait] card: give either `y`"), "{e}");
-        let e = Template::parse("[landscape]\nbanner = { x = 0.0, y = 1.5, width = 1.0 }").unwrap_err();
+        let e = Template::parse("[landscape]\nbanner = { x = 0.0, y = 1.5, width = 1.0 }")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("fractions of the canvas"), "{e}");
-        let e = Template::parse("radius = ").unwrap_err();
+        let e = Template::parse("radius = ").unwrap_err().to_string();
         assert!(e.contains("line 1"), "{e}");
     }
 }

@@ -91,6 +91,18 @@ impl Default for Text {
     }
 }
 
+/// Why a template's font could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FontError {
+    #[error("cannot read font {}: {err}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        err: std::io::Error,
+    },
+    #[error("font family \"{family}\" is not in the bundled fonts or the template's font_files (known: {known})")]
+    UnknownFamily { family: String, known: String },
+}
+
 impl Text {
     pub fn new() -> Text {
         let mut db = fontdb::Database::new();
@@ -217,9 +229,9 @@ fn over(src: [u8; 4], dst: PremultipliedColorU8) -> PremultipliedColorU8 {
 impl Text {
     /// Adds a template's font files and makes `family` the one text is
     /// drawn with (the bundled families stay as fallback).
-    pub fn use_family(&mut self, family: &str, files: &[std::path::PathBuf]) -> Result<(), String> {
+    pub fn use_family(&mut self, family: &str, files: &[std::path::PathBuf]) -> Result<(), FontError> {
         for f in files {
-            let data = std::fs::read(f).map_err(|e| format!("cannot read font {}: {e}", f.display()))?;
+            let data = std::fs::read(f).map_err(|err| FontError::Read { path: f.clone(), err })?;
             self.fonts.db_mut().load_font_data(data);
         }
         let known = self
@@ -235,10 +247,10 @@ impl Text {
                 .flat_map(|f| f.families.iter().map(|(n, _)| n.clone()))
                 .collect();
             names.dedup();
-            return Err(format!(
-                "font family \"{family}\" is not in the bundled fonts or the template's font_files (known: {})",
-                names.join(", ")
-            ));
+            return Err(FontError::UnknownFamily {
+                family: family.to_string(),
+                known: names.join(", "),
+            });
         }
         self.fonts.db_mut().set_sans_serif_family(family.to_string());
         Ok(())

@@ -6,10 +6,11 @@ use super::output::{Fanout, Feed, build_output_pipeline};
 use super::require;
 use super::rtmp_errors::{Failure, classify};
 use crate::secrets::{KeyRef, redact};
+use crate::shutdown::{Shutdown, Woken};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use serde::Serialize;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -133,8 +134,8 @@ pub struct Destination {
     pub feed: Arc<Feed>,
     pub status: Arc<Mutex<DestStatus>>,
     retry_at: Arc<Mutex<Option<Instant>>>,
-    kick: Arc<AtomicBool>,
-    stop: Arc<AtomicBool>,
+    /// Triggered to end the stream; nudged for "reconnect now".
+    stop: Shutdown,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -144,8 +145,7 @@ struct Shared {
     status: Arc<Mutex<DestStatus>>,
     notify: Option<Notify>,
     retry_at: Arc<Mutex<Option<Instant>>>,
-    kick: Arc<AtomicBool>,
-    stop: Arc<AtomicBool>,
+    stop: Shutdown,
 }
 
 impl Destination {
@@ -160,10 +160,9 @@ impl Destination {
             status: status.clone(),
             notify: cfg.notify.clone(),
             retry_at: Arc::new(Mutex::new(None)),
-            kick: Arc::new(AtomicBool::new(false)),
-            stop: Arc::new(AtomicBool::new(false)),
+            stop: Shutdown::new(),
         };
-        let (retry_at, kick, stop) = (shared.retry_at.clone(), shared.kick.clone(), shared.stop.clone());
+        let (retry_at, stop) = (shared.retry_at.clone(), shared.stop.clone());
         let id = cfg.id.clone();
         let thread = std::thread::Builder::new()
             .name(format!("dest {id}"))
@@ -174,7 +173,6 @@ impl Destination {
             feed,
             status,
             retry_at,
-            kick,
             stop,
             thread,
         }
@@ -195,13 +193,13 @@ impl Destination {
     /// "Reconnect now": skip the backoff wait, or retry a destination that
     /// waits for the host (after a new key was stored, say).
     pub fn reconnect_now(&self) {
-        self.kick.store(true, Ordering::Relaxed);
+        self.stop.nudge();
     }
 
     /// Starts ending the stream (EOS to the server) without waiting, so
     /// that several destinations end at the same time.
     pub fn request_stop(&self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop.trigger();
     }
 
     /// Ends the stream cleanly (EOS to the server) and stops reconnecting.
@@ -237,21 +235,13 @@ impl Shared {
     /// Returns false when stopping.
     fn wait(&self, deadline: Option<Instant>) -> bool {
         *self.retry_at.lock().unwrap_or_else(|e| e.into_inner()) = deadline;
-        let result = loop {
-            if self.stop.load(Ordering::Relaxed) {
-                break false;
-            }
-            if self.kick.swap(false, Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d) {
-                break true;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let result = self.stop.wait_nudged(deadline) != Woken::Triggered;
         *self.retry_at.lock().unwrap_or_else(|e| e.into_inner()) = None;
         result
     }
 
     fn stopping(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.stop.is_triggered()
     }
 }
 
@@ -285,7 +275,7 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
         // The key is read at every attempt: the host may have stored a new one.
         let failure = match cfg.key.resolve(id) {
             Err(e) => Failure {
-                message: e,
+                message: e.to_string(),
                 transient: false,
             },
             Ok(key) => {

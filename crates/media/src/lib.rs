@@ -6,7 +6,7 @@
 
 // The layers below (docs/ARCHITECTURE.md).
 use showroom_audio as audio;
-use showroom_base::{backoff, secrets};
+use showroom_base::{backoff, secrets, shutdown};
 use showroom_spec as spec;
 
 pub mod destination;

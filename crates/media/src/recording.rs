@@ -14,14 +14,23 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Why a path cannot be a recording.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RecordingPathError {
+    #[error("{} must end in .mkv or .mp4", .0.display())]
+    Extension(PathBuf),
+    #[error("{} is a folder", .0.display())]
+    Folder(PathBuf),
+}
+
 /// What `check` and the CLI accept as a recording path.
-pub fn check_path(path: &Path) -> Result<(), String> {
+pub fn check_path(path: &Path) -> Result<(), RecordingPathError> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("mkv") | Some("mp4") => {}
-        _ => return Err(format!("{} must end in .mkv or .mp4", path.display())),
+        _ => return Err(RecordingPathError::Extension(path.to_path_buf())),
     }
     if path.is_dir() {
-        return Err(format!("{} is a folder", path.display()));
+        return Err(RecordingPathError::Folder(path.to_path_buf()));
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 use super::AUDIO_CAPS;
 use super::frame::{FrameSlot, VideoFrame};
 use crate::audio::ring::AudioRing;
+use crate::shutdown::Shutdown;
 use crate::spec::{SourceConfig, SourceSpec};
 use anyhow::{Context, Result};
 use gstreamer as gst;
@@ -40,7 +41,7 @@ pub struct SourceHandle {
     /// A play-once media file reached its end: it holds its last picture,
     /// which is not a lost signal.
     pub ended: Arc<AtomicBool>,
-    stop: Arc<AtomicBool>,
+    stop: Shutdown,
     watcher: Option<JoinHandle<()>>,
 }
 
@@ -59,7 +60,7 @@ impl SourceHandle {
             tracing::warn!("source `{}` could not start", spec.id);
         }
         let error = Arc::new(Mutex::new(None));
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = Shutdown::new();
         let restarts = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let rewind = Arc::new(AtomicBool::new(false));
         let ended = Arc::new(AtomicBool::new(false));
@@ -100,7 +101,7 @@ impl SourceHandle {
     fn microphone(spec: &SourceSpec, device: Option<String>) -> std::io::Result<SourceHandle> {
         let ring = Arc::new(AudioRing::default());
         let error = Arc::new(Mutex::new(None));
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = Shutdown::new();
         let restarts = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let watcher = {
             let (ring, error, restarts, stop) = (ring.clone(), error.clone(), restarts.clone(), stop.clone());
@@ -143,7 +144,7 @@ impl SourceHandle {
     }
 
     pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop.trigger();
         if let Some(w) = self.watcher.take() {
             let _ = w.join();
         }
@@ -401,7 +402,7 @@ struct Watcher {
     video: Option<Arc<FrameSlot>>,
     audio: Option<Arc<AudioRing>>,
     error: Arc<Mutex<Option<String>>>,
-    stop: Arc<AtomicBool>,
+    stop: Shutdown,
     restarts: Arc<std::sync::atomic::AtomicU64>,
     rewind: Arc<AtomicBool>,
     ended: Arc<AtomicBool>,
@@ -425,7 +426,7 @@ impl Watcher {
             .as_ref()
             .map(|v| v.delivered.load(Ordering::Relaxed))
             .unwrap_or(0);
-        while !self.stop.load(Ordering::Relaxed) {
+        while !self.stop.is_triggered() {
             let mut failed: Option<String> = None;
             if self.rewind.swap(false, Ordering::Relaxed) {
                 let _ = pipeline.seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::ACCURATE, gst::ClockTime::ZERO);
@@ -495,11 +496,7 @@ impl Watcher {
                 v.forget_age();
                 delivered = v.delivered.load(Ordering::Relaxed);
             }
-            let until = std::time::Instant::now() + wait;
-            while std::time::Instant::now() < until && !self.stop.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            if self.stop.load(Ordering::Relaxed) {
+            if self.stop.wait(wait) {
                 break;
             }
             self.restarts.fetch_add(1, Ordering::Relaxed);

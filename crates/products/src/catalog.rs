@@ -5,7 +5,7 @@
 //! among them), in any order. Every bad row is reported with its line
 //! number and what to fix, while the good rows load.
 
-use super::price::Money;
+use super::price::{Money, PriceError};
 
 /// Shown on the card above the title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,12 +164,12 @@ pub fn import_csv_at(
         let price = match get("price") {
             Some(p) => Money::parse(&p, &cur)
                 .map_err(|e| {
-                    let at = if e.starts_with("currency") && get("currency").is_some() {
+                    let at = if matches!(e, PriceError::Currency { .. }) && get("currency").is_some() {
                         "currency"
                     } else {
                         "price"
                     };
-                    row_problems.push((col(at), e))
+                    row_problems.push((col(at), e.to_string()))
                 })
                 .ok(),
             None => {

@@ -8,20 +8,54 @@ use std::time::Duration;
 /// Pictures larger than this are refused (a product photo is well under).
 const MAX_BYTES: u64 = 20 * 1024 * 1024;
 
+/// Why a product picture cannot be used. URLs are named as given (a
+/// picture URL is public), files by their path.
+#[derive(Debug, thiserror::Error)]
+pub enum PictureError {
+    #[error("{}: {err}", path.display())]
+    Open { path: PathBuf, err: std::io::Error },
+    #[error("{} is not a PNG, JPEG or WebP picture", .0.display())]
+    NotAPicture(PathBuf),
+    #[error("{} cannot be read as a picture: {err}", path.display())]
+    Undecodable { path: PathBuf, err: image::ImageError },
+    #[error("cannot make an HTTP client: {0}")]
+    Client(reqwest::Error),
+    /// `why` is [`plain`]'s wording of the HTTP error.
+    #[error("picture {url}: cannot download: {why}")]
+    Download { url: String, why: String },
+    #[error("picture {url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("picture {url}: larger than {} MB", MAX_BYTES / 1024 / 1024)]
+    TooLarge { url: String },
+    #[error("picture {url}: download cut off: {why}")]
+    CutOff { url: String, why: String },
+    #[error("picture {url}: not a PNG, JPEG or WebP picture ({err})")]
+    NotAPictureAt { url: String, err: image::ImageError },
+    #[error("cannot write {}: {err}", path.display())]
+    Write { path: PathBuf, err: std::io::Error },
+}
+
 /// Whether `path` is a picture we can show (PNG, JPEG or WebP whose header
 /// reads), with the reason if not.
-pub fn check_picture(path: &Path) -> Result<(), String> {
-    let reader = image::ImageReader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let reader = reader
+pub fn check_picture(path: &Path) -> Result<(), PictureError> {
+    let open = |err| PictureError::Open {
+        path: path.to_path_buf(),
+        err,
+    };
+    let reader = image::ImageReader::open(path)
+        .map_err(open)?
         .with_guessed_format()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(open)?;
     if reader.format().is_none() {
-        return Err(format!("{} is not a PNG, JPEG or WebP picture", path.display()));
+        return Err(PictureError::NotAPicture(path.to_path_buf()));
     }
     reader
         .into_dimensions()
         .map(|_| ())
-        .map_err(|e| format!("{} cannot be read as a picture: {e}", path.display()))
+        .map_err(|err| PictureError::Undecodable {
+            path: path.to_path_buf(),
+            err,
+        })
 }
 
 pub fn is_url(s: &str) -> bool {
@@ -51,37 +85,48 @@ pub fn cached_path(dir: &Path, url: &str) -> PathBuf {
     dir.join(format!("{:016x}.{ext}", fnv1a(url)))
 }
 
-pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
+pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client, PictureError> {
     reqwest::blocking::Client::builder()
         .timeout(timeout)
         .user_agent(concat!("showroom/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| format!("cannot make an HTTP client: {e}"))
+        .map_err(PictureError::Client)
 }
 
 /// Downloads `url` into `dir` unless it is there already; returns its path.
-pub fn fetch(client: &reqwest::blocking::Client, url: &str, dir: &Path) -> Result<PathBuf, String> {
+pub fn fetch(client: &reqwest::blocking::Client, url: &str, dir: &Path) -> Result<PathBuf, PictureError> {
     let path = cached_path(dir, url);
     if path.is_file() {
         return Ok(path);
     }
-    let resp = client
-        .get(url)
-        .send()
-        .map_err(|e| format!("picture {url}: cannot download: {}", plain(&e)))?;
+    let url_owned = || url.to_string();
+    let resp = client.get(url).send().map_err(|e| PictureError::Download {
+        url: url_owned(),
+        why: plain(&e),
+    })?;
     if !resp.status().is_success() {
-        return Err(format!("picture {url}: HTTP {}", resp.status().as_u16()));
+        return Err(PictureError::Status {
+            url: url_owned(),
+            status: resp.status().as_u16(),
+        });
     }
     if resp.content_length().is_some_and(|n| n > MAX_BYTES) {
-        return Err(format!("picture {url}: larger than {} MB", MAX_BYTES / 1024 / 1024));
+        return Err(PictureError::TooLarge { url: url_owned() });
     }
-    let bytes = resp
-        .bytes()
-        .map_err(|e| format!("picture {url}: download cut off: {}", plain(&e)))?;
+    let bytes = resp.bytes().map_err(|e| PictureError::CutOff {
+        url: url_owned(),
+        why: plain(&e),
+    })?;
     // Only keep what decodes: a cached HTML error page would stay wrong.
-    image::load_from_memory(&bytes).map_err(|e| format!("picture {url}: not a PNG, JPEG or WebP picture ({e})"))?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
-    crate::session::write_atomic(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    image::load_from_memory(&bytes).map_err(|err| PictureError::NotAPictureAt { url: url_owned(), err })?;
+    std::fs::create_dir_all(dir).map_err(|err| PictureError::Write {
+        path: dir.to_path_buf(),
+        err,
+    })?;
+    crate::session::write_atomic(&path, &bytes).map_err(|err| PictureError::Write {
+        path: path.clone(),
+        err,
+    })?;
     Ok(path)
 }
 

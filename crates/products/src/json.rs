@@ -109,13 +109,13 @@ fn product(p: JsonProduct, currency: Option<&str>, so_far: &Catalog) -> Result<P
         // Where in the file: the product (above) and its variant.
         let price = amount(&v.price)
             .ok_or_else(|| "price must be a string like \"39.90\"".to_string())
-            .and_then(|a| Money::parse(&a, cur))
+            .and_then(|a| Money::parse(&a, cur).map_err(|e| e.to_string()))
             .map_err(|e| named(format!("variants[{j}].price: {e}")))?;
         let compare_at = match &v.compare_at {
             Some(c) => Some(
                 amount(c)
                     .ok_or_else(|| "compare_at must be a string like \"52.00\"".to_string())
-                    .and_then(|a| Money::parse(&a, cur))
+                    .and_then(|a| Money::parse(&a, cur).map_err(|e| e.to_string()))
                     .map_err(|e| named(format!("variants[{j}].compare_at: compare-at {e}")))?,
             ),
             None => None,

@@ -40,18 +40,47 @@ pub const ISO_4217: &[&str] = &[
 /// decimals. With it, no claim total can overflow (`Money::times`).
 pub const MAX_WHOLE_UNITS: i64 = 999_999_999;
 
+/// Why a price, currency or locale was refused; the words say what to write.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PriceError {
+    /// `hint` is " (did you mean EUR?)" or empty.
+    #[error("currency \"{currency}\" is not an ISO 4217 code like USD, EUR or JPY{hint}")]
+    Currency { currency: String, hint: String },
+    #[error("price \"{0}\" is negative: a price is 0 or more")]
+    Negative(String),
+    #[error("price \"{0}\" is not a number like 39.90 (no currency signs or thousands separators)")]
+    NotANumber(String),
+    #[error("price \"{text}\" has more decimals than {currency} has ({digits})")]
+    Decimals {
+        text: String,
+        currency: String,
+        digits: u32,
+    },
+    #[error("price \"{0}\" is over the largest price, {MAX_WHOLE_UNITS}")]
+    TooLarge(String),
+    #[error("locale \"{0}\" is not a language tag like en-US or de-DE")]
+    Locale(String),
+    #[error("no price formats for locale \"{locale}\": {detail}")]
+    NoFormats { locale: String, detail: String },
+}
+
 /// Checks a currency code against ISO 4217; the error says what to write.
-pub fn currency_code(currency: &str) -> Result<tinystr::TinyAsciiStr<3>, String> {
+pub fn currency_code(currency: &str) -> Result<tinystr::TinyAsciiStr<3>, PriceError> {
     let code = currency.trim().to_ascii_uppercase();
     if !ISO_4217.contains(&code.as_str()) {
         let hint = crate::hint::did_you_mean(&code, ISO_4217.iter().copied())
             .map(|c| format!(" (did you mean {c}?)"))
             .unwrap_or_default();
-        return Err(format!(
-            "currency \"{currency}\" is not an ISO 4217 code like USD, EUR or JPY{hint}"
-        ));
+        return Err(PriceError::Currency {
+            currency: currency.to_string(),
+            hint,
+        });
     }
-    tinystr::TinyAsciiStr::<3>::try_from_str(&code).map_err(|_| format!("currency \"{currency}\" is not 3 letters"))
+    // Every ISO 4217 code is 3 ASCII letters.
+    tinystr::TinyAsciiStr::<3>::try_from_str(&code).map_err(|_| PriceError::Currency {
+        currency: currency.to_string(),
+        hint: String::new(),
+    })
 }
 
 /// An amount of one currency, in its minor units (cents, fils, yen).
@@ -66,27 +95,29 @@ impl Money {
     /// A price is never negative and at most [`MAX_WHOLE_UNITS`]; more
     /// decimals than the currency has, thousands separators or anything
     /// else is refused with the reason.
-    pub fn parse(text: &str, currency: &str) -> Result<Money, String> {
+    pub fn parse(text: &str, currency: &str) -> Result<Money, PriceError> {
         let currency = currency_code(currency)?;
         let code = currency.as_str();
         let digits = minor_digits(code);
         let t = text.trim();
         if t.starts_with('-') {
-            return Err(format!("price \"{text}\" is negative: a price is 0 or more"));
+            return Err(PriceError::Negative(text.to_string()));
         }
         let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
         let ok =
             !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit());
         if !ok {
-            return Err(format!(
-                "price \"{text}\" is not a number like 39.90 (no currency signs or thousands separators)"
-            ));
+            return Err(PriceError::NotANumber(text.to_string()));
         }
         if frac.len() > digits as usize {
-            return Err(format!("price \"{text}\" has more decimals than {code} has ({digits})"));
+            return Err(PriceError::Decimals {
+                text: text.to_string(),
+                currency: code.to_string(),
+                digits,
+            });
         }
         let scale = 10i64.pow(digits);
-        let too_large = || format!("price \"{text}\" is over the largest price, {MAX_WHOLE_UNITS}");
+        let too_large = || PriceError::TooLarge(text.to_string());
         let whole: i64 = whole.parse().map_err(|_| too_large())?;
         if whole > MAX_WHOLE_UNITS {
             return Err(too_large());
@@ -143,12 +174,13 @@ pub struct PriceFormatter {
 }
 
 impl PriceFormatter {
-    pub fn new(locale: &str) -> Result<PriceFormatter, String> {
-        let tag: icu_locale_core::Locale = locale
-            .parse()
-            .map_err(|_| format!("locale \"{locale}\" is not a language tag like en-US or de-DE"))?;
-        let formatter = CurrencyFormatter::try_new(tag.into(), Default::default())
-            .map_err(|e| format!("no price formats for locale \"{locale}\": {e}"))?;
+    pub fn new(locale: &str) -> Result<PriceFormatter, PriceError> {
+        let tag: icu_locale_core::Locale = locale.parse().map_err(|_| PriceError::Locale(locale.to_string()))?;
+        let formatter =
+            CurrencyFormatter::try_new(tag.into(), Default::default()).map_err(|e| PriceError::NoFormats {
+                locale: locale.to_string(),
+                detail: e.to_string(),
+            })?;
         Ok(PriceFormatter { formatter })
     }
 
@@ -204,36 +236,57 @@ mod tests {
         assert!(
             Money::parse("39.999", "EUR")
                 .unwrap_err()
+                .to_string()
                 .contains("more decimals than EUR has (2)")
         );
         assert!(
             Money::parse("12.5", "JPY")
                 .unwrap_err()
+                .to_string()
                 .contains("more decimals than JPY has (0)")
         );
         assert!(
             Money::parse("$39", "USD")
                 .unwrap_err()
+                .to_string()
                 .contains("not a number like 39.90")
         );
         assert!(
             Money::parse("1,299", "USD")
                 .unwrap_err()
+                .to_string()
                 .contains("thousands separators")
         );
         assert!(
             Money::parse("39", "dollars")
                 .unwrap_err()
+                .to_string()
                 .contains("not an ISO 4217 code")
         );
         assert!(PriceFormatter::new("not a locale!").is_err());
-        assert!(Money::parse("5", "ZZZ").unwrap_err().contains("not an ISO 4217 code"));
-        assert!(Money::parse("5", "EUO").unwrap_err().contains("did you mean EUR?"));
-        assert!(Money::parse("-5", "USD").unwrap_err().contains("is negative"));
+        assert!(
+            Money::parse("5", "ZZZ")
+                .unwrap_err()
+                .to_string()
+                .contains("not an ISO 4217 code")
+        );
+        assert!(
+            Money::parse("5", "EUO")
+                .unwrap_err()
+                .to_string()
+                .contains("did you mean EUR?")
+        );
+        assert!(
+            Money::parse("-5", "USD")
+                .unwrap_err()
+                .to_string()
+                .contains("is negative")
+        );
         assert!(Money::parse("-0", "USD").is_err());
         assert!(
             Money::parse("92233720368547758.07", "USD")
                 .unwrap_err()
+                .to_string()
                 .contains("over the largest price")
         );
         assert!(Money::parse("1000000000", "USD").is_err());

@@ -163,8 +163,8 @@ fn get_page(
 /// be read are named in the problems and skipped; an error stops the import.
 pub fn import(store: &str, opts: &Options, progress: &mut dyn FnMut(&str)) -> Result<(Catalog, Vec<String>), String> {
     let base = base_url(store)?;
-    Money::parse("0", &opts.currency)?;
-    let client = images::client(opts.timeout)?;
+    Money::parse("0", &opts.currency).map_err(|e| e.to_string())?;
+    let client = images::client(opts.timeout).map_err(|e| e.to_string())?;
     let mut raw = Vec::new();
     for page in 1..=opts.max_pages {
         let url = format!("{base}/products.json?limit=250&page={page}");
@@ -223,7 +223,7 @@ fn product(
         let at = |e: String| named(format!("variants[{j}].price: {e}"));
         let price = amount(&v.price)
             .ok_or_else(|| at("a variant has no price".into()))
-            .and_then(|a| Money::parse(&a, &opts.currency).map_err(at))?;
+            .and_then(|a| Money::parse(&a, &opts.currency).map_err(|e| at(e.to_string())))?;
         let compare_at = match v.compare_at_price.as_ref().and_then(amount) {
             Some(a) => Some(
                 Money::parse(&a, &opts.currency)

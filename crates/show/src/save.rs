@@ -37,32 +37,67 @@ pub struct PlaceChange {
     pub value: LayerValue,
 }
 
+/// Why the layout could not be saved. Each names what was not found or
+/// what to fix in the show file.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("the show file no longer parses ({0}); fix it, then save again")]
+    NoLongerParses(toml_edit::TomlError),
+    #[error("the show file has no [[scenes]] any more")]
+    NoScenes,
+    #[error("scene `{0}` is no longer in the show file")]
+    SceneGone(String),
+    #[error("scene `{0}` has no [[scenes.layers]] in the show file")]
+    NoLayers(String),
+    #[error("scene `{0}`: `layers` is not a list of tables")]
+    LayersNotTables(String),
+    #[error("scene `{scene}` has no layer showing `{source_id}` in the show file")]
+    LayerGone { scene: String, source_id: String },
+    #[error("scene `{scene}`, layer `{source_id}`: `place` is not a table")]
+    PlaceNotTable { scene: String, source_id: String },
+    #[error("source `{source_id}`: {err}")]
+    SourceBody {
+        source_id: String,
+        err: toml_edit::TomlError,
+    },
+    #[error("`sources` in the show file is not a list of [[sources]] tables")]
+    SourcesNotTables,
+    #[error("the show file has a source `{0}` already")]
+    SourceExists(String),
+    #[error("cannot read {}: {err}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        err: std::io::Error,
+    },
+    #[error("cannot write {}: {err}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        err: std::io::Error,
+    },
+}
+
 /// `text` with `changes` applied. Errors name what was not found.
-pub fn apply_places(text: &str, changes: &[PlaceChange]) -> Result<String, String> {
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| format!("the show file no longer parses ({e}); fix it, then save again"))?;
+pub fn apply_places(text: &str, changes: &[PlaceChange]) -> Result<String, SaveError> {
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(SaveError::NoLongerParses)?;
     for c in changes {
         let scenes = doc
             .get_mut("scenes")
             .and_then(|s| s.as_array_of_tables_mut())
-            .ok_or("the show file has no [[scenes]] any more")?;
+            .ok_or(SaveError::NoScenes)?;
         let scene = scenes
             .iter_mut()
             .find(|t| t.get("id").and_then(|v| v.as_str()) == Some(c.scene.as_str()))
-            .ok_or_else(|| format!("scene `{}` is no longer in the show file", c.scene))?;
+            .ok_or_else(|| SaveError::SceneGone(c.scene.clone()))?;
         let layers = scene
             .get_mut("layers")
             .and_then(|l| l.as_array_of_tables_mut())
-            .ok_or_else(|| format!("scene `{}` has no [[scenes.layers]] in the show file", c.scene))?;
+            .ok_or_else(|| SaveError::NoLayers(c.scene.clone()))?;
         let layer = layers
             .iter_mut()
             .find(|t| t.get("source").and_then(|v| v.as_str()) == Some(c.source.as_str()))
-            .ok_or_else(|| {
-                format!(
-                    "scene `{}` has no layer showing `{}` in the show file",
-                    c.scene, c.source
-                )
+            .ok_or_else(|| SaveError::LayerGone {
+                scene: c.scene.clone(),
+                source_id: c.source.clone(),
             })?;
         let (key, value): (&str, toml_edit::Value) = match c.value {
             LayerValue::Opacity(v) => ("opacity", round(v).into()),
@@ -80,7 +115,7 @@ pub fn apply_places(text: &str, changes: &[PlaceChange]) -> Result<String, Strin
 }
 
 /// `place.CANVAS = { x, y, width, height }` in a layer's table.
-fn set_place(layer: &mut toml_edit::Table, c: &PlaceChange, r: Rect) -> Result<(), String> {
+fn set_place(layer: &mut toml_edit::Table, c: &PlaceChange, r: Rect) -> Result<(), SaveError> {
     {
         let mut rect = toml_edit::InlineTable::new();
         rect.insert("x", (r.x as i64).into());
@@ -93,9 +128,10 @@ fn set_place(layer: &mut toml_edit::Table, c: &PlaceChange, r: Rect) -> Result<(
             t.set_dotted(true);
             toml_edit::Item::Table(t)
         });
-        let place = place
-            .as_table_like_mut()
-            .ok_or_else(|| format!("scene `{}`, layer `{}`: `place` is not a table", c.scene, c.source))?;
+        let place = place.as_table_like_mut().ok_or_else(|| SaveError::PlaceNotTable {
+            scene: c.scene.clone(),
+            source_id: c.source.clone(),
+        })?;
         match place.get_mut(&c.canvas).and_then(|i| i.as_value_mut()) {
             // Keep the comment after the old value.
             Some(old) => {
@@ -145,23 +181,24 @@ pub struct AddedSource {
 
 /// `text` with a new `[[sources]]` table and a layer showing it appended to
 /// `scene` (its place comes with the place changes saved alongside).
-pub fn append_source(text: &str, added: &AddedSource) -> Result<String, String> {
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| format!("the show file no longer parses ({e}); fix it, then save again"))?;
-    let body: toml_edit::DocumentMut = added.body.parse().map_err(|e| format!("source `{}`: {e}", added.id))?;
+pub fn append_source(text: &str, added: &AddedSource) -> Result<String, SaveError> {
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(SaveError::NoLongerParses)?;
+    let body: toml_edit::DocumentMut = added.body.parse().map_err(|err| SaveError::SourceBody {
+        source_id: added.id.clone(),
+        err,
+    })?;
     let mut table = body.as_table().clone();
     table.set_implicit(false);
     let sources = doc
         .entry("sources")
         .or_insert_with(|| toml_edit::Item::ArrayOfTables(Default::default()))
         .as_array_of_tables_mut()
-        .ok_or("`sources` in the show file is not a list of [[sources]] tables")?;
+        .ok_or(SaveError::SourcesNotTables)?;
     if sources
         .iter()
         .any(|t| t.get("id").and_then(|v| v.as_str()) == Some(added.id.as_str()))
     {
-        return Err(format!("the show file has a source `{}` already", added.id));
+        return Err(SaveError::SourceExists(added.id.clone()));
     }
     sources.push(table);
     if !added.layer {
@@ -174,7 +211,7 @@ pub fn append_source(text: &str, added: &AddedSource) -> Result<String, String> 
             s.iter_mut()
                 .find(|t| t.get("id").and_then(|v| v.as_str()) == Some(added.scene.as_str()))
         })
-        .ok_or_else(|| format!("scene `{}` is no longer in the show file", added.scene))?;
+        .ok_or_else(|| SaveError::SceneGone(added.scene.clone()))?;
     let mut layer = toml_edit::Table::new();
     layer.insert("source", toml_edit::value(added.id.as_str()));
     layer.insert("fit", toml_edit::value("fit"));
@@ -182,26 +219,40 @@ pub fn append_source(text: &str, added: &AddedSource) -> Result<String, String> 
         .entry("layers")
         .or_insert_with(|| toml_edit::Item::ArrayOfTables(Default::default()))
         .as_array_of_tables_mut()
-        .ok_or_else(|| format!("scene `{}`: `layers` is not a list of tables", added.scene))?
+        .ok_or_else(|| SaveError::LayersNotTables(added.scene.clone()))?
         .push(layer);
     Ok(doc.to_string())
 }
 
 /// Writes added sources, then every place change, into the show file at
 /// once (atomically).
-pub fn save_layout(path: &Path, added: &[AddedSource], changes: &[PlaceChange]) -> Result<(), String> {
-    let mut text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+pub fn save_layout(path: &Path, added: &[AddedSource], changes: &[PlaceChange]) -> Result<(), SaveError> {
+    let mut text = read(path)?;
     for a in added {
         text = append_source(&text, a)?;
     }
     let new = apply_places(&text, changes)?;
-    crate::session::write_atomic(path, new.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    write(path, &new)
 }
 
-pub fn save_places(path: &Path, changes: &[PlaceChange]) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+pub fn save_places(path: &Path, changes: &[PlaceChange]) -> Result<(), SaveError> {
+    let text = read(path)?;
     let new = apply_places(&text, changes)?;
-    crate::session::write_atomic(path, new.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    write(path, &new)
+}
+
+fn read(path: &Path) -> Result<String, SaveError> {
+    std::fs::read_to_string(path).map_err(|err| SaveError::Read {
+        path: path.to_path_buf(),
+        err,
+    })
+}
+
+fn write(path: &Path, text: &str) -> Result<(), SaveError> {
+    crate::session::write_atomic(path, text.as_bytes()).map_err(|err| SaveError::Write {
+        path: path.to_path_buf(),
+        err,
+    })
 }
 
 #[cfg(test)]
@@ -293,17 +344,19 @@ z = 1
         let mut c = change("cam", "landscape", 0);
         c.scene = "outro".into();
         assert_eq!(
-            apply_places(SHOW, &[c]).unwrap_err(),
+            apply_places(SHOW, &[c]).unwrap_err().to_string(),
             "scene `outro` is no longer in the show file"
         );
         assert!(
             apply_places(SHOW, &[change("badge", "landscape", 0)])
                 .unwrap_err()
+                .to_string()
                 .contains("no layer showing `badge`")
         );
         assert!(
             apply_places("[[scenes]\n", &[])
                 .unwrap_err()
+                .to_string()
                 .contains("no longer parses")
         );
     }
@@ -348,12 +401,18 @@ z = 1
         assert!(
             append_source(&text, &added)
                 .unwrap_err()
+                .to_string()
                 .contains("a source `phone-1` already")
         );
         let elsewhere = AddedSource {
             scene: "gone".into(),
             ..added
         };
-        assert!(append_source(SHOW, &elsewhere).unwrap_err().contains("scene `gone`"));
+        assert!(
+            append_source(SHOW, &elsewhere)
+                .unwrap_err()
+                .to_string()
+                .contains("scene `gone`")
+        );
     }
 }

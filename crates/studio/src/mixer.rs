@@ -3,7 +3,7 @@
 //! target, and the loudness hint.
 
 use super::Studio;
-use crate::audio::meters::Levels;
+use crate::engine::stats::LevelStats;
 use crate::engine::stats::Snapshot;
 use crate::engine::{AudioChange, Command};
 use egui::{Color32, RichText};
@@ -13,7 +13,7 @@ const FLOOR_DB: f32 = -60.0;
 
 /// A horizontal meter: RMS as the bar, peak as a tick; green, amber
 /// over -12 dBFS, red over -3 dBFS.
-fn meter(ui: &mut egui::Ui, levels: &Levels, label: &str) {
+fn meter(ui: &mut egui::Ui, levels: &LevelStats, label: &str) {
     let (rect, response) = ui.allocate_exact_size(egui::vec2(METER_W, 10.0), egui::Sense::hover());
     let x = |db: f32| rect.left() + rect.width() * ((db - FLOOR_DB) / -FLOOR_DB).clamp(0.0, 1.0);
     let painter = ui.painter_at(rect);

@@ -5,7 +5,7 @@ use super::hotkeys::{CUT, FADE};
 use super::{Confirm, KeyEntry, Layout, Studio};
 use crate::engine::Command;
 use crate::engine::stats::Snapshot;
-use crate::media::destination::{DestState, DestStatus};
+use crate::engine::stats::{DestinationState, DestinationStats};
 use crate::secrets::KeyRef;
 use crate::show::TransitionKind;
 use egui::{Color32, RichText};
@@ -26,19 +26,22 @@ fn clock(secs: f64) -> String {
 }
 
 /// Streams that are on (connecting, live or retrying), i.e. not idle/ended.
-fn running(d: &DestStatus) -> bool {
+fn running(d: &DestinationStats) -> bool {
     matches!(
         d.state,
-        DestState::Connecting | DestState::Live | DestState::Reconnecting | DestState::Failed
+        DestinationState::Connecting
+            | DestinationState::Live
+            | DestinationState::Reconnecting
+            | DestinationState::Failed
     )
 }
 
-fn state_colour(state: DestState) -> Color32 {
+fn state_colour(state: DestinationState) -> Color32 {
     match state {
-        DestState::Live => ON_AIR,
-        DestState::Connecting | DestState::Reconnecting => WARN,
-        DestState::Failed => Color32::from_rgb(255, 90, 90),
-        DestState::Idle | DestState::Stopping | DestState::Stopped => Color32::GRAY,
+        DestinationState::Live => ON_AIR,
+        DestinationState::Connecting | DestinationState::Reconnecting => WARN,
+        DestinationState::Failed => Color32::from_rgb(255, 90, 90),
+        DestinationState::Idle | DestinationState::Stopping | DestinationState::Stopped => Color32::GRAY,
     }
 }
 
@@ -420,7 +423,7 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                 if let Some(e) = &d.error {
                     ui.label(RichText::new(e).color(Color32::from_rgb(255, 120, 120)));
                 }
-                if d.state == DestState::Live {
+                if d.state == DestinationState::Live {
                     ui.label(format!(
                         "{:.2} Mb/s · {} dropped",
                         d.bitrate_bps as f64 / 1e6,
@@ -436,7 +439,7 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                         {
                             studio.confirm = Some(Confirm::EndShow(Some(d.id.clone())));
                         }
-                        if matches!(d.state, DestState::Failed | DestState::Reconnecting)
+                        if matches!(d.state, DestinationState::Failed | DestinationState::Reconnecting)
                             && ui.button("Reconnect now").clicked()
                         {
                             studio.command(Command::ReconnectNow(Some(d.id.clone())));
