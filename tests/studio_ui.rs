@@ -270,6 +270,78 @@ fn go_live_asks_first_shows_each_destination_and_end_show_finishes_the_streams()
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// End Show against a server that answers nothing (SIGSTOP'd before Go
+/// Live: the kernel accepts the connection, the RTMP handshake never comes
+/// back) returns at once. The window goes on drawing frames that say
+/// `stopping` while the stream waits for its timeout, then `stopped`.
+/// (Once publishing, rtmp2sink hands EOS over without waiting for the
+/// server; the wait that used to freeze the window is this one.)
+#[test]
+fn end_show_against_a_frozen_server_keeps_the_window_drawing() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-frozen");
+    let nginx = Nginx::start(&dir.join("nginx"));
+    // SAFETY: set before any thread of this test reads the environment.
+    unsafe { std::env::set_var("UI_FROZEN_KEY", "frozen-ui-3k8d") };
+    let text = format!(
+        r#"{SHOW}
+[[destinations]]
+id = "shop"
+platform = "custom"
+canvas = "landscape"
+url = "rtmp://127.0.0.1:{}/live"
+key = {{ env = "UI_FROZEN_KEY" }}
+"#,
+        nginx.rtmp_port
+    );
+    let mut h = studio(&dir, &text);
+    h.run_steps(2);
+    nginx.pause(true);
+    let state = |h: &Harness<Studio>| h.state().engine().snapshot().destinations[0].state.word();
+    h.get_by_label("Go Live").click();
+    h.run_steps(2);
+    h.get_by_label("Yes, go live").click();
+    // Each attempt waits up to its 3 s timeout for the frozen server (then
+    // a backoff wait, then the next); End Show is clicked as one starts.
+    let mut waiting = true;
+    let attempt_starts = step_until(&mut h, Duration::from_secs(60), |h| {
+        let d = h.state().engine().snapshot().destinations[0].clone();
+        let trying = matches!(d.state.word(), "connecting" | "reconnecting") && d.retry_in_s.is_none();
+        let starts = waiting && trying;
+        waiting = !trying;
+        starts
+    });
+    assert!(attempt_starts, "{:?}", h.state().engine().snapshot().destinations);
+    // The window shows what it last read (a few times a second).
+    assert!(step_until(&mut h, Duration::from_secs(10), |h| h
+        .query_by_label("End Show")
+        .is_some()));
+    h.get_by_label("End Show").click();
+    h.step();
+    h.get_by_label("Yes, end the show").click();
+    h.step();
+    let mut frames_stopping = 0;
+    let ended = step_until(&mut h, Duration::from_secs(30), |h| {
+        if h.query_by_label("stopping").is_some() {
+            frames_stopping += 1;
+        }
+        state(h) == "stopped"
+    });
+    nginx.pause(false);
+    assert!(ended, "{:?}", h.state().engine().snapshot().destinations);
+    assert!(
+        frames_stopping >= 3,
+        "the window drew {frames_stopping} frame(s) while the stream was ending"
+    );
+    // What the window shows next.
+    assert!(step_until(&mut h, Duration::from_secs(10), |h| h
+        .query_by_label("stopped")
+        .is_some()
+        && h.query_by_label("OFF AIR").is_some()));
+    drop(h);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Log lines of this whole process (every thread), for checking what was
 /// written.
 #[derive(Clone, Default)]
