@@ -20,6 +20,11 @@ PKGS=(
   libwayland-client0 libwayland-cursor0 libwayland-egl1
 )
 if [ "${1:-}" = "--test" ]; then
+  # Node and Python for the real obs-websocket clients of tests/remote.rs
+  # (a Node that is there already, e.g. from NodeSource, is kept).
+  command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
+  command -v npm >/dev/null 2>&1 || PKGS+=(npm)
+  PKGS+=(python3-venv)
   PKGS+=(chromium chromium-driver nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl time dbus-daemon dbus-bin gnome-keyring
     xvfb tesseract-ocr tesseract-ocr-eng espeak-ng pulseaudio pulseaudio-utils libasound2-plugins)
 fi
@@ -50,5 +55,19 @@ if [ "$need_rust" -eq 1 ]; then
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component clippy,rustfmt
     # shellcheck disable=SC1091
     . "$HOME/.cargo/env"
+  fi
+fi
+
+# The third-party obs-websocket clients the remote-control tests drive:
+# obs-websocket-js from npm (pinned in tests/remote/package-lock.json) and
+# obsws-python from PyPI, beside the tests (both ignored by git).
+if [ "${1:-}" = "--test" ]; then
+  ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+  if [ ! -d "$ROOT/tests/remote/node_modules/obs-websocket-js" ]; then
+    (cd "$ROOT/tests/remote" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ ! -x "$ROOT/tests/remote/.venv/bin/python" ] || ! "$ROOT/tests/remote/.venv/bin/python" -c "import obsws_python" 2>/dev/null; then
+    python3 -m venv "$ROOT/tests/remote/.venv"
+    "$ROOT/tests/remote/.venv/bin/pip" install -q --disable-pip-version-check obsws-python==1.8.0
   fi
 fi

@@ -3,8 +3,8 @@
 //! The program is a workspace of crates by layer (docs/ARCHITECTURE.md):
 //! `showroom-base` (events, shutdown, listeners, secrets), `-spec` (the
 //! show as data), `-audio`, `-products`, `-media`, `-chat`, `-compositor`,
-//! `-graphics`, `-show` (show files), `-engine` (the one door), `-studio`
-//! (the window). This crate is the command line on top, and names every
+//! `-graphics`, `-show` (show files), `-engine` (the one door), `-remote`
+//! (obs-websocket remote control), `-studio` (the window). This crate is the command line on top, and names every
 //! layer under its old path (`showroom::chat`, ...) for tests and benches.
 
 pub use showroom_audio as audio;
@@ -15,6 +15,7 @@ pub use showroom_engine as engine;
 pub use showroom_graphics as graphics;
 pub use showroom_media as media;
 pub use showroom_products as products;
+pub use showroom_remote as remote;
 pub use showroom_show as show;
 pub use showroom_spec as spec;
 pub use showroom_studio as studio;

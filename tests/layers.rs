@@ -17,6 +17,7 @@ const CRATES: &[&[&str]] = &[
     &["compositor", "graphics"],
     &["show"],
     &["engine"],
+    &["remote"],
     &["studio"],
     &["showroom"],
 ];

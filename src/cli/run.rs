@@ -34,6 +34,11 @@ pub struct RunArgs {
     /// each) here (default: under ~/.local/state/showroom/events/).
     #[arg(long, value_name = "FILE")]
     events: Option<PathBuf>,
+    /// Start the remote control (obs-websocket 5: Companion, Stream Deck,
+    /// scripts) on ADDR, default the show's [remote] listen or
+    /// 127.0.0.1:4455. A show with [remote] starts it without this flag.
+    #[arg(long, value_name = "ADDR")]
+    remote: Option<Option<std::net::SocketAddr>>,
 }
 
 /// Turns `CANVAS=URL/KEY` into a destination; errors name the argument.
@@ -363,6 +368,7 @@ pub fn resume() -> ExitCode {
         record: m.record,
         stats_json: m.stats_json,
         events: None,
+        remote: None,
     })
 }
 
@@ -443,11 +449,46 @@ pub fn run(args: RunArgs) -> ExitCode {
         events: Some(events),
         ..Default::default()
     };
+    let remote_spec = match (&args.remote, &show.remote) {
+        (None, spec) => spec.clone(),
+        (Some(addr), spec) => {
+            let mut spec = spec.clone().unwrap_or_else(|| crate::show::RemoteSpec {
+                listen: crate::show::remote::DEFAULT_LISTEN,
+                password: KeyRef::None,
+                hosts: Vec::new(),
+                origins: Vec::new(),
+            });
+            if let Some(a) = addr {
+                spec.listen = *a;
+            }
+            Some(spec)
+        }
+    };
     let engine = match Engine::start_with(show, options) {
-        Ok(e) => e,
+        Ok(e) => Arc::new(e),
         Err(e) => {
             eprintln!("error: {}", crate::secrets::redact(&format!("{e:#}")));
             return ExitCode::from(1);
+        }
+    };
+    let remote = match remote_spec.map(|spec| crate::remote::Remote::start(engine.clone(), &spec)) {
+        None => None,
+        Some(Ok(r)) => {
+            eprintln!(
+                "remote control: ws://{} (obs-websocket 5; {})",
+                r.addr(),
+                if r.has_password() {
+                    "password required"
+                } else {
+                    "no password: this machine only"
+                }
+            );
+            Some(r)
+        }
+        Some(Err(e)) => {
+            eprintln!("error: {}", crate::secrets::redact(&e.to_string()));
+            crate::remote::stop_show(engine, None);
+            return ExitCode::from(2);
         }
     };
     let marker = crate::session::Marker {
@@ -498,7 +539,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
         if let Some(e) = engine.fatal_error() {
             eprintln!("error: {e}");
-            engine.stop();
+            crate::remote::stop_show(engine, remote);
             return ExitCode::from(1);
         }
         if let Some(d) = args.duration
@@ -535,7 +576,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     // Every job's result is told before the show ends (typed ones too, when
     // the show ends by --duration).
     report_jobs(&engine, &mut jobs, true);
-    let snap = engine.stop();
+    let snap = crate::remote::stop_show(engine, remote);
     crate::session::clear_marker();
     eprintln!("{}", snap.status_line());
     let mut failed_recordings = Vec::new();

@@ -69,6 +69,21 @@ pub enum Event {
         kind: String,
         scene: String,
     },
+    /// An input of the mix changed (mute, gain, ...): its mute and gain now.
+    Audio {
+        input: String,
+        muted: bool,
+        gain_db: f32,
+    },
+    /// A layer of a scene changed while live: `item` is its place in the
+    /// scene from 1 (bottom first), `change` what changed (`visible`,
+    /// `place`, `rotation`, `opacity`, `style`, ...).
+    Layer {
+        scene: String,
+        item: usize,
+        change: String,
+        visible: bool,
+    },
     /// A destination's state changed ("connecting", "live", "reconnecting",
     /// "failed", "ended"), with why when it is a failure.
     Destination {

@@ -604,6 +604,9 @@ impl Compositor {
         let target = &mut self.canvases[canvas];
         let mut draws = Vec::new();
         for (i, layer) in scene.layers.iter().enumerate() {
+            if layer.hidden {
+                continue;
+            }
             let source = if lost.get(layer.source).copied().unwrap_or(false) && self.sources[slate].is_some() {
                 slate
             } else {

@@ -14,7 +14,7 @@ const PENDING: u8 = 0;
 const MAPPED: u8 = 1;
 const FAILED: u8 = 2;
 
-/// One canvas frame in I420, ready for the encoder.
+/// One canvas frame in NV12, ready for the encoder.
 pub struct ReadyFrame {
     pub canvas: usize,
     pub pts_ns: u64,

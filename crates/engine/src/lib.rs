@@ -138,6 +138,23 @@ pub enum LayerChange {
     },
     /// The whole look at once.
     Style(crate::show::Style),
+    /// Drawn or not (OBS's scene item "enabled").
+    Visible(bool),
+}
+
+impl LayerChange {
+    /// Its name in events.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LayerChange::Opacity(_) => "opacity",
+            LayerChange::Rotation(_) => "rotation",
+            LayerChange::Radius(_) => "radius",
+            LayerChange::Mirror(_) => "mirror",
+            LayerChange::Place { .. } => "place",
+            LayerChange::Style(_) => "style",
+            LayerChange::Visible(_) => "visible",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -601,11 +618,13 @@ impl Engine {
         let si = self.scene_index(scene.clone())?;
         let src = self.source_index(&source);
         let mut scenes = self.scenes.write().unwrap_or_else(|e| e.into_inner());
-        let layer = scenes[si]
+        let (item, layer) = scenes[si]
             .layers
             .iter_mut()
-            .find(|l| Some(l.source) == src)
-            .ok_or(CommandError::UnknownLayer(scene, source))?;
+            .enumerate()
+            .find(|(_, l)| Some(l.source) == src)
+            .ok_or_else(|| CommandError::UnknownLayer(scene.clone(), source))?;
+        let what = change.name();
         match change {
             LayerChange::Opacity(o) if (0.0..=1.0).contains(&o) => layer.opacity = o,
             LayerChange::Opacity(o) => {
@@ -633,7 +652,19 @@ impl Engine {
                 layer.place[c] = Some(rect);
             }
             LayerChange::Style(style) => layer.style = style,
+            LayerChange::Visible(v) => layer.hidden = !v,
         }
+        let visible = !layer.hidden;
+        drop(scenes);
+        self.events.emit(
+            self.now_ns(),
+            Event::Layer {
+                scene,
+                item: item + 1,
+                change: what.into(),
+                visible,
+            },
+        );
         Ok(())
     }
 
@@ -724,6 +755,7 @@ impl Engine {
                     fit: crate::show::Fit::Fit,
                     ..Default::default()
                 },
+                hidden: false,
             });
         }
         self.events.emit(
@@ -851,16 +883,30 @@ impl Engine {
                 range: "0.0 to 1.0",
             }),
             Command::AddSource { source, scene, place } => self.add_source(source, scene, place),
-            Command::SetAudio { source, change } => self
-                .lock_mixer()
-                .set(&source, |s| match change {
-                    AudioChange::GainDb(g) => s.gain_db = g,
-                    AudioChange::Mute(m) => s.mute = m,
-                    AudioChange::Pan(p) => s.pan = p,
-                    AudioChange::OffsetMs(o) => s.offset_ms = o,
-                    AudioChange::Denoise(on) => s.voice.denoise = on,
-                })
-                .map_err(CommandError::Audio),
+            Command::SetAudio { source, change } => {
+                let mut now = (false, 0.0);
+                self.lock_mixer()
+                    .set(&source, |s| {
+                        match change {
+                            AudioChange::GainDb(g) => s.gain_db = g,
+                            AudioChange::Mute(m) => s.mute = m,
+                            AudioChange::Pan(p) => s.pan = p,
+                            AudioChange::OffsetMs(o) => s.offset_ms = o,
+                            AudioChange::Denoise(on) => s.voice.denoise = on,
+                        }
+                        now = (s.mute, s.gain_db);
+                    })
+                    .map_err(CommandError::Audio)?;
+                self.events.emit(
+                    self.now_ns(),
+                    Event::Audio {
+                        input: source,
+                        muted: now.0,
+                        gain_db: now.1,
+                    },
+                );
+                Ok(())
+            }
             Command::Graphics(g) => self
                 .overlays
                 .lock()
@@ -869,6 +915,14 @@ impl Engine {
                 .map_err(CommandError::Graphics),
         };
         done.map(|()| Outcome::Done)
+    }
+
+    /// The picture on program of canvas `canvas` now, as last sent to its
+    /// encoder: NV12 bytes at the canvas's size. None before the first.
+    pub fn program_picture(&self, canvas: usize) -> Option<Vec<u8>> {
+        let buf = self.encoders.get(canvas)?.last_picture()?;
+        let map = buf.map_readable().ok()?;
+        Some(map.as_slice().to_vec())
     }
 
     pub fn snapshot(&self) -> Snapshot {

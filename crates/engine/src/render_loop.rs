@@ -280,6 +280,7 @@ fn stinger_scene(source: usize, show: &Show) -> SceneSpec {
                 })
                 .collect(),
             style: Style::default(),
+            hidden: false,
         }],
     }
 }

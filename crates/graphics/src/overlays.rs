@@ -504,6 +504,7 @@ impl Overlays {
                 crop,
                 place: place_per_canvas,
                 style: Style::default(),
+                hidden: false,
             });
         }
         let scene = SceneSpec {

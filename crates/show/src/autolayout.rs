@@ -106,6 +106,7 @@ mod tests {
             crop: Crop::default(),
             place: vec![Some(r), None],
             style: Style::default(),
+            hidden: false,
         }
     }
 

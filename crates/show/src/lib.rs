@@ -16,6 +16,7 @@ pub mod graphics;
 pub mod model;
 pub mod on_air;
 pub mod parse;
+pub mod remote;
 pub mod save;
 pub mod validate;
 
@@ -49,6 +50,8 @@ pub struct Show {
     pub audio: AudioSpec,
     /// Platform chat (`[chat]`), if the show has it.
     pub chat: Option<showroom_chat::ChatConfig>,
+    /// The remote-control server (`[remote]`), if the show has one.
+    pub remote: Option<RemoteSpec>,
     /// What `check` verifies on this machine (keys, recording folders).
     pub on_air: Vec<on_air::Deferred>,
 }

@@ -19,6 +19,7 @@ pub struct RawShow {
     pub cues: Vec<Cue>,
     pub audio: Option<AudioMaster>,
     pub chat: Option<ChatSection>,
+    pub remote: Option<Spanned<super::remote::RemoteSection>>,
     /// Ids of tables that could not be read: references to them are not
     /// reported again (the table's own problem already is).
     pub broken_ids: std::collections::HashSet<String>,
@@ -35,6 +36,7 @@ const TOP_LEVEL: &[&str] = &[
     "cues",
     "audio",
     "chat",
+    "remote",
 ];
 
 /// Parses the text; structural problems go to `out`. Returns what could be read.
@@ -69,6 +71,10 @@ pub fn parse(text: &str, out: &mut Collector) -> RawShow {
             "cues" => raw.cues = many(value, "cues", out, &mut raw.broken_ids),
             "audio" => raw.audio = one::<AudioMaster>(value, "[audio]", out),
             "chat" => raw.chat = one::<ChatSection>(value, "[chat]", out),
+            "remote" => {
+                let span = value.span();
+                raw.remote = one::<super::remote::RemoteSection>(value, "[remote]", out).map(|r| Spanned::new(span, r));
+            }
             other => out.add(
                 key.span(),
                 format!("unknown section `{other}`"),

@@ -58,6 +58,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         warnings: Vec::new(),
         audio: super::audio::master(raw.audio.as_ref(), out),
         chat: None,
+        remote: None,
         on_air: Vec::new(),
     };
 
@@ -211,6 +212,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
                 crop,
                 place,
                 style,
+                hidden: false,
             });
         }
         layers.sort_by_key(|l| l.z);
@@ -285,6 +287,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
     show.graphics = super::graphics::setup(raw.products.as_ref(), base, out, &mut show.warnings);
     show.cues = super::graphics::cues(&raw.cues, &show.graphics, out);
     show.chat = raw.chat.as_ref().map(|c| super::chat::config(c, &show.name, base, out));
+    show.remote = raw.remote.as_ref().and_then(|r| super::remote::config(r, base, out));
     show
 }
 

@@ -177,6 +177,9 @@ pub struct LayerSpec {
     /// Indexed like `Show::canvases`; `None`: not drawn on that canvas.
     pub place: Vec<Option<Rect>>,
     pub style: Style,
+    /// Not drawn (a controller turned the scene item off); the show file
+    /// has every layer visible.
+    pub hidden: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -294,6 +297,18 @@ pub struct DestinationSpec {
     pub url: String,
     pub key: KeyRef,
     pub video_kbps: Option<u32>,
+}
+
+/// `[remote]`: the obs-websocket 5 server for controllers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteSpec {
+    pub listen: std::net::SocketAddr,
+    /// `KeyRef::None`: no password (only allowed on loopback).
+    pub password: KeyRef,
+    /// Host names controllers may use besides IP addresses and localhost.
+    pub hosts: Vec<String>,
+    /// Web origins allowed (a browser-based controller's).
+    pub origins: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

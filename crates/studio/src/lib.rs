@@ -85,7 +85,11 @@ struct Textures {
 }
 
 pub struct Studio {
-    engine: Option<Engine>,
+    engine: Option<std::sync::Arc<Engine>>,
+    /// The remote control (obs-websocket), while it runs.
+    remote: Option<showroom_remote::Remote>,
+    /// Why the remote control could not start, when it could not.
+    pub remote_error: Option<String>,
     show_path: PathBuf,
     textures: Option<Textures>,
     /// The canvas shown in the video panes.
@@ -209,8 +213,22 @@ impl Studio {
         if let Some(p) = &keys_problem {
             tracing::warn!("{p}");
         }
+        let engine = std::sync::Arc::new(engine);
+        // A show with [remote] has its remote control on from the start.
+        let (remote, remote_error) = match &engine.show().remote {
+            None => (None, None),
+            Some(spec) => match showroom_remote::Remote::start(engine.clone(), spec) {
+                Ok(r) => (Some(r), None),
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    (None, Some(crate::secrets::redact(&e.to_string())))
+                }
+            },
+        };
         Ok(Studio {
             engine: Some(engine),
+            remote,
+            remote_error,
             show_path,
             textures,
             canvas: 0,
@@ -315,10 +333,45 @@ impl Studio {
         self.health.sample();
     }
 
+    /// The remote control, while it runs.
+    pub fn remote(&self) -> Option<&showroom_remote::Remote> {
+        self.remote.as_ref()
+    }
+
+    /// Starts (the show's [remote], or 127.0.0.1:4455 without a password)
+    /// or stops the remote control.
+    pub fn set_remote(&mut self, on: bool) {
+        match (on, self.remote.take()) {
+            (false, Some(r)) => r.stop(),
+            (true, None) => {
+                let spec = self
+                    .engine()
+                    .show()
+                    .remote
+                    .clone()
+                    .unwrap_or_else(|| crate::show::RemoteSpec {
+                        listen: crate::show::remote::DEFAULT_LISTEN,
+                        password: crate::secrets::KeyRef::None,
+                        hosts: Vec::new(),
+                        origins: Vec::new(),
+                    });
+                let engine = self.engine.clone().expect("the engine runs until the window closes");
+                match showroom_remote::Remote::start(engine, &spec) {
+                    Ok(r) => {
+                        self.remote = Some(r);
+                        self.remote_error = None;
+                    }
+                    Err(e) => self.remote_error = Some(crate::secrets::redact(&e.to_string())),
+                }
+            }
+            (_, r) => self.remote = r,
+        }
+    }
+
     /// Ends the show cleanly (streams ended, recordings finalised).
     fn shut_down(&mut self) {
         if let Some(engine) = self.engine.take() {
-            let snap = engine.stop();
+            let snap = showroom_remote::stop_show(engine, self.remote.take());
             tracing::info!("studio closed: {}", crate::secrets::redact(&snap.status_line()));
         }
     }

@@ -471,7 +471,52 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                 ui.label(RichText::new(e).color(Color32::from_rgb(255, 120, 120)));
             }
         }
+        ui.separator();
+        remote(studio, ui);
     });
+}
+
+/// The remote control's switch and the controllers connected to it.
+fn remote(studio: &mut Studio, ui: &mut egui::Ui) {
+    ui.heading("Remote control");
+    let mut on = studio.remote().is_some();
+    if ui
+        .checkbox(&mut on, "obs-websocket server")
+        .on_hover_text("Companion, Stream Deck, Touch Portal and scripts drive the show as they drive OBS (docs/remote-control.md)")
+        .changed()
+    {
+        studio.set_remote(on);
+    }
+    if let Some(e) = &studio.remote_error {
+        ui.label(RichText::new(e).color(Color32::from_rgb(255, 120, 120)));
+    }
+    if let Some(r) = studio.remote() {
+        ui.label(format!(
+            "ws://{} — {}",
+            r.addr(),
+            if r.has_password() {
+                "password required"
+            } else {
+                "no password: this machine only"
+            }
+        ));
+        let sessions = r.sessions();
+        if sessions.is_empty() {
+            ui.label(RichText::new("no controller connected").color(Color32::GRAY));
+        }
+        for c in sessions {
+            ui.add(
+                egui::Label::new(format!(
+                    "{} · {}{} · {} messages",
+                    c.peer,
+                    c.encoding,
+                    if c.identified { "" } else { " · identifying" },
+                    c.requests
+                ))
+                .truncate(),
+            );
+        }
+    }
 }
 
 /// One video pane: a title bar and the picture at the canvas's aspect.

@@ -1,0 +1,134 @@
+//! Shopping actions for controllers: `CallVendorRequest` with vendorName
+//! `showroom` (docs/remote-control.md lists each request and its fields).
+
+use crate::args::{Args, Reply};
+use crate::engine::Command;
+use crate::graphics::GraphicsCommand as G;
+use crate::protocol::status;
+use crate::requests::Ctx;
+use serde_json::{Value, json};
+
+pub const VENDOR: &str = "showroom";
+
+/// The vendor requests, for the docs and errors.
+pub const REQUESTS: &[&str] = &[
+    "GetProducts",
+    "FeatureProduct",
+    "NextProduct",
+    "PreviousProduct",
+    "HideProduct",
+    "StartCountdown",
+    "StopCountdown",
+    "ShowLowerThird",
+    "HideLowerThird",
+    "ShowBanner",
+    "HideBanner",
+    "ShowComment",
+    "HideComment",
+    "GetClaimsSummary",
+    "GetDestinations",
+];
+
+pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
+    let vendor = args.str("vendorName")?;
+    let request = args.str("requestType")?;
+    if vendor != VENDOR {
+        return Err(Reply::fail(
+            status::RESOURCE_NOT_FOUND,
+            format!("No vendor was found by that name (Showroom's is `{VENDOR}`)."),
+        ));
+    }
+    let data = Args::new(args.opt_object("requestData")?);
+    let answer = |response: Value| {
+        Reply::data(json!({ "vendorName": VENDOR, "requestType": request, "responseData": response }))
+    };
+    let graphics = |g: G| -> Result<Reply, Reply> {
+        ctx.engine
+            .execute(Command::Graphics(g))
+            .map_err(|e| crate::requests::command_error(&e))?;
+        Ok(answer(json!({})))
+    };
+    match request {
+        "GetProducts" => Ok(answer(products(ctx))),
+        "FeatureProduct" => graphics(G::Feature(data.str("code")?.to_string())),
+        "NextProduct" => graphics(G::NextProduct),
+        "PreviousProduct" => graphics(G::PreviousProduct),
+        "HideProduct" => graphics(G::HideProduct),
+        "StartCountdown" => graphics(G::StartCountdown {
+            seconds: data.num("seconds", 1.0, 86400.0)? as u64,
+            label: data.opt_str("label")?.map(str::to_string),
+        }),
+        "StopCountdown" => graphics(G::StopCountdown),
+        "ShowLowerThird" => graphics(G::LowerThird {
+            name: data.str("name")?.to_string(),
+            title: data.opt_str("title")?.unwrap_or("").to_string(),
+        }),
+        "HideLowerThird" => graphics(G::HideLowerThird),
+        "ShowBanner" => graphics(G::Banner(data.str("text")?.to_string())),
+        "HideBanner" => graphics(G::HideBanner),
+        "ShowComment" => graphics(G::FeatureComment {
+            author: data.str("author")?.to_string(),
+            platform: data.opt_str("platform")?.unwrap_or("").to_string(),
+            text: data.str("text")?.to_string(),
+        }),
+        "HideComment" => graphics(G::HideComment),
+        "GetClaimsSummary" => {
+            let chat = ctx.engine.chat().ok_or_else(|| {
+                Reply::fail(
+                    status::INVALID_RESOURCE_STATE,
+                    "This show has no chat: add [chat] to the show file.",
+                )
+            })?;
+            let (claimed, waitlisted, cancelled) = chat.state().claim_counts();
+            Ok(answer(
+                json!({ "claimed": claimed, "waitlisted": waitlisted, "cancelled": cancelled }),
+            ))
+        }
+        "GetDestinations" => {
+            let s = ctx.engine.snapshot();
+            let list: Vec<Value> = s
+                .destinations
+                .iter()
+                .map(|d| {
+                    json!({
+                        "destination": d.id, "platform": d.platform, "canvas": d.canvas,
+                        "state": d.state.word(), "error": d.error, "bitrateBps": d.bitrate_bps,
+                        "bytesSent": d.bytes_sent, "liveSeconds": d.live_seconds,
+                    })
+                })
+                .collect();
+            Ok(answer(json!({ "destinations": list })))
+        }
+        other => Err(Reply::fail(
+            status::RESOURCE_NOT_FOUND,
+            format!(
+                "No request was found by that name (`{other}`; Showroom's are {}).",
+                REQUESTS.join(", ")
+            ),
+        )),
+    }
+}
+
+fn products(ctx: &Ctx) -> Value {
+    let show = ctx.engine.show();
+    let stock = ctx.engine.snapshot().graphics.stock;
+    let featured = ctx.engine.snapshot().graphics.featured;
+    let list: Vec<Value> = show
+        .graphics
+        .catalog
+        .products
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let price = p.variants.first().map(|v| v.price.minor);
+            let currency = p.variants.first().map(|v| v.price.currency.to_string());
+            json!({
+                "code": p.code, "id": p.id, "title": p.title,
+                "priceMinor": price, "currency": currency,
+                "stock": stock.get(i).copied().flatten(),
+                "featured": featured.as_deref() == Some(p.code.as_str()),
+            })
+        })
+        .collect();
+    json!({ "products": list })
+}

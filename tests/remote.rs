@@ -1,0 +1,465 @@
+//! Remote control with the clients crews own, on loopback, against a real
+//! `showroom run` whose stream nginx-rtmp receives: obs-websocket-js (npm:
+//! its JSON build, and its MessagePack build, the one Node gets by
+//! default), obsws-python (PyPI) and obws (crates.io). Plus what a hostile
+//! or broken client gets: a wrong password, 1,000 malformed frames.
+//!
+//! The clients are installed by `packaging/install-deps.sh --test` into
+//! tests/remote/ (node_modules, .venv).
+
+mod support;
+
+use futures_util::{SinkExt, StreamExt};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+use support::*;
+use tokio_tungstenite::tungstenite::Message;
+
+const PASSWORD: &str = "remote-pw-7Hq2";
+
+fn show(rtmp: u16) -> String {
+    format!(
+        r#"
+[show]
+name = "Remote test"
+
+[[canvases]]
+id = "landscape"
+width = 320
+height = 180
+fps = 15
+
+[[sources]]
+id = "dark"
+kind = "test-pattern"
+pattern = "black"
+width = 320
+height = 180
+
+[[sources]]
+id = "bars"
+kind = "test-pattern"
+pattern = "smpte"
+width = 320
+height = 180
+
+[[sources]]
+id = "tone"
+kind = "tone"
+frequency = 440
+volume = 0.2
+
+[[scenes]]
+id = "intro"
+
+[[scenes.layers]]
+source = "dark"
+place.landscape = {{ x = 0, y = 0, width = 320, height = 180 }}
+
+[[scenes]]
+id = "products"
+
+[[scenes.layers]]
+source = "bars"
+place.landscape = {{ x = 0, y = 0, width = 320, height = 180 }}
+
+[products]
+catalog = "catalog.csv"
+
+[[destinations]]
+id = "shop"
+platform = "custom"
+canvas = "landscape"
+url = "rtmp://127.0.0.1:{rtmp}/live"
+key = {{ env = "REMOTE_TEST_KEY" }}
+
+[remote]
+listen = "127.0.0.1:0"
+password = {{ env = "REMOTE_TEST_PASSWORD" }}
+"#
+    )
+}
+
+fn remote_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/remote")
+}
+
+/// A running `showroom run`: its stdin, and its stderr lines as they come.
+struct Run {
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Run {
+    fn start(dir: &Path, rtmp: u16) -> Run {
+        std::fs::write(
+            dir.join("catalog.csv"),
+            "id,code,title,price,currency,stock\nmug,A1,Mug,18,USD,3\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("show.toml"), show(rtmp)).unwrap();
+        let mut child = Command::new(showroom_bin())
+            .args(["run", "show.toml", "--duration", "300"])
+            .current_dir(dir)
+            .env("REMOTE_TEST_KEY", "remoteKey-4f8")
+            .env("REMOTE_TEST_PASSWORD", PASSWORD)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take().unwrap();
+        Run {
+            child,
+            stdin,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The first line (already seen or coming within 60 s) that passes `f`.
+    fn line(&mut self, f: impl Fn(&str) -> bool) -> String {
+        if let Some(l) = self.seen.iter().find(|l| f(l)) {
+            return l.clone();
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while let Ok(l) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+        {
+            self.seen.push(l.clone());
+            if f(&l) {
+                return l;
+            }
+        }
+        panic!("no such line from showroom run:\n{}", self.seen.join("\n"));
+    }
+
+    fn type_line(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+    }
+}
+
+/// Runs a client script; its JSON lines by step. `on_line` sees each line.
+fn client(mut cmd: Command, mut on_line: impl FnMut(&serde_json::Value)) -> Vec<serde_json::Value> {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e} — run packaging/install-deps.sh --test"));
+    let stdout = child.stdout.take().unwrap();
+    let mut steps = Vec::new();
+    for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap_or(serde_json::json!({ "raw": l }));
+        on_line(&v);
+        steps.push(v);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\n{steps:#?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    steps
+}
+
+fn step<'a>(steps: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    let s = steps
+        .iter()
+        .find(|s| s["step"] == name)
+        .unwrap_or_else(|| panic!("no step {name}: {steps:#?}"));
+    assert_eq!(s["ok"], true, "step {name}: {s:#}");
+    s
+}
+
+fn node(build: &str, url: &str) -> Command {
+    let dir = remote_dir();
+    assert!(
+        dir.join("node_modules/obs-websocket-js").is_dir(),
+        "obs-websocket-js is not installed: run packaging/install-deps.sh --test"
+    );
+    let mut c = Command::new("node");
+    c.arg(dir.join("companion.mjs"))
+        .args([url, PASSWORD, build])
+        .current_dir(&dir);
+    c
+}
+
+/// Sends one WebSocket text frame per item and returns the close code.
+async fn raw_session(addr: &str, frames: Vec<String>) -> Option<u16> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/")).await.unwrap();
+    let _hello = ws.next().await;
+    for f in frames {
+        if ws.send(Message::text(f)).await.is_err() {
+            break;
+        }
+    }
+    while let Some(m) = ws.next().await {
+        if let Ok(Message::Close(c)) = m {
+            return c.map(|c| u16::from(c.code));
+        }
+    }
+    None
+}
+
+fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+#[test]
+fn controllers_drive_a_running_show() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("remote");
+    let nginx = Nginx::start_with(&dir.join("nginx"), true);
+    let mut run = Run::start(&dir, nginx.rtmp_port);
+    let announce = run.line(|l| l.starts_with("remote control: ws://"));
+    let addr = announce
+        .trim_start_matches("remote control: ws://")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(announce.contains("password required"), "{announce}");
+    let url = format!("ws://{addr}");
+    run.line(|l| l.contains(" live "));
+
+    // Companion's module (obs-websocket-js, JSON build): its start-up, then
+    // buttons; a change typed into `showroom run` reaches it as an event.
+    let steps = client(node("json", &url), |v| {
+        if v["step"] == "await-typed" {
+            writeln!(run.stdin, "scene products").unwrap();
+        }
+    });
+    let c = step(&steps, "connect");
+    assert_eq!(c["protocol"], "obswebsocket.json");
+    assert_eq!(c["negotiatedRpcVersion"], 1);
+    step(&steps, "GetVersion");
+    assert_eq!(step(&steps, "GetStudioModeEnabled")["enabled"], true);
+    let s = step(&steps, "startup");
+    assert_eq!(s["outputs"], serde_json::json!(["shop"]));
+    assert_eq!(
+        s["scenes"],
+        serde_json::json!(["products", "intro"]),
+        "OBS lists the bottom scene first"
+    );
+    assert_eq!(s["program"], "intro");
+    assert_eq!(s["inputs"], serde_json::json!(["dark", "bars", "tone"]));
+    assert_eq!(s["items"], 2);
+    assert_eq!(step(&steps, "unknown-request")["code"], 204);
+    assert_eq!(step(&steps, "cut")["program"], "products");
+    let t = step(&steps, "preview-take");
+    assert_eq!(
+        (t["preview"].as_str(), t["started"].as_str(), t["program"].as_str()),
+        (Some("intro"), Some("Fade"), Some("intro"))
+    );
+    let m = step(&steps, "mute");
+    assert_eq!(
+        (m["muted"].as_bool(), m["toggled"].as_bool(), m["db"].as_f64()),
+        (Some(true), Some(false), Some(-12.0))
+    );
+    assert_eq!(step(&steps, "meters")["inputs"], serde_json::json!(["tone"]));
+    let v = step(&steps, "vendor");
+    assert_eq!(
+        (v["featured"].as_str(), v["products"][0].as_str()),
+        (Some("A1"), Some("A1"))
+    );
+    assert_eq!(step(&steps, "typed")["scene"], "products");
+    let stop = step(&steps, "stop-stream");
+    assert_eq!(
+        (stop["active"].as_bool(), stop["again"].as_u64()),
+        (Some(false), Some(501))
+    );
+    assert_eq!(step(&steps, "start-stream")["active"], true);
+    step(&steps, "done");
+
+    // The MessagePack build (Node's default import): binary frames both ways.
+    let steps = client(node("msgpack", &url), |v| {
+        if v["step"] == "await-typed" {
+            writeln!(run.stdin, "scene products").unwrap();
+        }
+    });
+    assert_eq!(step(&steps, "connect")["protocol"], "obswebsocket.msgpack");
+    assert_eq!(step(&steps, "cut")["program"], "products");
+    assert_eq!(step(&steps, "mute")["muted"], true);
+    step(&steps, "done");
+
+    // obsws-python: no subprotocol (JSON), an Origin of its own, integer requestIds.
+    let py = remote_dir().join(".venv/bin/python");
+    assert!(
+        py.exists(),
+        "obsws-python is not installed: run packaging/install-deps.sh --test"
+    );
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    let mut cmd = Command::new(py);
+    cmd.arg(remote_dir().join("obsws.py")).args([host, port, PASSWORD]);
+    let steps = client(cmd, |_| {});
+    step(&steps, "connect");
+    assert_eq!(
+        step(&steps, "GetSceneList")["scenes"],
+        serde_json::json!(["products", "intro"])
+    );
+    assert_eq!(step(&steps, "SetCurrentProgramScene")["program"], "intro");
+    assert_eq!(step(&steps, "event")["scene"], "intro");
+    assert_eq!(step(&steps, "unknown-scene")["code"], 600);
+
+    // obws: its typed API (it checks the versions at connect).
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let port: u16 = port.parse().unwrap();
+        let mut obws = obws::Client::connect(host, port, Some(PASSWORD))
+            .await
+            .expect("obws connects");
+        let mut events = obws.events().unwrap();
+        let scenes = obws.scenes().list().await.unwrap();
+        let names: Vec<&str> = scenes.scenes.iter().map(|s| s.id.name.as_str()).collect();
+        assert_eq!(names, ["products", "intro"]);
+        obws.scenes().set_current_program_scene("products").await.unwrap();
+        assert_eq!(obws.scenes().current_program_scene().await.unwrap().id.name, "products");
+        // The program picture as a PNG of the size asked for (scaled to
+        // inner): the SMPTE bars of `products` once it is drawn.
+        let mut last = String::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let mut bars = false;
+        while !bars && tokio::time::Instant::now() < deadline {
+            let shot = obws
+                .sources()
+                .take_screenshot(obws::requests::sources::TakeScreenshot {
+                    source: obws::requests::sources::SourceId::Name("products"),
+                    format: "png",
+                    width: Some(160),
+                    height: None,
+                    compression_quality: None,
+                })
+                .await
+                .unwrap();
+            let png = base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                shot.strip_prefix("data:image/png;base64,").expect("a PNG data URI"),
+            )
+            .unwrap();
+            let (w, h, rgb) = decode_png(&png);
+            assert_eq!((w, h), (160, 90));
+            let px = |x: u32, y: u32| {
+                let i = ((y * w + x) * 3) as usize;
+                (rgb[i], rgb[i + 1], rgb[i + 2])
+            };
+            let (grey, yellow) = (px(11, 20), px(34, 20));
+            last = format!("{grey:?} {yellow:?}");
+            // The first bar is light grey (or white), the second yellow.
+            let light = |(r, g, b): (u8, u8, u8)| r > 150 && g > 150 && b > 150 && r.abs_diff(b) < 30;
+            bars = light(grey) && yellow.0 > 150 && yellow.1 > 150 && yellow.2 < 70;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(bars, "the screenshot is not the bars: {last}");
+        let muted = obws
+            .inputs()
+            .toggle_mute(obws::requests::inputs::InputId::Name("tone"))
+            .await
+            .unwrap();
+        assert!(muted);
+        assert!(obws.streaming().status().await.unwrap().active);
+        let changed = tokio::time::timeout(Duration::from_secs(20), async {
+            while let Some(e) = events.next().await {
+                if let obws::events::Event::InputMuteStateChanged { id, muted } = e {
+                    return Some((id.name, muted));
+                }
+            }
+            None
+        })
+        .await
+        .unwrap();
+        assert_eq!(changed, Some(("tone".to_string(), true)));
+
+        // A wrong password: the protocol's close code, the show goes on.
+        let wrong = obws::Client::connect(host, port, Some("not-it")).await;
+        assert!(
+            format!("{:?}", wrong.err()).contains("4009"),
+            "a wrong password must close with 4009"
+        );
+
+        // 1,000 malformed frames from one client: that client is closed
+        // (MessageDecodeError), the others are served, the show stays live.
+        let garbage: Vec<String> = (0..1000).map(|i| format!("{{not json {i}")).collect();
+        assert_eq!(raw_session(&addr, garbage).await, Some(4002));
+        let unidentified = vec![r#"{"op":6,"d":{"requestType":"GetVersion","requestId":"x"}}"#.to_string()];
+        assert_eq!(raw_session(&addr, unidentified).await, Some(4007));
+        assert_eq!(
+            obws.general().version().await.unwrap().obs_web_socket_version.major,
+            5,
+            "another client is still served"
+        );
+        obws.disconnect().await;
+    });
+    let live = run.line(|l| l.contains(" live ") && l.contains("shop"));
+    assert!(!live.is_empty());
+
+    run.type_line("quit");
+    let status = run.child.wait().unwrap();
+    assert!(status.success(), "{}", run.seen.join("\n"));
+    // What the platform received: the stream before StopStream and the one
+    // after StartStream.
+    let files = nginx.received_all("remoteKey-4f8");
+    assert!(files.len() >= 2, "{files:?}");
+    assert!(stream_facts(files.last().unwrap()).duration >= 1.0);
+    let log = run.seen.join("\n");
+    assert!(!log.contains(PASSWORD) && !log.contains("remoteKey-4f8"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn check_refuses_a_remote_off_this_machine_without_a_password() {
+    let dir = tempdir("remote-check");
+    let text = small_show("Open remote") + "\n[remote]\nlisten = \"0.0.0.0:4455\"\n";
+    std::fs::write(dir.join("show.toml"), &text).unwrap();
+    let out = Command::new(showroom_bin())
+        .args(["check", "show.toml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("without a password"), "{stderr}");
+    assert!(stderr.contains("password = { keyring"), "{stderr}");
+    // An inline password is refused like an inline key.
+    std::fs::write(
+        dir.join("show.toml"),
+        small_show("Inline") + "\n[remote]\npassword = \"hunter22\"\n",
+    )
+    .unwrap();
+    let out = Command::new(showroom_bin())
+        .args(["check", "show.toml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("[remote] password: a password is written in the show file"),
+        "{text}"
+    );
+    assert!(!text.contains("hunter22"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
