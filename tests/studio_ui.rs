@@ -830,3 +830,41 @@ fn a_microphone_added_in_the_window_joins_the_mix_without_a_layer() {
     assert_eq!(show.scenes[0].layers.len(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The remote control in the window: a show with [remote] has it on, the
+/// Outputs panel shows where and who is connected, and the switch stops
+/// and starts it.
+#[test]
+fn the_remote_switch_shows_where_it_listens_and_who_is_connected() {
+    let dir = tempdir("ui-remote");
+    let text = format!("{SHOW}\n[remote]\nlisten = \"127.0.0.1:0\"\n");
+    let mut h = studio(&dir, &text);
+    h.run_steps(2);
+    let addr = h.state().remote().expect("[remote] starts it").addr();
+    h.get_by_label_contains(&format!("ws://{addr}"));
+    h.get_by_label("no controller connected");
+    // A controller connects (and stays unidentified): the list shows it.
+    let socket = std::net::TcpStream::connect(addr).unwrap();
+    let mut ws = tokio_tungstenite::tungstenite::client(format!("ws://{addr}/"), socket)
+        .unwrap()
+        .0;
+    let hello = ws.read().unwrap();
+    assert!(hello.to_text().unwrap().contains("\"op\":0"), "{hello:?}");
+    assert!(step_until(&mut h, Duration::from_secs(10), |h| h
+        .query_by_label_contains("json · identifying")
+        .is_some()));
+    h.get_by_label("obs-websocket server").click();
+    h.run_steps(2);
+    assert!(h.state().remote().is_none());
+    assert!(h.query_by_label_contains(&format!("ws://{addr}")).is_none());
+    // The closed session says why.
+    assert!(matches!(
+        ws.read(),
+        Ok(tokio_tungstenite::tungstenite::Message::Close(_)) | Err(_)
+    ));
+    h.get_by_label("obs-websocket server").click();
+    h.run_steps(2);
+    assert!(h.state().remote().is_some(), "{:?}", h.state().remote_error);
+    drop(h);
+    let _ = std::fs::remove_dir_all(&dir);
+}
