@@ -200,21 +200,42 @@ fn node(build: &str, url: &str) -> Command {
     c
 }
 
-/// Sends one WebSocket text frame per item and returns the close code.
-async fn raw_session(addr: &str, frames: Vec<String>) -> Option<u16> {
+/// A raw session: identifies first when `identify` (answering the
+/// password's challenge), sends one text frame per item, and returns the
+/// frames it got back (Hello and Identified left out) and the close code.
+async fn raw_session(addr: &str, identify: bool, frames: Vec<String>) -> (Vec<serde_json::Value>, Option<u16>) {
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/")).await.unwrap();
-    let _hello = ws.next().await;
+    let hello: serde_json::Value = match ws.next().await {
+        Some(Ok(Message::Text(t))) => serde_json::from_str(&t).unwrap(),
+        other => panic!("no Hello: {other:?}"),
+    };
+    if identify {
+        let a = &hello["d"]["authentication"];
+        let answer =
+            showroom::remote::auth::answer(PASSWORD, a["salt"].as_str().unwrap(), a["challenge"].as_str().unwrap());
+        let id =
+            serde_json::json!({"op": 1, "d": {"rpcVersion": 1, "authentication": answer, "eventSubscriptions": 0}});
+        ws.send(Message::text(id.to_string())).await.unwrap();
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => assert!(t.contains("\"op\":2"), "{t}"),
+            other => panic!("not identified: {other:?}"),
+        }
+    }
     for f in frames {
         if ws.send(Message::text(f)).await.is_err() {
             break;
         }
     }
+    let mut got = Vec::new();
     while let Some(m) = ws.next().await {
-        if let Ok(Message::Close(c)) = m {
-            return c.map(|c| u16::from(c.code));
+        match m {
+            Ok(Message::Text(t)) => got.push(serde_json::from_str(&t).unwrap()),
+            Ok(Message::Close(c)) => return (got, c.map(|c| u16::from(c.code))),
+            Ok(_) => {}
+            Err(_) => break,
         }
     }
-    None
+    (got, None)
 }
 
 fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
@@ -403,19 +424,53 @@ fn controllers_drive_a_running_show() {
         // 1,000 malformed frames from one client: that client is closed
         // (MessageDecodeError), the others are served, the show stays live.
         let garbage: Vec<String> = (0..1000).map(|i| format!("{{not json {i}")).collect();
-        assert_eq!(raw_session(&addr, garbage).await, Some(4002));
-        let unidentified = vec![r#"{"op":6,"d":{"requestType":"GetVersion","requestId":"x"}}"#.to_string()];
-        assert_eq!(raw_session(&addr, unidentified).await, Some(4007));
+        assert_eq!(raw_session(&addr, true, garbage).await.1, Some(4002));
+        // Each kind of malformed message gets the protocol's close code.
+        let request = |d: &str| format!(r#"{{"op":6,"d":{d}}}"#);
+        for (identify, frame, code) in [
+            (false, request(r#"{"requestType":"GetVersion","requestId":"x"}"#), 4007),
+            (false, r#"{"op":1,"d":{"rpcVersion":1}}"#.to_string(), 4009),
+            (true, r#"{"op":1,"d":{"rpcVersion":1}}"#.to_string(), 4008),
+            (true, r#"{"op":4,"d":{}}"#.to_string(), 4006),
+            (true, r#"{"d":{}}"#.to_string(), 4006),
+            (true, r#"{"op":6}"#.to_string(), 4003),
+            (true, request(r#"{"requestType":"GetVersion"}"#), 4003),
+            (true, request(r#"{"requestId":"1","requestType":7}"#), 4004),
+            (true, r#"{"op":8,"d":{"requestId":"b","executionType":9,"requests":[]}}"#.to_string(), 4005),
+        ] {
+            let (_, got) = raw_session(&addr, identify, vec![frame.clone()]).await;
+            assert_eq!(got, Some(code), "{frame}");
+        }
+        // A request that cannot be done is answered, and the session goes on.
+        let (got, _) = raw_session(
+            &addr,
+            true,
+            vec![
+                request(r#"{"requestId":"1","requestType":"GetInputMute","requestData":5}"#),
+                request(r#"{"requestId":"2","requestType":"SetInputVolume","requestData":{"inputName":"tone"}}"#),
+                request(r#"{"requestId":"3","requestType":"NoSuchRequest"}"#),
+                r#"{"op":8,"d":{"requestId":"b","haltOnFailure":true,"requests":[{"requestType":"GetVersion"},{"requestType":"Nope"},{"requestType":"GetStats"}]}}"#.to_string(),
+                r#"{"op":"x","d":{}}"#.to_string(),
+            ],
+        )
+        .await;
+        let codes: Vec<u64> = got
+            .iter()
+            .take(3)
+            .map(|r| r["d"]["requestStatus"]["code"].as_u64().unwrap())
+            .collect();
+        assert_eq!(codes, [401, 300, 204], "{got:#?}");
+        assert_eq!(got[1]["d"]["requestStatus"]["comment"].as_str().map(|c| c.contains("inputVolume")), Some(true));
+        let batch = got[3]["d"]["results"].as_array().unwrap();
+        assert_eq!(batch.len(), 2, "haltOnFailure stops at the first failure: {batch:#?}");
         assert_eq!(
             obws.general().version().await.unwrap().obs_web_socket_version.major,
             5,
             "another client is still served"
         );
+        assert!(obws.streaming().status().await.unwrap().active, "the show is still live");
         obws.disconnect().await;
     });
-    let live = run.line(|l| l.contains(" live ") && l.contains("shop"));
-    assert!(!live.is_empty());
-
     run.type_line("quit");
     let status = run.child.wait().unwrap();
     assert!(status.success(), "{}", run.seen.join("\n"));
