@@ -441,6 +441,9 @@ fn controllers_drive_a_running_show() {
             let (_, got) = raw_session(&addr, identify, vec![frame.clone()]).await;
             assert_eq!(got, Some(code), "{frame}");
         }
+        // Reidentify is answered with Identified.
+        let (got, code) = raw_session(&addr, true, vec![r#"{"op":3,"d":{"eventSubscriptions":4}}"#.into(), "{".into()]).await;
+        assert_eq!((got[0]["op"].as_u64(), code), (Some(2), Some(4002)), "{got:?}");
         // A request that cannot be done is answered, and the session goes on.
         let (got, _) = raw_session(
             &addr,
@@ -474,11 +477,14 @@ fn controllers_drive_a_running_show() {
     run.type_line("quit");
     let status = run.child.wait().unwrap();
     assert!(status.success(), "{}", run.seen.join("\n"));
-    // What the platform received: the stream before StopStream and the one
-    // after StartStream.
+    // What the platform received: the stream before the first StopStream,
+    // then one after each StartStream (a new publish each time).
     let files = nginx.received_all("remoteKey-4f8");
-    assert!(files.len() >= 2, "{files:?}");
-    assert!(stream_facts(files.last().unwrap()).duration >= 1.0);
+    assert!(files.len() >= 3, "{files:?}");
+    assert!(stream_facts(&files[0]).duration >= 1.0);
+    for f in &files {
+        assert!(video_packets(f) > 0, "{f:?} has no video");
+    }
     let log = run.seen.join("\n");
     assert!(!log.contains(PASSWORD) && !log.contains("remoteKey-4f8"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);

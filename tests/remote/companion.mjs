@@ -13,12 +13,15 @@ const { OBSWebSocket, EventSubscription } = mod;
 const obs = new OBSWebSocket();
 const say = (o) => console.log(JSON.stringify(o));
 const events = [];
+// What came, for a failure's message.
+const history = [];
 const waiters = [];
 const ALL_EVENTS = ['CurrentProgramSceneChanged', 'CurrentPreviewSceneChanged', 'SceneTransitionStarted',
   'SceneTransitionEnded', 'StreamStateChanged', 'RecordStateChanged', 'InputMuteStateChanged',
   'InputVolumeChanged', 'InputVolumeMeters', 'SceneItemEnableStateChanged', 'ExitStarted', 'VendorEvent'];
 for (const name of ALL_EVENTS) {
   obs.on(name, (data) => {
+    if (name !== 'InputVolumeMeters') history.push(`${name} ${JSON.stringify(data)}`.slice(0, 160));
     if (name !== 'InputVolumeMeters' || events.filter((e) => e.name === name).length < 3) events.push({ name, data });
     for (const w of [...waiters]) if (w.test(name, data)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(data); }
   });
@@ -30,7 +33,7 @@ function event(test, ms = 30000) {
   return new Promise((resolve, reject) => {
     const w = { test, resolve };
     waiters.push(w);
-    setTimeout(() => reject(new Error('no such event within ' + ms + ' ms')), ms);
+    setTimeout(() => reject(new Error('no such event within ' + ms + ' ms; the last events: ' + history.slice(-8).join(' | '))), ms);
   });
 }
 const lines = readline.createInterface({ input: process.stdin });

@@ -149,16 +149,29 @@ impl Outputs {
         let mut found = false;
         for d in dests.iter_mut().filter(|d| id.is_none_or(|id| d.config.id == id)) {
             found = true;
-            if d.settle(false) {
-                tracing::warn!(
-                    "destination `{}`: still ending its last stream; go live again once it has",
-                    d.config.id
-                );
-                continue;
-            }
+            d.settle(false);
             if d.running.is_none() {
-                tracing::info!("destination `{}`: going live", d.config.id);
-                d.running = Some(Destination::start(d.config.clone(), self.fanouts[d.canvas].clone()));
+                // Still ending its last stream: the new one connects once
+                // that has ended (Go Live never waits, and is never lost).
+                let before = d.ending.take().map(|(_, ender)| -> Box<dyn FnOnce() + Send> {
+                    Box::new(move || {
+                        let _ = ender.join();
+                    })
+                });
+                tracing::info!(
+                    "destination `{}`: going live{}",
+                    d.config.id,
+                    if before.is_some() {
+                        " once its last stream has ended"
+                    } else {
+                        ""
+                    }
+                );
+                d.running = Some(Destination::start_after(
+                    d.config.clone(),
+                    self.fanouts[d.canvas].clone(),
+                    before,
+                ));
             }
         }
         found || id.is_none()

@@ -152,6 +152,13 @@ impl Destination {
     /// Starts the supervisor: it waits for the encoder's caps, connects, and
     /// keeps the destination live until `stop`.
     pub fn start(cfg: DestConfig, fanout: Arc<Fanout>) -> Destination {
+        Destination::start_after(cfg, fanout, None)
+    }
+
+    /// Starts once `before` has returned: the end of this destination's
+    /// last stream, when it is still ending (a server takes one publish
+    /// per stream key at a time).
+    pub fn start_after(cfg: DestConfig, fanout: Arc<Fanout>, before: Option<Box<dyn FnOnce() + Send>>) -> Destination {
         let feed = Arc::new(Feed::default());
         fanout.add(feed.clone());
         let status = Arc::new(Mutex::new(DestStatus::idle(&cfg)));
@@ -166,7 +173,12 @@ impl Destination {
         let id = cfg.id.clone();
         let thread = std::thread::Builder::new()
             .name(format!("dest {id}"))
-            .spawn(move || supervise(cfg, fanout, shared))
+            .spawn(move || {
+                if let Some(wait) = before {
+                    wait();
+                }
+                supervise(cfg, fanout, shared)
+            })
             .ok();
         Destination {
             id,
