@@ -253,31 +253,11 @@ async fn handle_frame(
                     ));
                 }
             }
-            s.subscriptions = uint(&d, "eventSubscriptions")?.unwrap_or(subs::ALL);
             s.identified = true;
-
-            Ok(send(
-                tx,
-                shared,
-                s,
-                op::IDENTIFIED,
-                json!({ "negotiatedRpcVersion": protocol::RPC_VERSION }),
-            )
-            .await)
+            identified(tx, shared, s, &d).await
         }
         _ if !s.identified => Err(Fault::new(close::NOT_IDENTIFIED, "send Identify (op 1) first")),
-        op::REIDENTIFY => {
-            s.subscriptions = uint(&d, "eventSubscriptions")?.unwrap_or(subs::ALL);
-
-            Ok(send(
-                tx,
-                shared,
-                s,
-                op::IDENTIFIED,
-                json!({ "negotiatedRpcVersion": protocol::RPC_VERSION }),
-            )
-            .await)
-        }
+        op::REIDENTIFY => identified(tx, shared, s, &d).await,
         op::REQUEST => {
             let request_id = d
                 .get("requestId")
@@ -386,6 +366,14 @@ async fn handle_frame(
             format!("op {other} is not one a client sends (1 Identify, 3 Reidentify, 6 Request, 8 RequestBatch)"),
         )),
     }
+}
+
+/// Takes the subscriptions of an Identify or Reidentify (default: all
+/// but the high-volume events) and answers Identified.
+async fn identified(tx: &mut Tx, shared: &Shared, s: &mut Session, d: &Map<String, Value>) -> Result<bool, Fault> {
+    s.subscriptions = uint(d, "eventSubscriptions")?.unwrap_or(subs::ALL);
+    let answer = json!({ "negotiatedRpcVersion": protocol::RPC_VERSION });
+    Ok(send(tx, shared, s, op::IDENTIFIED, answer).await)
 }
 
 /// A RequestResponse's `d` (without its requestId).
