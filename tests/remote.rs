@@ -293,6 +293,11 @@ fn controllers_drive_a_running_show() {
         (t["preview"].as_str(), t["started"].as_str(), t["program"].as_str()),
         (Some("intro"), Some("Fade"), Some("intro"))
     );
+    assert_eq!(
+        step(&steps, "tbar")["scene"],
+        "products",
+        "a T-bar pushed to the end takes preview"
+    );
     let m = step(&steps, "mute");
     assert_eq!(
         (m["muted"].as_bool(), m["toggled"].as_bool(), m["db"].as_f64()),

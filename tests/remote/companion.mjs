@@ -134,6 +134,14 @@ await step('preview-take', async () => {
   const ended = await event((n) => n === 'SceneTransitionEnded');
   return { preview: p.sceneName, started: started.transitionName, ended: ended.transitionName, program: (await obs.call('GetCurrentProgramScene')).sceneName };
 });
+await step('tbar', async () => {
+  await obs.call('SetCurrentPreviewScene', { sceneName: 'products' });
+  await obs.call('SetTBarPosition', { position: 0.5, release: false });
+  const held = (await obs.call('GetCurrentProgramScene')).sceneName;
+  await obs.call('SetTBarPosition', { position: 1.0 });
+  const e = await event((n, d) => n === 'CurrentProgramSceneChanged' && d.sceneName === 'products');
+  return { held, scene: e.sceneName };
+});
 await step('mute', async () => {
   await obs.call('SetInputMute', { inputName: 'tone', inputMuted: true });
   const e = await event((n, d) => n === 'InputMuteStateChanged' && d.inputName === 'tone' && d.inputMuted === true);

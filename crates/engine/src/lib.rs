@@ -802,7 +802,7 @@ impl Engine {
                 tbar: false,
             }),
             Command::TBar(p) if *p >= 1.0 => Some(Event::Take {
-                scene: None,
+                scene: self.show.scenes.get(self.program.preview()).map(|s| s.id.clone()),
                 transition: None,
                 tbar: true,
             }),
