@@ -4,13 +4,15 @@
 //! `showroom-base` (events, shutdown, listeners, secrets), `-spec` (the
 //! show as data), `-audio`, `-products`, `-media`, `-chat`, `-compositor`,
 //! `-graphics`, `-show` (show files), `-engine` (the one door), `-remote`
-//! (obs-websocket remote control), `-studio` (the window). This crate is the command line on top, and names every
+//! (obs-websocket remote control), `-console` (the crew's roles and
+//! invites; its web console is being built), `-studio` (the window). This crate is the command line on top, and names every
 //! layer under its old path (`showroom::chat`, ...) for tests and benches.
 
 pub use showroom_audio as audio;
 pub use showroom_base::{backoff, events, hint, listener, secrets, session, shutdown};
 pub use showroom_chat as chat;
 pub use showroom_compositor as compositor;
+pub use showroom_console as console;
 pub use showroom_engine as engine;
 pub use showroom_graphics as graphics;
 pub use showroom_media as media;

@@ -17,7 +17,7 @@ const CRATES: &[&[&str]] = &[
     &["compositor", "graphics"],
     &["show"],
     &["engine"],
-    &["remote"],
+    &["remote", "console"],
     &["studio"],
     &["showroom"],
 ];
