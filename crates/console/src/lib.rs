@@ -14,6 +14,7 @@ use showroom_engine as engine;
 use showroom_graphics as graphics;
 
 pub mod invites;
+pub mod messages;
 pub mod roles;
 
 pub use invites::{Invite, InviteError, Invites};

@@ -1,0 +1,292 @@
+//! What a console page sends: one JSON object per WebSocket message,
+//! `{"action": NAME, ...fields}`, read into an engine command (or one of
+//! the console's own: the host's question), with an error naming the
+//! field. Checked against the sender's role by [`authorize`].
+
+use crate::chat::state::Action;
+use crate::engine::Command;
+use crate::graphics::GraphicsCommand as G;
+use crate::roles::{Role, allowed};
+use serde_json::{Map, Value};
+
+/// The largest message a page may send.
+pub const MAX_MESSAGE: usize = 16 * 1024;
+
+/// A page's request.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Engine(Command),
+    /// A moderator pushes chat message `seq` to the host's prompter.
+    PushQuestion {
+        seq: u64,
+    },
+    /// The question on the prompter is done with (the host or a moderator).
+    ClearQuestion,
+}
+
+/// Why a message was not taken: what is wrong, and the field at fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct BadMessage {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+fn bad(field: &str, message: impl Into<String>) -> BadMessage {
+    BadMessage {
+        field: Some(field.to_string()),
+        message: message.into(),
+    }
+}
+
+/// The actions, for errors and the docs.
+pub const ACTIONS: &[&str] = &[
+    "cut",
+    "preview",
+    "take",
+    "tbar",
+    "feature",
+    "next_product",
+    "previous_product",
+    "hide_product",
+    "countdown",
+    "stop_countdown",
+    "lower_third",
+    "hide_lower_third",
+    "banner",
+    "hide_banner",
+    "comment",
+    "hide_comment",
+    "reconnect",
+    "record",
+    "answer",
+    "hide",
+    "unhide",
+    "block",
+    "cancel_claim",
+    "settle_claim",
+    "push_question",
+    "clear_question",
+];
+
+struct Fields<'a>(&'a Map<String, Value>);
+
+impl Fields<'_> {
+    fn text(&self, name: &str, max: usize) -> Result<String, BadMessage> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Err(bad(name, format!("`{name}` is missing"))),
+            Some(Value::String(s)) if s.trim().is_empty() => Err(bad(name, format!("`{name}` is empty"))),
+            Some(Value::String(s)) if s.chars().count() > max => {
+                Err(bad(name, format!("`{name}` is longer than {max} characters")))
+            }
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(bad(name, format!("`{name}` must be text"))),
+        }
+    }
+    fn opt_text(&self, name: &str, max: usize) -> Result<Option<String>, BadMessage> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            _ => self.text(name, max).map(Some),
+        }
+    }
+    fn uint(&self, name: &str, max: u64) -> Result<u64, BadMessage> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Err(bad(name, format!("`{name}` is missing"))),
+            Some(v) => match v.as_u64() {
+                Some(n) if n <= max => Ok(n),
+                Some(_) => Err(bad(name, format!("`{name}` is more than {max}"))),
+                None => Err(bad(name, format!("`{name}` must be a whole number of 0 or more"))),
+            },
+        }
+    }
+    fn boolean(&self, name: &str) -> Result<bool, BadMessage> {
+        match self.0.get(name) {
+            Some(Value::Bool(b)) => Ok(*b),
+            None | Some(Value::Null) => Err(bad(name, format!("`{name}` is missing"))),
+            Some(_) => Err(bad(name, format!("`{name}` must be true or false"))),
+        }
+    }
+    fn fraction(&self, name: &str) -> Result<f32, BadMessage> {
+        match self.0.get(name).and_then(Value::as_f64) {
+            Some(v) if (0.0..=1.0).contains(&v) => Ok(v as f32),
+            Some(v) => Err(bad(name, format!("`{name}` is {v}: use 0.0 to 1.0"))),
+            None => Err(bad(name, format!("`{name}` must be a number from 0.0 to 1.0"))),
+        }
+    }
+}
+
+/// Reads one message.
+pub fn parse(text: &str) -> Result<Request, BadMessage> {
+    if text.len() > MAX_MESSAGE {
+        return Err(BadMessage {
+            field: None,
+            message: format!("the message is over {} KiB", MAX_MESSAGE / 1024),
+        });
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| BadMessage {
+        field: None,
+        message: format!("the message is not JSON: {e}"),
+    })?;
+    let Value::Object(map) = value else {
+        return Err(BadMessage {
+            field: None,
+            message: "the message must be an object: {\"action\": ...}".into(),
+        });
+    };
+    let f = Fields(&map);
+    let action = f.text("action", 40)?;
+    let engine = |c: Command| Ok(Request::Engine(c));
+    let graphics = |g: G| Ok(Request::Engine(Command::Graphics(g)));
+    let chat = |a: Action| Ok(Request::Engine(Command::Chat(a)));
+    const SEQ: u64 = u64::MAX >> 1;
+    match action.as_str() {
+        "cut" => engine(Command::TakeScene(f.text("scene", 200)?)),
+        "preview" => engine(Command::PreviewScene(f.text("scene", 200)?)),
+        "take" => engine(Command::Take(None)),
+        "tbar" => engine(Command::TBar(f.fraction("position")?)),
+        "feature" => graphics(G::Feature(f.text("code", 200)?)),
+        "next_product" => graphics(G::NextProduct),
+        "previous_product" => graphics(G::PreviousProduct),
+        "hide_product" => graphics(G::HideProduct),
+        "countdown" => graphics(G::StartCountdown {
+            seconds: match f.uint("seconds", 86400)? {
+                0 => return Err(bad("seconds", "`seconds` must be at least 1")),
+                s => s,
+            },
+            label: f.opt_text("label", 200)?,
+        }),
+        "stop_countdown" => graphics(G::StopCountdown),
+        "lower_third" => graphics(G::LowerThird {
+            name: f.text("name", 200)?,
+            title: f.opt_text("title", 200)?.unwrap_or_default(),
+        }),
+        "hide_lower_third" => graphics(G::HideLowerThird),
+        "banner" => graphics(G::Banner(f.text("text", 500)?)),
+        "hide_banner" => graphics(G::HideBanner),
+        "comment" => graphics(G::FeatureComment {
+            author: f.text("author", 200)?,
+            platform: f.opt_text("platform", 40)?.unwrap_or_default(),
+            text: f.text("text", 2000)?,
+        }),
+        "hide_comment" => graphics(G::HideComment),
+        "reconnect" => engine(Command::ReconnectNow(f.opt_text("destination", 200)?)),
+        "record" => engine(Command::Record(f.boolean("on")?)),
+        "answer" => chat(Action::Answered(f.uint("seq", SEQ)?)),
+        "hide" => chat(Action::Hide(f.uint("seq", SEQ)?)),
+        "unhide" => chat(Action::Unhide(f.uint("seq", SEQ)?)),
+        "block" => chat(Action::Block(f.uint("seq", SEQ)?)),
+        "cancel_claim" => chat(Action::CancelClaim(f.uint("id", SEQ)?)),
+        "settle_claim" => chat(Action::Claim {
+            seq: f.uint("seq", SEQ)?,
+            product: f.uint("product", 100_000)? as usize,
+            variant: f.uint("variant", 10_000)? as usize,
+            quantity: f.uint("quantity", 10_000)? as u32,
+        }),
+        "push_question" => Ok(Request::PushQuestion {
+            seq: f.uint("seq", SEQ)?,
+        }),
+        "clear_question" => Ok(Request::ClearQuestion),
+        other => Err(bad(
+            "action",
+            format!(
+                "unknown action `{}`: use one of {}",
+                other.chars().take(40).collect::<String>(),
+                ACTIONS.join(", ")
+            ),
+        )),
+    }
+}
+
+/// Whether `role` may make this request; the refusal says what the role is for.
+pub fn authorize(role: Role, request: &Request) -> Result<(), String> {
+    let ok = match request {
+        Request::Engine(c) => allowed(role, c),
+        Request::PushQuestion { .. } => role == Role::Moderator,
+        Request::ClearQuestion => matches!(role, Role::Host | Role::Moderator),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "a {role} cannot do this (docs/console.md lists what each role may do)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_become_commands_and_bad_ones_name_their_field() {
+        assert!(matches!(
+            parse(r#"{"action":"cut","scene":"intro"}"#),
+            Ok(Request::Engine(Command::TakeScene(s))) if s == "intro"
+        ));
+        assert!(matches!(
+            parse(r#"{"action":"settle_claim","seq":4,"product":0,"variant":1,"quantity":2}"#),
+            Ok(Request::Engine(Command::Chat(Action::Claim {
+                seq: 4,
+                quantity: 2,
+                ..
+            })))
+        ));
+        assert!(matches!(
+            parse(r#"{"action":"push_question","seq":9}"#),
+            Ok(Request::PushQuestion { seq: 9 })
+        ));
+        for (text, field) in [
+            (r#"{"action":"cut"}"#, Some("scene")),
+            (r#"{"action":"cut","scene":5}"#, Some("scene")),
+            (r#"{"action":"tbar","position":2}"#, Some("position")),
+            (r#"{"action":"answer","seq":-1}"#, Some("seq")),
+            (r#"{"action":"countdown","seconds":0}"#, Some("seconds")),
+            (r#"{"action":"record","on":"yes"}"#, Some("on")),
+            (r#"{"action":"launch"}"#, Some("action")),
+            (r#"{"scene":"x"}"#, Some("action")),
+            ("[1,2]", None),
+            ("not json", None),
+        ] {
+            assert_eq!(parse(text).unwrap_err().field.as_deref(), field, "{text}");
+        }
+        let huge = format!(r#"{{"action":"banner","text":"{}"}}"#, "x".repeat(MAX_MESSAGE));
+        assert!(parse(&huge).unwrap_err().message.contains("KiB"));
+    }
+
+    #[test]
+    fn a_role_cannot_reach_another_roles_requests() {
+        let cut = parse(r#"{"action":"cut","scene":"s"}"#).unwrap();
+        assert!(authorize(Role::Producer, &cut).is_ok());
+        assert!(
+            authorize(Role::Moderator, &cut)
+                .unwrap_err()
+                .contains("a moderator cannot")
+        );
+        let push = parse(r#"{"action":"push_question","seq":1}"#).unwrap();
+        assert!(authorize(Role::Moderator, &push).is_ok());
+        assert!(authorize(Role::Host, &push).is_err());
+        let clear = parse(r#"{"action":"clear_question"}"#).unwrap();
+        assert!(authorize(Role::Host, &clear).is_ok());
+        assert!(authorize(Role::Brand, &clear).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_read_or_refused_without_a_panic(s in ".{0,300}") {
+            let _ = parse(&s);
+        }
+
+        #[test]
+        fn any_action_with_any_fields_is_read_or_refused(
+            action in proptest::sample::select(ACTIONS.to_vec()),
+            key in "[a-z]{1,8}",
+            n in proptest::num::i64::ANY,
+            f in proptest::num::f64::ANY,
+        ) {
+            for v in [serde_json::json!(n), serde_json::json!(f), serde_json::json!("x"), serde_json::json!(null), serde_json::json!([1])] {
+                let msg = serde_json::json!({ "action": action, key.clone(): v.clone(), "seq": v.clone(), "scene": v });
+                let _ = parse(&msg.to_string());
+            }
+        }
+    }
+}
