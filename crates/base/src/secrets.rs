@@ -204,6 +204,12 @@ impl KeyRef {
     }
 }
 
+/// Compares a secret with what a client sent, in time that does not
+/// depend on where the first difference is (tokens, password answers).
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A new random token: 32 bytes from the OS, as 64 hex digits.
 pub fn new_token() -> Result<Secret, SecretError> {
     let mut bytes = [0u8; 32];

@@ -45,10 +45,6 @@ pub struct Invites {
     failures: HashMap<IpAddr, (u32, Instant)>,
 }
 
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 impl Invites {
     pub fn new() -> Invites {
         Invites::default()
@@ -104,7 +100,7 @@ impl Invites {
         }
         let mut found = None;
         for (i, v) in self.list.iter().enumerate() {
-            if same(v.token.expose().as_bytes(), token.as_bytes()) {
+            if crate::secrets::same(v.token.expose().as_bytes(), token.as_bytes()) {
                 found = Some(i);
             }
         }

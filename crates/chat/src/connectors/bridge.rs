@@ -102,11 +102,6 @@ async fn wrong_method() -> Response {
     .into_response()
 }
 
-/// Compares in time that does not depend on where the first difference is.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Host, Origin and token, for every request.
 fn admit(shared: &Shared, headers: &HeaderMap, uri: &Uri) -> Result<(), Refusal> {
     shared.guard.check(headers)?;
@@ -122,7 +117,7 @@ fn admit(shared: &Shared, headers: &HeaderMap, uri: &Uri) -> Result<(), Refusal>
     });
     let given = bearer.map(str::to_string).or(query);
     match given {
-        Some(t) if same(t.as_bytes(), shared.token.expose().as_bytes()) => Ok(()),
+        Some(t) if crate::secrets::same(t.as_bytes(), shared.token.expose().as_bytes()) => Ok(()),
         Some(_) => Err(Refusal::new(StatusCode::UNAUTHORIZED, "the token is wrong (the studio's chat panel shows this bridge's token)").field("token")),
         None => Err(Refusal::new(
             StatusCode::UNAUTHORIZED,
