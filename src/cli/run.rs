@@ -452,12 +452,9 @@ pub fn run(args: RunArgs) -> ExitCode {
     let remote_spec = match (&args.remote, &show.remote) {
         (None, spec) => spec.clone(),
         (Some(addr), spec) => {
-            let mut spec = spec.clone().unwrap_or_else(|| crate::show::RemoteSpec {
-                listen: crate::show::remote::DEFAULT_LISTEN,
-                password: KeyRef::None,
-                hosts: Vec::new(),
-                origins: Vec::new(),
-            });
+            let mut spec = spec
+                .clone()
+                .unwrap_or_else(|| crate::show::RemoteSpec::local(crate::show::RemoteSpec::DEFAULT_LISTEN));
             if let Some(a) = addr {
                 spec.listen = *a;
             }

@@ -925,6 +925,20 @@ impl Engine {
         Some(map.as_slice().to_vec())
     }
 
+    /// The mix alone (what `snapshot().audio` holds), for readers that
+    /// want it often (a controller's meters, 20 times a second).
+    pub fn audio(&self) -> stats::AudioStats {
+        let m = self.lock_mixer();
+        let master = m.master().into();
+        stats::AudioStats {
+            inputs: m.inputs().into_iter().map(Into::into).collect(),
+            hint: stats::AudioStats::loudness_hint(&master, self.target_lufs),
+            master,
+            integrated_lufs: m.integrated_lufs(),
+            target_lufs: self.target_lufs,
+        }
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         let mut fps = self.last_fps.lock().unwrap_or_else(|e| e.into_inner());
         let dt = fps.0.elapsed().as_secs_f64();
@@ -1004,17 +1018,7 @@ impl Engine {
                 .unwrap_or_else(|e| e.into_inner())
                 .status(self.now_ns())
                 .into(),
-            audio: {
-                let m = self.lock_mixer();
-                let master = m.master().into();
-                stats::AudioStats {
-                    inputs: m.inputs().into_iter().map(Into::into).collect(),
-                    hint: stats::AudioStats::loudness_hint(&master, self.target_lufs),
-                    master,
-                    integrated_lufs: m.integrated_lufs(),
-                    target_lufs: self.target_lufs,
-                }
-            },
+            audio: self.audio(),
             quality: self.quality.status(),
             jobs: self.jobs.list(),
         };

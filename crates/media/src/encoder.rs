@@ -209,15 +209,15 @@ impl CanvasEncoder {
         *self.speed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues the picture of the tick at `pts_ns`. Ticks since the last
-    /// picture that got none are sent first, as repeats of it; when the
-    /// encoder is too far behind, this picture becomes a repeat too.
     /// The last picture sent to the encoder (NV12 at the canvas's size),
     /// if one was: what is on program now.
     pub fn last_picture(&self) -> Option<gst::Buffer> {
         self.clock.lock().unwrap_or_else(|e| e.into_inner()).last.clone()
     }
 
+    /// Queues the picture of the tick at `pts_ns`. Ticks since the last
+    /// picture that got none are sent first, as repeats of it; when the
+    /// encoder is too far behind, this picture becomes a repeat too.
     pub fn push_video(&self, data: gst::Buffer, pts_ns: u64) {
         let tick = (pts_ns + self.frame_ns / 2) / self.frame_ns;
         let mut clock = self.clock.lock().unwrap_or_else(|e| e.into_inner());

@@ -311,7 +311,7 @@ async fn meters(shared: Arc<Shared>) {
         if !shared.meters_wanted() {
             continue;
         }
-        let audio = shared.ctx.engine.snapshot().audio;
+        let audio = shared.ctx.engine.audio();
         let inputs: Vec<serde_json::Value> = audio
             .inputs
             .iter()

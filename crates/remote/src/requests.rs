@@ -812,8 +812,7 @@ fn source_active(ctx: &Ctx, args: Args<'_>) -> R {
 fn audio_input(ctx: &Ctx, args: Args<'_>) -> Result<crate::engine::stats::InputStats, Reply> {
     let (_, spec) = input_arg(ctx, args)?;
     ctx.engine
-        .snapshot()
-        .audio
+        .audio()
         .inputs
         .into_iter()
         .find(|i| i.id == spec.id)

@@ -141,7 +141,13 @@ async fn session(socket: WebSocket, encoding: Encoding, shared: &Shared, id: u64
                     }
                 };
                 s.counts.incoming += 1;
-                match handle_frame(&mut tx, shared, &mut s, &challenge, frame).await {
+                let handled = handle_frame(&mut tx, shared, &mut s, &challenge, frame).await;
+                shared.update(id, |i| {
+                    i.identified = s.identified;
+                    i.subscriptions = s.subscriptions;
+                    i.requests = s.counts.incoming;
+                });
+                match handled {
                     Ok(true) => {}
                     Ok(false) => break None,
                     Err(f) => break Some(f),
@@ -173,11 +179,6 @@ async fn session(socket: WebSocket, encoding: Encoding, shared: &Shared, id: u64
                 }
             }
         }
-        shared.update(id, |i| {
-            i.identified = s.identified;
-            i.subscriptions = s.subscriptions;
-            i.requests = s.counts.incoming;
-        });
     };
     if let Some(f) = &fault {
         let frame = CloseFrame {

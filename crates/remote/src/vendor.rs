@@ -111,8 +111,7 @@ pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
 
 fn products(ctx: &Ctx) -> Value {
     let show = ctx.engine.show();
-    let stock = ctx.engine.snapshot().graphics.stock;
-    let featured = ctx.engine.snapshot().graphics.featured;
+    let crate::engine::stats::GraphicsStats { stock, featured, .. } = ctx.engine.snapshot().graphics;
     let list: Vec<Value> = show
         .graphics
         .catalog

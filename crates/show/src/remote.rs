@@ -23,13 +23,10 @@ pub struct RemoteSection {
     pub origins: Option<Vec<String>>,
 }
 
-/// The default listen address: OBS's.
-pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 4455);
-
 pub fn config(r: &Spanned<RemoteSection>, base: &Path, out: &mut Collector) -> Option<RemoteSpec> {
     let section = r.get_ref();
     let listen = match &section.listen {
-        None => DEFAULT_LISTEN,
+        None => RemoteSpec::DEFAULT_LISTEN,
         Some(l) => match l.get_ref().parse::<SocketAddr>() {
             Ok(a) => a,
             Err(_) => {

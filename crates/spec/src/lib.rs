@@ -311,6 +311,23 @@ pub struct RemoteSpec {
     pub origins: Vec<String>,
 }
 
+impl RemoteSpec {
+    /// OBS's default: 127.0.0.1:4455, no password (this machine only).
+    pub const DEFAULT_LISTEN: std::net::SocketAddr =
+        std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 4455);
+
+    /// A server on `listen` without a password (loopback only) — what
+    /// `--remote` and the studio's switch start for a show without [remote].
+    pub fn local(listen: std::net::SocketAddr) -> RemoteSpec {
+        RemoteSpec {
+            listen,
+            password: KeyRef::None,
+            hosts: Vec::new(),
+            origins: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RecordingSpec {
     pub canvas: usize,

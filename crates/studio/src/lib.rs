@@ -349,12 +349,7 @@ impl Studio {
                     .show()
                     .remote
                     .clone()
-                    .unwrap_or_else(|| crate::show::RemoteSpec {
-                        listen: crate::show::remote::DEFAULT_LISTEN,
-                        password: crate::secrets::KeyRef::None,
-                        hosts: Vec::new(),
-                        origins: Vec::new(),
-                    });
+                    .unwrap_or_else(|| crate::show::RemoteSpec::local(crate::show::RemoteSpec::DEFAULT_LISTEN));
                 let engine = self.engine.clone().expect("the engine runs until the window closes");
                 match showroom_remote::Remote::start(engine, &spec) {
                     Ok(r) => {
