@@ -2,6 +2,7 @@
 //! `run` (headless show), `check` (show file problems), `devices` (cameras
 //! and microphones), `key`, `resume`, `catalog import-shopify`.
 
+mod invites;
 mod logging;
 mod run;
 

@@ -39,6 +39,12 @@ pub struct RunArgs {
     /// 127.0.0.1:4455. A show with [remote] starts it without this flag.
     #[arg(long, value_name = "ADDR")]
     remote: Option<Option<std::net::SocketAddr>>,
+    /// Start the crew console (web pages for moderators, producer, host
+    /// and brand) on ADDR, default the show's [console] listen or
+    /// 127.0.0.1:8790. A show with [console] starts it without this flag.
+    /// Type `invite ROLE NAME` to let someone in.
+    #[arg(long, value_name = "ADDR")]
+    console: Option<Option<std::net::SocketAddr>>,
 }
 
 /// Turns `CANVAS=URL/KEY` into a destination; errors name the argument.
@@ -76,6 +82,10 @@ pub fn parse_to(arg: &str, show: &Show, n: usize) -> Result<DestinationSpec, Str
 enum Command {
     Engine(crate::engine::Command),
     Quit,
+    /// The crew console: `invite ROLE NAME`, `revoke ID`, `crew`.
+    Invite(crate::console::Role, String),
+    Revoke(u64),
+    Crew,
 }
 
 /// `take KIND [MS] [DIRECTION]` → a transition (stingers come from the show file).
@@ -296,6 +306,23 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
             id.map(String::from),
         ))),
         (Some("quit") | Some("stop"), None) => Some(Command::Quit),
+        (Some("invite"), role) => {
+            let usage = "use: invite moderator|producer|host|brand NAME";
+            let role = role.ok_or(usage)?;
+            let role = crate::console::Role::parse(role)
+                .ok_or_else(|| format!("invite: `{role}` is not a role — {usage}"))?;
+            let name: Vec<&str> = words.by_ref().collect();
+            if name.is_empty() {
+                return Err(format!("invite: whose invite is it? {usage}"));
+            }
+            Some(Command::Invite(role, name.join(" ")))
+        }
+        (Some("revoke"), Some(n)) => Some(Command::Revoke(
+            n.trim_start_matches('#')
+                .parse()
+                .map_err(|_| format!("revoke: `{n}` is not an invite number (type `crew` for the list)"))?,
+        )),
+        (Some("crew"), None) => Some(Command::Crew),
         // The chat: `claims-csv PATH` (for invoicing), `draft-orders`
         // (claims not yet ordered → Shopify), `cancel-claim ID`, and
         // `answer|hide-message|unhide-message|block-author SEQ` on message SEQ.
@@ -369,6 +396,7 @@ pub fn resume() -> ExitCode {
         stats_json: m.stats_json,
         events: None,
         remote: None,
+        console: None,
     })
 }
 
@@ -461,6 +489,18 @@ pub fn run(args: RunArgs) -> ExitCode {
             Some(spec)
         }
     };
+    let console_spec = match (&args.console, &show.console) {
+        (None, spec) => spec.clone(),
+        (Some(addr), spec) => {
+            let mut spec = spec
+                .clone()
+                .unwrap_or_else(|| crate::show::ConsoleSpec::local(crate::show::ConsoleSpec::DEFAULT_LISTEN));
+            if let Some(a) = addr {
+                spec.listen = *a;
+            }
+            Some(spec)
+        }
+    };
     let engine = match Engine::start_with(show, options) {
         Ok(e) => Arc::new(e),
         Err(e) => {
@@ -488,6 +528,28 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let console = match console_spec.map(|spec| crate::console::Console::start(engine.clone(), &spec)) {
+        None => None,
+        Some(Ok(c)) => {
+            match c.fingerprint() {
+                Some(f) => eprintln!(
+                    "crew console: {} (HTTPS, certificate SHA-256 {f}); type `invite ROLE NAME` to let someone in",
+                    c.url()
+                ),
+                None => eprintln!(
+                    "crew console: {} (this machine only); type `invite ROLE NAME` to let someone in",
+                    c.url()
+                ),
+            }
+            Some(c)
+        }
+        Some(Err(e)) => {
+            eprintln!("error: {}", crate::secrets::redact(&e.to_string()));
+            crate::remote::stop_show(engine, remote);
+            return ExitCode::from(2);
+        }
+    };
+    let mut invites = super::invites::Links::new(&args.show);
     let marker = crate::session::Marker {
         show: std::fs::canonicalize(&args.show).unwrap_or_else(|_| args.show.clone()),
         record: args
@@ -516,6 +578,35 @@ pub fn run(args: RunArgs) -> ExitCode {
         while let Ok(line) = commands.try_recv() {
             match parse_command(&line) {
                 Ok(Some(Command::Quit)) => stop.store(true, Ordering::Relaxed),
+                Ok(Some(Command::Invite(role, name))) => match &console {
+                    None => eprintln!("error: the crew console is not running: start the show with --console (or add [console])"),
+                    Some(c) => match c.invite(role, &name) {
+                        Ok(i) => invites.tell(&i),
+                        Err(e) => eprintln!("error: {e}"),
+                    },
+                },
+                Ok(Some(Command::Revoke(id))) => match &console {
+                    None => eprintln!("error: the crew console is not running"),
+                    Some(c) => match c.revoke(id) {
+                        Ok(i) => {
+                            invites.forget(id);
+                            eprintln!("ok: invite {id} ({}, {}) revoked; its pages are closed", i.name, i.role)
+                        }
+                        Err(e) => eprintln!("error: {e}"),
+                    },
+                },
+                Ok(Some(Command::Crew)) => match &console {
+                    None => eprintln!("error: the crew console is not running"),
+                    Some(c) => {
+                        let crew = c.crew();
+                        if crew.is_empty() {
+                            eprintln!("crew: nobody invited yet (type `invite ROLE NAME`)");
+                        }
+                        for m in crew {
+                            eprintln!("crew: invite {} · {} · {} · {} page(s) open", m.id, m.name, m.role, m.pages);
+                        }
+                    }
+                },
                 Ok(Some(Command::Engine(cmd))) => match engine.execute(cmd) {
                     Ok(crate::engine::Outcome::Done) => eprintln!("ok: {line}"),
                     Ok(crate::engine::Outcome::Job(id)) => {
@@ -536,6 +627,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
         if let Some(e) = engine.fatal_error() {
             eprintln!("error: {e}");
+            if let Some(c) = console {
+                c.stop();
+            }
+            invites.clear();
             crate::remote::stop_show(engine, remote);
             return ExitCode::from(1);
         }
@@ -573,6 +668,11 @@ pub fn run(args: RunArgs) -> ExitCode {
     // Every job's result is told before the show ends (typed ones too, when
     // the show ends by --duration).
     report_jobs(&engine, &mut jobs, true);
+    // The crew's pages are told the show has ended; every invite ends.
+    if let Some(c) = console {
+        c.stop();
+    }
+    invites.clear();
     let snap = crate::remote::stop_show(engine, remote);
     crate::session::clear_marker();
     eprintln!("{}", snap.status_line());

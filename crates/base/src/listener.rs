@@ -289,6 +289,28 @@ const REFUSING: usize = 64;
 /// Serves `router` on `listener` under `limits` until the listener fails.
 /// Requests carry a [`Conn`] extension.
 pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router, limits: Limits, counters: Arc<Counters>) {
+    serve_with(listener, router, limits, counters, None).await
+}
+
+/// [`serve`] over TLS: the handshake must be done within
+/// `limits.header_timeout`, and a connection that fails it is closed.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    limits: Limits,
+    counters: Arc<Counters>,
+    tls: tokio_rustls::TlsAcceptor,
+) {
+    serve_with(listener, router, limits, counters, Some(tls)).await
+}
+
+async fn serve_with(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    limits: Limits,
+    counters: Arc<Counters>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     open_file_limit();
     let gate = Arc::new(Gate {
         limits,
@@ -314,7 +336,23 @@ pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router, limi
                     peer,
                     permit: Arc::new(permit),
                 };
-                tokio::spawn(serve_connection(stream, conn, router.clone(), limits));
+                let router = router.clone();
+                match &tls {
+                    None => {
+                        tokio::spawn(serve_connection(stream, conn, router, limits));
+                    }
+                    Some(tls) => {
+                        let tls = tls.clone();
+                        tokio::spawn(async move {
+                            let _ = stream.set_nodelay(true);
+                            match tokio::time::timeout(limits.header_timeout, tls.accept(stream)).await {
+                                Ok(Ok(stream)) => serve_connection(stream, conn, router, limits).await,
+                                Ok(Err(e)) => tracing::debug!("listener: TLS handshake with {} failed: {e}", conn.peer),
+                                Err(_) => tracing::debug!("listener: no TLS handshake from {} in time", conn.peer),
+                            }
+                        });
+                    }
+                }
             }
             Err(why) => {
                 counters.refused.fetch_add(1, Ordering::Relaxed);
@@ -344,8 +382,19 @@ async fn refuse(mut stream: tokio::net::TcpStream, why: &str) {
     let _ = stream.shutdown().await;
 }
 
-async fn serve_connection(stream: tokio::net::TcpStream, conn: Conn, router: axum::Router, limits: Limits) {
-    let _ = stream.set_nodelay(true);
+/// A connection's byte stream: TCP, or TLS over it.
+trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static {
+    fn no_delay(&self) {}
+}
+impl Stream for tokio::net::TcpStream {
+    fn no_delay(&self) {
+        let _ = self.set_nodelay(true);
+    }
+}
+impl Stream for tokio_rustls::server::TlsStream<tokio::net::TcpStream> {}
+
+async fn serve_connection(stream: impl Stream, conn: Conn, router: axum::Router, limits: Limits) {
+    stream.no_delay();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(conn.clone());
         let mut router = router.clone();

@@ -22,6 +22,8 @@ pub enum Request {
     },
     /// The question on the prompter is done with (the host or a moderator).
     ClearQuestion,
+    /// A moderator adds a word to the blocked words.
+    BlockWord { word: String },
 }
 
 /// Why a message was not taken: what is wrong, and the field at fault.
@@ -67,6 +69,7 @@ pub const ACTIONS: &[&str] = &[
     "settle_claim",
     "push_question",
     "clear_question",
+    "block_word",
 ];
 
 struct Fields<'a>(&'a Map<String, Value>);
@@ -186,6 +189,9 @@ pub fn parse(text: &str) -> Result<Request, BadMessage> {
             seq: f.uint("seq", SEQ)?,
         }),
         "clear_question" => Ok(Request::ClearQuestion),
+        "block_word" => Ok(Request::BlockWord {
+            word: f.text("word", 100)?.trim().to_string(),
+        }),
         other => Err(bad(
             "action",
             format!(
@@ -203,6 +209,7 @@ pub fn authorize(role: Role, request: &Request) -> Result<(), String> {
         Request::Engine(c) => allowed(role, c),
         Request::PushQuestion { .. } => role == Role::Moderator,
         Request::ClearQuestion => matches!(role, Role::Host | Role::Moderator),
+        Request::BlockWord { .. } => allowed(role, &Command::Chat(Action::SetBlockedWords(Vec::new()))),
     };
     if ok {
         Ok(())
@@ -213,9 +220,20 @@ pub fn authorize(role: Role, request: &Request) -> Result<(), String> {
     }
 }
 
+/// Whether `role` may send action `name` at all (what its page shows).
+pub fn role_may(role: Role, name: &str) -> bool {
+    let sample = serde_json::json!({
+        "action": name, "scene": "s", "position": 0.5, "code": "c", "seconds": 1,
+        "name": "n", "title": "t", "text": "t", "author": "a", "platform": "p",
+        "on": true, "word": "w", "seq": 1, "id": 1, "product": 0, "variant": 0, "quantity": 1,
+    });
+    parse(&sample.to_string()).is_ok_and(|r| authorize(role, &r).is_ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::roles::ROLES;
 
     #[test]
     fn messages_become_commands_and_bad_ones_name_their_field() {
@@ -265,6 +283,9 @@ mod tests {
         let push = parse(r#"{"action":"push_question","seq":1}"#).unwrap();
         assert!(authorize(Role::Moderator, &push).is_ok());
         assert!(authorize(Role::Host, &push).is_err());
+        assert!(role_may(Role::Producer, "cut") && !role_may(Role::Moderator, "cut"));
+        assert!(ACTIONS.iter().all(|a| !role_may(Role::Brand, a)));
+        assert!(ACTIONS.iter().all(|a| ROLES.iter().any(|r| role_may(*r, a))), "every action is someone's");
         let clear = parse(r#"{"action":"clear_question"}"#).unwrap();
         assert!(authorize(Role::Host, &clear).is_ok());
         assert!(authorize(Role::Brand, &clear).is_err());

@@ -31,6 +31,11 @@ impl Role {
         }
     }
 
+    /// Its place in [`ROLES`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// From its name, as typed (`invite moderator Ana`).
     pub fn parse(s: &str) -> Option<Role> {
         ROLES.into_iter().find(|r| r.name().eq_ignore_ascii_case(s.trim()))

@@ -275,3 +275,53 @@ pub fn decode_png(bytes: &'static [u8]) -> anyhow::Result<VideoFrame> {
         .and_then(VideoFrame::from_sample)
         .ok_or_else(|| anyhow::anyhow!("could not decode the PNG"))
 }
+
+/// NV12 (BT.709, limited range, as the canvases are encoded) → RGB, every
+/// `step`-th pixel of every `step`-th row (1: all of them; 3: a third of the
+/// size each way, for pictures that only need to be seen small).
+pub fn nv12_to_rgb(nv12: &[u8], w: usize, h: usize, step: usize) -> Option<Vec<u8>> {
+    let step = step.max(1);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    if nv12.len() < w * h + 2 * cw * ch {
+        return None;
+    }
+    let (y, uv) = nv12.split_at(w * h);
+    let mut rgb = Vec::with_capacity(w.div_ceil(step) * h.div_ceil(step) * 3);
+    for row in (0..h).step_by(step) {
+        for col in (0..w).step_by(step) {
+            let yy = (y[row * w + col] as f32 - 16.0) * 1.164_383;
+            let c = 2 * ((row / 2) * cw + col / 2);
+            let (uu, vv) = (uv[c] as f32 - 128.0, uv[c + 1] as f32 - 128.0);
+            let px = [
+                yy + 1.792_741 * vv,
+                yy - 0.213_249 * uu - 0.532_909 * vv,
+                yy + 2.112_402 * uu,
+            ];
+            rgb.extend(px.map(|x| x.round().clamp(0.0, 255.0) as u8));
+        }
+    }
+    Some(rgb)
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limited_range_white_grey_and_black_come_back() {
+        // 2×2 of Y=235 (white), U=V=128.
+        let rgb = nv12_to_rgb(&[235, 235, 235, 235, 128, 128], 2, 2, 1).unwrap();
+        assert!(rgb.iter().all(|&v| v == 255), "{rgb:?}");
+        let rgb = nv12_to_rgb(&[16, 16, 16, 16, 128, 128], 2, 2, 1).unwrap();
+        assert!(rgb.iter().all(|&v| v == 0), "{rgb:?}");
+    }
+
+    #[test]
+    fn a_stepped_picture_takes_every_other_pixel() {
+        // 4×2: white, black, white, black; chroma neutral.
+        let nv12 = [235, 16, 235, 16, 235, 16, 235, 16, 128, 128, 128, 128];
+        assert_eq!(nv12_to_rgb(&nv12, 4, 2, 2).unwrap(), vec![255; 6]);
+        assert!(nv12_to_rgb(&nv12[..10], 4, 2, 1).is_none());
+    }
+}

@@ -16,6 +16,7 @@
 use showroom_base::{events, listener, secrets};
 use showroom_engine as engine;
 use showroom_graphics as graphics;
+use showroom_media as media;
 use showroom_show as show;
 
 pub mod args;

@@ -13,30 +13,6 @@ use serde_json::json;
 
 pub const FORMATS: &[&str] = &["png", "jpg", "jpeg"];
 
-/// NV12 (BT.709, limited range, as the canvases are encoded) → RGB.
-fn nv12_to_rgb(nv12: &[u8], w: usize, h: usize) -> Option<Vec<u8>> {
-    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-    if nv12.len() < w * h + 2 * cw * ch {
-        return None;
-    }
-    let (y, uv) = nv12.split_at(w * h);
-    let mut rgb = Vec::with_capacity(w * h * 3);
-    for row in 0..h {
-        for col in 0..w {
-            let yy = (y[row * w + col] as f32 - 16.0) * 1.164_383;
-            let c = 2 * ((row / 2) * cw + col / 2);
-            let (uu, vv) = (uv[c] as f32 - 128.0, uv[c + 1] as f32 - 128.0);
-            let px = [
-                yy + 1.792_741 * vv,
-                yy - 0.213_249 * uu - 0.532_909 * vv,
-                yy + 2.112_402 * uu,
-            ];
-            rgb.extend(px.map(|x| x.round().clamp(0.0, 255.0) as u8));
-        }
-    }
-    Some(rgb)
-}
-
 /// The size that fits in (w, h) keeping the aspect (either may be None).
 fn fit(src: (u32, u32), w: Option<u32>, h: Option<u32>) -> (u32, u32) {
     let (sw, sh) = (src.0 as f64, src.1 as f64);
@@ -80,7 +56,7 @@ pub fn screenshot(ctx: &Ctx, args: Args<'_>, source: String, canvas: usize) -> R
             "No picture has been drawn yet: try again in a moment.",
         )
     })?;
-    let rgb = nv12_to_rgb(&nv12, cw as usize, ch as usize)
+    let rgb = crate::media::frame::nv12_to_rgb(&nv12, cw as usize, ch as usize, 1)
         .and_then(|p| RgbImage::from_raw(cw, ch, p))
         .ok_or_else(|| {
             Reply::fail(
@@ -129,12 +105,4 @@ mod tests {
         assert_eq!(fit((1280, 720), Some(640), Some(100)), (178, 100));
     }
 
-    #[test]
-    fn limited_range_white_grey_and_black_come_back() {
-        // 2×2 of Y=235 (white), U=V=128.
-        let rgb = nv12_to_rgb(&[235, 235, 235, 235, 128, 128], 2, 2).unwrap();
-        assert!(rgb.iter().all(|&v| v == 255), "{rgb:?}");
-        let rgb = nv12_to_rgb(&[16, 16, 16, 16, 128, 128], 2, 2).unwrap();
-        assert!(rgb.iter().all(|&v| v == 0), "{rgb:?}");
-    }
 }

@@ -11,6 +11,7 @@ use showroom_spec as spec;
 pub mod audio;
 pub mod autolayout;
 pub mod chat;
+pub mod console;
 pub mod diagnostics;
 pub mod graphics;
 pub mod model;
@@ -52,6 +53,8 @@ pub struct Show {
     pub chat: Option<showroom_chat::ChatConfig>,
     /// The remote-control server (`[remote]`), if the show has one.
     pub remote: Option<RemoteSpec>,
+    /// The crew console (`[console]`), if the show has one.
+    pub console: Option<ConsoleSpec>,
     /// What `check` verifies on this machine (keys, recording folders).
     pub on_air: Vec<on_air::Deferred>,
 }

@@ -20,6 +20,7 @@ pub struct RawShow {
     pub audio: Option<AudioMaster>,
     pub chat: Option<ChatSection>,
     pub remote: Option<Spanned<super::remote::RemoteSection>>,
+    pub console: Option<Spanned<super::console::ConsoleSection>>,
     /// Ids of tables that could not be read: references to them are not
     /// reported again (the table's own problem already is).
     pub broken_ids: std::collections::HashSet<String>,
@@ -37,6 +38,7 @@ const TOP_LEVEL: &[&str] = &[
     "audio",
     "chat",
     "remote",
+    "console",
 ];
 
 /// Parses the text; structural problems go to `out`. Returns what could be read.
@@ -74,6 +76,11 @@ pub fn parse(text: &str, out: &mut Collector) -> RawShow {
             "remote" => {
                 let span = value.span();
                 raw.remote = one::<super::remote::RemoteSection>(value, "[remote]", out).map(|r| Spanned::new(span, r));
+            }
+            "console" => {
+                let span = value.span();
+                raw.console =
+                    one::<super::console::ConsoleSection>(value, "[console]", out).map(|c| Spanned::new(span, c));
             }
             other => out.add(
                 key.span(),

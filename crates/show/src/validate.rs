@@ -59,6 +59,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         audio: super::audio::master(raw.audio.as_ref(), out),
         chat: None,
         remote: None,
+        console: None,
         on_air: Vec::new(),
     };
 
@@ -288,6 +289,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
     show.cues = super::graphics::cues(&raw.cues, &show.graphics, out);
     show.chat = raw.chat.as_ref().map(|c| super::chat::config(c, &show.name, base, out));
     show.remote = raw.remote.as_ref().and_then(|r| super::remote::config(r, base, out));
+    show.console = raw.console.as_ref().and_then(|c| super::console::config(c, base, out));
     show
 }
 

@@ -328,6 +328,45 @@ impl RemoteSpec {
     }
 }
 
+/// `[console]`: the crew console, a web server for the crew's phones,
+/// tablets and laptops (docs/console.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsoleSpec {
+    pub listen: std::net::SocketAddr,
+    /// Host names pages may use besides IP addresses and localhost.
+    pub hosts: Vec<String>,
+    pub tls: ConsoleTls,
+}
+
+/// How the console's pages are served: plain HTTP on this machine only;
+/// HTTPS off it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConsoleTls {
+    /// Plain HTTP (only allowed on loopback).
+    None,
+    /// A certificate the user provides (PEM files).
+    Files { cert: PathBuf, key: PathBuf },
+    /// A certificate made at start, whose fingerprint the studio and
+    /// `showroom run` show for the crew to compare.
+    SelfSigned,
+}
+
+impl ConsoleSpec {
+    /// 127.0.0.1:8790: this machine only.
+    pub const DEFAULT_LISTEN: std::net::SocketAddr =
+        std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8790);
+
+    /// A console on `listen` over plain HTTP (loopback only) — what
+    /// `--console` and the studio's switch start for a show without [console].
+    pub fn local(listen: std::net::SocketAddr) -> ConsoleSpec {
+        ConsoleSpec {
+            listen,
+            hosts: Vec::new(),
+            tls: ConsoleTls::None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RecordingSpec {
     pub canvas: usize,
