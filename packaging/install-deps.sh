@@ -58,16 +58,18 @@ if [ "$need_rust" -eq 1 ]; then
   fi
 fi
 
-# The third-party obs-websocket clients the remote-control tests drive:
-# obs-websocket-js from npm (pinned in tests/remote/package-lock.json) and
-# obsws-python from PyPI, beside the tests (both ignored by git).
+# The third-party clients the tests drive: obs-websocket-js from npm
+# (pinned in tests/remote/package-lock.json), obsws-python and selenium
+# from PyPI, beside the tests (all ignored by git).
 if [ "${1:-}" = "--test" ]; then
   ROOT="$(cd "$(dirname "$0")/.." && pwd)"
   if [ ! -d "$ROOT/tests/remote/node_modules/obs-websocket-js" ]; then
     (cd "$ROOT/tests/remote" && npm ci --no-audit --no-fund --loglevel=error)
   fi
-  if [ ! -x "$ROOT/tests/remote/.venv/bin/python" ] || ! "$ROOT/tests/remote/.venv/bin/python" -c "import obsws_python" 2>/dev/null; then
+  # selenium drives Debian's chromium (through chromium-driver) for the
+  # crew console's tests; it downloads nothing (SE_OFFLINE, paths given).
+  if [ ! -x "$ROOT/tests/remote/.venv/bin/python" ] || ! "$ROOT/tests/remote/.venv/bin/python" -c "import obsws_python, selenium" 2>/dev/null; then
     python3 -m venv "$ROOT/tests/remote/.venv"
-    "$ROOT/tests/remote/.venv/bin/pip" install -q --disable-pip-version-check obsws-python==1.8.0
+    "$ROOT/tests/remote/.venv/bin/pip" install -q --disable-pip-version-check obsws-python==1.8.0 selenium==4.51.0
   fi
 fi

@@ -12,8 +12,7 @@ mod support;
 use futures_util::{SinkExt, StreamExt};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::*;
 use tokio_tungstenite::tungstenite::Message;
@@ -87,71 +86,19 @@ fn remote_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/remote")
 }
 
-/// A running `showroom run`: its stdin, and its stderr lines as they come.
-struct Run {
-    child: Child,
-    stdin: ChildStdin,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Run {
-    fn start(dir: &Path, rtmp: u16) -> Run {
-        std::fs::write(
-            dir.join("catalog.csv"),
-            "id,code,title,price,currency,stock\nmug,A1,Mug,18,USD,3\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("show.toml"), show(rtmp)).unwrap();
-        let mut child = Command::new(showroom_bin())
-            .args(["run", "show.toml", "--duration", "300"])
-            .current_dir(dir)
-            .env("REMOTE_TEST_KEY", "remoteKey-4f8")
-            .env("REMOTE_TEST_PASSWORD", PASSWORD)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for l in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        let stdin = child.stdin.take().unwrap();
-        Run {
-            child,
-            stdin,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The first line (already seen or coming within 60 s) that passes `f`.
-    fn line(&mut self, f: impl Fn(&str) -> bool) -> String {
-        if let Some(l) = self.seen.iter().find(|l| f(l)) {
-            return l.clone();
-        }
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while let Ok(l) = self
-            .lines
-            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
-        {
-            self.seen.push(l.clone());
-            if f(&l) {
-                return l;
-            }
-        }
-        panic!("no such line from showroom run:\n{}", self.seen.join("\n"));
-    }
-
-    fn type_line(&mut self, line: &str) {
-        writeln!(self.stdin, "{line}").unwrap();
-    }
+/// `showroom run` of the test show, its remote control on.
+fn start_run(dir: &Path, rtmp: u16) -> ShowRun {
+    std::fs::write(
+        dir.join("catalog.csv"),
+        "id,code,title,price,currency,stock\nmug,A1,Mug,18,USD,3\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("show.toml"), show(rtmp)).unwrap();
+    ShowRun::start(
+        dir,
+        &["run", "show.toml", "--duration", "300"],
+        &[("REMOTE_TEST_KEY", "remoteKey-4f8"), ("REMOTE_TEST_PASSWORD", PASSWORD)],
+    )
 }
 
 /// Runs a client script; its JSON lines by step. `on_line` sees each line.
@@ -252,7 +199,7 @@ fn controllers_drive_a_running_show() {
     let _heavy = heavy_lock();
     let dir = tempdir("remote");
     let nginx = Nginx::start_with(&dir.join("nginx"), true);
-    let mut run = Run::start(&dir, nginx.rtmp_port);
+    let mut run = start_run(&dir, nginx.rtmp_port);
     let announce = run.line(|l| l.starts_with("remote control: ws://"));
     let addr = announce
         .trim_start_matches("remote control: ws://")
@@ -481,7 +428,7 @@ fn controllers_drive_a_running_show() {
     });
     run.type_line("quit");
     let status = run.child.wait().unwrap();
-    assert!(status.success(), "{}", run.seen.join("\n"));
+    assert!(status.success(), "{}", run.all_lines().join("\n"));
     // What the platform received: a publish at the start, then one after
     // each StartStream (nginx names files by the second, so two publishes
     // in one second share a file: its log counts them).
@@ -492,7 +439,7 @@ fn controllers_drive_a_running_show() {
     for f in &files {
         assert!(video_packets(f) > 0, "{f:?} has no video");
     }
-    let log = run.seen.join("\n");
+    let log = run.all_lines().join("\n");
     assert!(!log.contains(PASSWORD) && !log.contains("remoteKey-4f8"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }

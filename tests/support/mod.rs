@@ -790,3 +790,73 @@ pub fn custom_dest(id: &str, canvas: usize, url: String, key: &str) -> showroom:
         video_kbps: None,
     }
 }
+
+/// A running `showroom run`: its stdin, and its stderr lines as they come.
+pub struct ShowRun {
+    pub child: Child,
+    pub stdin: std::process::ChildStdin,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl ShowRun {
+    /// `showroom ARGS` in `dir` with `envs`, stdin piped for typed commands.
+    pub fn start(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> ShowRun {
+        let mut cmd = Command::new(showroom_bin());
+        cmd.args(args)
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take().unwrap();
+        ShowRun {
+            child,
+            stdin,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The first line (already seen or coming within 60 s) that passes `f`.
+    pub fn line(&mut self, f: impl Fn(&str) -> bool) -> String {
+        if let Some(l) = self.seen.iter().find(|l| f(l)) {
+            return l.clone();
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Ok(l) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(l.clone());
+            if f(&l) {
+                return l;
+            }
+        }
+        panic!("no such line from showroom run:\n{}", self.seen.join("\n"));
+    }
+
+    /// Every line so far (and those already waiting).
+    pub fn all_lines(&mut self) -> &[String] {
+        while let Ok(l) = self.lines.try_recv() {
+            self.seen.push(l);
+        }
+        &self.seen
+    }
+
+    pub fn type_line(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+    }
+}

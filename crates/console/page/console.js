@@ -52,7 +52,9 @@ function button(label, action, fields, cls) {
 
 function toast(text) {
   const t = el('div', { text });
-  $('toast').append(t);
+  const box = $('toast');
+  box.append(t);
+  while (box.children.length > 3) box.firstChild.remove();
   setTimeout(() => t.remove(), 4000);
 }
 
@@ -105,7 +107,8 @@ function handle(m) {
       render();
       break;
     case 'notice':
-      if (!me || m.by !== me.name) toast(m.text);
+      // The prompter shows what the host must read, not the crew's chatter.
+      if (me && m.by !== me.name && me.role !== 'host') toast(m.text);
       break;
     case 'result':
       break;
@@ -174,16 +177,15 @@ function moderator(s) {
   const list = el('ul', { class: 'messages', id: 'messages', 'aria-label': 'chat messages' }, ...shown.map((m) => messageItem(m, s)));
   const word = el('input', { id: 'block-word', placeholder: 'word to block', 'aria-label': 'word to block' });
   const q = s.question;
-  return [
+  return [el('div', { class: 'cols' }, el('div', {},
     el('section', {}, el('h2', { text: 'On the prompter' }),
       el('p', { id: 'pushed', text: q ? q.author + ' (' + q.platform + '): ' + q.text + ' — pushed by ' + q.by : 'No question pushed to the host.' }),
       q ? button('Take it off the prompter', 'clear_question') : null),
-    el('section', {}, el('h2', { text: 'Chat' }), el('div', { class: 'row' }, select, queue, button('Take comment off screen', 'hide_comment')), list),
-    el('section', {}, el('h2', { text: 'Claims' }), claimsTable(s)),
+    el('section', {}, el('h2', { text: 'Chat' }), el('div', { class: 'row' }, select, queue, button('Take comment off screen', 'hide_comment')), list)),
+    el('div', {}, el('section', {}, el('h2', { text: 'Claims' }), claimsTable(s)),
     el('section', {}, el('h2', { text: 'Blocked' }),
       el('p', { class: 'status', text: (s.blocked.length ? s.blocked.map((b) => b.name + ' (' + b.platform + ')').join(', ') : 'nobody') + ' · words: ' + (s.blocked_words.length ? s.blocked_words.join(', ') : 'none') }),
-      el('div', { class: 'row' }, word, button('Block word', 'block_word', () => ({ word: $('block-word').value })))),
-  ];
+      el('div', { class: 'row' }, word, button('Block word', 'block_word', () => ({ word: $('block-word').value }))))))];
 }
 
 function messageItem(m, s) {
@@ -243,10 +245,10 @@ function producer(s) {
     el('span', { text: productLine(p) + (s.on_air && s.on_air.code === p.code ? ' · ON AIR' : '') }),
     button('Feature', 'feature', { code: p.code }, 'primary')));
   const g = s.graphics;
-  return [
+  return [el('div', { class: 'cols' }, el('div', {},
     el('section', {}, el('h2', { text: 'Program' }), pics),
     el('section', {}, el('h2', { text: 'Scenes' }), el('p', { class: 'status', text: 'Program: ' + s.scene + ' · Preview: ' + s.preview }),
-      el('div', { class: 'row' }, button('Take preview to program', 'take', {}, 'primary')), ...scenes),
+      el('div', { class: 'row' }, button('Take preview to program', 'take', {}, 'primary')), ...scenes)), el('div', {},
     el('section', {}, el('h2', { text: 'Products' }), el('p', { class: 'status', text: 'On air: ' + productLine(s.on_air) }),
       el('div', { class: 'row' }, button('Previous', 'previous_product'), button('Next product', 'next_product'), button('Hide product', 'hide_product')), ...products),
     el('section', {}, el('h2', { text: 'Graphics' }),
@@ -265,8 +267,7 @@ function producer(s) {
       ...s.destinations.map((d) => el('div', { class: 'row card', 'data-destination': d.id },
         el('span', { text: d.id + ' · ' + d.platform + ' · ' + d.state + (d.error ? ' · ' + d.error : '') }),
         d.state === 'live' ? null : button('Reconnect now', 'reconnect', { destination: d.id }))),
-      el('div', { class: 'row' }, s.recordings ? (s.recording ? button('Stop recording', 'record', { on: false }, 'danger') : button('Start recording', 'record', { on: true })) : el('span', { class: 'status', text: 'No recording in this show.' }))),
-  ];
+      el('div', { class: 'row' }, s.recordings ? (s.recording ? button('Stop recording', 'record', { on: false }, 'danger') : button('Start recording', 'record', { on: true })) : el('span', { class: 'status', text: 'No recording in this show.' })))))];
 }
 
 // ---- Host prompter -------------------------------------------------------
@@ -276,19 +277,19 @@ function host(s) {
   const q = s.question;
   return [el('div', { class: 'prompter' },
     el('section', { class: 'card' },
-      el('div', { class: 'status', text: 'ON AIR NOW' }),
+      el('div', { class: 'label', text: 'ON AIR NOW' }),
       el('div', { class: 'big', id: 'on-air-title', text: p ? p.title : 'No product on air' }),
       p ? el('div', { class: 'huge', id: 'on-air-price', text: p.price || '' }) : null,
       p && p.stock !== null ? el('div', { class: 'big', text: p.stock + ' left' }) : null,
       p && p.note ? el('div', { class: 'note', text: p.note }) : null,
       s.countdown_left_s !== null ? el('div', { class: 'big', text: 'Countdown ' + s.countdown_left_s + ' s' }) : null),
     el('section', { class: 'card', id: 'question' },
-      el('div', { class: 'status', text: 'QUESTION' }),
+      el('div', { class: 'label', text: 'QUESTION' }),
       q ? el('div', { class: 'question', dir: 'auto', text: q.text }) : el('div', { class: 'big', text: 'No question' }),
       q ? el('div', { class: 'big', text: q.author + ' · ' + q.platform }) : null,
       q ? button('Answered', 'clear_question', {}, 'primary') : null),
     el('section', { class: 'card' },
-      el('div', { class: 'status', text: 'NEXT' }),
+      el('div', { class: 'label', text: 'NEXT' }),
       el('div', { class: 'big', text: s.next ? s.next.title + (s.next.price ? ' · ' + s.next.price : '') : '—' })))];
 }
 

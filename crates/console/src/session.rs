@@ -355,9 +355,9 @@ fn perform(shared: &Shared, role: Role, name: &str, req: Request) -> Result<Stri
             Ok(words.to_string())
         }
         Request::Engine(cmd) => {
-            let what = format!("{cmd:?}").split(['(', ' ', '{']).next().unwrap_or("").to_string();
+            let what = describe(&cmd);
             engine.execute(cmd).map_err(|e| Refused::Failed(e.to_string()))?;
-            shared.notify(json!({"type": "notice", "by": name, "role": role.name(), "action": what, "text": format!("{name}: {what}")}));
+            shared.notify(json!({"type": "notice", "by": name, "role": role.name(), "action": what, "text": format!("{name} {what}")}));
             shared.dirty.notify_one();
             Ok(what)
         }
@@ -424,5 +424,33 @@ fn perform(shared: &Shared, role: Role, name: &str, req: Request) -> Result<Stri
             shared.dirty.notify_one();
             Ok("clear_question".into())
         }
+    }
+}
+
+/// A producer's command in words, for the other pages ("Pat cut to intro").
+fn describe(cmd: &Command) -> String {
+    use crate::graphics::GraphicsCommand as G;
+    match cmd {
+        Command::TakeScene(s) => format!("cut to {s}"),
+        Command::PreviewScene(s) => format!("previewed {s}"),
+        Command::Take(_) => "took preview to program".into(),
+        Command::TBar(p) => format!("moved the T-bar to {:.0} %", p * 100.0),
+        Command::ReconnectNow(d) => format!("reconnected {}", d.as_deref().unwrap_or("every destination")),
+        Command::Record(on) => if *on { "started recording" } else { "stopped recording" }.into(),
+        Command::Graphics(g) => match g {
+            G::Feature(code) => format!("featured {code}"),
+            G::NextProduct => "featured the next product".into(),
+            G::PreviousProduct => "featured the previous product".into(),
+            G::HideProduct => "took the product card off".into(),
+            G::StartCountdown { seconds, .. } => format!("started a {seconds} s countdown"),
+            G::StopCountdown => "stopped the countdown".into(),
+            G::LowerThird { name, .. } => format!("showed the lower third of {name}"),
+            G::HideLowerThird => "took the lower third off".into(),
+            G::Banner(_) => "showed a banner".into(),
+            G::HideBanner => "took the banner off".into(),
+            G::FeatureComment { author, .. } => format!("put {author}'s comment on screen"),
+            G::HideComment => "took the comment off screen".into(),
+        },
+        _ => "sent a command".into(),
     }
 }

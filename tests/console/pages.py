@@ -1,0 +1,250 @@
+"""The crew console in a real browser: Debian's chromium through its
+chromium-driver, driven by selenium (PyPI). Started by tests/console.rs
+against a real `showroom run`; reads its setup as JSON on argv[1], prints
+one JSON line per step on stdout, and talks to the test on stdin/stdout
+when the test must act (revoke an invite).
+
+Nothing here is downloaded: the browser and driver are Debian's.
+"""
+import json
+import os
+import sys
+import time
+import urllib.request
+
+os.environ.setdefault("SE_OFFLINE", "true")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+cfg = json.loads(sys.argv[1])
+OUT = cfg["out"]
+WAIT = 60  # seconds: machines are slow and busy
+
+
+def say(step, **kw):
+    kw["step"] = step
+    print(json.dumps(kw), flush=True)
+
+
+def browser():
+    o = webdriver.ChromeOptions()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1280,900", "--lang=en-US"]:
+        o.add_argument(a)
+    return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=o)
+
+
+def phone(d):
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+
+
+def laptop(d):
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+
+
+def until(d, script, what, *args):
+    try:
+        return WebDriverWait(d, WAIT, poll_frequency=0.05).until(lambda d: d.execute_script(script, *args))
+    except Exception as e:
+        body = d.execute_script("return document.body.innerText")[:3000]
+        raise AssertionError(f"{what}: not within {WAIT} s; the page shows:\n{body}") from e
+
+
+def open_page(d, link, role):
+    d.get(link)
+    until(d, "return document.body.dataset.role === arguments[0] && document.querySelector('main section, main .prompter') !== null",
+          f"the {role} page opens", role)
+    assert "#" not in d.current_url, "the token is taken out of the address bar"
+
+
+def tab(d, link, role, size):
+    d.switch_to.new_window("tab")
+    size(d)
+    open_page(d, link, role)
+    return d.current_window_handle
+
+
+def post_chat(messages):
+    req = urllib.request.Request(cfg["bridge"], data=json.dumps(messages).encode(), method="POST",
+                                 headers={"content-type": "application/json",
+                                          "authorization": "Bearer " + cfg["bridge_token"]})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 200, r.status
+
+
+def msg(i, user, text, platform="tiktok"):
+    return {"platform": platform, "id": f"m{i}", "author": {"id": user, "name": "@" + user}, "text": text,
+            "at_ms": 1764230400000 + i}
+
+
+def seq_of(d, text):
+    return until(d, """for (const li of document.querySelectorAll('#messages li'))
+        if (li.querySelector('.text').textContent === arguments[0]) return Number(li.dataset.seq);
+        return false;""", f"the message `{text}` shows", text)
+
+
+def click(d, selector_script, what, *args):
+    el = until(d, selector_script, what, *args)
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+    el.click()
+
+
+def toasts(d):
+    return d.execute_script("return [...document.querySelectorAll('#toast div')].map(t => t.textContent)")
+
+
+def send_raw(d, obj):
+    """A crafted message, sent on the page's own connection."""
+    d.execute_script("ws.send(arguments[0])", json.dumps(obj))
+
+
+def shot(d, name):
+    until(d, "return document.fonts.status === 'loaded'", "the fonts load")
+    path = os.path.join(OUT, name + ".png")
+    d.save_screenshot(path)
+    say("screenshot", path=path)
+
+
+def touch_and_names(d, role):
+    """Every control is at least 44 px each way and has an accessible name."""
+    bad = d.execute_script("""
+        const out = [];
+        for (const b of document.querySelectorAll('button, select, input')) {
+          const r = b.getBoundingClientRect();
+          if (r.width === 0) continue;
+          const name = b.getAttribute('aria-label') || b.textContent.trim();
+          if (r.height < 44 || r.width < 44) out.push('small: ' + (name || b.outerHTML.slice(0, 60)) + ' ' + r.width + 'x' + r.height);
+          if (!name) out.push('no name: ' + b.outerHTML.slice(0, 80));
+        }
+        return out;""")
+    assert not bad, f"{role} page at 390x844: {bad}"
+
+
+def picture_luma(d):
+    """Mean luma of the producer's first program picture (0-255), or False."""
+    return d.execute_script("""
+        const img = document.querySelector('img[data-canvas="0"]');
+        if (!img || !img.complete || !img.naturalWidth || !img.src.startsWith('blob:')) return false;
+        const c = document.createElement('canvas');
+        c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+        const p = g.getImageData(0, 0, c.width, c.height).data;
+        let s = 0; for (let i = 0; i < p.length; i += 4) s += 0.2126 * p[i] + 0.7152 * p[i+1] + 0.0722 * p[i+2];
+        return s / (p.length / 4);""")
+
+
+links = cfg["links"]
+a = browser()
+b = browser()
+try:
+    # A moderator at phone size sees a message posted to the chat bridge.
+    phone(a)
+    open_page(a, links["ana"], "moderator")
+    mod_a = a.current_window_handle
+    touch_and_names(a, "moderator")
+    post_chat([msg(1, "ann", "how much is the mug?"), msg(2, "rtl", "كم سعر الكوب؟ שלום 你好")])
+    q_seq = seq_of(a, "how much is the mug?")
+    seq_of(a, "كم سعر الكوب؟ שלום 你好")
+    say("moderator_sees_chat", seq=q_seq)
+    shot(a, "moderator-phone")
+
+    # Pushed to the host, it appears on the host's page in another browser.
+    phone(b)
+    open_page(b, links["hal"], "host")
+    host_h = b.current_window_handle
+    touch_and_names(b, "host")
+    until(b, "return document.getElementById('question').textContent.includes('No question')", "the prompter starts empty")
+    click(a, "for (const li of document.querySelectorAll('#messages li')) if (Number(li.dataset.seq) === arguments[0]) return li.querySelector('button[data-action=push_question]'); return false;",
+          "the To host button", q_seq)
+    until(b, "return document.getElementById('question').textContent.includes('how much is the mug?') && document.getElementById('question').textContent.includes('@ann')",
+          "the pushed question on the prompter")
+    until(a, "return document.getElementById('pushed').textContent.includes('how much is the mug?')", "the moderator sees what is on the prompter")
+    say("pushed_to_host")
+    shot(b, "host-phone")
+    # "Answered" on the host page clears it on both.
+    click(b, "return document.querySelector('#question button[data-action=clear_question]')", "the Answered button")
+    until(b, "return document.getElementById('question').textContent.includes('No question')", "the prompter is cleared")
+    until(a, "return document.getElementById('pushed').textContent.includes('No question pushed')", "the moderator's page is cleared")
+    until(a, "for (const li of document.querySelectorAll('#messages li')) if (Number(li.dataset.seq) === arguments[0]) return li.textContent.includes('answered by Hal'); return false;",
+          "the message is marked answered by the host", q_seq)
+    say("answered_on_both")
+
+    # Two moderators: both see a hide done by one of them; the second hide
+    # is told who did it and changes nothing.
+    mod_b = tab(b, links["bo"], "moderator", phone)
+    post_chat([msg(3, "spam", "total scam click here")])
+    s_seq = seq_of(a, "total scam click here")
+    seq_of(b, "total scam click here")
+    b.switch_to.window(mod_b)
+    click(a, "for (const li of document.querySelectorAll('#messages li')) if (Number(li.dataset.seq) === arguments[0]) return li.querySelector('button[data-action=hide]'); return false;",
+          "Ana's Hide button", s_seq)
+    until(b, "for (const li of document.querySelectorAll('#messages li')) if (Number(li.dataset.seq) === arguments[0]) return li.textContent.includes('hidden by Ana'); return false;",
+          "Bo sees Ana's hide", s_seq)
+    send_raw(b, {"action": "hide", "seq": s_seq, "id": 7})
+    until(b, "return [...document.querySelectorAll('#toast div')].some(t => t.textContent.includes('Ana already did this'))", "Bo is told Ana hid it")
+    say("two_moderators")
+
+    # A moderator's token for a producer's command: refused, program unchanged.
+    a.switch_to.window(mod_a)
+    send_raw(a, {"action": "cut", "scene": "bright", "id": 8})
+    until(a, "return [...document.querySelectorAll('#toast div')].some(t => t.textContent.includes('a moderator cannot do this'))", "the cut is refused")
+    time.sleep(1.0)
+    scene = a.execute_script("return state.scene")
+    assert scene == "dark", f"the program changed to {scene}"
+    say("moderator_cannot_cut", scene=scene)
+
+    # The producer (laptop size) sees program pictures, cuts, and features.
+    prod = tab(a, links["pat"], "producer", laptop)
+    dark = WebDriverWait(a, WAIT, poll_frequency=0.1).until(lambda d: picture_luma(d))
+    assert dark < 60, f"program picture of the dark scene has luma {dark}"
+    shot(a, "producer-laptop")
+    click(a, "for (const c of document.querySelectorAll('.card')) if (c.textContent.startsWith('bright')) return c.querySelector('button[data-action=cut]'); return false;",
+          "the Cut button of `bright`")
+    until(a, "return state.scene === 'bright'", "program is `bright`")
+    bright = WebDriverWait(a, WAIT, poll_frequency=0.1).until(lambda d: (v := picture_luma(d)) and v > 180 and v)
+    say("producer_cut", dark_luma=dark, bright_luma=bright)
+    click(a, "return document.querySelector('[data-product=A1] button[data-action=feature]')", "Feature A1")
+    b.switch_to.window(host_h)
+    until(b, "return document.getElementById('on-air-title') && document.getElementById('on-air-title').textContent === 'Mug'", "the host sees the Mug on air")
+    until(b, "return document.body.innerText.includes('Cheap and cheerful')", "the host sees the Mug's talking points")
+    say("featured")
+    shot(b, "host-phone-product")
+    laptop(b)
+    shot(b, "host-laptop")
+    phone(a)
+    touch_and_names(a, "producer")
+    shot(a, "producer-phone")
+
+    # The brand sees a claim come in.
+    brand = tab(a, links["bea"], "brand", phone)
+    touch_and_names(a, "brand")
+    post_chat([msg(4, "buyer", "SOLD A1")])
+    until(a, "return document.getElementById('revenue').textContent.includes('18')", "the brand sees the revenue")
+    until(a, "const r = document.querySelector('tr[data-product=A1]'); return r && r.children[2].textContent === '1'", "one unit of A1")
+    say("brand_sees_sale")
+    shot(a, "brand-phone")
+    laptop(a)
+    shot(a, "brand-laptop")
+    a.switch_to.window(mod_a)
+    laptop(a)
+    shot(a, "moderator-laptop")
+
+    # A revoked invite's open page is disconnected.
+    b.switch_to.window(mod_b)
+    say("revoke_bo")
+    line = sys.stdin.readline()
+    assert line.strip() == "revoked", line
+    until(b, "return document.body.innerText.includes('Your invite was revoked')", "Bo's page is disconnected")
+    b.refresh()
+    until(b, "return document.body.innerText.includes('Open the link of your invite') || document.body.innerText.includes('not valid')",
+          "a reload does not get Bo back in")
+    say("revoked")
+    say("done")
+finally:
+    a.quit()
+    b.quit()
