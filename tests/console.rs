@@ -103,7 +103,11 @@ fn invite(run: &mut ShowRun, role: &str, name: &str) -> (u64, String) {
         .unwrap();
     let meta = std::fs::metadata(path).unwrap();
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(meta.permissions().mode() & 0o777, 0o600, "the link's file is the user's alone");
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o600,
+        "the link's file is the user's alone"
+    );
     (id, std::fs::read_to_string(path).unwrap().trim().to_string())
 }
 
@@ -140,15 +144,39 @@ impl Rng {
 
 fn fuzz_message(r: &mut Rng) -> String {
     let values = [
-        "1", "-1", "0.5", "1e308", "null", "true", "\"x\"", "\"\"", "[]", "{}", "[1,[2,[3]]]",
-        "18446744073709551616", "\"\\u0000\"", "\"dark\"", "\"bright\"",
+        "1",
+        "-1",
+        "0.5",
+        "1e308",
+        "null",
+        "true",
+        "\"x\"",
+        "\"\"",
+        "[]",
+        "{}",
+        "[1,[2,[3]]]",
+        "18446744073709551616",
+        "\"\\u0000\"",
+        "\"dark\"",
+        "\"bright\"",
     ];
     let keys = [
         "action", "seq", "scene", "id", "code", "seconds", "text", "on", "position", "word", "quantity", "product",
     ];
     let actions = [
-        "\"cut\"", "\"hide\"", "\"answer\"", "\"block\"", "\"record\"", "\"feature\"", "\"launch\"", "\"tbar\"",
-        "\"settle_claim\"", "\"block_word\"", "\"push_question\"", "5", "null",
+        "\"cut\"",
+        "\"hide\"",
+        "\"answer\"",
+        "\"block\"",
+        "\"record\"",
+        "\"feature\"",
+        "\"launch\"",
+        "\"tbar\"",
+        "\"settle_claim\"",
+        "\"block_word\"",
+        "\"push_question\"",
+        "5",
+        "null",
     ];
     match r.next() % 6 {
         0 => {
@@ -176,7 +204,9 @@ async fn fuzz(url: &str, token: &str) -> (u32, u32) {
     let ws_url = format!("ws://{host}/ws");
     // A page of another origin is refused before any token is looked at.
     let mut foreign = ws_url.as_str().into_client_request().unwrap();
-    foreign.headers_mut().insert("origin", "http://evil.test".parse().unwrap());
+    foreign
+        .headers_mut()
+        .insert("origin", "http://evil.test".parse().unwrap());
     let refused = tokio_tungstenite::connect_async(foreign).await;
     assert!(refused.is_err(), "a WebSocket from another origin is refused");
     let mut req = ws_url.as_str().into_client_request().unwrap();
@@ -255,10 +285,17 @@ fn the_crew_runs_the_show_from_their_own_pages() {
     let mut run = ShowRun::start(
         &dir,
         &["run", "show.toml", "--duration", "600", "--events", "events.jsonl"],
-        &[("CONSOLE_TEST_KEY", KEY), ("XDG_STATE_HOME", dir.join("state").to_str().unwrap())],
+        &[
+            ("CONSOLE_TEST_KEY", KEY),
+            ("XDG_STATE_HOME", dir.join("state").to_str().unwrap()),
+        ],
     );
     let announce = run.line(|l| l.starts_with("crew console: http://"));
-    let url = announce["crew console: ".len()..].split(' ').next().unwrap().to_string();
+    let url = announce["crew console: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
     run.line(|l| l.contains(" live "));
     let mut links = serde_json::Map::new();
     let mut ids = std::collections::HashMap::new();
@@ -362,7 +399,10 @@ fn the_crew_runs_the_show_from_their_own_pages() {
     assert!(!log.contains(KEY), "{log}");
     assert!(
         !dir.join("state/showroom/invites").exists()
-            || std::fs::read_dir(dir.join("state/showroom/invites")).unwrap().next().is_none(),
+            || std::fs::read_dir(dir.join("state/showroom/invites"))
+                .unwrap()
+                .next()
+                .is_none(),
         "the invites' files went with the show"
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -373,7 +413,10 @@ fn check_refuses_a_console_off_this_machine_without_tls() {
     let dir = tempdir("console-check");
     std::fs::write(
         dir.join("show.toml"),
-        format!("{}\n[console]\nlisten = \"0.0.0.0:8790\"\n", small_show("Console check")),
+        format!(
+            "{}\n[console]\nlisten = \"0.0.0.0:8790\"\n",
+            small_show("Console check")
+        ),
     )
     .unwrap();
     let out = Command::new(showroom_bin())
@@ -383,7 +426,10 @@ fn check_refuses_a_console_off_this_machine_without_tls() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
-    assert!(err.contains("[console] listens on 0.0.0.0:8790 over plain HTTP"), "{err}");
+    assert!(
+        err.contains("[console] listens on 0.0.0.0:8790 over plain HTTP"),
+        "{err}"
+    );
     assert!(err.contains("tls = \"self-signed\""), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

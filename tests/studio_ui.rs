@@ -868,3 +868,60 @@ fn the_remote_switch_shows_where_it_listens_and_who_is_connected() {
     drop(h);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The Crew panel: a show with [console] has the crew console on; an
+/// invite made in the window lets a page in (listed as connected), and
+/// Revoke closes that page at once.
+#[test]
+fn the_crew_panel_invites_lists_and_revokes() {
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let dir = tempdir("ui-crew");
+    let text = format!("{SHOW}\n[console]\nlisten = \"127.0.0.1:0\"\n");
+    let mut h = studio(&dir, &text);
+    h.run_steps(2);
+    let url = h.state().console().expect("[console] starts it").url();
+    h.get_by_label(&url);
+    h.get_by_label("nobody invited yet");
+    h.state_mut().crew.name = "Ana".into();
+    h.get_by_label("Invite").click();
+    h.run_steps(2);
+    h.get_by_label_contains("invite 1 for Ana (moderator)");
+    h.get_by_label("Ana · moderator · not connected");
+    h.get_by_label("Scan with the phone's camera:");
+    let link = h.state().crew.links[&1].expose().to_string();
+    let token = link.split('#').nth(1).unwrap().to_string();
+    // A page opens with the link's token.
+    let addr = h.state().console().unwrap().addr();
+    let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
+    req.headers_mut()
+        .insert("origin", format!("http://{addr}").parse().unwrap());
+    let socket = std::net::TcpStream::connect(addr).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut ws = tokio_tungstenite::tungstenite::client(req, socket).unwrap().0;
+    ws.send(Message::text(format!("{{\"token\":\"{token}\"}}"))).unwrap();
+    let welcome = ws.read().unwrap();
+    assert!(
+        welcome.to_text().unwrap().contains("\"role\":\"moderator\""),
+        "{welcome:?}"
+    );
+    assert!(step_until(&mut h, Duration::from_secs(10), |h| h
+        .query_by_label("Ana · moderator · connected")
+        .is_some()));
+    h.get_by_label("Revoke").click();
+    h.run_steps(2);
+    h.get_by_label("nobody invited yet");
+    // The open page is closed, saying why.
+    let code = loop {
+        match ws.read() {
+            Ok(Message::Close(f)) => break f.map(|f| u16::from(f.code)),
+            Ok(_) => continue,
+            Err(e) => panic!("the page was dropped without a reason: {e}"),
+        }
+    };
+    assert_eq!(code, Some(4001));
+    h.get_by_label("crew console").click();
+    h.run_steps(2);
+    assert!(h.state().console().is_none());
+    drop(h);
+    let _ = std::fs::remove_dir_all(&dir);
+}

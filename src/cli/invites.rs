@@ -19,9 +19,11 @@ impl Links {
     pub fn new(show: &Path) -> Links {
         let stem = show.file_stem().and_then(|s| s.to_str()).unwrap_or("show");
         Links {
-            dir: crate::session::state_dir()
-                .join("invites")
-                .join(format!("{}-{}", crate::session::slug(stem), std::process::id())),
+            dir: crate::session::state_dir().join("invites").join(format!(
+                "{}-{}",
+                crate::session::slug(stem),
+                std::process::id()
+            )),
             files: BTreeMap::new(),
         }
     }
@@ -31,8 +33,9 @@ impl Links {
         let path = self
             .dir
             .join(format!("{}-{}-{}.url", i.id, i.role, crate::session::slug(&i.name)));
-        let written = std::fs::create_dir_all(&self.dir)
-            .and_then(|()| crate::session::write_atomic_mode(&path, format!("{}\n", i.link.expose()).as_bytes(), Some(0o600)));
+        let written = std::fs::create_dir_all(&self.dir).and_then(|()| {
+            crate::session::write_atomic_mode(&path, format!("{}\n", i.link.expose()).as_bytes(), Some(0o600))
+        });
         match written {
             Ok(()) => {
                 eprintln!(

@@ -309,19 +309,19 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         (Some("invite"), role) => {
             let usage = "use: invite moderator|producer|host|brand NAME";
             let role = role.ok_or(usage)?;
-            let role = crate::console::Role::parse(role)
-                .ok_or_else(|| format!("invite: `{role}` is not a role — {usage}"))?;
+            let role =
+                crate::console::Role::parse(role).ok_or_else(|| format!("invite: `{role}` is not a role — {usage}"))?;
             let name: Vec<&str> = words.by_ref().collect();
             if name.is_empty() {
                 return Err(format!("invite: whose invite is it? {usage}"));
             }
             Some(Command::Invite(role, name.join(" ")))
         }
-        (Some("revoke"), Some(n)) => Some(Command::Revoke(
-            n.trim_start_matches('#')
-                .parse()
-                .map_err(|_| format!("revoke: `{n}` is not an invite number (type `crew` for the list)"))?,
-        )),
+        (Some("revoke"), Some(n)) => {
+            Some(Command::Revoke(n.trim_start_matches('#').parse().map_err(|_| {
+                format!("revoke: `{n}` is not an invite number (type `crew` for the list)")
+            })?))
+        }
         (Some("crew"), None) => Some(Command::Crew),
         // The chat: `claims-csv PATH` (for invoicing), `draft-orders`
         // (claims not yet ordered → Shopify), `cancel-claim ID`, and
@@ -579,7 +579,9 @@ pub fn run(args: RunArgs) -> ExitCode {
             match parse_command(&line) {
                 Ok(Some(Command::Quit)) => stop.store(true, Ordering::Relaxed),
                 Ok(Some(Command::Invite(role, name))) => match &console {
-                    None => eprintln!("error: the crew console is not running: start the show with --console (or add [console])"),
+                    None => eprintln!(
+                        "error: the crew console is not running: start the show with --console (or add [console])"
+                    ),
                     Some(c) => match c.invite(role, &name) {
                         Ok(i) => invites.tell(&i),
                         Err(e) => eprintln!("error: {e}"),
@@ -603,7 +605,10 @@ pub fn run(args: RunArgs) -> ExitCode {
                             eprintln!("crew: nobody invited yet (type `invite ROLE NAME`)");
                         }
                         for m in crew {
-                            eprintln!("crew: invite {} · {} · {} · {} page(s) open", m.id, m.name, m.role, m.pages);
+                            eprintln!(
+                                "crew: invite {} · {} · {} · {} page(s) open",
+                                m.id, m.name, m.role, m.pages
+                            );
                         }
                     }
                 },

@@ -23,7 +23,9 @@ pub enum Request {
     /// The question on the prompter is done with (the host or a moderator).
     ClearQuestion,
     /// A moderator adds a word to the blocked words.
-    BlockWord { word: String },
+    BlockWord {
+        word: String,
+    },
 }
 
 /// Why a message was not taken: what is wrong, and the field at fault.
@@ -285,7 +287,10 @@ mod tests {
         assert!(authorize(Role::Host, &push).is_err());
         assert!(role_may(Role::Producer, "cut") && !role_may(Role::Moderator, "cut"));
         assert!(ACTIONS.iter().all(|a| !role_may(Role::Brand, a)));
-        assert!(ACTIONS.iter().all(|a| ROLES.iter().any(|r| role_may(*r, a))), "every action is someone's");
+        assert!(
+            ACTIONS.iter().all(|a| ROLES.iter().any(|r| role_may(*r, a))),
+            "every action is someone's"
+        );
         let clear = parse(r#"{"action":"clear_question"}"#).unwrap();
         assert!(authorize(Role::Host, &clear).is_ok());
         assert!(authorize(Role::Brand, &clear).is_err());

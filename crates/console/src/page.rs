@@ -24,10 +24,22 @@ const STYLE: &str = include_str!("../page/console.css");
 /// The fonts the page may load, by the name the style uses.
 const FONTS: &[(&str, &[u8])] = &[
     ("sans.ttf", include_bytes!("../../../assets/fonts/NotoSans-Regular.ttf")),
-    ("sans-bold.ttf", include_bytes!("../../../assets/fonts/NotoSans-Bold.ttf")),
-    ("arabic.ttf", include_bytes!("../../../assets/fonts/NotoSansArabic-Regular.ttf")),
-    ("hebrew.ttf", include_bytes!("../../../assets/fonts/NotoSansHebrew-Regular.ttf")),
-    ("cjk.otf", include_bytes!("../../../assets/fonts/NotoSansCJKsc-Bold.otf")),
+    (
+        "sans-bold.ttf",
+        include_bytes!("../../../assets/fonts/NotoSans-Bold.ttf"),
+    ),
+    (
+        "arabic.ttf",
+        include_bytes!("../../../assets/fonts/NotoSansArabic-Regular.ttf"),
+    ),
+    (
+        "hebrew.ttf",
+        include_bytes!("../../../assets/fonts/NotoSansHebrew-Regular.ttf"),
+    ),
+    (
+        "cjk.otf",
+        include_bytes!("../../../assets/fonts/NotoSansCJKsc-Bold.otf"),
+    ),
 ];
 
 fn answer(content_type: &'static str, body: impl IntoResponse, cache: bool) -> Response {
@@ -57,7 +69,9 @@ async fn index(Ax(shared): Ax<Arc<Shared>>, headers: HeaderMap) -> Response {
 }
 
 async fn script(Ax(shared): Ax<Arc<Shared>>, headers: HeaderMap) -> Response {
-    guarded(&shared, &headers, || answer("text/javascript; charset=utf-8", SCRIPT, false))
+    guarded(&shared, &headers, || {
+        answer("text/javascript; charset=utf-8", SCRIPT, false)
+    })
 }
 
 async fn style(Ax(shared): Ax<Arc<Shared>>, headers: HeaderMap) -> Response {
@@ -66,11 +80,7 @@ async fn style(Ax(shared): Ax<Arc<Shared>>, headers: HeaderMap) -> Response {
 
 async fn font(Ax(shared): Ax<Arc<Shared>>, headers: HeaderMap, Path(name): Path<String>) -> Response {
     guarded(&shared, &headers, || match FONTS.iter().find(|(n, _)| *n == name) {
-        Some((n, bytes)) => answer(
-            if n.ends_with(".otf") { "font/otf" } else { "font/ttf" },
-            *bytes,
-            true,
-        ),
+        Some((n, bytes)) => answer(if n.ends_with(".otf") { "font/otf" } else { "font/ttf" }, *bytes, true),
         None => Refusal::new(axum::http::StatusCode::NOT_FOUND, "no such font").into_response(),
     })
 }

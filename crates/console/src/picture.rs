@@ -19,7 +19,10 @@ pub const QUALITY: u8 = 70;
 pub fn jpeg(nv12: &[u8], width: u32, height: u32, canvas: u8) -> Option<Vec<u8>> {
     let step = width.max(height).div_ceil(MAX_SIDE).max(1) as usize;
     let rgb = crate::media::frame::nv12_to_rgb(nv12, width as usize, height as usize, step)?;
-    let (w, h) = ((width as usize).div_ceil(step) as u32, (height as usize).div_ceil(step) as u32);
+    let (w, h) = (
+        (width as usize).div_ceil(step) as u32,
+        (height as usize).div_ceil(step) as u32,
+    );
     let mut out = vec![canvas, 0];
     JpegEncoder::new_with_quality(&mut out, QUALITY)
         .write_image(&rgb, w, h, image::ExtendedColorType::Rgb8)

@@ -8,11 +8,7 @@ use qrcode::{EcLevel, QrCode};
 pub fn modules(text: &str) -> Option<(usize, Vec<bool>)> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
     let width = code.width();
-    let dark = code
-        .to_colors()
-        .into_iter()
-        .map(|c| c == qrcode::Color::Dark)
-        .collect();
+    let dark = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
     Some((width, dark))
 }
 
@@ -20,7 +16,9 @@ pub fn modules(text: &str) -> Option<(usize, Vec<bool>)> {
 /// quiet zone of 2 modules, dark on a light terminal cell.
 pub fn terminal(text: &str) -> Option<String> {
     let (w, dark) = modules(text)?;
-    let at = |x: isize, y: isize| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < w && dark[y as usize * w + x as usize];
+    let at = |x: isize, y: isize| {
+        x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < w && dark[y as usize * w + x as usize]
+    };
     let q = 2isize;
     let mut out = String::new();
     let mut y = -q;

@@ -424,8 +424,11 @@ async fn upgrade(
     let ws = match ws {
         Ok(ws) => ws,
         Err(e) => {
-            return Refusal::new(e.status(), format!("this is the console's WebSocket: {}", e.body_text()))
-                .into_response();
+            return Refusal::new(
+                e.status(),
+                format!("this is the console's WebSocket: {}", e.body_text()),
+            )
+            .into_response();
         }
     };
     let limit = shared.limits.frame_bytes;

@@ -60,7 +60,12 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, peer: SocketAddr) {
         }
     };
     let Some(token) = token else {
-        close(&mut tx, CLOSE_REFUSED, "send {\"token\": ...} first (open the invite link)").await;
+        close(
+            &mut tx,
+            CLOSE_REFUSED,
+            "send {\"token\": ...} first (open the invite link)",
+        )
+        .await;
         return;
     };
     let invite = match shared.admit(&token, peer.ip()) {
@@ -74,7 +79,11 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, peer: SocketAddr) {
     };
     drop(token);
     let id = shared.register(&invite, peer);
-    tracing::info!("crew console: {} ({}) opened a page from {peer}", invite.name, invite.role);
+    tracing::info!(
+        "crew console: {} ({}) opened a page from {peer}",
+        invite.name,
+        invite.role
+    );
     let reason = page(&mut tx, &mut rx, &shared, id, invite.id, invite.role, &invite.name).await;
     shared.unregister(id);
     if let Some((code, why)) = reason {
@@ -340,8 +349,10 @@ fn perform(shared: &Shared, role: Role, name: &str, req: Request) -> Result<Stri
                 shared.notify(json!({"type": "notice", "by": name, "role": role.name(), "action": words, "seq": n,
                     "text": format!("{name} {verb} {}", if what == "cancelled" { format!("{n}") } else { format!("message {n}") })}));
             } else {
-                shared.notify(json!({"type": "notice", "by": name, "role": role.name(), "action": words, "seq": seq,
-                    "text": format!("{name}: {words}")}));
+                shared.notify(
+                    json!({"type": "notice", "by": name, "role": role.name(), "action": words, "seq": seq,
+                    "text": format!("{name}: {words}")}),
+                );
             }
             drop(handled);
             // A question on the prompter that was just answered or hidden goes.
@@ -382,12 +393,17 @@ fn perform(shared: &Shared, role: Role, name: &str, req: Request) -> Result<Stri
             if let Some(c) = current.as_ref()
                 && c.seq == seq
             {
-                return Err(Refused::Already(format!("{} already pushed this question to the host", c.by)));
+                return Err(Refused::Already(format!(
+                    "{} already pushed this question to the host",
+                    c.by
+                )));
             }
             *current = Some(q);
             drop(current);
-            shared.notify(json!({"type": "notice", "by": name, "role": role.name(), "action": "push_question", "seq": seq,
-                "text": format!("{name} pushed message {seq} to the host")}));
+            shared.notify(
+                json!({"type": "notice", "by": name, "role": role.name(), "action": "push_question", "seq": seq,
+                "text": format!("{name} pushed message {seq} to the host")}),
+            );
             shared.dirty.notify_one();
             Ok("push_question".into())
         }
@@ -403,8 +419,10 @@ fn perform(shared: &Shared, role: Role, name: &str, req: Request) -> Result<Stri
             engine
                 .execute(Command::Chat(Action::SetBlockedWords(words)))
                 .map_err(|e| Refused::Failed(e.to_string()))?;
-            shared.notify(json!({"type": "notice", "by": name, "role": role.name(), "action": "block_word",
-                "text": format!("{name} blocked the word `{word}`")}));
+            shared.notify(
+                json!({"type": "notice", "by": name, "role": role.name(), "action": "block_word",
+                "text": format!("{name} blocked the word `{word}`")}),
+            );
             shared.dirty.notify_one();
             Ok("block_word".into())
         }
@@ -415,12 +433,16 @@ fn perform(shared: &Shared, role: Role, name: &str, req: Request) -> Result<Stri
             };
             // The host's "answered" answers the message too (once).
             let mut handled = shared.handled();
-            if !handled.contains_key(&("answered", q.seq)) && engine.execute(Command::Chat(Action::Answered(q.seq))).is_ok() {
+            if !handled.contains_key(&("answered", q.seq))
+                && engine.execute(Command::Chat(Action::Answered(q.seq))).is_ok()
+            {
                 handled.insert(("answered", q.seq), name.to_string());
             }
             drop(handled);
-            shared.notify(json!({"type": "notice", "by": name, "role": role.name(), "action": "clear_question", "seq": q.seq,
-                "text": format!("{name} answered {}'s question", q.author)}));
+            shared.notify(
+                json!({"type": "notice", "by": name, "role": role.name(), "action": "clear_question", "seq": q.seq,
+                "text": format!("{name} answered {}'s question", q.author)}),
+            );
             shared.dirty.notify_one();
             Ok("clear_question".into())
         }

@@ -66,7 +66,8 @@ pub fn load(tls: &ConsoleTls, names: &[String]) -> Result<Option<Tls>, TlsError>
         ConsoleTls::SelfSigned => {
             let made =
                 rcgen::generate_simple_self_signed(names.to_vec()).map_err(|e| TlsError::Generate(e.to_string()))?;
-            let key = PrivateKeyDer::try_from(made.signing_key.serialize_der()).map_err(|e| TlsError::Generate(e.to_string()))?;
+            let key = PrivateKeyDer::try_from(made.signing_key.serialize_der())
+                .map_err(|e| TlsError::Generate(e.to_string()))?;
             (vec![made.cert.der().clone()], key)
         }
     };

@@ -107,7 +107,13 @@ pub fn build(
         (None, _) => Some(0),
         (Some(i), n) => Some((i + 1) % n),
     };
-    let alerts = alerts(&snap, show, featured.and_then(stock), featured.map(|i| &catalog.products[i].title), quiet_since);
+    let alerts = alerts(
+        &snap,
+        show,
+        featured.and_then(stock),
+        featured.map(|i| &catalog.products[i].title),
+        quiet_since,
+    );
     let question = shared.question().clone();
     let destinations: Vec<Value> = snap
         .destinations
@@ -193,7 +199,8 @@ pub fn build(
             }
             Role::Producer => {
                 v["products"] = (0..catalog.products.len()).map(product).collect();
-                v["graphics"] = json!({"on_air": snap.graphics.on_air, "countdown_left_s": snap.graphics.countdown_left_s});
+                v["graphics"] =
+                    json!({"on_air": snap.graphics.on_air, "countdown_left_s": snap.graphics.countdown_left_s});
                 v["recording"] = json!(snap.recordings.iter().any(|r| r.recording_s.is_some()));
                 v["recordings"] = json!(snap.recordings.len());
                 v["tbar"] = json!(snap.tbar);
@@ -236,7 +243,10 @@ fn sales(
                 row.1 += c.quantity;
                 claims += 1;
                 units += c.quantity;
-                if let Some(m) = Money::parse(&c.unit_price, &c.currency).ok().and_then(|m| m.times(c.quantity)) {
+                if let Some(m) = Money::parse(&c.unit_price, &c.currency)
+                    .ok()
+                    .and_then(|m| m.times(c.quantity))
+                {
                     row.3 = Some(add(row.3, m));
                     total = Some(add(total, m));
                 }
@@ -299,7 +309,9 @@ fn alerts(
             out.push(format!("microphone {} is muted", i.id));
             quiet_since.remove(&i.id);
         } else if i.levels.rms_db < QUIET_DB {
-            let since = *quiet_since.entry(i.id.clone()).or_insert_with(tokio::time::Instant::now);
+            let since = *quiet_since
+                .entry(i.id.clone())
+                .or_insert_with(tokio::time::Instant::now);
             if since.elapsed() >= Duration::from_secs(3) {
                 out.push(format!("microphone {} is too quiet", i.id));
             }

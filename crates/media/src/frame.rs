@@ -303,7 +303,6 @@ pub fn nv12_to_rgb(nv12: &[u8], w: usize, h: usize, step: usize) -> Option<Vec<u
     Some(rgb)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,5 +104,4 @@ mod tests {
         assert_eq!(fit((1280, 720), Some(640), None), (640, 360));
         assert_eq!(fit((1280, 720), Some(640), Some(100)), (178, 100));
     }
-
 }

@@ -51,7 +51,10 @@ pub fn config(c: &Spanned<ConsoleSection>, base: &Path, out: &mut Collector) -> 
                         } else {
                             out.add(
                                 t.span(),
-                                format!("[console] tls {name} \"{p}\" is not a file (looked at {})", path.display()),
+                                format!(
+                                    "[console] tls {name} \"{p}\" is not a file (looked at {})",
+                                    path.display()
+                                ),
                                 "give the PEM file's path, relative to the show file",
                             );
                             None
@@ -67,10 +70,7 @@ pub fn config(c: &Spanned<ConsoleSection>, base: &Path, out: &mut Collector) -> 
                     out.add(t.span(), format!("[console] tls: unknown key `{k}`"), tls_hint);
                     return None;
                 }
-                ConsoleTls::Files {
-                    cert: cert?,
-                    key: key?,
-                }
+                ConsoleTls::Files { cert: cert?, key: key? }
             }
             other => {
                 out.add(

@@ -14,6 +14,7 @@ use showroom_media as media;
 use showroom_show as show;
 
 pub mod chat;
+pub mod crew;
 pub mod editor;
 mod health;
 pub mod hotkeys;
@@ -90,6 +91,8 @@ pub struct Studio {
     remote: Option<showroom_remote::Remote>,
     /// Why the remote control could not start, when it could not.
     pub remote_error: Option<String>,
+    /// The crew console and its invites (the Crew panel).
+    pub crew: crew::Crew,
     show_path: PathBuf,
     textures: Option<Textures>,
     /// The canvas shown in the video panes.
@@ -225,10 +228,22 @@ impl Studio {
                 }
             },
         };
+        // A show with [console] has its crew console on from the start.
+        let mut crew = crew::Crew::default();
+        if let Some(spec) = &engine.show().console {
+            match showroom_console::Console::start(engine.clone(), spec) {
+                Ok(c) => crew.console = Some(c),
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    crew.error = Some(crate::secrets::redact(&e.to_string()));
+                }
+            }
+        }
         Ok(Studio {
             engine: Some(engine),
             remote,
             remote_error,
+            crew,
             show_path,
             textures,
             canvas: 0,
@@ -366,6 +381,11 @@ impl Studio {
     /// Ends the show cleanly (streams ended, recordings finalised).
     fn shut_down(&mut self) {
         if let Some(engine) = self.engine.take() {
+            // The crew's pages are told the show has ended; every invite ends.
+            if let Some(c) = self.crew.console.take() {
+                c.stop();
+            }
+            self.crew.links.clear();
             let snap = showroom_remote::stop_show(engine, self.remote.take());
             tracing::info!("studio closed: {}", crate::secrets::redact(&snap.status_line()));
         }

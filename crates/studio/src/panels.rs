@@ -473,6 +473,8 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
         }
         ui.separator();
         remote(studio, ui);
+        ui.separator();
+        crate::crew::panel(studio, ui);
     });
 }
 
