@@ -433,3 +433,117 @@ fn check_refuses_a_console_off_this_machine_without_tls() {
     assert!(err.contains("tls = \"self-signed\""), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The SHA-256 fingerprint of a DER certificate, as openssl writes it.
+fn openssl_fingerprint(der: &[u8], dir: &Path) -> String {
+    let path = dir.join("peer.der");
+    std::fs::write(&path, der).unwrap();
+    let out = Command::new("openssl")
+        .args(["x509", "-inform", "der", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(&path)
+        .output()
+        .expect("openssl");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .split('=')
+        .nth(1)
+        .unwrap_or("")
+        .to_string()
+}
+
+/// HTTPS, as a show off this machine serves its console: a self-signed
+/// certificate whose fingerprint `showroom run` prints, or the user's own.
+/// The page comes with its strict Content-Security-Policy; plain HTTP to
+/// the port gets nothing.
+#[test]
+fn the_console_over_https_shows_the_certificate_it_serves() {
+    let dir = tempdir("console-tls");
+    let ok = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-subj",
+            "/CN=localhost",
+            "-days",
+            "2",
+        ])
+        .current_dir(&dir)
+        .output()
+        .expect("openssl");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    for tls in ["\"self-signed\"", "{ cert = \"cert.pem\", key = \"key.pem\" }"] {
+        std::fs::write(
+            dir.join("show.toml"),
+            format!(
+                "{}\n[console]\nlisten = \"127.0.0.1:0\"\ntls = {tls}\n",
+                small_show("Console TLS")
+            ),
+        )
+        .unwrap();
+        let mut run = ShowRun::start(
+            &dir,
+            &["run", "show.toml", "--duration", "60"],
+            &[("XDG_STATE_HOME", dir.join("state").to_str().unwrap())],
+        );
+        let line = run.line(|l| l.starts_with("crew console: "));
+        let url = line["crew console: ".len()..].split(' ').next().unwrap().to_string();
+        assert!(url.starts_with("https://127.0.0.1:"), "{line}");
+        let shown = line
+            .split("certificate SHA-256 ")
+            .nth(1)
+            .and_then(|r| r.split(')').next())
+            .unwrap_or_else(|| panic!("no fingerprint in: {line}"))
+            .to_string();
+        let client = reqwest::blocking::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .tls_info(true)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let resp = client.get(&url).send().unwrap();
+        assert_eq!(resp.status(), 200);
+        let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        let der = resp
+            .extensions()
+            .get::<reqwest::tls::TlsInfo>()
+            .and_then(|t| t.peer_certificate())
+            .expect("the server's certificate")
+            .to_vec();
+        assert_eq!(openssl_fingerprint(&der, &dir), shown, "{tls}");
+        if tls.contains("cert.pem") {
+            let theirs = Command::new("openssl")
+                .args(["x509", "-noout", "-fingerprint", "-sha256", "-in", "cert.pem"])
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            assert!(
+                String::from_utf8_lossy(&theirs.stdout).contains(&shown),
+                "the user's certificate is served"
+            );
+        }
+        let plain = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()
+            .unwrap()
+            .get(url.replace("https://", "http://"))
+            .send();
+        assert!(
+            plain.is_err() || !plain.unwrap().status().is_success(),
+            "no page over plain HTTP"
+        );
+        run.type_line("quit");
+        assert!(run.child.wait().unwrap().success(), "{}", run.all_lines().join("\n"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
