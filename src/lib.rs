@@ -4,8 +4,8 @@
 //! `showroom-base` (events, shutdown, listeners, secrets), `-spec` (the
 //! show as data), `-audio`, `-products`, `-media`, `-chat`, `-compositor`,
 //! `-graphics`, `-show` (show files), `-engine` (the one door), `-remote`
-//! (obs-websocket remote control), `-console` (the crew's roles and
-//! invites; its web console is being built), `-studio` (the window). This crate is the command line on top, and names every
+//! (obs-websocket remote control), `-console` (the crew console: web pages
+//! for moderators, producer, host and brand), `-studio` (the window). This crate is the command line on top, and names every
 //! layer under its old path (`showroom::chat`, ...) for tests and benches.
 
 pub use showroom_audio as audio;

@@ -353,6 +353,7 @@ fn the_crew_runs_the_show_from_their_own_pages() {
         ("moderator-laptop", &["Claims", "Blocked"][..]),
         ("host-phone", &["QUESTION", "how much is the mug"][..]),
         ("host-phone-product", &["ON AIR NOW", "Mug", "$18.00"][..]),
+        ("host-phone-dark", &["ON AIR NOW", "Mug"][..]),
         ("host-laptop", &["NEXT", "Cap"][..]),
         ("producer-laptop", &["Scenes", "Products", "Preview"][..]),
         ("producer-phone", &["Program"][..]),

@@ -214,6 +214,12 @@ try:
     until(b, "return document.body.innerText.includes('Cheap and cheerful')", "the host sees the Mug's talking points")
     say("featured")
     shot(b, "host-phone-product")
+    # Dark, as a phone set to dark mode shows it: light text on a dark page.
+    b.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    bg = b.execute_script("return getComputedStyle(document.body).backgroundColor")
+    assert bg == "rgb(18, 20, 23)", f"dark background: {bg}"
+    shot(b, "host-phone-dark")
+    b.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
     laptop(b)
     shot(b, "host-laptop")
     phone(a)
