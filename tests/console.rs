@@ -548,3 +548,86 @@ fn the_console_over_https_shows_the_certificate_it_serves() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A page that stops reading is dropped, and the show does not wait for
+/// it: a moderator's connection that reads nothing while the chat pours
+/// in (every message a new view of the newest 200) is closed by the
+/// console, while the chat goes on being taken and the stream stays live.
+#[test]
+fn a_page_that_stops_reading_is_dropped_and_the_show_goes_on() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let _heavy = heavy_lock();
+    let dir = tempdir("console-slow");
+    write_token(&dir);
+    let bridge = free_port();
+    std::fs::write(
+        dir.join("show.toml"),
+        format!(
+            "{}\n[chat]\nlog = \"chat.jsonl\"\n\n[[chat.sources]]\nplatform = \"bridge\"\nlisten = \"127.0.0.1:{bridge}\"\ntoken = {{ file = \"bridge.token\" }}\n\n[console]\nlisten = \"127.0.0.1:0\"\n",
+            small_show("Console slow page")
+        ),
+    )
+    .unwrap();
+    let mut run = ShowRun::start(
+        &dir,
+        &["run", "show.toml", "--duration", "300", "--stats-json", "stats.json"],
+        &[("XDG_STATE_HOME", dir.join("state").to_str().unwrap())],
+    );
+    let line = run.line(|l| l.starts_with("crew console: http://"));
+    let url = line["crew console: ".len()..].split(' ').next().unwrap().to_string();
+    let (_, link) = invite(&mut run, "moderator", "Slow");
+    let token = link.split('#').nth(1).unwrap().to_string();
+    let host = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let mut req = format!("ws://{host}/ws").into_client_request().unwrap();
+    req.headers_mut()
+        .insert("origin", format!("http://{host}").parse().unwrap());
+    let socket = std::net::TcpStream::connect(&host).unwrap();
+    let mut ws = tokio_tungstenite::tungstenite::client(req, socket).unwrap().0;
+    ws.send(tokio_tungstenite::tungstenite::Message::text(format!("{{\"token\":\"{token}\"}}")))
+        .unwrap();
+    // From here on the page reads nothing.
+    run.type_line("crew");
+    run.line(|l| l.starts_with("crew: invite 1 · Slow") && l.ends_with("1 page(s) open"));
+    let client = reqwest::blocking::Client::new();
+    let post = |i: usize| {
+        let batch: Vec<serde_json::Value> = (0..20)
+            .map(|j| {
+                let n = i * 20 + j;
+                serde_json::json!({"platform": "youtube", "id": format!("m{n}"), "author": {"id": format!("u{n}"), "name": format!("viewer {n}")},
+                    "text": format!("message {n}: {}", "words of a long comment ".repeat(8)), "at_ms": 1_764_230_400_000u64 + n as u64})
+            })
+            .collect();
+        client
+            .post(format!("http://127.0.0.1:{bridge}/v1/messages"))
+            .bearer_auth(BRIDGE_TOKEN)
+            .json(&batch)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .map(|r| r.status().as_u16())
+    };
+    let mut batches = 0;
+    let dropped = poll_until(Duration::from_secs(120), || {
+        if batches < 2000 {
+            assert_eq!(post(batches).unwrap(), 200, "the chat keeps taking messages");
+            batches += 1;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        run.type_line("crew");
+        let open = run
+            .all_lines()
+            .iter()
+            .rev()
+            .find(|l| l.starts_with("crew: invite 1 · Slow"))
+            .cloned()
+            .unwrap_or_default();
+        open.ends_with("0 page(s) open")
+    });
+    assert!(dropped.is_some(), "the page that reads nothing was not dropped:\n{}", run.all_lines().join("\n"));
+    run.type_line("quit");
+    assert!(run.child.wait().unwrap().success());
+    let stats: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    let c = &stats["canvases"]["main"];
+    assert!(c["frames_encoded"].as_u64().unwrap() > 0, "{stats}");
+    drop(ws);
+    let _ = std::fs::remove_dir_all(&dir);
+}

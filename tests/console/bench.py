@@ -5,9 +5,9 @@
   load BIN DEMO SECONDS WORKDIR N
                           the demo show for SECONDS with N consoles open
                           (moderators, producers with pictures, hosts, a
-                          brand) or none (N = 0; the browser is open on
-                          blank tabs either way): showroom's CPU-s/s and
-                          dropped frames
+                          brand: their connections, as WebSocket clients
+                          that take all a page gets) or none (N = 0):
+                          showroom's CPU-s/s and dropped frames
 
 Prints one JSON line. The browser is Debian's chromium through its
 chromium-driver (selenium); nothing is downloaded.
@@ -22,6 +22,8 @@ import sys
 import threading
 import time
 import urllib.request
+
+import websocket  # websocket-client, which obsws-python brings
 
 os.environ.setdefault("SE_OFFLINE", "true")
 from selenium import webdriver  # noqa: E402
@@ -180,33 +182,68 @@ def free_port():
     return p
 
 
+def console_threads_cpu(time_pid):
+    """CPU seconds of showroom's threads named console* (showroom is GNU time's child)."""
+    kids = open(f"/proc/{time_pid}/task/{time_pid}/children").read().split()
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in kids:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                comm = open(f"/proc/{pid}/task/{tid}/comm").read().strip()
+                if comm.startswith("console"):
+                    f = open(f"/proc/{pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+                    total += (int(f[11]) + int(f[12])) / tick
+            except OSError:
+                pass
+    return total
+
+
 def load(bin_, demo, seconds, work, n):
     stats = os.path.join(work, f"load-{n}.json")
     timef = os.path.join(work, f"load-{n}.time")
     run = Run(["/usr/bin/time", "-f", "%U %S %M", "-o", timef, bin_, "run", demo, "--duration", str(seconds),
                "--console=127.0.0.1:0", "--stats-json", stats], os.path.dirname(demo))
+    t0 = time.time()
     run.wait_line(lambda l: l.startswith("crew console: "))
     roles = ["moderator", "producer", "moderator", "producer", "host", "moderator", "producer", "host",
              "moderator", "brand"]
     links = [run.invite(roles[i % len(roles)], f"C{i}") for i in range(n)]
-    d = browser()
-    try:
-        if links:
-            open_tabs(d, links)
-        else:
-            for i in range(10):
-                if i:
-                    d.switch_to.new_window("tab")
-                d.get("about:blank")
-        run.p.wait(timeout=seconds + 120)
-    finally:
-        d.quit()
+    # The pages run on the crew's own devices: here each is its connection,
+    # a WebSocket client that takes everything a page gets (views, notices,
+    # the producer's pictures).
+    got = [0] * n
+    stop = threading.Event()
+
+    def page(i, link):
+        base, token = link.split("#", 1)
+        host = base.split("//", 1)[1].rstrip("/")
+        ws = websocket.create_connection(f"ws://{host}/ws", origin=f"http://{host}", timeout=5)
+        ws.send(json.dumps({"token": token}))
+        while not stop.is_set():
+            try:
+                got[i] += len(ws.recv())
+            except websocket.WebSocketTimeoutException:
+                continue
+            except Exception:
+                break
+
+    threads = [threading.Thread(target=page, args=(i, l), daemon=True) for i, l in enumerate(links)]
+    for t in threads:
+        t.start()
+    # The console's own threads (its runtime and blocking threads are all
+    # named "console"), sampled 3 s before the end.
+    time.sleep(max(0, seconds - 3 - (time.time() - t0)))
+    console_cpu = console_threads_cpu(run.p.pid)
+    run.p.wait(timeout=seconds + 120)
+    stop.set()
     u, s, m = open(timef).read().split()[-3:]
     st = json.load(open(stats))
     canvases = st["canvases"].values() if isinstance(st["canvases"], dict) else st["canvases"]
     dropped = sum(c["frames_dropped"] for c in canvases)
     rendered = sum(c["frames_rendered"] for c in canvases)
-    print(json.dumps({"consoles": n, "cpu_s_per_s": round((float(u) + float(s)) / seconds, 3),
+    print(json.dumps({"consoles": n, "bytes_sent_to_pages": sum(got),
+                      "console_threads_cpu_s_per_s": round(console_cpu / (seconds - 3), 4), "cpu_s_per_s": round((float(u) + float(s)) / seconds, 3),
                       "peak_rss_mb": int(m) // 1024, "dropped_frames": dropped, "rendered_frames": rendered}))
 
 
