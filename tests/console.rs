@@ -583,8 +583,10 @@ fn a_page_that_stops_reading_is_dropped_and_the_show_goes_on() {
         .insert("origin", format!("http://{host}").parse().unwrap());
     let socket = std::net::TcpStream::connect(&host).unwrap();
     let mut ws = tokio_tungstenite::tungstenite::client(req, socket).unwrap().0;
-    ws.send(tokio_tungstenite::tungstenite::Message::text(format!("{{\"token\":\"{token}\"}}")))
-        .unwrap();
+    ws.send(tokio_tungstenite::tungstenite::Message::text(format!(
+        "{{\"token\":\"{token}\"}}"
+    )))
+    .unwrap();
     // From here on the page reads nothing.
     run.type_line("crew");
     run.line(|l| l.starts_with("crew: invite 1 · Slow") && l.ends_with("1 page(s) open"));
@@ -622,10 +624,15 @@ fn a_page_that_stops_reading_is_dropped_and_the_show_goes_on() {
             .unwrap_or_default();
         open.ends_with("0 page(s) open")
     });
-    assert!(dropped.is_some(), "the page that reads nothing was not dropped:\n{}", run.all_lines().join("\n"));
+    assert!(
+        dropped.is_some(),
+        "the page that reads nothing was not dropped:\n{}",
+        run.all_lines().join("\n")
+    );
     run.type_line("quit");
     assert!(run.child.wait().unwrap().success());
-    let stats: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
     let c = &stats["canvases"]["main"];
     assert!(c["frames_encoded"].as_u64().unwrap() > 0, "{stats}");
     drop(ws);

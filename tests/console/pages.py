@@ -232,6 +232,7 @@ try:
     post_chat([msg(4, "buyer", "SOLD A1")])
     until(a, "return document.getElementById('revenue').textContent.includes('18')", "the brand sees the revenue")
     until(a, "const r = document.querySelector('tr[data-product=A1]'); return r && r.children[2].textContent === '1'", "one unit of A1")
+    until(a, "return document.getElementById('featured').textContent.includes('A1')", "the brand sees A1 was featured")
     say("brand_sees_sale")
     shot(a, "brand-phone")
     laptop(a)

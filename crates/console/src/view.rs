@@ -37,17 +37,30 @@ pub async fn run(shared: Arc<Shared>) {
     let mut last: [Arc<str>; 4] = Default::default();
     let mut version = 0u64;
     let mut quiet_since: HashMap<String, tokio::time::Instant> = HashMap::new();
+    let mut featured: Vec<(String, u32)> = Vec::new();
     loop {
         tokio::select! {
             _ = closing.changed() => break,
-            n = sub.next() => if matches!(n, Next::Closed) { break },
+            n = sub.next() => match n {
+                Next::Closed => break,
+                // What was featured, for the brand.
+                Next::Event(e) => {
+                    if let crate::events::Event::Feature { product, .. } = &e.event {
+                        match featured.iter_mut().find(|(c, _)| c == product) {
+                            Some((_, n)) => *n += 1,
+                            None => featured.push((product.clone(), 1)),
+                        }
+                    }
+                }
+                _ => {}
+            },
             _ = shared.dirty.notified() => {}
             _ = tick.tick() => {}
         }
         if !shared.any_page() {
             continue;
         }
-        let built = build(&shared, formatter.as_ref(), &mut quiet_since);
+        let built = build(&shared, formatter.as_ref(), &mut quiet_since, &featured);
         let mut changed = false;
         let mut next = shared.views.borrow().clone();
         for (i, text) in built.into_iter().enumerate() {
@@ -79,6 +92,7 @@ pub fn build(
     shared: &Shared,
     f: Option<&PriceFormatter>,
     quiet_since: &mut HashMap<String, tokio::time::Instant>,
+    featured_so_far: &[(String, u32)],
 ) -> Vec<String> {
     let engine = &shared.engine;
     let show = engine.show();
@@ -211,6 +225,10 @@ pub fn build(
             }
             Role::Brand => {
                 v["sales"] = sales(state.as_deref(), catalog, f);
+                v["featured"] = featured_so_far
+                    .iter()
+                    .map(|(code, times)| json!({"code": code, "times": times}))
+                    .collect();
             }
         }
         out.push(v.to_string());
