@@ -50,12 +50,13 @@ function button(label, action, fields, cls) {
   return el('button', { class: cls, type: 'button', 'data-action': action, on: { click: () => send(action, typeof fields === 'function' ? fields() : fields) } }, label);
 }
 
-function toast(text) {
+// Notices stay 4 s; errors, which say what to do, 8 s.
+function toast(text, ms) {
   const t = el('div', { text });
   const box = $('toast');
   box.append(t);
   while (box.children.length > 3) box.firstChild.remove();
-  setTimeout(() => t.remove(), 4000);
+  setTimeout(() => t.remove(), ms || 4000);
 }
 
 function message(text) {
@@ -113,7 +114,7 @@ function handle(m) {
     case 'result':
       break;
     case 'error':
-      toast(m.error);
+      toast(m.error, 8000);
       break;
     case 'refused':
     case 'revoked':
