@@ -356,6 +356,10 @@ fn the_crew_runs_the_show_from_their_own_pages() {
         ("host-phone-dark", &["ON AIR NOW", "Mug"][..]),
         ("host-laptop", &["NEXT", "Cap"][..]),
         ("producer-laptop", &["Scenes", "Products", "Preview"][..]),
+        (
+            "producer-laptop-preview",
+            &["Preview and program", "bright (preview)"][..],
+        ),
         ("producer-phone", &["Program"][..]),
         ("brand-phone", &["Sales", "Revenue"][..]),
         ("brand-laptop", &["Mug", "$18.00"][..]),

@@ -105,6 +105,7 @@ def send_raw(d, obj):
 
 def shot(d, name):
     until(d, "return document.fonts.status === 'loaded'", "the fonts load")
+    d.execute_script("window.scrollTo(0, 0)")
     path = os.path.join(OUT, name + ".png")
     d.save_screenshot(path)
     say("screenshot", path=path)
@@ -125,17 +126,17 @@ def touch_and_names(d, role):
     assert not bad, f"{role} page at 390x844: {bad}"
 
 
-def picture_luma(d):
-    """Mean luma of the producer's first program picture (0-255), or False."""
+def picture_luma(d, kind="program"):
+    """Mean luma of the producer's first canvas's picture (0-255), or False."""
     return d.execute_script("""
-        const img = document.querySelector('img[data-canvas="0"]');
+        const img = document.querySelector('img[data-picture="0:' + arguments[0] + '"]');
         if (!img || !img.complete || !img.naturalWidth || !img.src.startsWith('blob:')) return false;
         const c = document.createElement('canvas');
         c.width = img.naturalWidth; c.height = img.naturalHeight;
         const g = c.getContext('2d'); g.drawImage(img, 0, 0);
         const p = g.getImageData(0, 0, c.width, c.height).data;
         let s = 0; for (let i = 0; i < p.length; i += 4) s += 0.2126 * p[i] + 0.7152 * p[i+1] + 0.0722 * p[i+2];
-        return s / (p.length / 4);""")
+        return s / (p.length / 4);""", kind)
 
 
 links = cfg["links"]
@@ -203,6 +204,14 @@ try:
     dark = WebDriverWait(a, WAIT, poll_frequency=0.1).until(lambda d: picture_luma(d))
     assert dark < 60, f"program picture of the dark scene has luma {dark}"
     shot(a, "producer-laptop")
+    # Preview first: the preview picture turns bright, program stays dark.
+    click(a, "for (const c of document.querySelectorAll('.card')) if (c.textContent.startsWith('bright')) return c.querySelector('button[data-action=preview]'); return false;",
+          "the Preview button of `bright`")
+    until(a, "return state.preview === 'bright'", "preview is `bright`")
+    preview = WebDriverWait(a, WAIT, poll_frequency=0.1).until(lambda d: (v := picture_luma(d, "preview")) and v > 180 and v)
+    assert picture_luma(a) < 60, "program is still dark"
+    say("producer_preview", preview_luma=preview)
+    shot(a, "producer-laptop-preview")
     click(a, "for (const c of document.querySelectorAll('.card')) if (c.textContent.startsWith('bright')) return c.querySelector('button[data-action=cut]'); return false;",
           "the Cut button of `bright`")
     until(a, "return state.scene === 'bright'", "program is `bright`")

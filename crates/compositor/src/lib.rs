@@ -105,12 +105,23 @@ struct CanvasTarget {
     /// sets: scene (or transition "from"), transition "to", stinger, studio
     /// preview, studio thumbnail.
     layer_slots: [Vec<LayerSlot>; 6],
-    /// The studio's preview of this canvas, if a window asked for one.
+    /// The studio's preview of this canvas, if a window (or a crew
+    /// console's producer page) asked for one.
     preview: Option<wgpu::TextureView>,
+    /// A copy of the preview on its way to the CPU.
+    preview_read: Option<PreviewRead>,
     /// The two scenes of a transition, made on the first transition.
     scratch: Option<Scratch>,
     transition_uniform: wgpu::Buffer,
     readback: Readback,
+}
+
+/// The preview's pixels being copied to a mappable buffer; `state` is set
+/// by the map callback (0 pending, 1 mapped, 2 failed).
+struct PreviewRead {
+    buf: wgpu::Buffer,
+    row: u32,
+    state: std::sync::Arc<std::sync::atomic::AtomicU8>,
 }
 
 /// The two scenes of a transition and the bind group that mixes them.
@@ -324,6 +335,7 @@ impl Compositor {
                 nv12,
                 layer_slots: Default::default(),
                 preview: None,
+                preview_read: None,
                 scratch: None,
                 transition_uniform: device.create_buffer(&wgpu::BufferDescriptor {
                     label: Some("transition"),
@@ -385,6 +397,100 @@ impl Compositor {
         let mut enc = self.gpu.device.create_command_encoder(&Default::default());
         self.draw_layers(&mut enc, canvas, SET_PREVIEW, scene, lost, Draw::Preview);
         self.gpu.queue.submit([enc.finish()]);
+    }
+
+    /// Makes the preview texture of `canvas` where no window made one (the
+    /// crew console's preview pictures).
+    pub fn ensure_preview(&mut self, canvas: usize) {
+        if self.canvases[canvas].preview.is_none() {
+            let (w, h) = (self.canvases[canvas].width, self.canvases[canvas].height);
+            self.canvases[canvas].preview = Some(render_target(&self.gpu.device, "preview", w, h));
+        }
+    }
+
+    /// Starts copying the preview of `canvas` to the CPU without waiting
+    /// for the GPU; `take_preview` gives it once it is there. A copy still
+    /// in flight is left alone.
+    pub fn read_preview(&mut self, canvas: usize) {
+        let device = &self.gpu.device;
+        let target = &mut self.canvases[canvas];
+        if target.preview_read.is_some() {
+            return;
+        }
+        let Some(preview) = &target.preview else {
+            return;
+        };
+        let row = (target.width * 4).div_ceil(256) * 256;
+        let buf = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("read preview"),
+            size: (row * target.height) as u64,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = device.create_command_encoder(&Default::default());
+        enc.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo {
+                texture: preview.texture(),
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyBufferInfo {
+                buffer: &buf,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(row),
+                    rows_per_image: None,
+                },
+            },
+            wgpu::Extent3d {
+                width: target.width,
+                height: target.height,
+                depth_or_array_layers: 1,
+            },
+        );
+        self.gpu.queue.submit([enc.finish()]);
+        let state = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(0));
+        let s = state.clone();
+        buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+            s.store(if r.is_ok() { 1 } else { 2 }, std::sync::atomic::Ordering::Release);
+        });
+        target.preview_read = Some(PreviewRead { buf, row, state });
+    }
+
+    /// The preview picture of `canvas` a `read_preview` asked for, as RGBA
+    /// rows, once the GPU has copied it (`ready` polls the device); None
+    /// while it is in flight.
+    pub fn take_preview(&mut self, canvas: usize) -> Option<Vec<u8>> {
+        let target = &mut self.canvases[canvas];
+        match target
+            .preview_read
+            .as_ref()?
+            .state
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            0 => return None,
+            1 => {}
+            _ => {
+                target.preview_read = None;
+                return None;
+            }
+        }
+        let r = target.preview_read.take()?;
+        let (w, h) = (target.width as usize, target.height as usize);
+        let out = match r.buf.slice(..).get_mapped_range() {
+            Ok(view) => {
+                let mut out = Vec::with_capacity(w * h * 4);
+                for y in 0..h {
+                    let start = y * r.row as usize;
+                    out.extend_from_slice(&view[start..start + w * 4]);
+                }
+                Some(out)
+            }
+            Err(_) => None,
+        };
+        r.buf.unmap();
+        out
     }
 
     /// Renders `scene` into the studio's thumbnail number `index`.
@@ -908,7 +1014,9 @@ fn render_target(device: &wgpu::Device, label: &str, width: u32, height: u32) ->
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
             format: wgpu::TextureFormat::Rgba8Unorm,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                | wgpu::TextureUsages::TEXTURE_BINDING
+                | wgpu::TextureUsages::COPY_SRC,
             view_formats: &[],
         })
         .create_view(&Default::default())

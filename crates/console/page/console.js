@@ -123,13 +123,14 @@ function handle(m) {
   }
 }
 
+// A picture frame: [canvas, kind (0 program, 1 preview)] then a JPEG.
 function picture(bytes) {
   if (bytes.length < 3) return;
-  const canvas = bytes[0];
+  const key = bytes[0] + ':' + (bytes[1] === 1 ? 'preview' : 'program');
   const url = URL.createObjectURL(new Blob([bytes.subarray(2)], { type: 'image/jpeg' }));
-  const img = document.querySelector('img[data-canvas="' + canvas + '"]');
-  if (pictures[canvas]) URL.revokeObjectURL(pictures[canvas]);
-  pictures[canvas] = url;
+  const img = document.querySelector('img[data-picture="' + key + '"]');
+  if (pictures[key]) URL.revokeObjectURL(pictures[key]);
+  pictures[key] = url;
   if (img) img.src = url;
 }
 
@@ -234,11 +235,12 @@ function claimsTable(s) {
 // ---- Producer ------------------------------------------------------------
 
 function producer(s) {
-  const pics = el('div', { class: 'pictures' }, ...s.canvases.map((c, i) => {
-    const img = el('img', { 'data-canvas': i, alt: 'program of ' + c.id, width: c.width > c.height ? 320 : 180 });
-    if (pictures[i]) img.src = pictures[i];
-    return el('figure', {}, img, el('figcaption', { text: 'Program · ' + c.id }));
-  }));
+  const pics = el('div', { class: 'pictures' }, ...s.canvases.flatMap((c, i) => ['preview', 'program'].map((kind) => {
+    const key = i + ':' + kind;
+    const img = el('img', { 'data-picture': key, alt: kind + ' of ' + c.id, width: c.width > c.height ? 180 : 320 });
+    if (pictures[key]) img.src = pictures[key];
+    return el('figure', {}, img, el('figcaption', { text: (kind === 'program' ? 'Program' : 'Preview') + ' · ' + c.id }));
+  })));
   const scenes = s.scenes.map((id) => el('div', { class: 'row card' },
     el('b', { text: id + (id === s.scene ? ' (program)' : id === s.preview ? ' (preview)' : '') }),
     button('Preview', 'preview', { scene: id }), button('Cut', 'cut', { scene: id }, 'primary')));
@@ -247,7 +249,7 @@ function producer(s) {
     button('Feature', 'feature', { code: p.code }, 'primary')));
   const g = s.graphics;
   return [el('div', { class: 'cols' }, el('div', {},
-    el('section', {}, el('h2', { text: 'Program' }), pics),
+    el('section', {}, el('h2', { text: 'Preview and program' }), pics),
     el('section', {}, el('h2', { text: 'Scenes' }), el('p', { class: 'status', text: 'Program: ' + s.scene + ' · Preview: ' + s.preview }),
       el('div', { class: 'row' }, button('Take preview to program', 'take', {}, 'primary')), ...scenes)), el('div', {},
     el('section', {}, el('h2', { text: 'Products' }), el('p', { class: 'status', text: 'On air: ' + productLine(s.on_air) }),

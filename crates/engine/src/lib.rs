@@ -245,6 +245,8 @@ pub struct Engine {
     chat: Option<crate::chat::Chat>,
     /// The start-up measurement and the step-down ladder.
     quality: Arc<governor::Quality>,
+    /// Preview pictures for readers (the crew console), from the render thread.
+    previews: Arc<render_loop::PreviewPictures>,
     governor: Option<JoinHandle<()>>,
     /// `shutdown` has run.
     shut_down: bool,
@@ -388,6 +390,7 @@ impl Engine {
             .collect();
         let (probe_tx, probe_rx) = std::sync::mpsc::channel();
         let quality = governor::Quality::new();
+        let previews = Arc::new(render_loop::PreviewPictures::default());
         let render = {
             let rl = RenderLoop {
                 new_sources: probe_rx,
@@ -405,6 +408,7 @@ impl Engine {
                 overlays: overlays.clone(),
                 quality: quality.clone(),
                 events: events.clone(),
+                previews: previews.clone(),
             };
             std::thread::Builder::new()
                 .name("render".into())
@@ -528,6 +532,7 @@ impl Engine {
             stock,
             chat,
             quality,
+            previews,
             governor: Some(governor),
             shut_down: false,
             gpu_error,
@@ -923,6 +928,25 @@ impl Engine {
         let buf = self.encoders.get(canvas)?.last_picture()?;
         let map = buf.map_readable().ok()?;
         Some(map.as_slice().to_vec())
+    }
+
+    /// Draw each canvas's preview scene a few times a second for readers
+    /// (a crew console's producer page), or stop. Costs one more render of
+    /// each canvas per picture while on.
+    pub fn want_preview_pictures(&self, on: bool) {
+        self.previews.wanted.store(on, Ordering::Relaxed);
+    }
+
+    /// The preview scene of canvas `canvas` as last drawn for readers, as
+    /// RGBA at the canvas's size; None before `want_preview_pictures`.
+    pub fn preview_picture(&self, canvas: usize) -> Option<Arc<Vec<u8>>> {
+        self.previews
+            .latest
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(canvas)
+            .cloned()
+            .flatten()
     }
 
     /// The mix alone (what `snapshot().audio` holds), for readers that

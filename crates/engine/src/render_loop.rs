@@ -41,7 +41,21 @@ pub struct RenderLoop {
     pub quality: Arc<super::governor::Quality>,
     /// Where a source losing or getting back its signal is told.
     pub events: Arc<crate::events::Events>,
+    /// Preview pictures for the crew console, while it wants them
+    /// (`Engine::want_preview_pictures`).
+    pub previews: Arc<PreviewPictures>,
 }
+
+/// Each canvas's preview scene as RGBA, drawn and copied to the CPU a few
+/// times a second while someone wants them (a producer's page).
+#[derive(Default)]
+pub struct PreviewPictures {
+    pub wanted: std::sync::atomic::AtomicBool,
+    pub latest: std::sync::Mutex<Vec<Option<Arc<Vec<u8>>>>>,
+}
+
+/// Preview pictures per second, per canvas.
+pub const PREVIEWS_PER_S: u32 = 2;
 
 /// An encoder with this many new pictures waiting gets a repeat for its
 /// next tick instead of a new picture: the render thread gives its time to
@@ -245,6 +259,23 @@ impl RenderLoop {
                     next_thumb = (next_thumb + 1) % scenes.len();
                     self.compositor.render_thumb(next_thumb, &scenes[next_thumb], &lost);
                 }
+            }
+            // The crew console's preview picture: drawn at 2 a second,
+            // copied without waiting for the GPU, taken when it is there.
+            if let Some(px) = self.compositor.take_preview(c) {
+                let mut latest = self.previews.latest.lock().unwrap_or_else(|e| e.into_inner());
+                if latest.len() <= c {
+                    latest.resize(c + 1, None);
+                }
+                latest[c] = Some(Arc::new(px));
+            }
+            if self.previews.wanted.load(Ordering::Relaxed)
+                && ticks[c].is_multiple_of((self.show.canvases[c].fps / PREVIEWS_PER_S).max(1) as u64)
+            {
+                self.compositor.ensure_preview(c);
+                self.compositor
+                    .render_preview(c, &scenes[self.program.preview()], &lost);
+                self.compositor.read_preview(c);
             }
             self.counters[c].rendered.fetch_add(1, Ordering::Relaxed);
             ticks[c] += 1;
