@@ -387,6 +387,12 @@ fn the_crew_runs_the_show_from_their_own_pages() {
     let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
     assert!(events.contains("\"cut\"") && events.contains("\"bright\""), "{events}");
     assert!(events.contains("\"feature\"") && events.contains("\"A1\""), "{events}");
+    assert!(
+        events
+            .lines()
+            .any(|l| l.contains("\"comment\"") && l.contains("@ann") && l.contains("how much is the mug?")),
+        "the moderator's On screen put @ann's message on the card: {events}"
+    );
     let files = nginx.received_all(KEY);
     let received = files.last().expect("nginx received the stream");
     let facts = stream_facts(received);

@@ -190,6 +190,16 @@ try:
     until(b, "return [...document.querySelectorAll('#toast div')].some(t => t.textContent.includes('Ana already did this'))", "Bo is told Ana hid it")
     say("two_moderators")
 
+    # A word blocked, and a viewer's message put on screen as they wrote it.
+    a.switch_to.window(mod_a)
+    box = until(a, "return document.getElementById('block-word')", "the word box")
+    box.send_keys("scamword")
+    click(a, "return document.querySelector('button[data-action=block_word]')", "Block word")
+    until(a, "return document.body.innerText.includes('words: scamword')", "the blocked word is listed")
+    click(a, "for (const li of document.querySelectorAll('#messages li')) if (Number(li.dataset.seq) === arguments[0]) return li.querySelector('button[data-action=comment]'); return false;",
+          "On screen for the mug question", q_seq)
+    say("word_and_comment")
+
     # A moderator's token for a producer's command: refused, program unchanged.
     a.switch_to.window(mod_a)
     send_raw(a, {"action": "cut", "scene": "bright", "id": 8})

@@ -40,6 +40,9 @@ pub enum Action {
     Block(u64),
     Unblock(Platform, String),
     SetBlockedWords(Vec<String>),
+    /// Add one word to the blocked words, decided when its turn comes (two
+    /// moderators adding words at once both get theirs).
+    AddBlockedWord(String),
     CancelClaim(u64),
     /// Draft orders were made in the shop for these claims.
     Ordered(Vec<super::orders::Created>),
@@ -73,6 +76,8 @@ pub enum ActionError {
     NoShop,
     #[error("the chat has stopped")]
     Stopped,
+    #[error("`{0}` is already a blocked word")]
+    AlreadyBlocked(String),
     /// The chat log could not be written (its own words).
     #[error("{0}")]
     Log(String),
@@ -87,7 +92,7 @@ impl Action {
             Action::Unhide(_) => "unhide",
             Action::Block(_) => "block",
             Action::Unblock(..) => "unblock",
-            Action::SetBlockedWords(_) => "blocked_words",
+            Action::SetBlockedWords(_) | Action::AddBlockedWord(_) => "blocked_words",
             Action::CancelClaim(_) => "cancel_claim",
             Action::Ordered(_) => "draft_order",
             Action::Claim { .. } => "claim",
@@ -236,6 +241,14 @@ impl ChatState {
             }
             Action::Unblock(platform, user_id) => vec![Record::Unblock { platform, user_id }],
             Action::SetBlockedWords(words) => vec![Record::BlockedWords { words }],
+            Action::AddBlockedWord(word) => {
+                if self.blocked_words.iter().any(|w| w.eq_ignore_ascii_case(&word)) {
+                    return Err(ActionError::AlreadyBlocked(word));
+                }
+                let mut words = self.blocked_words.clone();
+                words.push(word);
+                vec![Record::BlockedWords { words }]
+            }
             Action::Ordered(created) => created
                 .into_iter()
                 .map(|c| Record::DraftOrder {

@@ -8,8 +8,8 @@
 const KEY = 'showroom-invite';
 let token = '';
 if (location.hash.length > 1) {
-  token = decodeURIComponent(location.hash.slice(1));
-  sessionStorage.setItem(KEY, token);
+  try { token = decodeURIComponent(location.hash.slice(1)); } catch (e) { token = ''; }
+  if (token) sessionStorage.setItem(KEY, token);
   history.replaceState(null, '', location.pathname);
 } else {
   token = sessionStorage.getItem(KEY) || '';
@@ -20,6 +20,8 @@ let me = null; // {name, role, can}
 let state = null;
 let nextId = 1;
 let ended = false;
+let skew = 0; // this device's clock less the show's
+let pendingRender = false;
 const filters = { platform: '', queueOnly: false };
 const pictures = {}; // canvas index -> object URL
 
@@ -78,6 +80,12 @@ function connect() {
   };
   ws.onclose = (ev) => {
     setTally('offline', false);
+    if (ev.code === 4029) {
+      // Too many wrong invites from this network: the token may be right; try again.
+      message('Too many wrong invites from this network: trying again in a minute…');
+      setTimeout(connect, 61000);
+      return;
+    }
     if (ev.code === 4001 || ev.code === 4003) {
       ended = true;
       sessionStorage.removeItem(KEY);
@@ -99,6 +107,7 @@ function handle(m) {
   switch (m.type) {
     case 'welcome':
       me = { name: m.name, role: m.role, can: m.can, page: m.page };
+      if (m.now_ms) skew = Date.now() - m.now_ms;
       document.title = m.show + ' — ' + m.role + ' (' + m.name + ')';
       document.body.dataset.role = m.role;
       $('who').textContent = m.show + ' · ' + m.name + ' · ' + m.role;
@@ -109,7 +118,7 @@ function handle(m) {
       break;
     case 'notice':
       // The prompter shows what the host must read, not the crew's chatter.
-      if (me && m.by !== me.name && me.role !== 'host') toast(m.text);
+      if (me && m.page !== me.page && me.role !== 'host') toast(m.text);
       break;
     case 'result':
       break;
@@ -136,7 +145,7 @@ function picture(bytes) {
 
 function tick() {
   if (state && state.started_ms) {
-    const s = Math.max(0, Math.floor((Date.now() - state.started_ms) / 1000));
+    const s = Math.max(0, Math.floor((Date.now() - skew - state.started_ms) / 1000));
     const h = Math.floor(s / 3600), mm = Math.floor(s / 60) % 60, ss = s % 60;
     $('timer').textContent = (h ? h + ':' + String(mm).padStart(2, '0') : mm) + ':' + String(ss).padStart(2, '0');
   }
@@ -145,6 +154,15 @@ setInterval(tick, 1000);
 
 function render() {
   if (!me || !state) return;
+  // An open list (a select) would close under the person's finger: the
+  // view is redrawn once they have chosen.
+  if (document.activeElement && document.activeElement.tagName === 'SELECT') {
+    if (!pendingRender) {
+      pendingRender = true;
+      document.activeElement.addEventListener('blur', () => { pendingRender = false; render(); }, { once: true });
+    }
+    return;
+  }
   const live = state.destinations.some((d) => d.state === 'live');
   setTally(live ? 'ON AIR' : 'off air', live);
   $('alerts').replaceChildren(...state.alerts.map((a) => el('div', { text: a })));
@@ -171,7 +189,7 @@ function productLine(p) {
 function moderator(s) {
   if (!s.chat) return [el('p', { class: 'hint', text: 'This show has no [chat]: there is nothing to moderate.' })];
   const platforms = [...new Set(s.messages.map((m) => m.platform))].sort();
-  const select = el('select', { id: 'platform-filter', 'aria-label': 'platform filter', on: { change: (e) => { filters.platform = e.target.value; render(); } } },
+  const select = el('select', { id: 'platform-filter', 'aria-label': 'platform filter', on: { change: (e) => { filters.platform = e.target.value; e.target.blur(); render(); } } },
     el('option', { value: '', text: 'All platforms' }), ...platforms.map((p) => el('option', { value: p, text: p })));
   select.value = filters.platform;
   const queue = el('button', { type: 'button', 'aria-pressed': String(filters.queueOnly), on: { click: () => { filters.queueOnly = !filters.queueOnly; render(); } } }, 'Host queue only');
@@ -203,7 +221,7 @@ function messageItem(m, s) {
     m.answered ? null : button('Answered', 'answer', { seq: m.seq }),
     m.hidden ? button('Unhide', 'unhide', { seq: m.seq }) : button('Hide', 'hide', { seq: m.seq }),
     button('Block author', 'block', { seq: m.seq }, 'danger'),
-    button('On screen', 'comment', { author: m.author, platform: m.platform, text: m.text }),
+    button('On screen', 'comment', { seq: m.seq }),
     button('To host', 'push_question', { seq: m.seq }, 'primary'));
   let settle = null;
   if (m.check && !m.claim && s.products.length && may('settle_claim')) {

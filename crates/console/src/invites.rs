@@ -107,6 +107,11 @@ impl Invites {
         match found {
             Some(i) => Ok(&self.list[i]),
             None => {
+                // Addresses whose window has passed are forgotten.
+                if self.failures.len() > 1024 {
+                    self.failures
+                        .retain(|_, (_, since)| now.duration_since(*since) < FAILURE_WINDOW);
+                }
                 let entry = self.failures.entry(from).or_insert((0, now));
                 if now.duration_since(entry.1) >= FAILURE_WINDOW {
                     *entry = (0, now);

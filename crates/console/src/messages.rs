@@ -26,6 +26,10 @@ pub enum Request {
     BlockWord {
         word: String,
     },
+    /// Chat message `seq` on the featured-comment card, as its author wrote it.
+    CommentOnScreen {
+        seq: u64,
+    },
 }
 
 /// Why a message was not taken: what is wrong, and the field at fault.
@@ -168,10 +172,8 @@ pub fn parse(text: &str) -> Result<Request, BadMessage> {
         "hide_lower_third" => graphics(G::HideLowerThird),
         "banner" => graphics(G::Banner(f.text("text", 500)?)),
         "hide_banner" => graphics(G::HideBanner),
-        "comment" => graphics(G::FeatureComment {
-            author: f.text("author", 200)?,
-            platform: f.opt_text("platform", 40)?.unwrap_or_default(),
-            text: f.text("text", 2000)?,
+        "comment" => Ok(Request::CommentOnScreen {
+            seq: f.uint("seq", SEQ)?,
         }),
         "hide_comment" => graphics(G::HideComment),
         "reconnect" => engine(Command::ReconnectNow(f.opt_text("destination", 200)?)),
@@ -211,6 +213,14 @@ pub fn authorize(role: Role, request: &Request) -> Result<(), String> {
         Request::Engine(c) => allowed(role, c),
         Request::PushQuestion { .. } => role == Role::Moderator,
         Request::ClearQuestion => matches!(role, Role::Host | Role::Moderator),
+        Request::CommentOnScreen { .. } => allowed(
+            role,
+            &Command::Graphics(G::FeatureComment {
+                author: String::new(),
+                platform: String::new(),
+                text: String::new(),
+            }),
+        ),
         Request::BlockWord { .. } => allowed(role, &Command::Chat(Action::SetBlockedWords(Vec::new()))),
     };
     if ok {

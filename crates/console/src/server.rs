@@ -279,6 +279,7 @@ impl Console {
         let app = crate::page::routes()
             .route("/ws", axum::routing::get(upgrade))
             .fallback(not_found)
+            .layer(axum::middleware::map_response(crate::page::headers))
             .with_state(shared.clone());
         let counters = Arc::new(Counters::default());
         let fingerprint = tls.as_ref().map(|t| t.fingerprint.clone());

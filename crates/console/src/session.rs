@@ -24,9 +24,12 @@ pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 pub const RATE_PER_S: f64 = 20.0;
 pub const BURST: f64 = 40.0;
 
-/// Close codes: 4001 the invite was revoked, 4003 the token was refused.
+/// Close codes: 4001 the invite was revoked, 4003 the token was refused,
+/// 4029 too many wrong tokens from this address (try again in a minute:
+/// the token may well be right).
 pub const CLOSE_REVOKED: u16 = 4001;
 pub const CLOSE_REFUSED: u16 = 4003;
+pub const CLOSE_TOO_MANY: u16 = 4029;
 
 type Tx = futures_util::stream::SplitSink<WebSocket, Ws>;
 
@@ -73,7 +76,11 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, peer: SocketAddr) {
         Err(e) => {
             let refusal = json!({"type": "refused", "error": e.to_string()}).to_string();
             let _ = send(&mut tx, &shared, Ws::Text(refusal.into())).await;
-            close(&mut tx, CLOSE_REFUSED, &e.to_string()).await;
+            let code = match e {
+                crate::invites::InviteError::TooManyFailures(_) => CLOSE_TOO_MANY,
+                _ => CLOSE_REFUSED,
+            };
+            close(&mut tx, code, &e.to_string()).await;
             return;
         }
     };
@@ -142,6 +149,11 @@ async fn page(
         "role": role.name(),
         "show": shared.engine.show().name,
         "can": can,
+        // The page's show timer counts from this, whatever its own clock says.
+        "now_ms": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
     });
     if !send(tx, shared, Ws::Text(welcome.to_string().into())).await {
         return None;
@@ -185,7 +197,7 @@ async fn page(
                 }
                 Err(broadcast::error::RecvError::Closed) => return Some((1001, "the show has ended".into())),
             },
-            n = notices.recv() => match n {
+            n = notices.recv(), if matches!(role, Role::Moderator | Role::Producer) => match n {
                 Ok(n) => {
                     if !send(tx, shared, Ws::Text(n.to_string().into())).await {
                         return None;
@@ -244,7 +256,7 @@ async fn page(
                 };
                 shared.count_message(id);
                 let reply = if bucket.take() {
-                    act(shared, role, name, text.as_str())
+                    act(shared, id, role, name, text.as_str())
                 } else {
                     json!({"type": "error", "error": format!("too many actions: at most {RATE_PER_S} a second")})
                 };
@@ -266,7 +278,7 @@ async fn page(
 
 /// The reply to one message: `result` or `error` (with the field at fault,
 /// and `already` when another page did it first), with the page's `id`.
-fn act(shared: &Shared, role: Role, name: &str, text: &str) -> Value {
+fn act(shared: &Shared, page: u64, role: Role, name: &str, text: &str) -> Value {
     let msg_id = serde_json::from_str::<Value>(text)
         .ok()
         .and_then(|v| v.get("id").cloned())
@@ -276,7 +288,7 @@ fn act(shared: &Shared, role: Role, name: &str, text: &str) -> Value {
         Err(bad) => json!({"type": "error", "error": bad.message, "field": bad.field}),
         Ok(req) => match messages::authorize(role, &req) {
             Err(why) => json!({"type": "error", "error": why, "forbidden": true}),
-            Ok(()) => match perform(shared, role, name, req) {
+            Ok(()) => match perform(shared, page, role, name, req) {
                 Ok(done) => json!({"type": "result", "ok": true, "done": done}),
                 Err(Refused::Already(why)) => json!({"type": "error", "error": why, "already": true}),
                 Err(Refused::Failed(why)) => json!({"type": "error", "error": why}),
@@ -305,34 +317,57 @@ fn mark(action: &Action) -> Option<(&'static str, u64, &'static str)> {
     }
 }
 
-fn perform(shared: &Shared, role: Role, name: &str, req: Request) -> Result<String, Refused> {
+/// Keeps who-did-what bounded: beyond 20,000 marks, the older half goes
+/// (those messages have long left the pages' newest 200).
+fn prune(handled: &mut std::collections::HashMap<(&'static str, u64), String>) {
+    if handled.len() > 20_000 {
+        let mut ns: Vec<u64> = handled.keys().map(|k| k.1).collect();
+        ns.sort_unstable();
+        let cut = ns[ns.len() / 2];
+        handled.retain(|k, _| k.1 >= cut);
+    }
+}
+
+fn perform(shared: &Shared, page: u64, role: Role, name: &str, req: Request) -> Result<String, Refused> {
     let engine = &shared.engine;
     match req {
         Request::Engine(Command::Chat(action)) => {
-            // Decided under the lock: two moderators at once do it once.
-            let mut handled = shared.handled();
             let key = mark(&action);
-            if let Some((what, n, _)) = key {
-                if let Some(who) = handled.get(&(what, n)) {
-                    return Err(Refused::Already(format!("{who} already did this ({what} {n})")));
-                }
-                if let Some(chat) = engine.chat() {
-                    let state = chat.state();
-                    if let Some(e) = state.entry(n) {
-                        let done = match what {
-                            "answered" => e.answered,
-                            "hidden" => e.hidden.is_some(),
-                            "settled" => e.claim.is_some(),
-                            _ => false,
-                        };
-                        if done && what != "settled" {
-                            return Err(Refused::Already(format!("message {n} is already {what}")));
-                        }
+            let done_by = |n: u64, what: &'static str| shared.handled().get(&(what, n)).cloned();
+            if let Some((what, n, _)) = key
+                && let Some(who) = done_by(n, what)
+            {
+                return Err(Refused::Already(format!("{who} already did this ({what} {n})")));
+            }
+            // What the chat says now (the studio may have done it). The
+            // console's lock is not held meanwhile: the view builder takes
+            // the chat's state and then this lock, never the other way.
+            if let Some((what, n, _)) = key
+                && let Some(chat) = engine.chat()
+            {
+                let state = chat.state();
+                if let Some(e) = state.entry(n) {
+                    let done = match what {
+                        "answered" => e.answered,
+                        "hidden" => e.hidden.is_some(),
+                        _ => false,
+                    };
+                    if done {
+                        return Err(Refused::Already(format!("message {n} is already {what}")));
                     }
                 }
             }
+            // Reserved under the console's lock: of two pages at once, one does it.
+            if let Some((what, n, _)) = key {
+                let mut handled = shared.handled();
+                if let Some(who) = handled.get(&(what, n)) {
+                    return Err(Refused::Already(format!("{who} already did this ({what} {n})")));
+                }
+                handled.insert((what, n), name.to_string());
+                prune(&mut handled);
+            }
             if let Action::Unhide(seq) = &action {
-                handled.remove(&("hidden", *seq));
+                shared.handled().remove(&("hidden", *seq));
             }
             let words = action.name();
             let seq = match &action {
@@ -341,22 +376,23 @@ fn perform(shared: &Shared, role: Role, name: &str, req: Request) -> Result<Stri
                 Action::CancelClaim(id) => Some(*id),
                 _ => None,
             };
-            engine
-                .execute(Command::Chat(action))
-                .map_err(|e| Refused::Failed(e.to_string()))?;
+            if let Err(e) = engine.execute(Command::Chat(action)) {
+                if let Some((what, n, _)) = key {
+                    shared.handled().remove(&(what, n));
+                }
+                return Err(Refused::Failed(e.to_string()));
+            }
             if let Some((what, n, verb)) = key {
-                handled.insert((what, n), name.to_string());
-                shared.notify(json!({"type": "notice", "by": name, "role": role.name(), "action": words, "seq": n,
+                shared.notify(json!({"type": "notice", "page": page, "by": name, "role": role.name(), "action": words, "seq": n,
                     "text": format!("{name} {verb} {}", if what == "cancelled" { format!("{n}") } else { format!("message {n}") })}));
             } else {
                 shared.notify(
-                    json!({"type": "notice", "by": name, "role": role.name(), "action": words, "seq": seq,
+                    json!({"type": "notice", "page": page, "by": name, "role": role.name(), "action": words, "seq": seq,
                     "text": format!("{name}: {words}")}),
                 );
             }
-            drop(handled);
             // A question on the prompter that was just answered or hidden goes.
-            if matches!(words, "answered" | "hide") {
+            if matches!(words, "answered" | "hide" | "block") {
                 let mut q = shared.question();
                 if q.as_ref().is_some_and(|q| Some(q.seq) == seq) {
                     *q = None;
@@ -368,7 +404,7 @@ fn perform(shared: &Shared, role: Role, name: &str, req: Request) -> Result<Stri
         Request::Engine(cmd) => {
             let what = describe(&cmd);
             engine.execute(cmd).map_err(|e| Refused::Failed(e.to_string()))?;
-            shared.notify(json!({"type": "notice", "by": name, "role": role.name(), "action": what, "text": format!("{name} {what}")}));
+            shared.notify(json!({"type": "notice", "page": page, "by": name, "role": role.name(), "action": what, "text": format!("{name} {what}")}));
             shared.dirty.notify_one();
             Ok(what)
         }
@@ -401,26 +437,51 @@ fn perform(shared: &Shared, role: Role, name: &str, req: Request) -> Result<Stri
             *current = Some(q);
             drop(current);
             shared.notify(
-                json!({"type": "notice", "by": name, "role": role.name(), "action": "push_question", "seq": seq,
+                json!({"type": "notice", "page": page, "by": name, "role": role.name(), "action": "push_question", "seq": seq,
                 "text": format!("{name} pushed message {seq} to the host")}),
             );
             shared.dirty.notify_one();
             Ok("push_question".into())
         }
+        Request::CommentOnScreen { seq } => {
+            let chat = engine
+                .chat()
+                .ok_or_else(|| Refused::Failed("the show has no [chat]".into()))?;
+            let g = {
+                let state = chat.state();
+                let e = state
+                    .entry(seq)
+                    .ok_or_else(|| Refused::Failed(format!("message {seq} is no longer in memory")))?;
+                crate::graphics::GraphicsCommand::FeatureComment {
+                    author: e.msg.author.name.clone(),
+                    platform: e.msg.platform.name().to_string(),
+                    text: e.msg.text.clone(),
+                }
+            };
+            engine
+                .execute(Command::Graphics(g))
+                .map_err(|e| Refused::Failed(e.to_string()))?;
+            shared.notify(
+                json!({"type": "notice", "page": page, "by": name, "role": role.name(), "action": "comment", "seq": seq,
+                "text": format!("{name} put message {seq} on screen")}),
+            );
+            shared.dirty.notify_one();
+            Ok("comment".into())
+        }
         Request::BlockWord { word } => {
             let chat = engine
                 .chat()
                 .ok_or_else(|| Refused::Failed("the show has no [chat]".into()))?;
-            let mut words = chat.state().blocked_words.clone();
-            if words.iter().any(|w| w.eq_ignore_ascii_case(&word)) {
+            if chat.state().blocked_words.iter().any(|w| w.eq_ignore_ascii_case(&word)) {
                 return Err(Refused::Already(format!("`{word}` is already blocked")));
             }
-            words.push(word.clone());
+            // Added when its turn comes in the chat writer: two words sent at
+            // once are both kept.
             engine
-                .execute(Command::Chat(Action::SetBlockedWords(words)))
+                .execute(Command::Chat(Action::AddBlockedWord(word.clone())))
                 .map_err(|e| Refused::Failed(e.to_string()))?;
             shared.notify(
-                json!({"type": "notice", "by": name, "role": role.name(), "action": "block_word",
+                json!({"type": "notice", "page": page, "by": name, "role": role.name(), "action": "block_word",
                 "text": format!("{name} blocked the word `{word}`")}),
             );
             shared.dirty.notify_one();
@@ -432,15 +493,12 @@ fn perform(shared: &Shared, role: Role, name: &str, req: Request) -> Result<Stri
                 return Err(Refused::Already("there is no question on the prompter".into()));
             };
             // The host's "answered" answers the message too (once).
-            let mut handled = shared.handled();
-            if !handled.contains_key(&("answered", q.seq))
-                && engine.execute(Command::Chat(Action::Answered(q.seq))).is_ok()
-            {
-                handled.insert(("answered", q.seq), name.to_string());
+            let first = shared.handled().insert(("answered", q.seq), name.to_string()).is_none();
+            if first && engine.execute(Command::Chat(Action::Answered(q.seq))).is_err() {
+                shared.handled().remove(&("answered", q.seq));
             }
-            drop(handled);
             shared.notify(
-                json!({"type": "notice", "by": name, "role": role.name(), "action": "clear_question", "seq": q.seq,
+                json!({"type": "notice", "page": page, "by": name, "role": role.name(), "action": "clear_question", "seq": q.seq,
                 "text": format!("{name} answered {}'s question", q.author)}),
             );
             shared.dirty.notify_one();

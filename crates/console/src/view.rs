@@ -148,9 +148,11 @@ pub fn build(
         "alerts": alerts,
         "destinations": destinations,
     });
+    // The console's lock before the chat's state, never while holding it
+    // (a page's action takes them the other way round, one at a time).
+    let handled = shared.handled().clone();
     let chat = engine.chat();
     let state = chat.as_ref().map(|c| c.state());
-    let handled = shared.handled().clone();
     let claims: Vec<Value> = state
         .as_ref()
         .map(|s| {

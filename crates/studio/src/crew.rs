@@ -47,7 +47,10 @@ impl Studio {
     pub fn set_console(&mut self, on: bool) {
         match (on, self.crew.console.take()) {
             (false, Some(c)) => {
-                c.stop();
+                // Pages get up to 2 s to hear the end: not on the UI thread.
+                let _ = std::thread::Builder::new()
+                    .name("console-stop".into())
+                    .spawn(move || c.stop());
                 self.crew.links.clear();
                 self.crew.qr = None;
             }
