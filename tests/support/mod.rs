@@ -18,7 +18,25 @@ pub fn heavy_lock() -> std::sync::MutexGuard<'static, ()> {
     HEAVY.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A port for a server a test starts later (nginx, a bridge). Taken below
+/// the kernel's ephemeral range (32768 and up on Linux), where every
+/// `bind(…:0)` of the tests and the program lands: a listener on port 0
+/// started meanwhile can never take it. Each call moves on (no two calls of
+/// one run get the same port), starting where the process id points, and
+/// skips ports something holds.
 pub fn free_port() -> u16 {
+    use std::sync::atomic::AtomicU32;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const LOW: u32 = 10_000;
+    const SPAN: u32 = 22_000; // 10000..32000
+    let start = std::process::id().wrapping_mul(7919) % SPAN;
+    for _ in 0..SPAN {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (LOW + (start + n) % SPAN) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
