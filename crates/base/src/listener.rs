@@ -170,6 +170,22 @@ impl Guard {
     }
 }
 
+/// A WebSocket upgrade held to `limits.frame_bytes`, or the refusal that
+/// says what the door expects (`expected`: "connect with an obs-websocket 5
+/// client", ...) and why the request was not one.
+pub fn websocket(
+    ws: Result<axum::extract::ws::WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+    limits: &Limits,
+    expected: &str,
+) -> Result<axum::extract::ws::WebSocketUpgrade, Refusal> {
+    match ws {
+        Ok(ws) => Ok(ws
+            .max_message_size(limits.frame_bytes)
+            .max_frame_size(limits.frame_bytes)),
+        Err(e) => Err(Refusal::new(e.status(), format!("{expected} ({})", e.body_text()))),
+    }
+}
+
 /// Figures of one listener, for its status line and tests.
 #[derive(Debug, Default)]
 pub struct Counters {

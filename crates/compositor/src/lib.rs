@@ -420,36 +420,7 @@ impl Compositor {
         let Some(preview) = &target.preview else {
             return;
         };
-        let row = (target.width * 4).div_ceil(256) * 256;
-        let buf = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("read preview"),
-            size: (row * target.height) as u64,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut enc = device.create_command_encoder(&Default::default());
-        enc.copy_texture_to_buffer(
-            wgpu::TexelCopyTextureInfo {
-                texture: preview.texture(),
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::TexelCopyBufferInfo {
-                buffer: &buf,
-                layout: wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(row),
-                    rows_per_image: None,
-                },
-            },
-            wgpu::Extent3d {
-                width: target.width,
-                height: target.height,
-                depth_or_array_layers: 1,
-            },
-        );
-        self.gpu.queue.submit([enc.finish()]);
+        let (buf, row) = copy_to_buffer(device, &self.gpu.queue, preview.texture(), target.width, target.height);
         let state = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(0));
         let s = state.clone();
         buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
@@ -478,17 +449,12 @@ impl Compositor {
         }
         let r = target.preview_read.take()?;
         let (w, h) = (target.width as usize, target.height as usize);
-        let out = match r.buf.slice(..).get_mapped_range() {
-            Ok(view) => {
-                let mut out = Vec::with_capacity(w * h * 4);
-                for y in 0..h {
-                    let start = y * r.row as usize;
-                    out.extend_from_slice(&view[start..start + w * 4]);
-                }
-                Some(out)
-            }
-            Err(_) => None,
-        };
+        let out = r
+            .buf
+            .slice(..)
+            .get_mapped_range()
+            .ok()
+            .map(|view| rows(&view, r.row, w, h));
         r.buf.unmap();
         out
     }
@@ -915,46 +881,20 @@ impl Compositor {
     pub fn read_canvas(&mut self, canvas: usize) -> Vec<u8> {
         let device = &self.gpu.device;
         let target = &self.canvases[canvas];
-        let row = (target.width * 4).div_ceil(256) * 256;
-        let buf = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("read canvas"),
-            size: (row * target.height) as u64,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut enc = device.create_command_encoder(&Default::default());
-        enc.copy_texture_to_buffer(
-            wgpu::TexelCopyTextureInfo {
-                texture: target.view.texture(),
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::TexelCopyBufferInfo {
-                buffer: &buf,
-                layout: wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(row),
-                    rows_per_image: None,
-                },
-            },
-            wgpu::Extent3d {
-                width: target.width,
-                height: target.height,
-                depth_or_array_layers: 1,
-            },
+        let (buf, row) = copy_to_buffer(
+            device,
+            &self.gpu.queue,
+            target.view.texture(),
+            target.width,
+            target.height,
         );
-        self.gpu.queue.submit([enc.finish()]);
         buf.slice(..).map_async(wgpu::MapMode::Read, |_| {});
         let _ = device.poll(wgpu::PollType::wait_indefinitely());
-        let mut out = Vec::with_capacity((target.width * target.height * 4) as usize);
-        if let Ok(view) = buf.slice(..).get_mapped_range() {
-            for y in 0..target.height as usize {
-                let start = y * row as usize;
-                out.extend_from_slice(&view[start..start + target.width as usize * 4]);
-            }
-        }
-        out
+        let (w, h) = (target.width as usize, target.height as usize);
+        buf.slice(..)
+            .get_mapped_range()
+            .map(|view| rows(&view, row, w, h))
+            .unwrap_or_default()
     }
 
     /// Compiles the pipelines the scenes will need (RGBA and I420 sources)
@@ -1001,6 +941,58 @@ impl Compositor {
 /// (the `FORMAT` and `FEATURES` override constants of layer.wgsl).
 /// An RGBA texture scenes are drawn into and sampled from (transition
 /// scratch, studio preview and thumbnails).
+/// Copies an RGBA texture into a new mappable buffer (rows padded to 256
+/// bytes, as wgpu wants) and submits the copy; the buffer and its row pitch.
+fn copy_to_buffer(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    texture: &wgpu::Texture,
+    width: u32,
+    height: u32,
+) -> (wgpu::Buffer, u32) {
+    let row = (width * 4).div_ceil(256) * 256;
+    let buf = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("read back"),
+        size: (row * height) as u64,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let mut enc = device.create_command_encoder(&Default::default());
+    enc.copy_texture_to_buffer(
+        wgpu::TexelCopyTextureInfo {
+            texture,
+            mip_level: 0,
+            origin: wgpu::Origin3d::ZERO,
+            aspect: wgpu::TextureAspect::All,
+        },
+        wgpu::TexelCopyBufferInfo {
+            buffer: &buf,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(row),
+                rows_per_image: None,
+            },
+        },
+        wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+    );
+    queue.submit([enc.finish()]);
+    (buf, row)
+}
+
+/// The `w`×`h` RGBA pixels of a mapped copy whose rows are `row` bytes apart.
+fn rows(mapped: &[u8], row: u32, w: usize, h: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(w * h * 4);
+    for y in 0..h {
+        let start = y * row as usize;
+        out.extend_from_slice(&mapped[start..start + w * 4]);
+    }
+    out
+}
+
 fn render_target(device: &wgpu::Device, label: &str, width: u32, height: u32) -> wgpu::TextureView {
     device
         .create_texture(&wgpu::TextureDescriptor {

@@ -126,16 +126,38 @@ impl Fields<'_> {
 
 /// Reads one message.
 pub fn parse(text: &str) -> Result<Request, BadMessage> {
+    read(text).1
+}
+
+/// Reads one message: the `id` its answer repeats (a number, or text of
+/// at most 64 bytes; null otherwise) and the request.
+pub fn read(text: &str) -> (Value, Result<Request, BadMessage>) {
     if text.len() > MAX_MESSAGE {
-        return Err(BadMessage {
+        let too_big = BadMessage {
             field: None,
             message: format!("the message is over {} KiB", MAX_MESSAGE / 1024),
-        });
+        };
+        return (Value::Null, Err(too_big));
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| BadMessage {
-        field: None,
-        message: format!("the message is not JSON: {e}"),
-    })?;
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let not_json = BadMessage {
+                field: None,
+                message: format!("the message is not JSON: {e}"),
+            };
+            return (Value::Null, Err(not_json));
+        }
+    };
+    let id = value
+        .get("id")
+        .filter(|v| v.is_u64() || v.as_str().is_some_and(|s| s.len() <= 64))
+        .cloned()
+        .unwrap_or(Value::Null);
+    (id, request(value))
+}
+
+fn request(value: Value) -> Result<Request, BadMessage> {
     let Value::Object(map) = value else {
         return Err(BadMessage {
             field: None,

@@ -422,22 +422,13 @@ async fn upgrade(
     if let Err(r) = check_same_origin(&shared, &headers, true) {
         return r.into_response();
     }
-    let ws = match ws {
+    let ws = match crate::listener::websocket(ws, &shared.limits, "this is the console's WebSocket") {
         Ok(ws) => ws,
-        Err(e) => {
-            return Refusal::new(
-                e.status(),
-                format!("this is the console's WebSocket: {}", e.body_text()),
-            )
-            .into_response();
-        }
+        Err(r) => return r.into_response(),
     };
-    let limit = shared.limits.frame_bytes;
-    ws.max_message_size(limit)
-        .max_frame_size(limit)
-        .on_upgrade(move |socket| async move {
-            // The connection keeps its place under the caps while the page is open.
-            let _permit = conn.permit.clone();
-            crate::session::run(socket, shared, conn.peer).await;
-        })
+    ws.on_upgrade(move |socket| async move {
+        // The connection keeps its place under the caps while the page is open.
+        let _permit = conn.permit.clone();
+        crate::session::run(socket, shared, conn.peer).await;
+    })
 }

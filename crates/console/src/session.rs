@@ -279,12 +279,8 @@ async fn page(
 /// The reply to one message: `result` or `error` (with the field at fault,
 /// and `already` when another page did it first), with the page's `id`.
 fn act(shared: &Shared, page: u64, role: Role, name: &str, text: &str) -> Value {
-    let msg_id = serde_json::from_str::<Value>(text)
-        .ok()
-        .and_then(|v| v.get("id").cloned())
-        .filter(|v| v.is_u64() || (v.is_string() && v.as_str().is_some_and(|s| s.len() <= 64)))
-        .unwrap_or(Value::Null);
-    let mut reply = match messages::parse(text) {
+    let (msg_id, request) = messages::read(text);
+    let mut reply = match request {
         Err(bad) => json!({"type": "error", "error": bad.message, "field": bad.field}),
         Ok(req) => match messages::authorize(role, &req) {
             Err(why) => json!({"type": "error", "error": why, "forbidden": true}),

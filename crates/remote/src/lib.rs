@@ -385,18 +385,13 @@ async fn upgrade(
     if let Err(r) = guard.check(&headers) {
         return r.into_response();
     }
-    let ws = match ws {
+    let ws = match crate::listener::websocket(
+        ws,
+        &shared.limits,
+        "connect with an obs-websocket 5 client (a WebSocket upgrade)",
+    ) {
         Ok(ws) => ws,
-        Err(e) => {
-            return Refusal::new(
-                e.status(),
-                format!(
-                    "connect with an obs-websocket 5 client (a WebSocket upgrade): {}",
-                    e.body_text()
-                ),
-            )
-            .into_response();
-        }
+        Err(r) => return r.into_response(),
     };
     let protocol = chosen_protocol(&headers);
     let encoding = Encoding::from_protocol(protocol);
@@ -404,7 +399,6 @@ async fn upgrade(
         Some(p) => ws.protocols([p]),
         None => ws,
     };
-    let limit = shared.limits.frame_bytes;
     let info = SessionInfo {
         id: shared.next_id.fetch_add(1, Ordering::Relaxed),
         peer: conn.peer,
@@ -418,11 +412,9 @@ async fn upgrade(
         requests: 0,
         since: Instant::now(),
     };
-    ws.max_message_size(limit)
-        .max_frame_size(limit)
-        .on_upgrade(move |socket| async move {
-            // The connection keeps its place under the caps while the session lives.
-            let _permit = conn.permit;
-            session::run(socket, encoding, shared, info).await;
-        })
+    ws.on_upgrade(move |socket| async move {
+        // The connection keeps its place under the caps while the session lives.
+        let _permit = conn.permit;
+        session::run(socket, encoding, shared, info).await;
+    })
 }

@@ -222,20 +222,10 @@ async fn ws_upgrade(
     if let Err(r) = admit(&shared, &headers, &uri) {
         return r.into_response();
     }
-    let ws = match ws {
-        Ok(ws) => ws,
-        Err(e) => {
-            return Refusal::new(
-                e.status(),
-                format!("GET /v1/ws must be a WebSocket upgrade ({})", e.body_text()),
-            )
-            .into_response();
-        }
-    };
-    let limit = shared.limits.frame_bytes;
-    ws.max_message_size(limit)
-        .max_frame_size(limit)
-        .on_upgrade(move |socket| ws_session(socket, shared, conn))
+    match crate::listener::websocket(ws, &shared.limits, "GET /v1/ws must be a WebSocket upgrade") {
+        Ok(ws) => ws.on_upgrade(move |socket| ws_session(socket, shared, conn)),
+        Err(r) => r.into_response(),
+    }
 }
 
 /// Frames read but not yet acknowledged, per connection.
