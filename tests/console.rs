@@ -597,9 +597,15 @@ fn a_page_that_stops_reading_is_dropped_and_the_show_goes_on() {
         "{{\"token\":\"{token}\"}}"
     )))
     .unwrap();
-    // From here on the page reads nothing.
-    run.type_line("crew");
-    run.line(|l| l.starts_with("crew: invite 1 · Slow") && l.ends_with("1 page(s) open"));
+    // From here on the page reads nothing. The console counts the page
+    // once it has read the token, which may be after a `crew` typed now:
+    // ask until it says so.
+    let counted = poll_until(Duration::from_secs(60), || {
+        run.type_line("crew");
+        let l = run.next_line(|l| l.starts_with("crew: invite 1 · Slow"));
+        l.ends_with("1 page(s) open")
+    });
+    assert!(counted.is_some(), "the page was never counted:\n{}", run.all_lines().join("\n"));
     let client = reqwest::blocking::Client::new();
     let post = |i: usize| {
         let batch: Vec<serde_json::Value> = (0..20)

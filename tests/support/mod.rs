@@ -866,6 +866,23 @@ impl ShowRun {
         panic!("no such line from showroom run:\n{}", self.seen.join("\n"));
     }
 
+    /// The first line from now on (within 60 s) that passes `f`; lines
+    /// already seen do not count.
+    pub fn next_line(&mut self, f: impl Fn(&str) -> bool) -> String {
+        let from = self.seen.len();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Ok(l) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(l.clone());
+            if f(&l) {
+                return l;
+            }
+        }
+        panic!("no such line from showroom run after line {from}:\n{}", self.seen.join("\n"));
+    }
+
     /// Every line so far (and those already waiting).
     pub fn all_lines(&mut self) -> &[String] {
         while let Ok(l) = self.lines.try_recv() {
