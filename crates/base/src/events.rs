@@ -110,6 +110,16 @@ pub enum Event {
         product: String,
         title: String,
     },
+    /// The rundown moved to segment `index` (from 1) of `of`, by `how`
+    /// ("next", "previous", "go_to").
+    Segment {
+        index: usize,
+        of: usize,
+        title: String,
+        how: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+    },
     Hide {
         graphic: String,
         #[serde(skip_serializing_if = "Option::is_none")]

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod outputs;
 pub mod program;
 pub mod render_loop;
+pub mod rundown;
 pub mod stats;
 
 use crate::compositor::Compositor;
@@ -81,6 +82,8 @@ pub enum Command {
     ExportClaims(std::path::PathBuf),
     /// Make Shopify draft orders for the claims not yet in one (a job).
     DraftOrders,
+    /// Move the rundown (Next, Previous, Go to) or edit its segments.
+    Rundown(rundown::RundownCommand),
 }
 
 /// What a command did: done at once, or a job started that reports its
@@ -189,6 +192,8 @@ pub enum CommandError {
     #[error("the show is stopping")]
     Stopping,
     #[error(transparent)]
+    Rundown(#[from] rundown::RundownError),
+    #[error(transparent)]
     Audio(#[from] crate::audio::mixer::MixError),
     #[error("this show has no chat: add [chat] to the show file")]
     NoChat,
@@ -256,6 +261,8 @@ pub struct Engine {
     jobs: jobs::Jobs,
     /// Ends every thread of the show at once.
     shutdown: Shutdown,
+    /// The run of show, when the show has `[rundown]`.
+    rundown: Option<Mutex<rundown::Rundown>>,
 }
 
 impl Engine {
@@ -504,6 +511,10 @@ impl Engine {
         );
         let n = show.canvases.len();
         let target_lufs = show.audio.target_lufs;
+        let rundown = show
+            .rundown
+            .as_ref()
+            .map(|r| Mutex::new(rundown::Rundown::new(r.segments.clone())));
         Ok(Engine {
             show,
             program,
@@ -538,6 +549,7 @@ impl Engine {
             gpu_error,
             jobs,
             shutdown,
+            rundown,
         })
     }
 
@@ -847,6 +859,7 @@ impl Engine {
                 self.program.cut_to(self.scene_index(id)?);
                 Ok(())
             }
+            Command::Rundown(cmd) => self.move_rundown(cmd),
             Command::SetLayer { scene, source, change } => self.set_layer(scene, source, change),
             Command::PreviewScene(id) => {
                 self.program.set_preview(self.scene_index(id)?);
@@ -920,6 +933,80 @@ impl Engine {
                 .map_err(CommandError::Graphics),
         };
         done.map(|()| Outcome::Done)
+    }
+
+    /// The rundown's segments as they are now (edited ones included).
+    pub fn rundown(&self) -> Vec<crate::show::rundown::Segment> {
+        self.rundown
+            .as_ref()
+            .map(|r| r.lock().unwrap_or_else(|e| e.into_inner()).segments().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// Moves the rundown: the segment's scene is cut to program and its
+    /// graphics go up, all under the overlays' lock, so every canvas's
+    /// next frame has both.
+    fn move_rundown(&self, cmd: rundown::RundownCommand) -> Result<(), CommandError> {
+        let r = self.rundown.as_ref().ok_or(rundown::RundownError::NoRundown)?;
+        let mut r = r.lock().unwrap_or_else(|e| e.into_inner());
+        if let rundown::RundownCommand::Set(segments) = cmd {
+            self.check_segments(&segments)?;
+            r.set(segments);
+            return Ok(());
+        }
+        let how = cmd.name();
+        let index = r.target(&cmd)?;
+        let now = self.now_ns();
+        let (scene, graphics) = r.enter(index, now);
+        let scene = scene.map(|s| self.scene_index(s.clone()).map(|i| (i, s))).transpose()?;
+        let mut overlays = self.overlays.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((i, id)) = scene {
+            self.program.cut_to(i);
+            self.events.emit(now, Event::Cut { scene: id });
+        }
+        for g in &graphics {
+            overlays.apply(g, now)?;
+        }
+        drop(overlays);
+        let status = r.status(now);
+        self.events.emit(
+            now,
+            Event::Segment {
+                index: index + 1,
+                of: status.segments,
+                title: r.segments()[index].title.clone(),
+                how: how.into(),
+                next: status.next.map(|n| n.title),
+            },
+        );
+        Ok(())
+    }
+
+    /// Edited segments name only the show's scenes and products.
+    fn check_segments(&self, segments: &[crate::show::rundown::Segment]) -> Result<(), rundown::RundownError> {
+        if segments.is_empty() {
+            return Err(rundown::RundownError::Empty);
+        }
+        let products = &self.show.graphics.catalog.products;
+        for s in segments {
+            let invalid = |message: String, hint: &str| rundown::RundownError::Invalid {
+                title: s.title.clone(),
+                message,
+                hint: hint.into(),
+            };
+            if s.title.trim().is_empty() {
+                return Err(invalid("no title".into(), "give the segment a title"));
+            }
+            if let Some(scene) = &s.scene
+                && !self.show.scenes.iter().any(|sc| &sc.id == scene)
+            {
+                return Err(invalid(format!("no scene `{scene}`"), "name one of the show's scenes"));
+            }
+            if let Some(code) = s.products.iter().find(|c| !products.iter().any(|p| &p.code == *c)) {
+                return Err(invalid(format!("no product `{code}`"), "use a claim code of the catalog"));
+            }
+        }
+        Ok(())
     }
 
     /// The picture on program of canvas `canvas` now, as last sent to its
@@ -1045,6 +1132,10 @@ impl Engine {
             audio: self.audio(),
             quality: self.quality.status(),
             jobs: self.jobs.list(),
+            rundown: self
+                .rundown
+                .as_ref()
+                .map(|r| r.lock().unwrap_or_else(|e| e.into_inner()).status(self.now_ns())),
         };
         snap.warnings = self.health.warnings(&snap);
         snap.warnings.extend(snap.quality.advice());

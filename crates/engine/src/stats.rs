@@ -277,6 +277,9 @@ pub struct Snapshot {
     pub quality: crate::governor::QualityStatus,
     /// Long work commands started (exports, draft orders), the last 32.
     pub jobs: Vec<crate::jobs::JobStatus>,
+    /// The run of show: current and next segment, over/under time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rundown: Option<crate::rundown::RundownStatus>,
 }
 
 /// The mix: every input's settings and levels, the master's, and the

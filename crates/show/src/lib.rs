@@ -18,6 +18,7 @@ pub mod model;
 pub mod on_air;
 pub mod parse;
 pub mod remote;
+pub mod rundown;
 pub mod save;
 pub mod validate;
 
@@ -55,6 +56,8 @@ pub struct Show {
     pub remote: Option<RemoteSpec>,
     /// The crew console (`[console]`), if the show has one.
     pub console: Option<ConsoleSpec>,
+    /// The run of show (`[rundown]`), if the show has one.
+    pub rundown: Option<rundown::RundownSpec>,
     /// What `check` verifies on this machine (keys, recording folders).
     pub on_air: Vec<on_air::Deferred>,
 }

@@ -21,6 +21,7 @@ pub struct RawShow {
     pub chat: Option<ChatSection>,
     pub remote: Option<Spanned<super::remote::RemoteSection>>,
     pub console: Option<Spanned<super::console::ConsoleSection>>,
+    pub rundown: Option<Spanned<super::rundown::RundownSection>>,
     /// Ids of tables that could not be read: references to them are not
     /// reported again (the table's own problem already is).
     pub broken_ids: std::collections::HashSet<String>,
@@ -39,6 +40,7 @@ const TOP_LEVEL: &[&str] = &[
     "chat",
     "remote",
     "console",
+    "rundown",
 ];
 
 /// Parses the text; structural problems go to `out`. Returns what could be read.
@@ -81,6 +83,11 @@ pub fn parse(text: &str, out: &mut Collector) -> RawShow {
                 let span = value.span();
                 raw.console =
                     one::<super::console::ConsoleSection>(value, "[console]", out).map(|c| Spanned::new(span, c));
+            }
+            "rundown" => {
+                let span = value.span();
+                raw.rundown =
+                    one::<super::rundown::RundownSection>(value, "[rundown]", out).map(|r| Spanned::new(span, r));
             }
             other => out.add(
                 key.span(),

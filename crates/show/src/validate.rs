@@ -60,6 +60,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         chat: None,
         remote: None,
         console: None,
+        rundown: None,
         on_air: Vec::new(),
     };
 
@@ -290,6 +291,15 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
     show.chat = raw.chat.as_ref().map(|c| super::chat::config(c, &show.name, base, out));
     show.remote = raw.remote.as_ref().and_then(|r| super::remote::config(r, base, out));
     show.console = raw.console.as_ref().and_then(|c| super::console::config(c, base, out));
+    let scene_ids: Vec<&str> = show.scenes.iter().map(|s| s.id.as_str()).collect();
+    let known = super::rundown::Known {
+        scenes: &scene_ids,
+        graphics: &show.graphics,
+    };
+    show.rundown = raw
+        .rundown
+        .as_ref()
+        .and_then(|r| super::rundown::config(r, base, &known, out));
     show
 }
 
