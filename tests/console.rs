@@ -605,7 +605,11 @@ fn a_page_that_stops_reading_is_dropped_and_the_show_goes_on() {
         let l = run.next_line(|l| l.starts_with("crew: invite 1 · Slow"));
         l.ends_with("1 page(s) open")
     });
-    assert!(counted.is_some(), "the page was never counted:\n{}", run.all_lines().join("\n"));
+    assert!(
+        counted.is_some(),
+        "the page was never counted:\n{}",
+        run.all_lines().join("\n")
+    );
     let client = reqwest::blocking::Client::new();
     let post = |i: usize| {
         let batch: Vec<serde_json::Value> = (0..20)

@@ -86,6 +86,10 @@ enum Command {
     Invite(crate::console::Role, String),
     Revoke(u64),
     Crew,
+    /// `segment N|TITLE`: resolved against the rundown as it is now.
+    GoToSegment(String),
+    /// `rundown`: the segments, the current one marked.
+    Rundown,
 }
 
 /// `take KIND [MS] [DIRECTION]` → a transition (stingers come from the show file).
@@ -323,6 +327,19 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
             })?))
         }
         (Some("crew"), None) => Some(Command::Crew),
+        // The run of show.
+        (Some("next-segment"), None) => Some(Command::Engine(crate::engine::Command::Rundown(
+            crate::engine::rundown::RundownCommand::Next,
+        ))),
+        (Some("previous-segment"), None) => Some(Command::Engine(crate::engine::Command::Rundown(
+            crate::engine::rundown::RundownCommand::Previous,
+        ))),
+        (Some("segment"), Some(first)) => {
+            let rest: Vec<&str> = std::iter::once(first).chain(words.by_ref()).collect();
+            Some(Command::GoToSegment(rest.join(" ")))
+        }
+        (Some("segment"), None) => return Err("segment: give its number or title — use: segment N|TITLE".into()),
+        (Some("rundown"), None) => Some(Command::Rundown),
         // The chat: `claims-csv PATH` (for invoicing), `draft-orders`
         // (claims not yet ordered → Shopify), `cancel-claim ID`, and
         // `answer|hide-message|unhide-message|block-author SEQ` on message SEQ.
@@ -355,7 +372,7 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         }
         _ => {
             return Err(format!(
-                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | claims-csv PATH | cancel-claim ID | draft-orders | quit"
+                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | next-segment | previous-segment | segment N|TITLE | rundown | claims-csv PATH | cancel-claim ID | draft-orders | quit"
             ));
         }
     })
@@ -612,7 +629,61 @@ pub fn run(args: RunArgs) -> ExitCode {
                         }
                     }
                 },
+                Ok(Some(Command::Rundown)) => {
+                    let segments = engine.rundown();
+                    if segments.is_empty() {
+                        eprintln!("error: this show has no rundown: add [rundown] to the show file");
+                    }
+                    let current = engine.snapshot().rundown.and_then(|r| r.current).map(|c| c.index);
+                    for (i, s) in segments.iter().enumerate() {
+                        let mark = if Some(i) == current { ">" } else { " " };
+                        let planned = s
+                            .planned_ms
+                            .map(|ms| format!(" ({}:{:02})", ms / 60_000, ms / 1000 % 60))
+                            .unwrap_or_default();
+                        eprintln!(
+                            "rundown: {mark} {}. {}{planned} {}",
+                            i + 1,
+                            s.title,
+                            s.products.join(" ")
+                        );
+                    }
+                }
+                Ok(Some(Command::GoToSegment(which))) => {
+                    let segments = engine.rundown();
+                    let index = match which.parse::<usize>() {
+                        Ok(n) => n
+                            .checked_sub(1)
+                            .ok_or_else(|| "segment: numbers start at 1".to_string()),
+                        Err(_) => segments
+                            .iter()
+                            .position(|s| s.title.eq_ignore_ascii_case(&which))
+                            .ok_or_else(|| {
+                                format!("segment: no segment titled \"{which}\" (type `rundown` for the list)")
+                            }),
+                    };
+                    let done = index.and_then(|i| {
+                        engine
+                            .execute(crate::engine::Command::Rundown(
+                                crate::engine::rundown::RundownCommand::GoTo(i),
+                            ))
+                            .map_err(|e| e.to_string())
+                    });
+                    match done {
+                        Ok(_) => eprintln!("ok: {line}"),
+                        Err(e) => eprintln!("error: {e}"),
+                    }
+                    if let Some(r) = engine.snapshot().rundown {
+                        eprintln!("{}", r.words());
+                    }
+                }
                 Ok(Some(Command::Engine(cmd))) => match engine.execute(cmd) {
+                    Ok(crate::engine::Outcome::Done) if line.ends_with("-segment") => {
+                        eprintln!("ok: {line}");
+                        if let Some(r) = engine.snapshot().rundown {
+                            eprintln!("{}", r.words());
+                        }
+                    }
                     Ok(crate::engine::Outcome::Done) => eprintln!("ok: {line}"),
                     Ok(crate::engine::Outcome::Job(id)) => {
                         eprintln!("ok: {line} (job {id}; its result follows)");

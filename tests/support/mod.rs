@@ -880,7 +880,10 @@ impl ShowRun {
                 return l;
             }
         }
-        panic!("no such line from showroom run after line {from}:\n{}", self.seen.join("\n"));
+        panic!(
+            "no such line from showroom run after line {from}:\n{}",
+            self.seen.join("\n")
+        );
     }
 
     /// Every line so far (and those already waiting).

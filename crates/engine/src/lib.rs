@@ -1003,7 +1003,10 @@ impl Engine {
                 return Err(invalid(format!("no scene `{scene}`"), "name one of the show's scenes"));
             }
             if let Some(code) = s.products.iter().find(|c| !products.iter().any(|p| &p.code == *c)) {
-                return Err(invalid(format!("no product `{code}`"), "use a claim code of the catalog"));
+                return Err(invalid(
+                    format!("no product `{code}`"),
+                    "use a claim code of the catalog",
+                ));
             }
         }
         Ok(())

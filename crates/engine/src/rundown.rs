@@ -44,7 +44,11 @@ pub enum RundownError {
     #[error("no segment {asked}: the rundown has {of}")]
     NoSegment { asked: usize, of: usize },
     #[error("segment \"{title}\": {message} ({hint})")]
-    Invalid { title: String, message: String, hint: String },
+    Invalid {
+        title: String,
+        message: String,
+        hint: String,
+    },
     #[error("a rundown needs at least one segment")]
     Empty,
 }
@@ -62,6 +66,38 @@ pub struct RundownStatus {
     pub elapsed_s: Option<f64>,
     /// Elapsed less planned: positive over time, negative under.
     pub over_s: Option<f64>,
+}
+
+impl RundownStatus {
+    /// "segment 2/4 Mugs 1:05 of 4:00 (next: Hats)", or where it starts.
+    pub fn words(&self) -> String {
+        let clock = |s: f64| {
+            let s = s.abs().round() as u64;
+            format!("{}:{:02}", s / 60, s % 60)
+        };
+        let next = self
+            .next
+            .as_ref()
+            .map(|n| format!(" (next: {})", n.title))
+            .unwrap_or_default();
+        match &self.current {
+            None => format!("rundown: {} segments, not started{next}", self.segments),
+            Some(c) => {
+                let mut p = format!("segment {}/{} {}", c.index + 1, self.segments, c.title);
+                if let Some(e) = self.elapsed_s {
+                    p += &format!(" {}", clock(e));
+                }
+                match (c.planned_s, self.over_s) {
+                    (Some(planned), Some(over)) if over > 0.0 => {
+                        p += &format!(" of {}, {} over", clock(planned), clock(over))
+                    }
+                    (Some(planned), _) => p += &format!(" of {}", clock(planned)),
+                    _ => {}
+                }
+                p + &next
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -180,9 +216,7 @@ impl Rundown {
             None => (!self.segments.is_empty()).then_some(0),
             Some(i) => (i + 1 < self.segments.len()).then_some(i + 1),
         };
-        let elapsed_s = self
-            .current
-            .map(|_| now_ns.saturating_sub(self.since_ns) as f64 / 1e9);
+        let elapsed_s = self.current.map(|_| now_ns.saturating_sub(self.since_ns) as f64 / 1e9);
         let over_s = self
             .current
             .and_then(|i| self.segments[i].planned_ms)

@@ -333,6 +333,8 @@ pub struct StatsJson<'a> {
     pub audio: &'a AudioStats,
     pub quality: &'a crate::governor::QualityStatus,
     pub jobs: &'a [crate::jobs::JobStatus],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rundown: Option<&'a crate::rundown::RundownStatus>,
     pub warnings: &'a [String],
 }
 
@@ -350,6 +352,7 @@ impl Snapshot {
             audio: &self.audio,
             quality: &self.quality,
             jobs: &self.jobs,
+            rundown: self.rundown.as_ref(),
             warnings: &self.warnings,
         };
         serde_json::to_string_pretty(&doc).expect("stats serialise")
@@ -364,6 +367,9 @@ impl Snapshot {
                 "{} {:.1} fps {} dropped {} repeated",
                 c.id, c.measured_fps, c.frames_dropped, c.repeated_frames
             ));
+        }
+        if let Some(r) = &self.rundown {
+            parts.push(r.words());
         }
         if self.quality.level > 0 {
             parts.push(format!(

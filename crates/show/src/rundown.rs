@@ -6,8 +6,8 @@
 
 use super::diagnostics::{Collector, suggest};
 use super::graphics::parse_duration_ms;
-use showroom_graphics::overlays::GraphicsSetup;
 use serde::{Deserialize, Serialize};
+use showroom_graphics::overlays::GraphicsSetup;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -188,7 +188,11 @@ pub fn config(r: &Spanned<RundownSection>, base: &Path, known: &Known, out: &mut
 
 /// A rundown file's segments, with each CSV row's line number.
 fn read_file(path: &Path) -> Result<(Vec<(Option<u64>, SegmentDef)>, RundownFile), String> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     match ext.as_str() {
         "toml" => {
@@ -397,7 +401,9 @@ pub fn save(show_file: &Path, file: &RundownFile, segments: &[Segment]) -> Resul
                 path: show_file.to_path_buf(),
                 source,
             })?;
-            let mut doc: toml_edit::DocumentMut = old.parse().map_err(|e: toml_edit::TomlError| SaveError::Format(e.to_string()))?;
+            let mut doc: toml_edit::DocumentMut = old
+                .parse()
+                .map_err(|e: toml_edit::TomlError| SaveError::Format(e.to_string()))?;
             let fresh: toml_edit::DocumentMut = toml::to_string_pretty(&RundownToml { segments: defs })
                 .map_err(|e| SaveError::Format(e.to_string()))?
                 .parse()
@@ -410,9 +416,7 @@ pub fn save(show_file: &Path, file: &RundownFile, segments: &[Segment]) -> Resul
                 .entry("rundown")
                 .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
             let Some(table) = rundown.as_table_mut() else {
-                return Err(SaveError::Format(
-                    "the show file's `rundown` is not a table".into(),
-                ));
+                return Err(SaveError::Format("the show file's `rundown` is not a table".into()));
             };
             table.insert("segments", segments);
             (show_file.to_path_buf(), doc.to_string())
@@ -487,7 +491,10 @@ mod tests {
         assert_eq!(s.planned_ms, Some(240_000));
         assert_eq!(s.talking_points, vec!["Hand-thrown", "Dishwasher safe"]);
         let bad = read_csv("title,product\nx,B2\n", Path::new("r.csv")).unwrap_err();
-        assert!(bad.contains("unknown column `product`") && bad.contains("products"), "{bad}");
+        assert!(
+            bad.contains("unknown column `product`") && bad.contains("products"),
+            "{bad}"
+        );
         let def = SegmentDef {
             title: "x".into(),
             scene: Some("hots".into()),
@@ -525,7 +532,10 @@ mod tests {
                 ..Segment::default()
             },
         ];
-        for file in [RundownFile::Csv(dir.join("r.csv")), RundownFile::Toml(dir.join("r.toml"))] {
+        for file in [
+            RundownFile::Csv(dir.join("r.csv")),
+            RundownFile::Toml(dir.join("r.toml")),
+        ] {
             let path = save(Path::new("unused"), &file, &segments).unwrap();
             let (defs, back) = read_file(&path).unwrap();
             assert_eq!(back, file);
@@ -533,7 +543,11 @@ mod tests {
             assert_eq!(again, segments);
         }
         let show = dir.join("show.toml");
-        std::fs::write(&show, "# my show\n[show]\nname = \"x\"\n\n[rundown]\n[[rundown.segments]]\ntitle = \"old\"\n").unwrap();
+        std::fs::write(
+            &show,
+            "# my show\n[show]\nname = \"x\"\n\n[rundown]\n[[rundown.segments]]\ntitle = \"old\"\n",
+        )
+        .unwrap();
         save(&show, &RundownFile::Inline, &segments).unwrap();
         let text = std::fs::read_to_string(&show).unwrap();
         assert!(text.starts_with("# my show\n[show]\nname = \"x\""), "{text}");

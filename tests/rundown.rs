@@ -1,0 +1,215 @@
+//! The run of show end to end: `showroom run` on a show whose rundown (a
+//! CSV file beside it) has four segments, each with its own scene, driven
+//! by typed `next-segment`. nginx-rtmp receives both canvases; in what it
+//! received, each segment's scene colour and card (read by tesseract) are
+//! on air in order, at the times the event log gives; the snapshot has the
+//! current and next segment and the time over plan.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command as Process;
+use std::time::Duration;
+use support::*;
+
+const SCENES: [(&str, (u8, u8, u8)); 4] = [
+    ("open", (0xC0, 0x30, 0x30)),
+    ("shirts", (0x30, 0xA0, 0x40)),
+    ("mugs", (0x30, 0x50, 0xC0)),
+    ("wrap", (0xB0, 0xB0, 0x30)),
+];
+
+fn show(rtmp: &str) -> String {
+    let mut s = String::from(
+        "[show]\nname = \"Rundown e2e\"\n\n\
+         [[canvases]]\nid = \"landscape\"\nwidth = 960\nheight = 544\nfps = 15\n\n\
+         [[canvases]]\nid = \"portrait\"\nwidth = 544\nheight = 960\nfps = 15\n\n",
+    );
+    for (id, (r, g, b)) in SCENES {
+        s += &format!(
+            "[[sources]]\nid = \"{id}-bg\"\nkind = \"test-pattern\"\npattern = \"solid-color\"\ncolor = \"#{r:02X}{g:02X}{b:02X}\"\n\n\
+             [[scenes]]\nid = \"{id}\"\n[[scenes.layers]]\nsource = \"{id}-bg\"\n\
+             place.landscape = {{ x = 0, y = 0, width = 960, height = 544 }}\n\
+             place.portrait = {{ x = 0, y = 0, width = 544, height = 960 }}\n\n"
+        );
+    }
+    s += "[products]\ncatalog = \"catalog.csv\"\nlocale = \"en-US\"\n\n[rundown]\nfile = \"rundown.csv\"\n\n";
+    for i in 0..2 {
+        let canvas = ["landscape", "portrait"][i];
+        s += &format!(
+            "[[destinations]]\nid = \"{canvas}\"\nplatform = \"custom\"\ncanvas = \"{canvas}\"\nurl = \"{rtmp}\"\nkey = {{ file = \"{canvas}.key\" }}\n\n"
+        );
+    }
+    s
+}
+
+const CATALOG: &str = "id,code,title,price,currency,stock\n\
+linen-shirt,A1,Linen Shirt,39.00,USD,30\n\
+mug,B2,Ceramic Mug,18.50,USD,40\n";
+
+const RUNDOWN: &str = "title,products,scene,duration,talking_points,lower_third,lower_third_title,banner\n\
+Opening,,open,1m,Welcome | Tonight: shirts and mugs,Mia Chen,Host,\n\
+Linen shirts,A1,shirts,1m,Breathable | Three colours,,,\n\
+Mugs,B2,mugs,1m,Hand-thrown,,,Free shipping tonight\n\
+Wrap,,wrap,2s,Thanks,,,\n";
+
+/// The words tesseract reads in a region of the frame at `at` seconds.
+fn read_text(video: &Path, at: f64, crop: &str, out: &Path) -> String {
+    let status = Process::new("ffmpeg")
+        .args(["-v", "error", "-y", "-ss", &format!("{at}"), "-i"])
+        .arg(video)
+        .args([
+            "-frames:v",
+            "1",
+            "-vf",
+            &format!("crop={crop},scale=iw*2:ih*2:flags=lanczos"),
+        ])
+        .arg(out)
+        .status()
+        .expect("ffmpeg missing");
+    assert!(status.success(), "no frame at {at} s of {}", video.display());
+    let ocr = Process::new("tesseract")
+        .arg(out)
+        .arg("-")
+        .output()
+        .expect("tesseract missing");
+    String::from_utf8_lossy(&ocr.stdout).into_owned()
+}
+
+fn near(a: (f64, f64, f64), b: (f64, f64, f64)) -> bool {
+    (a.0 - b.0).abs() < 14.0 && (a.1 - b.1).abs() < 14.0 && (a.2 - b.2).abs() < 14.0
+}
+
+#[test]
+fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("rundown-e2e");
+    let nginx = Nginx::start(&dir.join("nginx"));
+    let rtmp = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
+    std::fs::write(dir.join("show.toml"), show(&rtmp)).unwrap();
+    std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
+    std::fs::write(dir.join("rundown.csv"), RUNDOWN).unwrap();
+    for (file, key) in [("landscape.key", "rdLand-7q"), ("portrait.key", "rdPort-3m")] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(dir.join(file), key).unwrap();
+        std::fs::set_permissions(dir.join(file), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let mut run = ShowRun::start(
+        &dir,
+        &[
+            "run",
+            "show.toml",
+            "--duration",
+            "120",
+            "--events",
+            "events.jsonl",
+            "--stats-json",
+            "stats.json",
+        ],
+        &[("XDG_STATE_HOME", dir.join("state").to_str().unwrap())],
+    );
+    run.line(|l| l.contains("fps") && l.starts_with('['));
+    // Before the first segment: nothing to go back to.
+    run.type_line("previous-segment");
+    run.line(|l| l == "error: the rundown is at its first segment");
+    run.type_line("segment Nope");
+    run.line(|l| l.starts_with("error: segment: no segment titled \"Nope\""));
+    let expect = [
+        "segment 1/4 Opening 0:00 of 1:00 (next: Linen shirts)",
+        "segment 2/4 Linen shirts 0:00 of 1:00 (next: Mugs)",
+        "segment 3/4 Mugs 0:00 of 1:00 (next: Wrap)",
+        "segment 4/4 Wrap 0:00 of 0:02",
+    ];
+    for words in expect {
+        std::thread::sleep(Duration::from_secs(3));
+        run.type_line("next-segment");
+        run.next_line(|l| l == "ok: next-segment");
+        let said = run.next_line(|l| l.starts_with("segment ") || l.starts_with("error"));
+        assert_eq!(said, words, "{}", run.all_lines().join("\n"));
+    }
+    run.type_line("next-segment");
+    run.line(|l| l == "error: the rundown is at its last segment (Wrap)");
+    std::thread::sleep(Duration::from_secs(4));
+    run.type_line("quit");
+    let status = run.child.wait().unwrap();
+    let log = run.all_lines().join("\n");
+    assert!(status.success(), "{log}");
+
+    // The snapshot: on the last segment, over its 2 s plan.
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    let r = &stats["rundown"];
+    assert_eq!(r["segments"], 4, "{r}");
+    assert_eq!(r["current"]["title"], "Wrap", "{r}");
+    assert_eq!(r["current"]["talking_points"][0], "Thanks", "{r}");
+    assert!(r["next"].is_null(), "{r}");
+    let over = r["over_s"].as_f64().unwrap();
+    let elapsed = r["elapsed_s"].as_f64().unwrap();
+    assert!(over > 1.0 && (elapsed - over - 2.0).abs() < 1e-6, "{r}");
+
+    // When each segment came on, on the show clock (= the stream's time).
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    let segments: Vec<serde_json::Value> = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"] == "segment")
+        .collect();
+    assert_eq!(segments.len(), 4, "{events}");
+    let starts: Vec<f64> = segments.iter().map(|e| e["t"].as_f64().unwrap()).collect();
+    for (i, e) in segments.iter().enumerate() {
+        assert_eq!(e["index"], i + 1, "{e}");
+        assert_eq!(e["how"], "next", "{e}");
+    }
+    assert!(starts.windows(2).all(|w| w[1] - w[0] >= 2.5), "{starts:?}");
+
+    let land = nginx.received("rdLand-7q");
+    let port = nginx.received("rdPort-3m");
+    let card_words = ["", "Linen Shirt", "Ceramic Mug", ""];
+    for (i, (scene, (r, g, b))) in SCENES.iter().enumerate() {
+        // Well inside the segment: after the card's 0.4 s slide.
+        let at = starts[i] + 1.5;
+        let want = bt709(*r, *g, *b);
+        let f = grab_i420(&land, at, 960, 544);
+        let got = yuv_at(&f, 960, 544, 480, 100);
+        assert!(
+            near(got, want),
+            "landscape at {at:.1} s: {got:?}, want scene {scene} {want:?}"
+        );
+        let f = grab_i420(&port, at, 544, 960);
+        let got = yuv_at(&f, 544, 960, 272, 12);
+        assert!(
+            near(got, want),
+            "portrait at {at:.1} s: {got:?}, want scene {scene} {want:?}"
+        );
+        let land_card = read_text(&land, at, "384:300:576:240", &dir.join(format!("land-{i}.png")));
+        let port_card = read_text(&port, at, "544:360:0:370", &dir.join(format!("port-{i}.png")));
+        for (canvas, words) in [("landscape", &land_card), ("portrait", &port_card)] {
+            if card_words[i].is_empty() {
+                assert!(
+                    !words.contains("Linen") && !words.contains("Mug"),
+                    "segment {} has no product, yet the {canvas} card reads {words:?}",
+                    i + 1
+                );
+            } else {
+                assert!(
+                    words.contains(card_words[i]) && words.contains("Comment SOLD"),
+                    "segment {}: the {canvas} card reads {words:?} (see {})",
+                    i + 1,
+                    dir.display()
+                );
+            }
+        }
+    }
+    // The opening's lower third, and the mugs' banner, on the landscape canvas.
+    let lower = read_text(&land, starts[0] + 1.5, "420:140:30:340", &dir.join("lower.png"));
+    assert!(lower.contains("Mia Chen"), "lower third reads {lower:?}");
+    let banner = read_text(&land, starts[2] + 1.5, "960:80:0:460", &dir.join("banner.png"));
+    assert!(banner.contains("Free shipping"), "banner reads {banner:?}");
+    let lower = read_text(&land, starts[2] + 1.5, "420:140:30:340", &dir.join("lower-after.png"));
+    assert!(!lower.contains("Mia"), "the opening's lower third stayed up: {lower:?}");
+    assert!(
+        !log.contains("rdLand-7q") && !events.contains("rdLand-7q"),
+        "a key leaked"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
