@@ -925,3 +925,107 @@ fn the_crew_panel_invites_lists_and_revokes() {
     drop(h);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_rundown_panel_moves_reorders_edits_and_saves_the_segments() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-rundown");
+    std::fs::write(
+        dir.join("catalog.csv"),
+        "id,code,title,price,currency,stock\nshirt,A1,Linen Shirt,39.00,USD,3\nmug,B2,Ceramic Mug,18.50,USD,9\n",
+    )
+    .unwrap();
+    let text = format!(
+        "# the crew's show\n{SHOW}\n[products]\ncatalog = \"catalog.csv\"\n\n[rundown]\n\
+         [[rundown.segments]]\ntitle = \"Opening\"\nscene = \"intro\"\n\n\
+         [[rundown.segments]]\ntitle = \"Shirts\"\nproducts = [\"A1\"]\nscene = \"products\"\nduration = \"1m\"\ntalking_points = [\"Breathable linen\"]\n\n\
+         [[rundown.segments]]\ntitle = \"Mugs\"\nproducts = [\"B2\"]\n"
+    );
+    let mut h = studio(&dir, &text);
+    h.run_steps(2);
+    h.get_by_label("Rundown");
+    h.get_by_label("rundown: 3 segments, not started (next: Opening)");
+    fn current(h: &Harness<'_, Studio>) -> Option<String> {
+        h.state()
+            .engine()
+            .snapshot()
+            .rundown
+            .and_then(|r| r.current)
+            .map(|c| c.title)
+    }
+    // Page Down: what a presenter's clicker sends.
+    h.key_press(egui::Key::PageDown);
+    assert!(step_until(&mut h, Duration::from_secs(3), |h| current(h).as_deref()
+        == Some("Opening")));
+    h.get_by_label("Next segment").click();
+    assert!(step_until(&mut h, Duration::from_secs(3), |h| current(h).as_deref()
+        == Some("Shirts")));
+    let snap = h.state().engine().snapshot();
+    assert_eq!(snap.scene, "products");
+    assert_eq!(snap.graphics.featured.as_deref(), Some("A1"));
+    h.run_steps(2);
+    h.get_by_label("2. Shirts (1:00) — ON AIR");
+    h.get_by_label("• Breathable linen");
+    h.key_press(egui::Key::PageUp);
+    assert!(step_until(&mut h, Duration::from_secs(3), |h| current(h).as_deref()
+        == Some("Opening")));
+    h.run_steps(2);
+    h.get_all_by_label("Go").nth(2).unwrap().click();
+    assert!(step_until(&mut h, Duration::from_secs(3), |h| current(h).as_deref()
+        == Some("Mugs")));
+    assert_eq!(h.state().engine().snapshot().graphics.featured.as_deref(), Some("B2"));
+
+    // Reorder: the opening goes after the shirts; Mugs stays on air.
+    h.get_all_by_label("Down").next().unwrap().click();
+    h.run_steps(3);
+    fn titles(h: &Harness<'_, Studio>) -> Vec<String> {
+        h.state().engine().rundown().into_iter().map(|s| s.title).collect()
+    }
+    assert_eq!(titles(&h), ["Shirts", "Opening", "Mugs"]);
+    assert_eq!(current(&h).as_deref(), Some("Mugs"));
+    // Edit the third segment's title and length.
+    h.get_all_by_label("Edit").nth(2).unwrap().click();
+    h.run_steps(2);
+    h.get_by_label("Title").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Title").type_text("Mugs and cups");
+    h.get_by_label("Planned length").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Planned length").type_text("soon");
+    h.run_steps(1);
+    h.get_by_label("Apply").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().message(),
+        Some("planned length \"soon\": write it like 4m or 90s")
+    );
+    h.get_by_label("Planned length").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Planned length").type_text("90s");
+    h.run_steps(1);
+    h.get_by_label("Apply").click();
+    h.run_steps(3);
+    assert_eq!(titles(&h), ["Shirts", "Opening", "Mugs and cups"]);
+    assert_eq!(h.state().engine().rundown()[2].planned_ms, Some(90_000));
+    h.get_by_label("unsaved changes");
+    h.get_by_label("Save rundown").click();
+    h.run_steps(2);
+    assert!(
+        h.state().message().is_some_and(|m| m.starts_with("rundown saved to ")),
+        "{:?}",
+        h.state().message()
+    );
+    drop(h);
+    let saved = std::fs::read_to_string(dir.join("show.toml")).unwrap();
+    assert!(saved.starts_with("# the crew's show\n"), "{saved}");
+    let back = showroom::show::load(&dir.join("show.toml")).unwrap();
+    let segments = back.rundown.unwrap().segments;
+    let names: Vec<&str> = segments.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(names, ["Shirts", "Opening", "Mugs and cups"]);
+    assert_eq!(segments[2].planned_ms, Some(90_000));
+    assert_eq!(segments[0].talking_points, ["Breathable linen"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

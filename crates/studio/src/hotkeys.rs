@@ -1,5 +1,6 @@
 //! Keyboard control for directors: Space cuts, Enter fades, 1–9 put a scene
-//! in preview, F1–F9 put a product's card on air (each can be changed in
+//! in preview, F1–F9 put a product's card on air, Page Down / Page Up move
+//! the rundown (each can be changed in
 //! the user's studio.toml); while editing
 //! the layout, Ctrl+Z undoes and Ctrl+Shift+Z or Ctrl+Y redoes. Keys are ignored while a text field has focus (typing a
 //! stream key must never switch scenes).
@@ -29,6 +30,10 @@ pub struct Keymap {
     pub scenes: Vec<egui::Key>,
     /// Product 1, 2, ... of the catalog to feature.
     pub products: Vec<egui::Key>,
+    /// The rundown's Next and Previous (Page Down / Page Up: what a
+    /// presentation clicker sends).
+    pub next_segment: egui::Key,
+    pub previous_segment: egui::Key,
 }
 
 impl Default for Keymap {
@@ -40,6 +45,8 @@ impl Default for Keymap {
             take: None,
             scenes: vec![Num1, Num2, Num3, Num4, Num5, Num6, Num7, Num8, Num9],
             products: vec![F1, F2, F3, F4, F5, F6, F7, F8, F9],
+            next_segment: PageDown,
+            previous_segment: PageUp,
         }
     }
 }
@@ -53,6 +60,8 @@ struct HotkeysFile {
     take: Option<String>,
     scenes: Option<Vec<String>>,
     products: Option<Vec<String>>,
+    next_segment: Option<String>,
+    previous_segment: Option<String>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -90,6 +99,12 @@ impl Keymap {
         if let Some(n) = &h.take {
             map.take = Some(key("take", n)?);
         }
+        if let Some(n) = &h.next_segment {
+            map.next_segment = key("next_segment", n)?;
+        }
+        if let Some(n) = &h.previous_segment {
+            map.previous_segment = key("previous_segment", n)?;
+        }
         if let Some(list) = &h.scenes {
             map.scenes = list.iter().map(|n| key("scenes", n)).collect::<Result<_, _>>()?;
         }
@@ -102,6 +117,8 @@ impl Keymap {
             ("cut".to_string(), Some(map.cut)),
             ("fade".to_string(), Some(map.fade)),
             ("take".to_string(), map.take),
+            ("next_segment".to_string(), Some(map.next_segment)),
+            ("previous_segment".to_string(), Some(map.previous_segment)),
         ];
         let scenes = map
             .scenes
@@ -155,6 +172,7 @@ enum Action {
     Take(Option<TransitionSpec>),
     Preview(usize),
     Feature(usize),
+    Segment(crate::engine::rundown::RundownCommand),
     Undo,
     Redo,
 }
@@ -183,6 +201,12 @@ pub fn handle(studio: &mut Studio, ctx: &egui::Context) {
                 actions.push(Action::Preview(n));
             }
         }
+        if i.consume_key(egui::Modifiers::NONE, keys.next_segment) {
+            actions.push(Action::Segment(crate::engine::rundown::RundownCommand::Next));
+        }
+        if i.consume_key(egui::Modifiers::NONE, keys.previous_segment) {
+            actions.push(Action::Segment(crate::engine::rundown::RundownCommand::Previous));
+        }
         for (n, key) in keys.products.iter().enumerate() {
             if i.consume_key(egui::Modifiers::NONE, *key) {
                 actions.push(Action::Feature(n));
@@ -205,6 +229,7 @@ pub fn handle(studio: &mut Studio, ctx: &egui::Context) {
                 Some(id) => studio.command(Command::PreviewScene(id)),
                 None => studio.notify(format!("there is no scene {} in this show", n + 1)),
             },
+            Action::Segment(cmd) => studio.command(Command::Rundown(cmd)),
             Action::Feature(n) => {
                 let code = studio
                     .engine()

@@ -22,6 +22,7 @@ pub mod last_show;
 mod mixer;
 mod panels;
 mod products;
+mod rundown;
 mod sources;
 
 use crate::engine::stats::Snapshot;
@@ -118,6 +119,7 @@ pub struct Studio {
     repaint_every: Duration,
     /// Product pictures for the products panel, made on first show.
     product_panel: Option<products::Cache>,
+    rundown_panel: rundown::Panel,
     /// The "Add source" window, while open.
     pub add_source: Option<sources::AddSource>,
     /// The source whose properties the sources panel shows.
@@ -266,6 +268,7 @@ impl Studio {
                 REPAINT_EVERY
             },
             product_panel: None,
+            rundown_panel: Default::default(),
             chat_view: Default::default(),
             chat_open: true,
             add_source: None,
@@ -413,6 +416,7 @@ impl eframe::App for Studio {
         mixer::panel(self, ui, &snap);
         panels::controls(self, ui, &snap);
         panels::scenes(self, ui, &snap);
+        rundown::panel(self, ui, &snap);
         chat::panel(self, ui);
         panels::outputs(self, ui, &snap);
         panels::video(self, ui, &snap);
