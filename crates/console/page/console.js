@@ -270,6 +270,8 @@ function producer(s) {
     el('section', {}, el('h2', { text: 'Preview and program' }), pics),
     el('section', {}, el('h2', { text: 'Scenes' }), el('p', { class: 'status', text: 'Program: ' + s.scene + ' · Preview: ' + s.preview }),
       el('div', { class: 'row' }, button('Take preview to program', 'take', {}, 'primary')), ...scenes)), el('div', {},
+    s.rundown ? el('section', {}, el('h2', { text: 'Rundown' }), el('p', { class: 'status', id: 'rundown-status', text: s.rundown_words }),
+      el('div', { class: 'row' }, button('Previous segment', 'previous_segment'), button('Next segment', 'next_segment', {}, 'primary'))) : null,
     el('section', {}, el('h2', { text: 'Products' }), el('p', { class: 'status', text: 'On air: ' + productLine(s.on_air) }),
       el('div', { class: 'row' }, button('Previous', 'previous_product'), button('Next product', 'next_product'), button('Hide product', 'hide_product')), ...products),
     el('section', {}, el('h2', { text: 'Graphics' }),
@@ -293,10 +295,31 @@ function producer(s) {
 
 // ---- Host prompter -------------------------------------------------------
 
+function clock(seconds) {
+  const t = Math.round(Math.abs(seconds));
+  return Math.floor(t / 60) + ':' + String(t % 60).padStart(2, '0');
+}
+
+function segmentCard(r) {
+  const c = r.current;
+  let time = null;
+  if (c && r.over_s !== null) {
+    time = r.over_s > 0 ? clock(r.over_s) + ' over' : clock(-r.over_s) + ' left';
+  }
+  return el('section', { class: 'card', id: 'segment' },
+    el('div', { class: 'label', text: c ? 'SEGMENT ' + (c.index + 1) + ' OF ' + r.segments : 'RUNDOWN NOT STARTED' }),
+    el('div', { class: 'big', id: 'segment-title', text: c ? c.title : (r.next ? 'First: ' + r.next.title : '') }),
+    time ? el('div', { class: 'big', id: 'segment-time', text: time }) : null,
+    ...(c ? c.talking_points : []).map((t) => el('div', { class: 'note', dir: 'auto', text: '• ' + t })));
+}
+
 function host(s) {
   const p = s.on_air;
   const q = s.question;
+  const r = s.rundown;
+  const next = r ? (r.next ? r.next.title : '—') : (s.next ? s.next.title + (s.next.price ? ' · ' + s.next.price : '') : '—');
   return [el('div', { class: 'prompter' },
+    r ? segmentCard(r) : null,
     el('section', { class: 'card' },
       el('div', { class: 'label', text: 'ON AIR NOW' }),
       el('div', { class: 'big', id: 'on-air-title', text: p ? p.title : 'No product on air' }),
@@ -311,7 +334,7 @@ function host(s) {
       q ? button('Answered', 'clear_question', {}, 'primary') : null),
     el('section', { class: 'card' },
       el('div', { class: 'label', text: 'NEXT' }),
-      el('div', { class: 'big', text: s.next ? s.next.title + (s.next.price ? ' · ' + s.next.price : '') : '—' })))];
+      el('div', { class: 'big', id: 'next', text: next })))];
 }
 
 // ---- Brand -----------------------------------------------------------------

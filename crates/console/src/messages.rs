@@ -5,6 +5,7 @@
 
 use crate::chat::state::Action;
 use crate::engine::Command;
+use crate::engine::rundown::RundownCommand;
 use crate::graphics::GraphicsCommand as G;
 use crate::roles::{Role, allowed};
 use serde_json::{Map, Value};
@@ -56,6 +57,9 @@ pub const ACTIONS: &[&str] = &[
     "feature",
     "next_product",
     "previous_product",
+    "next_segment",
+    "previous_segment",
+    "go_to_segment",
     "hide_product",
     "countdown",
     "stop_countdown",
@@ -177,6 +181,13 @@ fn request(value: Value) -> Result<Request, BadMessage> {
         "tbar" => engine(Command::TBar(f.fraction("position")?)),
         "feature" => graphics(G::Feature(f.text("code", 200)?)),
         "next_product" => graphics(G::NextProduct),
+        "next_segment" => engine(Command::Rundown(RundownCommand::Next)),
+        "previous_segment" => engine(Command::Rundown(RundownCommand::Previous)),
+        // From 1, as the rundown is numbered on the page.
+        "go_to_segment" => match f.uint("segment", 1000)? {
+            0 => Err(bad("segment", "`segment` counts from 1")),
+            n => engine(Command::Rundown(RundownCommand::GoTo(n as usize - 1))),
+        },
         "previous_product" => graphics(G::PreviousProduct),
         "hide_product" => graphics(G::HideProduct),
         "countdown" => graphics(G::StartCountdown {
@@ -259,7 +270,7 @@ pub fn role_may(role: Role, name: &str) -> bool {
     let sample = serde_json::json!({
         "action": name, "scene": "s", "position": 0.5, "code": "c", "seconds": 1,
         "name": "n", "title": "t", "text": "t", "author": "a", "platform": "p",
-        "on": true, "word": "w", "seq": 1, "id": 1, "product": 0, "variant": 0, "quantity": 1,
+        "on": true, "word": "w", "seq": 1, "id": 1, "product": 0, "variant": 0, "quantity": 1, "segment": 1,
     });
     parse(&sample.to_string()).is_ok_and(|r| authorize(role, &r).is_ok())
 }
@@ -318,6 +329,14 @@ mod tests {
         assert!(authorize(Role::Moderator, &push).is_ok());
         assert!(authorize(Role::Host, &push).is_err());
         assert!(role_may(Role::Producer, "cut") && !role_may(Role::Moderator, "cut"));
+        for a in ["next_segment", "previous_segment", "go_to_segment"] {
+            assert!(role_may(Role::Producer, a) && !role_may(Role::Moderator, a) && !role_may(Role::Host, a));
+        }
+        assert!(matches!(
+            parse(r#"{"action":"go_to_segment","segment":3}"#),
+            Ok(Request::Engine(Command::Rundown(RundownCommand::GoTo(2))))
+        ));
+        assert!(parse(r#"{"action":"go_to_segment","segment":0}"#).is_err());
         assert!(ACTIONS.iter().all(|a| !role_may(Role::Brand, a)));
         assert!(
             ACTIONS.iter().all(|a| ROLES.iter().any(|r| role_may(*r, a))),

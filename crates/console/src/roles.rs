@@ -67,6 +67,12 @@ pub fn allowed(role: Role, cmd: &Command) -> bool {
                 | Command::Graphics(_)
                 | Command::ReconnectNow(_)
                 | Command::Record(_)
+                // Moving it; editing the rundown stays with the studio.
+                | Command::Rundown(
+                    crate::engine::rundown::RundownCommand::Next
+                        | crate::engine::rundown::RundownCommand::Previous
+                        | crate::engine::rundown::RundownCommand::GoTo(_)
+                )
         ),
         // The prompter's "answered" is the console's own request (it
         // answers the question on the prompter, not any message).
@@ -110,6 +116,8 @@ mod tests {
                 source: "mic".into(),
                 change: crate::engine::AudioChange::Mute(true),
             },
+            Command::Rundown(crate::engine::rundown::RundownCommand::Next),
+            Command::Rundown(crate::engine::rundown::RundownCommand::Set(Vec::new())),
         ]
     }
 
@@ -135,7 +143,8 @@ mod tests {
                 "Graphics",
                 "Graphics",
                 "Graphics",
-                "Graphics"
+                "Graphics",
+                "Rundown"
             ]
         );
         assert_eq!(

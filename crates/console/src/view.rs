@@ -144,6 +144,8 @@ pub fn build(
         "canvases": show.canvases.iter().map(|c| json!({"id": c.id, "width": c.width, "height": c.height})).collect::<Vec<_>>(),
         "on_air": featured.map(product),
         "next": next.map(product),
+        "rundown": snap.rundown,
+        "rundown_words": snap.rundown.as_ref().map(|r| r.words()),
         "question": question,
         "alerts": alerts,
         "destinations": destinations,

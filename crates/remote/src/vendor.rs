@@ -27,6 +27,10 @@ pub const REQUESTS: &[&str] = &[
     "HideComment",
     "GetClaimsSummary",
     "GetDestinations",
+    "GetRundown",
+    "NextSegment",
+    "PreviousSegment",
+    "GoToSegment",
 ];
 
 pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
@@ -48,7 +52,19 @@ pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
             .map_err(|e| crate::requests::command_error(&e))?;
         Ok(answer(json!({})))
     };
+    let rundown = |r: crate::engine::rundown::RundownCommand| -> Result<Reply, Reply> {
+        ctx.engine
+            .execute(Command::Rundown(r))
+            .map_err(|e| crate::requests::command_error(&e))?;
+        Ok(answer(rundown_state(ctx)))
+    };
+    use crate::engine::rundown::RundownCommand as R;
     match request {
+        "GetRundown" => Ok(answer(rundown_state(ctx))),
+        "NextSegment" => rundown(R::Next),
+        "PreviousSegment" => rundown(R::Previous),
+        // `segment` counts from 1, as the rundown is numbered on screen.
+        "GoToSegment" => rundown(R::GoTo(data.num("segment", 1.0, 1000.0)? as usize - 1)),
         "GetProducts" => Ok(answer(products(ctx))),
         "FeatureProduct" => graphics(G::Feature(data.str("code")?.to_string())),
         "NextProduct" => graphics(G::NextProduct),
@@ -107,6 +123,29 @@ pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
             ),
         )),
     }
+}
+
+/// The segments, and where the rundown is (`current`/`next` from 1).
+fn rundown_state(ctx: &Ctx) -> Value {
+    let status = ctx.engine.snapshot().rundown.unwrap_or_default();
+    let segments: Vec<Value> = ctx
+        .engine
+        .rundown()
+        .iter()
+        .map(|s| {
+            json!({
+                "title": s.title, "products": s.products, "scene": s.scene,
+                "talkingPoints": s.talking_points, "plannedSeconds": s.planned_ms.map(|ms| ms as f64 / 1e3),
+            })
+        })
+        .collect();
+    json!({
+        "segments": segments,
+        "current": status.current.as_ref().map(|c| c.index + 1),
+        "next": status.next.as_ref().map(|c| c.index + 1),
+        "elapsedSeconds": status.elapsed_s,
+        "overSeconds": status.over_s,
+    })
 }
 
 fn products(ctx: &Ctx) -> Value {
