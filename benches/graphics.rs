@@ -80,6 +80,7 @@ fn card_redraw(comp: &mut Compositor, slot: usize) -> (f64, f64, f64, f64) {
                 badges: vec!["NEW"],
                 picture: Some(&picture),
                 url: Some("https://shop.example.com/products/linen-shirt"),
+                deal: None,
             };
             let pm = cards::price_card(&mut text, &t, size, &data);
             comp.update_source(slot, 10 + i, &paint::to_frame(&pm));

@@ -176,6 +176,7 @@ fn every_graphic_matches_its_golden_on_both_canvases() {
                 badges: c.badges.clone(),
                 picture: Some(&picture),
                 url: c.url,
+                deal: None,
             };
             let pm = cards::price_card(&mut text, &t, size, &data);
             // Placement: the card fits its canvas.

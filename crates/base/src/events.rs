@@ -131,6 +131,24 @@ pub enum Event {
     },
     /// A countdown reached zero.
     CountdownEnded,
+    /// A flash deal started: `price` (a decimal in `currency`) for
+    /// `seconds`, `cap` units at it, `per_buyer` each.
+    Deal {
+        id: u64,
+        product: String,
+        price: String,
+        currency: String,
+        seconds: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cap: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        per_buyer: Option<u32>,
+    },
+    /// A flash deal is over (its time ran out, or it was ended): the card
+    /// shows the regular price again.
+    DealEnded {
+        product: String,
+    },
     LowerThird {
         name: String,
         title: String,

@@ -4,6 +4,7 @@
 //! `log`), and the ledger is only ever changed by applying records, so a
 //! replay after a crash rebuilds exactly what was acknowledged.
 
+use super::deals::{Deal, DealRequest};
 use super::model::{Message, Platform};
 use crate::products::catalog::Catalog;
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,13 @@ pub struct Claim {
     pub unit_price: String,
     pub currency: String,
     pub status: Status,
+    /// The flash deal whose price applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal: Option<u64>,
+    /// Why this price: "flash deal 1", "regular price: flash deal 1 allows
+    /// 1 per buyer at 29.00"; None: the regular price, no deal on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_why: Option<String>,
 }
 
 /// Stock left per product and variant; None is "not tracked" (unlimited).
@@ -78,6 +86,8 @@ pub struct Ledger {
     left: Left,
     /// Claims in a Shopify draft order: the store holds their units.
     ordered: std::collections::HashSet<u64>,
+    /// Every flash deal started in this show, oldest first.
+    deals: Vec<Deal>,
 }
 
 impl Ledger {
@@ -92,6 +102,83 @@ impl Ledger {
             claims: Vec::new(),
             left,
             ordered: Default::default(),
+            deals: Vec::new(),
+        }
+    }
+
+    pub fn deals(&self) -> &[Deal] {
+        &self.deals
+    }
+
+    /// The flash deal on a product at `now_ms`, if one is open.
+    pub fn open_deal(&self, product_id: &str, now_ms: u64) -> Option<&Deal> {
+        self.deals
+            .iter()
+            .rev()
+            .find(|d| d.product_id == product_id && d.open_at(now_ms))
+    }
+
+    /// The deals open at `now_ms`, each with its units left at the deal
+    /// price (None: no cap).
+    pub fn open_deals(&self, now_ms: u64) -> Vec<(Deal, Option<u32>)> {
+        self.deals
+            .iter()
+            .filter(|d| d.open_at(now_ms))
+            .map(|d| (d.clone(), d.left(&self.claims)))
+            .collect()
+    }
+
+    /// The deal a request starts at `now_ms`, or why it cannot.
+    pub fn decide_deal(&self, req: &DealRequest, now_ms: u64) -> Result<Deal, super::state::ActionError> {
+        use super::state::ActionError as E;
+        let p = self
+            .catalog
+            .products
+            .iter()
+            .find(|p| p.id == req.product_id || p.code.eq_ignore_ascii_case(&req.product_id))
+            .ok_or(E::NoProduct)?;
+        let v = p.variants.first().ok_or(E::NoProduct)?;
+        let currency = v.price.currency.to_string();
+        let price = crate::products::price::Money::parse(&req.price, &currency)
+            .map_err(|e| E::Deal(format!("price \"{}\": {e}", req.price)))?;
+        if price.minor <= 0 {
+            return Err(E::Deal(format!("price \"{}\" must be more than zero", req.price)));
+        }
+        if !(1..=86_400).contains(&req.seconds) {
+            return Err(E::Deal(format!("a flash deal of {} s: use 1 s to 24 h", req.seconds)));
+        }
+        if req.cap == Some(0) || req.per_buyer == Some(0) {
+            return Err(E::Deal("a cap or per-buyer limit of 0 sells nothing: leave it out or give 1 or more".into()));
+        }
+        if let Some(d) = self.open_deal(&p.id, now_ms) {
+            return Err(E::Deal(format!(
+                "flash deal {} on {} is on for {} s more: end it first",
+                d.id,
+                p.code,
+                (d.ends_ms - now_ms).div_ceil(1000)
+            )));
+        }
+        Ok(Deal {
+            id: self.deals.len() as u64 + 1,
+            product_id: p.id.clone(),
+            code: p.code.clone(),
+            price: price.decimal(),
+            currency,
+            starts_ms: now_ms,
+            ends_ms: now_ms + req.seconds * 1000,
+            cap: req.cap,
+            per_buyer: req.per_buyer,
+        })
+    }
+
+    pub fn apply_deal(&mut self, deal: Deal) {
+        self.deals.push(deal);
+    }
+
+    /// A deal ended early at `at_ms`.
+    pub fn apply_deal_end(&mut self, id: u64, at_ms: u64) {
+        if let Some(d) = self.deals.iter_mut().find(|d| d.id == id) {
+            d.ends_ms = d.ends_ms.min(at_ms.max(d.starts_ms));
         }
     }
 
@@ -238,9 +325,26 @@ impl Ledger {
     /// The claim `msg` makes on `product` / `variant`: claimed if stock
     /// covers it, else waitlisted. Nothing changes until it is applied.
     pub fn decide(&self, msg: &Message, product: usize, variant: usize, quantity: u32) -> Claim {
+        self.decide_at(msg, product, variant, quantity, super::log::now_ms())
+    }
+
+    /// `decide` at `now_ms`: a flash deal open then prices the claim.
+    pub fn decide_at(&self, msg: &Message, product: usize, variant: usize, quantity: u32, now_ms: u64) -> Claim {
         let p = &self.catalog.products[product];
         let v = &p.variants[variant];
         let fits = self.left(product, variant).is_none_or(|n| n >= i64::from(quantity));
+        let regular = v.price.decimal();
+        let pricing = self.open_deal(&p.id, now_ms).map(|d| {
+            if fits {
+                d.pricing(&self.claims, &msg.author.id, quantity, &regular)
+            } else {
+                super::deals::Pricing {
+                    deal: None,
+                    unit_price: regular.clone(),
+                    why: format!("waitlisted: flash deal {} is for units in stock", d.id),
+                }
+            }
+        });
         Claim {
             id: self.claims.len() as u64 + 1,
             at_ms: msg.at_ms,
@@ -254,9 +358,11 @@ impl Ledger {
             variant: v.option.clone(),
             sku: v.sku.clone(),
             quantity,
-            unit_price: v.price.decimal(),
+            unit_price: pricing.as_ref().map_or(regular.clone(), |p| p.unit_price.clone()),
             currency: v.price.currency.to_string(),
             status: if fits { Status::Claimed } else { Status::Waitlisted },
+            deal: pricing.as_ref().and_then(|p| p.deal),
+            price_why: pricing.map(|p| p.why),
         }
     }
 
@@ -358,6 +464,7 @@ impl Ledger {
             "total",
             "currency",
             "comment_id",
+            "price_note",
         ];
         w.write_record(header).map_err(|e| e.to_string())?;
         for c in &self.claims {
@@ -383,6 +490,7 @@ impl Ledger {
                 total,
                 c.currency.clone(),
                 c.message_id.clone(),
+                c.price_why.clone().unwrap_or_default(),
             ])
             .map_err(|e| e.to_string())?;
         }

@@ -17,6 +17,7 @@ use showroom_products as products;
 
 pub mod claims;
 pub mod connectors;
+pub mod deals;
 pub mod ledger;
 pub mod log;
 pub mod model;
@@ -219,7 +220,9 @@ pub enum ChatError {
 }
 
 /// Called with the catalog as the ledger has it when a claim changes stock.
-pub type StockSink = Box<dyn Fn(&Catalog) + Send>;
+/// Told when stock or flash deals change: the catalog with the stock
+/// left, and each open deal with its units left at the deal price.
+pub type StockSink = Box<dyn Fn(&Catalog, &[(deals::Deal, Option<u32>)]) + Send>;
 
 impl Chat {
     /// Opens the log (replaying it), starts the writer and every source.
@@ -240,7 +243,7 @@ impl Chat {
         let mut stock_changed = false;
         let opened = log::Log::open(&config.log, |r| stock_changed |= state.apply(r))?;
         if stock_changed && let Some(sink) = &on_stock {
-            sink(&state.ledger.catalog_with_stock());
+            sink(&state.ledger.catalog_with_stock(), &state.ledger.open_deals(log::now_ms()));
         }
         let state = Arc::new(Mutex::new(state));
         let stats = Arc::new(Mutex::new(ChatStats::default()));
@@ -551,7 +554,7 @@ fn write_loop(
                 }
             }
             if stock_changed && let Some(sink) = &on_stock {
-                sink(&s.ledger.catalog_with_stock());
+                sink(&s.ledger.catalog_with_stock(), &s.ledger.open_deals(log::now_ms()));
             }
             let now = s.queue().count();
             if now != queue_len {
@@ -635,6 +638,17 @@ fn event_of(r: &Record) -> Option<crate::events::Event> {
         Record::BlockedWords { words } => moderation("blocked_words", None, Some(words.join(", "))),
         // The card's stock change is the overlays' `stock` event.
         Record::Stock { .. } => return None,
+        Record::Deal(d) => Event::Deal {
+            id: d.id,
+            product: d.code.clone(),
+            price: d.price.clone(),
+            currency: d.currency.clone(),
+            seconds: (d.ends_ms - d.starts_ms) / 1000,
+            cap: d.cap,
+            per_buyer: d.per_buyer,
+        },
+        // The card's return to the regular price is the overlays' `deal_ended`.
+        Record::DealEnd { .. } => return None,
         Record::DraftOrder { claims, name, .. } => {
             let ids: Vec<String> = claims.iter().map(|c| format!("#{c}")).collect();
             moderation(

@@ -63,6 +63,13 @@ pub enum Record {
     Stock {
         lines: Vec<super::ledger::StockLine>,
     },
+    /// A flash deal started.
+    Deal(super::deals::Deal),
+    /// A flash deal ended before its time.
+    DealEnd {
+        id: u64,
+        at_ms: u64,
+    },
     /// A Shopify draft order was made for these claims.
     DraftOrder {
         claims: Vec<u64>,

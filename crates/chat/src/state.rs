@@ -46,6 +46,10 @@ pub enum Action {
     CancelClaim(u64),
     /// Draft orders were made in the shop for these claims.
     Ordered(Vec<super::orders::Created>),
+    /// Start a flash deal now.
+    StartDeal(super::deals::DealRequest),
+    /// End flash deal `id` now, before its time.
+    EndDeal(u64),
     /// A moderator settles an unclear claim in message `seq`.
     Claim {
         seq: u64,
@@ -78,6 +82,11 @@ pub enum ActionError {
     Stopped,
     #[error("`{0}` is already a blocked word")]
     AlreadyBlocked(String),
+    /// A flash deal that cannot start (its own words).
+    #[error("{0}")]
+    Deal(String),
+    #[error("there is no flash deal {0} on now")]
+    NoDeal(u64),
     /// The chat log could not be written (its own words).
     #[error("{0}")]
     Log(String),
@@ -96,6 +105,8 @@ impl Action {
             Action::CancelClaim(_) => "cancel_claim",
             Action::Ordered(_) => "draft_order",
             Action::Claim { .. } => "claim",
+            Action::StartDeal(_) => "flash_deal",
+            Action::EndDeal(_) => "end_flash_deal",
         }
     }
 }
@@ -249,6 +260,14 @@ impl ChatState {
                 words.push(word);
                 vec![Record::BlockedWords { words }]
             }
+            Action::StartDeal(req) => vec![Record::Deal(self.ledger.decide_deal(&req, super::log::now_ms())?)],
+            Action::EndDeal(id) => {
+                let now = super::log::now_ms();
+                if !self.ledger.deals().iter().any(|d| d.id == id && d.open_at(now)) {
+                    return Err(ActionError::NoDeal(id));
+                }
+                vec![Record::DealEnd { id, at_ms: now }]
+            }
             Action::Ordered(created) => created
                 .into_iter()
                 .map(|c| Record::DraftOrder {
@@ -360,7 +379,8 @@ impl ChatState {
                 {
                     e.claim = Some(id);
                 }
-                self.ledger.apply_claim(c).is_some()
+                let deal = c.deal.is_some();
+                self.ledger.apply_claim(c).is_some() || deal
             }
             Record::ClaimStatus { id, status } => self.ledger.apply_status(id, status).is_some(),
             Record::Answered { seq } => {
@@ -409,6 +429,15 @@ impl ChatState {
                 false
             }
             Record::Stock { lines } => self.ledger.apply_stock(&lines),
+            // The card's price and units left at it change.
+            Record::Deal(d) => {
+                self.ledger.apply_deal(d);
+                true
+            }
+            Record::DealEnd { id, at_ms } => {
+                self.ledger.apply_deal_end(id, at_ms);
+                true
+            }
             Record::BlockedWords { words } => {
                 self.folded_words = triage::fold_words(&words);
                 self.blocked_words = words;

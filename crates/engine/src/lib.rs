@@ -298,12 +298,25 @@ impl Engine {
                 let ov = overlays.clone();
                 let emitter = crate::events::Emitter::new(events.clone(), clock.clone());
                 let clock = clock.clone();
-                let sink: crate::chat::StockSink = Box::new(move |catalog| {
+                let sink: crate::chat::StockSink = Box::new(move |catalog, deals| {
                     // Before the show clock starts (the log's replay): time 0.
                     let now_ns = clock.get().map_or(0, |t0| t0.elapsed().as_nanos() as u64);
-                    ov.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .update_stock(catalog, now_ns);
+                    // The ledger's deals end at wall-clock times; the card's clock is the show's.
+                    let now_ms = crate::chat::log::now_ms();
+                    let deals = deals
+                        .iter()
+                        .filter_map(|(d, left)| {
+                            Some(crate::graphics::overlays::CardDeal {
+                                product_id: d.product_id.clone(),
+                                price: crate::products::price::Money::parse(&d.price, &d.currency).ok()?,
+                                ends_ns: now_ns + d.ends_ms.saturating_sub(now_ms) * 1_000_000,
+                                left: *left,
+                            })
+                        })
+                        .collect();
+                    let mut ov = ov.lock().unwrap_or_else(|e| e.into_inner());
+                    ov.update_stock(catalog, now_ns);
+                    ov.set_deals(deals, now_ns);
                 });
                 let chat =
                     crate::chat::Chat::open_with(config, show.graphics.catalog.clone(), Some(sink), Some(emitter))

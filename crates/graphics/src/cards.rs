@@ -20,6 +20,8 @@ pub struct CardData<'a> {
     pub badges: Vec<&'static str>,
     pub picture: Option<&'a Pixmap>,
     pub url: Option<&'a str>,
+    /// A flash deal's line: "Deal ends in 4:59 · 7 left at this price".
+    pub deal: Option<String>,
 }
 
 /// Design pixels → canvas pixels: templates are drawn for a 1080-pixel
@@ -84,6 +86,10 @@ pub fn price_card(text: &mut Text, t: &Template, canvas: (u32, u32), d: &CardDat
         _ => None,
     };
     let mut stock = stock_words.map(|(s, col)| text.layout(&s, &style(28.0 * u, true, col, 1), tw));
+    let mut deal = d
+        .deal
+        .as_ref()
+        .map(|s| text.layout(s, &style(28.0 * u, true, c.badge.0, 2), tw));
     let mut claim = text.layout(
         &t.words.claim.replace("{code}", d.code),
         &style(28.0 * u, true, c.text.0, 1),
@@ -97,6 +103,7 @@ pub fn price_card(text: &mut Text, t: &Template, canvas: (u32, u32), d: &CardDat
         + price.height
         + 6.0 * u
         + stock.as_ref().map_or(0.0, |s| s.height)
+        + deal.as_ref().map_or(0.0, |s| s.height + 4.0 * u)
         + claim.height;
     let h = 2.0 * pad + text_h.max(pic.unwrap_or(0.0)).max(qr_side.unwrap_or(0.0));
     let mut pm = canvas_for(w, h);
@@ -132,6 +139,10 @@ pub fn price_card(text: &mut Text, t: &Template, canvas: (u32, u32), d: &CardDat
         );
     }
     y += row_h + 6.0 * u;
+    if let Some(s) = &mut deal {
+        text.draw(&mut pm, s, x0, y);
+        y += s.height + 4.0 * u;
+    }
     if let Some(s) = &mut stock {
         text.draw(&mut pm, s, x0, y);
         y += s.height;

@@ -5,7 +5,7 @@
 //! pictures are drawn by the painter's thread (painter.rs), never here:
 //! this lock is held for bookkeeping only.
 
-use super::painter::{Drawing, Painter};
+use super::painter::{DealLine, Drawing, Painter};
 use super::template::{AnimationKind, Template};
 use super::{GraphicsCommand, KINDS, Kind, cards};
 use crate::events::{Event, Events};
@@ -94,6 +94,8 @@ pub struct GraphicsStatus {
     /// Graphics on air (or animating out), by name.
     pub on_air: Vec<&'static str>,
     pub countdown_left_s: Option<u64>,
+    /// Flash deals on now.
+    pub deals: Vec<DealStatus>,
     /// Each catalog product's stock now (None: not tracked).
     pub stock: Vec<Option<u32>>,
     /// Pictures drawn so far and the last one's time (data → pixels).
@@ -126,6 +128,29 @@ pub struct Overlays {
     featured: Option<usize>,
     seq: u64,
     events: Arc<Events>,
+    /// Flash deals on now (the claims ledger's, on the show clock).
+    deals: Vec<CardDeal>,
+}
+
+/// A flash deal as the card shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardDeal {
+    pub product_id: String,
+    pub price: crate::products::price::Money,
+    /// Show-clock time it ends.
+    pub ends_ns: u64,
+    /// Units left at the deal price (None: no cap).
+    pub left: Option<u32>,
+}
+
+/// A flash deal on now, for snapshots.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DealStatus {
+    pub product: String,
+    /// The deal's price as a decimal.
+    pub price: String,
+    pub left_s: u64,
+    pub units_left: Option<u32>,
 }
 
 fn ease_out(p: f32) -> f32 {
@@ -154,6 +179,7 @@ impl Overlays {
             featured: None,
             seq: 0,
             events,
+            deals: Vec::new(),
         }
     }
 
@@ -358,6 +384,41 @@ impl Overlays {
         changed
     }
 
+    /// The flash deals on now, as the claims ledger has them; a deal no
+    /// longer among them is over (its card shows the regular price again).
+    pub fn set_deals(&mut self, deals: Vec<CardDeal>, now_ns: u64) {
+        let gone: Vec<String> = self
+            .deals
+            .iter()
+            .filter(|d| !deals.iter().any(|n| n.product_id == d.product_id))
+            .map(|d| d.product_id.clone())
+            .collect();
+        self.deals = deals;
+        for id in gone {
+            self.deal_ended(&id, now_ns);
+        }
+    }
+
+    fn deal_ended(&self, product_id: &str, at_ns: u64) {
+        if let Some(p) = self.setup.catalog.products.iter().find(|p| p.id == product_id) {
+            self.log(at_ns, Event::DealEnded { product: p.code.clone() });
+        }
+    }
+
+    /// Deals whose time ran out come off by themselves.
+    fn expire_deals(&mut self, now_ns: u64) {
+        let (over, on): (Vec<CardDeal>, Vec<CardDeal>) = self.deals.drain(..).partition(|d| now_ns >= d.ends_ns);
+        self.deals = on;
+        for d in over {
+            self.deal_ended(&d.product_id, d.ends_ns);
+        }
+    }
+
+    fn deal_of(&self, product: usize) -> Option<&CardDeal> {
+        let id = &self.setup.catalog.products.get(product)?.id;
+        self.deals.iter().find(|d| &d.product_id == id)
+    }
+
     /// 0.0 (off) – 1.0 (fully on) for a slot at `now_ns`.
     fn progress(&self, slot: &Slot, now_ns: u64) -> f32 {
         let a = &self.setup.template.animation;
@@ -379,7 +440,10 @@ impl Overlays {
                     .variants
                     .first()
                     .map(|v| (v.price.minor, v.compare_at.map(|c| c.minor)));
-                format!("{i}:{:?}:{prices:?}", stock(p))
+                let deal = self
+                    .deal_of(*i)
+                    .map(|d| (d.price.minor, d.left, remaining_s(d.ends_ns, now_ns)));
+                format!("{i}:{:?}:{prices:?}:{deal:?}", stock(p))
             }
             Content::Countdown { ends_ns, label } => format!("{label}:{}", remaining_s(*ends_ns, now_ns)),
             other => format!("{other:?}"),
@@ -389,7 +453,21 @@ impl Overlays {
     /// What the painter draws for `content` at `now_ns` (a copy).
     fn drawing(&self, content: &Content, now_ns: u64) -> Drawing {
         match content {
-            Content::Card(i) => Drawing::Card(Box::new(self.setup.catalog.products[*i].clone())),
+            Content::Card(i) => {
+                let mut p = self.setup.catalog.products[*i].clone();
+                let deal = self.deal_of(*i).map(|d| {
+                    // The deal's price, the regular one struck through.
+                    for v in &mut p.variants {
+                        v.compare_at = Some(v.compare_at.filter(|c| c.minor > v.price.minor).unwrap_or(v.price));
+                        v.price = d.price;
+                    }
+                    DealLine {
+                        remaining_s: remaining_s(d.ends_ns, now_ns),
+                        left: d.left,
+                    }
+                });
+                Drawing::Card(Box::new(p), deal)
+            }
             Content::LowerThird { name, title } => Drawing::LowerThird {
                 name: name.clone(),
                 title: title.clone(),
@@ -414,6 +492,7 @@ impl Overlays {
         let mut layers = Vec::new();
         let mut uploads = Vec::new();
         self.expire_countdown(now_ns);
+        self.expire_deals(now_ns);
         for kind in KINDS {
             let k = kind as usize;
             let Some(content) = self.slots[k].content.clone() else {
@@ -558,6 +637,19 @@ impl Overlays {
                 .map(|i| self.setup.catalog.products[i].code.clone()),
             on_air,
             countdown_left_s,
+            deals: self
+                .deals
+                .iter()
+                .filter_map(|d| {
+                    let p = self.setup.catalog.products.iter().find(|p| p.id == d.product_id)?;
+                    Some(DealStatus {
+                        product: p.code.clone(),
+                        price: d.price.decimal(),
+                        left_s: remaining_s(d.ends_ns, now_ns),
+                        units_left: d.left,
+                    })
+                })
+                .collect(),
             stock: self.setup.catalog.products.iter().map(stock).collect(),
             draws,
             last_draw_ms,

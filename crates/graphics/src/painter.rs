@@ -21,11 +21,21 @@ use tiny_skia::Pixmap;
 /// Which picture: (graphic kind, canvas).
 pub type Place = (usize, usize);
 
+/// A flash deal's line on the card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DealLine {
+    pub remaining_s: u64,
+    /// Units left at the deal price (None: no cap).
+    pub left: Option<u32>,
+}
+
 /// What to draw, with everything it needs (a copy: the catalog may change
 /// meanwhile).
 #[derive(Debug, Clone)]
 pub enum Drawing {
-    Card(Box<Product>),
+    /// The product as the card shows it (a flash deal's price already in
+    /// place), and the deal's line.
+    Card(Box<Product>, Option<DealLine>),
     LowerThird {
         name: String,
         title: String,
@@ -233,7 +243,7 @@ impl Brushes {
     }
 
     fn draw(&mut self, drawing: &Drawing, canvas: (u32, u32)) -> (Pixmap, Option<u32>) {
-        if let Drawing::Card(p) = drawing
+        if let Drawing::Card(p, _) = drawing
             && let Some(img) = p.images.first()
         {
             self.picture(img);
@@ -248,7 +258,7 @@ impl Brushes {
         });
         let t = &self.template;
         let pm = match drawing {
-            Drawing::Card(p) => {
+            Drawing::Card(p, deal) => {
                 let v = p.variants.first();
                 let fmt = |m: &crate::products::price::Money| self.prices.format(m);
                 let compare = v.and_then(|v| v.compare_at.filter(|c| c.minor > v.price.minor));
@@ -273,6 +283,14 @@ impl Brushes {
                         .and_then(|i| self.pictures.get(i))
                         .and_then(Option::as_ref),
                     url: p.url.as_deref(),
+                    deal: deal.as_ref().map(|d| {
+                        let s = d.remaining_s;
+                        let mut line = format!("{} {}:{:02}", t.words.deal_ends, s / 60, s % 60);
+                        if let Some(n) = d.left {
+                            line += &format!(" · {}", t.words.left_at_price.replace("{n}", &n.to_string()));
+                        }
+                        line
+                    }),
                 };
                 cards::price_card(text, t, canvas, &data)
             }

@@ -79,6 +79,7 @@ pub struct Words {
     pub only_left: String,
     pub sold_out: String,
     pub deal_ends: String,
+    pub left_at_price: String,
     pub low_stock: u32,
 }
 
