@@ -96,7 +96,7 @@ fn the_bridge_acknowledges_after_disk_and_the_ledger_survives_a_restart() {
     let stock_seen: Arc<Mutex<Vec<Option<u32>>>> = Default::default();
     let sink = {
         let s = stock_seen.clone();
-        Box::new(move |c: &Catalog| s.lock().unwrap().push(c.products[1].variants[0].stock))
+        Box::new(move |c: &Catalog, _: &_| s.lock().unwrap().push(c.products[1].variants[0].stock))
     };
     let chat = Chat::open(&config(&dir, Some("bridge-secret")), catalog(), Some(sink)).unwrap();
     let url = format!("http://{}/v1/messages", chat.bridges()[0]);
@@ -256,7 +256,7 @@ fn the_bridge_acknowledges_after_disk_and_the_ledger_survives_a_restart() {
     let stock_again: Arc<Mutex<Vec<Option<u32>>>> = Default::default();
     let sink = {
         let s = stock_again.clone();
-        Box::new(move |c: &Catalog| s.lock().unwrap().push(c.products[1].variants[0].stock))
+        Box::new(move |c: &Catalog, _: &_| s.lock().unwrap().push(c.products[1].variants[0].stock))
     };
     let chat = Chat::open(&config(&dir, Some("bridge-secret")), catalog(), Some(sink)).unwrap();
     assert!(chat.warnings.is_empty(), "{:?}", chat.warnings);

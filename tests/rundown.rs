@@ -3,7 +3,10 @@
 //! by typed `next-segment`. nginx-rtmp receives both canvases; in what it
 //! received, each segment's scene colour and card (read by tesseract) are
 //! on air in order, at the times the event log gives; the snapshot has the
-//! current and next segment and the time over plan.
+//! current and next segment and the time over plan. The second segment
+//! starts a flash deal: its price and countdown are read off the received
+//! frames, claims from chat in its window get its price within its cap and
+//! per-buyer limit, and the card returns to the regular price by itself.
 
 mod support;
 
@@ -19,7 +22,7 @@ const SCENES: [(&str, (u8, u8, u8)); 4] = [
     ("wrap", (0xB0, 0xB0, 0x30)),
 ];
 
-fn show(rtmp: &str) -> String {
+fn show(rtmp: &str, bridge: u16) -> String {
     let mut s = String::from(
         "[show]\nname = \"Rundown e2e\"\n\n\
          [[canvases]]\nid = \"landscape\"\nwidth = 960\nheight = 544\nfps = 15\n\n\
@@ -34,6 +37,9 @@ fn show(rtmp: &str) -> String {
         );
     }
     s += "[products]\ncatalog = \"catalog.csv\"\nlocale = \"en-US\"\n\n[rundown]\nfile = \"rundown.csv\"\n\n";
+    s += &format!(
+        "[chat]\nlog = \"chat.jsonl\"\n\n[[chat.sources]]\nplatform = \"bridge\"\nlisten = \"127.0.0.1:{bridge}\"\ntoken = {{ file = \"bridge.token\" }}\n\n"
+    );
     for i in 0..2 {
         let canvas = ["landscape", "portrait"][i];
         s += &format!(
@@ -47,11 +53,11 @@ const CATALOG: &str = "id,code,title,price,currency,stock\n\
 linen-shirt,A1,Linen Shirt,39.00,USD,30\n\
 mug,B2,Ceramic Mug,18.50,USD,40\n";
 
-const RUNDOWN: &str = "title,products,scene,duration,talking_points,lower_third,lower_third_title,banner\n\
-Opening,,open,1m,Welcome | Tonight: shirts and mugs,Mia Chen,Host,\n\
-Linen shirts,A1,shirts,1m,Breathable | Three colours,,,\n\
-Mugs,B2,mugs,1m,Hand-thrown,,,Free shipping tonight\n\
-Wrap,,wrap,2s,Thanks,,,\n";
+const RUNDOWN: &str = "title,products,scene,duration,talking_points,lower_third,lower_third_title,banner,deal_price,deal_for,deal_cap,deal_per_buyer\n\
+Opening,,open,1m,Welcome | Tonight: shirts and mugs,Mia Chen,Host,,,,,\n\
+Linen shirts,A1,shirts,1m,Breathable | Three colours,,,,29.00,4s,3,1\n\
+Mugs,B2,mugs,1m,Hand-thrown,,,Free shipping tonight,,,,\n\
+Wrap,,wrap,2s,Thanks,,,,,,,\n";
 
 /// The words tesseract reads in a region of the frame at `at` seconds.
 fn read_text(video: &Path, at: f64, crop: &str, out: &Path) -> String {
@@ -86,7 +92,9 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
     let dir = tempdir("rundown-e2e");
     let nginx = Nginx::start(&dir.join("nginx"));
     let rtmp = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
-    std::fs::write(dir.join("show.toml"), show(&rtmp)).unwrap();
+    let bridge = free_port();
+    write_token(&dir);
+    std::fs::write(dir.join("show.toml"), show(&rtmp, bridge)).unwrap();
     std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
     std::fs::write(dir.join("rundown.csv"), RUNDOWN).unwrap();
     for (file, key) in [("landscape.key", "rdLand-7q"), ("portrait.key", "rdPort-3m")] {
@@ -120,15 +128,41 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
         "segment 3/4 Mugs 0:00 of 1:00 (next: Wrap)",
         "segment 4/4 Wrap 0:00 of 0:02",
     ];
-    for words in expect {
+    let client = reqwest::blocking::Client::new();
+    let claim = |id: &str, who: &str| {
+        let msg = serde_json::json!([{"platform": "tiktok", "id": id, "author": {"id": who, "name": who},
+            "text": "SOLD A1", "at_ms": 1_764_230_400_000u64}]);
+        let status = client
+            .post(format!("http://127.0.0.1:{bridge}/v1/messages"))
+            .bearer_auth(BRIDGE_TOKEN)
+            .json(&msg)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "the bridge took the claim");
+    };
+    for (i, words) in expect.iter().enumerate() {
         std::thread::sleep(Duration::from_secs(3));
         run.type_line("next-segment");
         run.next_line(|l| l == "ok: next-segment");
         let said = run.next_line(|l| l.starts_with("segment ") || l.starts_with("error"));
-        assert_eq!(said, words, "{}", run.all_lines().join("\n"));
+        assert_eq!(said, *words, "{}", run.all_lines().join("\n"));
+        if i == 1 {
+            // In the deal's window (4 s, 3 units, 1 each): ana, bo and cy
+            // get the deal's price; ana's second and eve's are over its limits.
+            for (id, who) in [("c1", "ana"), ("c2", "bo"), ("c3", "ana"), ("c4", "cy"), ("c5", "eve")] {
+                claim(id, who);
+            }
+            std::thread::sleep(Duration::from_secs(5));
+            // After it: the regular price, no note.
+            claim("c6", "dee");
+        }
     }
     run.type_line("next-segment");
     run.line(|l| l == "error: the rundown is at its last segment (Wrap)");
+    run.type_line("claims-csv claims.csv");
+    run.line(|l| l.starts_with("ok: job") || l.contains("claims.csv"));
     std::thread::sleep(Duration::from_secs(4));
     run.type_line("quit");
     let status = run.child.wait().unwrap();
@@ -161,6 +195,41 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
         assert_eq!(e["how"], "next", "{e}");
     }
     assert!(starts.windows(2).all(|w| w[1] - w[0] >= 2.5), "{starts:?}");
+    let deal = events
+        .lines()
+        .find(|l| l.contains("\"event\":\"deal\""))
+        .unwrap_or_else(|| panic!("no deal event:\n{events}"));
+    let deal: serde_json::Value = serde_json::from_str(deal).unwrap();
+    assert_eq!((deal["product"].as_str(), deal["price"].as_str()), (Some("A1"), Some("29.00")), "{deal}");
+    let ended = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "deal_ended")
+        .unwrap_or_else(|| panic!("the deal did not end by itself:\n{events}"));
+    let deal_end = ended["t"].as_f64().unwrap();
+    assert!((deal_end - starts[1] - 4.0).abs() < 0.5, "deal ended at {deal_end}, segment 2 at {}", starts[1]);
+
+    // The claims: which price applied and why.
+    let csv = std::fs::read_to_string(dir.join("claims.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let got: Vec<(String, String, String)> = rows
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[5].to_string(), r[12].to_string(), r[16].to_string())
+        })
+        .collect();
+    let want = [
+        ("ana", "29.00", "flash deal 1"),
+        ("bo", "29.00", "flash deal 1"),
+        ("ana", "39.00", "regular price: flash deal 1 allows 1 per buyer at 29.00"),
+        ("cy", "29.00", "flash deal 1"),
+        ("eve", "39.00", "regular price: flash deal 1 has 0 of 3 left at 29.00"),
+        ("dee", "39.00", ""),
+    ];
+    let want: Vec<(String, String, String)> =
+        want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+    assert_eq!(got, want, "{csv}");
 
     let land = nginx.received("rdLand-7q");
     let port = nginx.received("rdPort-3m");
@@ -203,6 +272,18 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
     // The opening's lower third, and the mugs' banner, on the landscape canvas.
     let lower = read_text(&land, starts[0] + 1.5, "420:140:30:340", &dir.join("lower.png"));
     assert!(lower.contains("Mia Chen"), "lower third reads {lower:?}");
+    // The deal on the card: its price and countdown, then by itself the
+    // regular price again.
+    let words = read_text(&land, starts[1] + 1.5, "384:300:576:240", &dir.join("deal.png"));
+    assert!(
+        words.contains("$29.00") && words.contains("Deal ends in 0:0") && words.contains("left at this price"),
+        "the deal's card reads {words:?}"
+    );
+    let words = read_text(&land, deal_end + 1.0, "384:300:576:240", &dir.join("after-deal.png"));
+    assert!(
+        words.contains("$39.00") && !words.contains("Deal ends"),
+        "after the deal the card reads {words:?}"
+    );
     let banner = read_text(&land, starts[2] + 1.5, "960:80:0:460", &dir.join("banner.png"));
     assert!(banner.contains("Free shipping"), "banner reads {banner:?}");
     let lower = read_text(&land, starts[2] + 1.5, "420:140:30:340", &dir.join("lower-after.png"));

@@ -293,6 +293,39 @@ fn report_jobs(engine: &crate::engine::Engine, jobs: &mut Vec<crate::engine::job
     });
 }
 
+/// `flash-deal CODE PRICE FOR [cap N] [per-buyer N]`.
+fn parse_deal<'a>(
+    code: Option<&'a str>,
+    words: &mut impl Iterator<Item = &'a str>,
+) -> Result<crate::chat::deals::DealRequest, String> {
+    let usage = "use: flash-deal CODE PRICE FOR [cap N] [per-buyer N], e.g. flash-deal A1 29.00 5m cap 20 per-buyer 1";
+    let (Some(code), Some(price), Some(length)) = (code, words.next(), words.next()) else {
+        return Err(format!("flash-deal: give the product, the price and how long — {usage}"));
+    };
+    let seconds = crate::show::graphics::parse_duration_ms(length)
+        .map(|ms| ms / 1000)
+        .ok_or_else(|| format!("flash-deal: `{length}` is not a length like 5m or 90s — {usage}"))?;
+    let mut req = crate::chat::deals::DealRequest {
+        product_id: code.to_string(),
+        price: price.trim_start_matches(['$', '€', '£']).to_string(),
+        seconds,
+        cap: None,
+        per_buyer: None,
+    };
+    while let Some(word) = words.next() {
+        let n = words
+            .next()
+            .and_then(|n| n.parse::<u32>().ok())
+            .ok_or_else(|| format!("flash-deal: `{word}` needs a whole number after it — {usage}"))?;
+        match word {
+            "cap" => req.cap = Some(n),
+            "per-buyer" => req.per_buyer = Some(n),
+            other => return Err(format!("flash-deal: unknown `{other}` — {usage}")),
+        }
+    }
+    Ok(req)
+}
+
 /// Commands typed on standard input while a show runs (one per line):
 /// `scene ID` (cut), `preview ID`, `take [KIND [MS [DIRECTION]]]`,
 /// `set SCENE SOURCE PROPERTY VALUE…`, `reconnect [ID]`, `quit`.
@@ -340,6 +373,17 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         }
         (Some("segment"), None) => return Err("segment: give its number or title — use: segment N|TITLE".into()),
         (Some("rundown"), None) => Some(Command::Rundown),
+        // `flash-deal CODE PRICE FOR [cap N] [per-buyer N]`, `end-deal ID`.
+        (Some("flash-deal"), code) => Some(Command::Engine(crate::engine::Command::Chat(
+            crate::chat::state::Action::StartDeal(parse_deal(code, &mut words)?),
+        ))),
+        (Some("end-deal"), Some(n)) => Some(Command::Engine(crate::engine::Command::Chat(
+            crate::chat::state::Action::EndDeal(
+                n.trim_start_matches('#')
+                    .parse()
+                    .map_err(|_| format!("end-deal: `{n}` is not a flash deal number"))?,
+            ),
+        ))),
         // The chat: `claims-csv PATH` (for invoicing), `draft-orders`
         // (claims not yet ordered → Shopify), `cancel-claim ID`, and
         // `answer|hide-message|unhide-message|block-author SEQ` on message SEQ.
@@ -372,7 +416,7 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         }
         _ => {
             return Err(format!(
-                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | next-segment | previous-segment | segment N|TITLE | rundown | claims-csv PATH | cancel-claim ID | draft-orders | quit"
+                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | next-segment | previous-segment | segment N|TITLE | rundown | flash-deal CODE PRICE FOR [cap N] [per-buyer N] | end-deal ID | claims-csv PATH | cancel-claim ID | draft-orders | quit"
             ));
         }
     })

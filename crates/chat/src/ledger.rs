@@ -650,4 +650,59 @@ mod tests {
         assert!(csv.contains(",100000,999999999.99,99999999999000.00,USD,"), "{csv}");
         assert!(csv.contains(",100000,999999999.9999,99999999999990.0000,CLF,"), "{csv}");
     }
+
+    #[test]
+    fn a_flash_deal_prices_claims_in_its_window_within_its_cap_and_per_buyer_limit() {
+        let mut l = ledger();
+        let t0 = 1_764_000_000_000;
+        let req = DealRequest {
+            product_id: "B2".into(),
+            price: "12.5".into(),
+            seconds: 60,
+            cap: Some(2),
+            per_buyer: Some(1),
+        };
+        let deal = l.decide_deal(&req, t0).unwrap();
+        assert_eq!((deal.id, deal.price.as_str(), deal.ends_ms), (1, "12.50", t0 + 60_000));
+        l.apply_deal(deal);
+        // A second deal on the same product while the first is on: refused.
+        assert!(l.decide_deal(&req, t0 + 1).unwrap_err().to_string().contains("is on for 60 s more"));
+        let mut take = |id: &str, who: &str, q: u32, at: u64| {
+            let c = l.decide_at(&msg(id, who), 0, 0, q, at);
+            let r = (c.unit_price.clone(), c.deal, c.price_why.clone(), c.status);
+            l.apply_claim(c);
+            r
+        };
+        let deal = |why: &str| (Some(1), Some(why.to_string()));
+        let (p, d, w, _) = take("1", "ann", 1, t0 + 1000);
+        assert_eq!((p.as_str(), (d, w)), ("12.50", deal("flash deal 1")));
+        let (p, _, w, _) = take("2", "ann", 1, t0 + 2000);
+        assert_eq!(p, "18.00");
+        assert_eq!(w.as_deref(), Some("regular price: flash deal 1 allows 1 per buyer at 12.50"));
+        let (p, ..) = take("3", "bob", 1, t0 + 3000);
+        assert_eq!(p, "12.50");
+        // Stock was 3: ann 2, bob 1; cid waits, at the regular price.
+        let (p, d, w, st) = take("4", "cid", 1, t0 + 4000);
+        assert_eq!((p.as_str(), d, st), ("18.00", None, Status::Waitlisted));
+        assert_eq!(w.as_deref(), Some("waitlisted: flash deal 1 is for units in stock"));
+        assert_eq!(l.open_deals(t0 + 5000)[0].1, Some(0));
+        // After the window: the regular price, and no deal on.
+        assert!(l.open_deals(t0 + 60_000).is_empty());
+        let c = l.decide_at(&msg("5", "dan"), 1, 0, 1, t0 + 61_000);
+        assert_eq!((c.unit_price.as_str(), c.deal, c.price_why), ("25.00", None, None));
+        // Ended early: closed from then on.
+        let mut l = ledger();
+        let d = l.decide_deal(&DealRequest { cap: None, ..req }, t0).unwrap();
+        l.apply_deal(d);
+        l.apply_deal_end(1, t0 + 10_000);
+        assert!(l.open_deal("mug", t0 + 9_999).is_some() && l.open_deal("mug", t0 + 10_000).is_none());
+        assert!(l.decide_deal(&DealRequest { seconds: 0, product_id: "B2".into(), price: "1".into(), cap: None, per_buyer: None }, t0).is_err());
+    }
+
+    #[test]
+    fn claims_from_a_log_without_deals_still_read() {
+        let old = r#"{"id":1,"at_ms":1,"platform":"tiktok","buyer_id":"a","buyer":"a","message_id":"m","product_id":"mug","code":"B2","title":"Mug","variant":null,"sku":null,"quantity":1,"unit_price":"18.00","currency":"USD","status":"claimed"}"#;
+        let c: Claim = serde_json::from_str(old).unwrap();
+        assert_eq!((c.deal, c.price_why), (None, None));
+    }
 }

@@ -981,6 +981,32 @@ impl Engine {
             overlays.apply(g, now)?;
         }
         drop(overlays);
+        // The segment's flash deal, priced by the claims ledger.
+        if let Some((code, deal)) = r.deal(index)
+            && let Some(chat) = &self.chat
+        {
+            let product_id = self
+                .show
+                .graphics
+                .catalog
+                .products
+                .iter()
+                .find(|p| p.code == code)
+                .map(|p| p.id.clone())
+                .unwrap_or(code);
+            let req = crate::chat::deals::DealRequest {
+                product_id,
+                price: deal.price,
+                seconds: deal.seconds,
+                cap: deal.cap,
+                per_buyer: deal.per_buyer,
+            };
+            // The segment is on air either way; a deal still on (the crew
+            // came back to this segment) goes on as it was.
+            if let Err(e) = chat.act(crate::chat::state::Action::StartDeal(req)) {
+                tracing::warn!("segment \"{}\": {e}", r.segments()[index].title);
+            }
+        }
         let status = r.status(now);
         self.events.emit(
             now,

@@ -152,6 +152,12 @@ impl Rundown {
         }
     }
 
+    /// The flash deal segment `index` starts: (product code, deal).
+    pub fn deal(&self, index: usize) -> Option<(String, crate::show::rundown::SegmentDeal)> {
+        let s = self.segments.get(index)?;
+        Some((s.products.first()?.clone(), s.deal.clone()?))
+    }
+
     /// Makes `index` the current segment at `now_ns`; returns the scene
     /// to cut to and the graphics commands that put it on air.
     pub fn enter(&mut self, index: usize, now_ns: u64) -> (Option<String>, Vec<GraphicsCommand>) {

@@ -27,6 +27,17 @@ pub struct Segment {
     pub banner: Option<String>,
     pub countdown_s: Option<u64>,
     pub countdown_label: Option<String>,
+    /// A flash deal on the segment's first product, started with it.
+    pub deal: Option<SegmentDeal>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentDeal {
+    /// A decimal in the product's currency ("29.00").
+    pub price: String,
+    pub seconds: u64,
+    pub cap: Option<u32>,
+    pub per_buyer: Option<u32>,
 }
 
 /// Where the rundown is kept, so the studio saves it where it came from.
@@ -77,6 +88,22 @@ pub struct SegmentDef {
     pub countdown: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub countdown_label: Option<String>,
+    /// A flash deal on the first product: { price = "29.00", for = "5m",
+    /// cap = 20, per_buyer = 1 }.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal: Option<DealDef>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DealDef {
+    pub price: String,
+    #[serde(rename = "for")]
+    pub length: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_buyer: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -107,6 +134,10 @@ pub const CSV_COLUMNS: &[&str] = &[
     "banner",
     "countdown",
     "countdown_label",
+    "deal_price",
+    "deal_for",
+    "deal_cap",
+    "deal_per_buyer",
 ];
 
 /// The most segments a rundown holds.
@@ -116,6 +147,8 @@ pub const MAX_SEGMENTS: usize = 1000;
 pub struct Known<'a> {
     pub scenes: &'a [&'a str],
     pub graphics: &'a GraphicsSetup,
+    /// Flash deals price claims, which come from the chat.
+    pub has_chat: bool,
 }
 
 /// Resolves `[rundown]`; problems are located at the show file's table (a
@@ -241,6 +274,23 @@ fn read_csv(text: &str, path: &Path) -> Result<Vec<(Option<u64>, SegmentDef)>, S
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         };
+        let number = |name: &str| -> Result<Option<u32>, String> {
+            get(name)
+                .map(|v| {
+                    v.parse::<u32>()
+                        .map_err(|_| format!("{} row {line}: {name} \"{v}\" is not a whole number", path.display()))
+                })
+                .transpose()
+        };
+        let deal = match get("deal_price") {
+            None => None,
+            Some(price) => Some(DealDef {
+                price,
+                length: get("deal_for").unwrap_or_default(),
+                cap: number("deal_cap")?,
+                per_buyer: number("deal_per_buyer")?,
+            }),
+        };
         let lower_third = get("lower_third").map(|name| LowerThird {
             name,
             title: get("lower_third_title").unwrap_or_default(),
@@ -272,6 +322,7 @@ fn read_csv(text: &str, path: &Path) -> Result<Vec<(Option<u64>, SegmentDef)>, S
                 banner: get("banner"),
                 countdown: get("countdown"),
                 countdown_label: get("countdown_label"),
+                deal,
             },
         ));
     }
@@ -330,6 +381,10 @@ pub fn resolve(def: &SegmentDef, known: &Known) -> Result<Segment, (String, Stri
                 })?,
         ),
     };
+    let deal = match &def.deal {
+        None => None,
+        Some(d) => Some(deal(d, products.first(), known)?),
+    };
     if def.banner.as_deref().is_some_and(|b| b.trim().is_empty()) {
         return Err(("the banner is empty".into(), "give it words, or leave it out".into()));
     }
@@ -343,6 +398,57 @@ pub fn resolve(def: &SegmentDef, known: &Known) -> Result<Segment, (String, Stri
         banner: def.banner.clone(),
         countdown_s,
         countdown_label: def.countdown_label.clone(),
+        deal,
+    })
+}
+
+fn deal(d: &DealDef, product: Option<&String>, known: &Known) -> Result<SegmentDeal, (String, String)> {
+    let Some(code) = product else {
+        return Err((
+            "a flash deal needs a product".into(),
+            "give the segment products = [\"CODE\"]: the deal is on the first".into(),
+        ));
+    };
+    if !known.has_chat {
+        return Err((
+            "a flash deal prices the claims made in chat, and the show has no [chat]".into(),
+            "add [chat] with the platforms' chat sources".into(),
+        ));
+    }
+    let p = known.graphics.catalog.products.iter().find(|p| &p.code == code);
+    let currency = p
+        .and_then(|p| p.variants.first())
+        .map(|v| v.price.currency.to_string())
+        .unwrap_or_default();
+    let price = crate::products::price::Money::parse(&d.price, &currency).map_err(|e| {
+        (
+            format!("flash deal price \"{}\": {e}", d.price),
+            format!("write it like \"29.00\" ({currency})"),
+        )
+    })?;
+    if price.minor <= 0 {
+        return Err(("the flash deal's price must be more than zero".into(), "give a price".into()));
+    }
+    let seconds = parse_duration_ms(&d.length)
+        .filter(|ms| (1000..=86_400_000).contains(ms))
+        .map(|ms| ms / 1000)
+        .ok_or_else(|| {
+            (
+                format!("flash deal for \"{}\" is not a length of 1 s to 24 h", d.length),
+                "write it like for = \"5m\"".to_string(),
+            )
+        })?;
+    if d.cap == Some(0) || d.per_buyer == Some(0) {
+        return Err((
+            "a flash deal's cap or per_buyer of 0 sells nothing".into(),
+            "leave it out, or give 1 or more".into(),
+        ));
+    }
+    Ok(SegmentDeal {
+        price: price.decimal(),
+        seconds,
+        cap: d.cap,
+        per_buyer: d.per_buyer,
     })
 }
 
@@ -370,6 +476,12 @@ pub fn written(s: &Segment) -> SegmentDef {
         banner: s.banner.clone(),
         countdown: s.countdown_s.map(|c| secs(c * 1000)),
         countdown_label: s.countdown_label.clone(),
+        deal: s.deal.as_ref().map(|d| DealDef {
+            price: d.price.clone(),
+            length: secs(d.seconds * 1000),
+            cap: d.cap,
+            per_buyer: d.per_buyer,
+        }),
     }
 }
 
@@ -453,6 +565,10 @@ fn to_csv(defs: &[SegmentDef]) -> Result<String, SaveError> {
             d.banner.clone().unwrap_or_default(),
             d.countdown.clone().unwrap_or_default(),
             d.countdown_label.clone().unwrap_or_default(),
+            d.deal.as_ref().map(|d| d.price.clone()).unwrap_or_default(),
+            d.deal.as_ref().map(|d| d.length.clone()).unwrap_or_default(),
+            d.deal.as_ref().and_then(|d| d.cap).map(|n| n.to_string()).unwrap_or_default(),
+            d.deal.as_ref().and_then(|d| d.per_buyer).map(|n| n.to_string()).unwrap_or_default(),
         ])
         .map_err(fmt)?;
     }
@@ -482,6 +598,7 @@ mod tests {
         let known = Known {
             scenes: &["host", "table"],
             graphics: &g,
+            has_chat: true,
         };
         let text = "title,products,scene,duration,talking_points\nOpen,,host,1m,\nMugs,b2,table,4m,Hand-thrown | Dishwasher safe\n";
         let defs = read_csv(text, Path::new("r.csv")).unwrap();
@@ -511,6 +628,7 @@ mod tests {
         let known = Known {
             scenes: &["host"],
             graphics: &g,
+            has_chat: true,
         };
         let dir = std::env::temp_dir().join(format!("showroom-rundown-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -525,6 +643,12 @@ mod tests {
                 banner: Some("Free shipping".into()),
                 countdown_s: Some(300),
                 countdown_label: None,
+                deal: Some(SegmentDeal {
+                    price: "12.00".into(),
+                    seconds: 300,
+                    cap: Some(10),
+                    per_buyer: Some(1),
+                }),
             },
             Segment {
                 title: "Hats".into(),

@@ -295,6 +295,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
     let known = super::rundown::Known {
         scenes: &scene_ids,
         graphics: &show.graphics,
+        has_chat: show.chat.is_some(),
     };
     show.rundown = raw
         .rundown
