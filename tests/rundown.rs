@@ -200,14 +200,22 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
         .find(|l| l.contains("\"event\":\"deal\""))
         .unwrap_or_else(|| panic!("no deal event:\n{events}"));
     let deal: serde_json::Value = serde_json::from_str(deal).unwrap();
-    assert_eq!((deal["product"].as_str(), deal["price"].as_str()), (Some("A1"), Some("29.00")), "{deal}");
+    assert_eq!(
+        (deal["product"].as_str(), deal["price"].as_str()),
+        (Some("A1"), Some("29.00")),
+        "{deal}"
+    );
     let ended = events
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .find(|e| e["event"] == "deal_ended")
         .unwrap_or_else(|| panic!("the deal did not end by itself:\n{events}"));
     let deal_end = ended["t"].as_f64().unwrap();
-    assert!((deal_end - starts[1] - 4.0).abs() < 0.5, "deal ended at {deal_end}, segment 2 at {}", starts[1]);
+    assert!(
+        (deal_end - starts[1] - 4.0).abs() < 0.5,
+        "deal ended at {deal_end}, segment 2 at {}",
+        starts[1]
+    );
 
     // The claims: which price applied and why.
     let csv = std::fs::read_to_string(dir.join("claims.csv")).unwrap();
@@ -222,13 +230,19 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
     let want = [
         ("ana", "29.00", "flash deal 1"),
         ("bo", "29.00", "flash deal 1"),
-        ("ana", "39.00", "regular price: flash deal 1 allows 1 per buyer at 29.00"),
+        (
+            "ana",
+            "39.00",
+            "regular price: flash deal 1 allows 1 per buyer at 29.00",
+        ),
         ("cy", "29.00", "flash deal 1"),
         ("eve", "39.00", "regular price: flash deal 1 has 0 of 3 left at 29.00"),
         ("dee", "39.00", ""),
     ];
-    let want: Vec<(String, String, String)> =
-        want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
     assert_eq!(got, want, "{csv}");
 
     let land = nginx.received("rdLand-7q");

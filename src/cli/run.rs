@@ -300,7 +300,9 @@ fn parse_deal<'a>(
 ) -> Result<crate::chat::deals::DealRequest, String> {
     let usage = "use: flash-deal CODE PRICE FOR [cap N] [per-buyer N], e.g. flash-deal A1 29.00 5m cap 20 per-buyer 1";
     let (Some(code), Some(price), Some(length)) = (code, words.next(), words.next()) else {
-        return Err(format!("flash-deal: give the product, the price and how long — {usage}"));
+        return Err(format!(
+            "flash-deal: give the product, the price and how long — {usage}"
+        ));
     };
     let seconds = crate::show::graphics::parse_duration_ms(length)
         .map(|ms| ms / 1000)

@@ -148,7 +148,9 @@ impl Ledger {
             return Err(E::Deal(format!("a flash deal of {} s: use 1 s to 24 h", req.seconds)));
         }
         if req.cap == Some(0) || req.per_buyer == Some(0) {
-            return Err(E::Deal("a cap or per-buyer limit of 0 sells nothing: leave it out or give 1 or more".into()));
+            return Err(E::Deal(
+                "a cap or per-buyer limit of 0 sells nothing: leave it out or give 1 or more".into(),
+            ));
         }
         if let Some(d) = self.open_deal(&p.id, now_ms) {
             return Err(E::Deal(format!(
@@ -666,7 +668,12 @@ mod tests {
         assert_eq!((deal.id, deal.price.as_str(), deal.ends_ms), (1, "12.50", t0 + 60_000));
         l.apply_deal(deal);
         // A second deal on the same product while the first is on: refused.
-        assert!(l.decide_deal(&req, t0 + 1).unwrap_err().to_string().contains("is on for 60 s more"));
+        assert!(
+            l.decide_deal(&req, t0 + 1)
+                .unwrap_err()
+                .to_string()
+                .contains("is on for 60 s more")
+        );
         let mut take = |id: &str, who: &str, q: u32, at: u64| {
             let c = l.decide_at(&msg(id, who), 0, 0, q, at);
             let r = (c.unit_price.clone(), c.deal, c.price_why.clone(), c.status);
@@ -678,7 +685,10 @@ mod tests {
         assert_eq!((p.as_str(), (d, w)), ("12.50", deal("flash deal 1")));
         let (p, _, w, _) = take("2", "ann", 1, t0 + 2000);
         assert_eq!(p, "18.00");
-        assert_eq!(w.as_deref(), Some("regular price: flash deal 1 allows 1 per buyer at 12.50"));
+        assert_eq!(
+            w.as_deref(),
+            Some("regular price: flash deal 1 allows 1 per buyer at 12.50")
+        );
         let (p, ..) = take("3", "bob", 1, t0 + 3000);
         assert_eq!(p, "12.50");
         // Stock was 3: ann 2, bob 1; cid waits, at the regular price.
@@ -696,7 +706,19 @@ mod tests {
         l.apply_deal(d);
         l.apply_deal_end(1, t0 + 10_000);
         assert!(l.open_deal("mug", t0 + 9_999).is_some() && l.open_deal("mug", t0 + 10_000).is_none());
-        assert!(l.decide_deal(&DealRequest { seconds: 0, product_id: "B2".into(), price: "1".into(), cap: None, per_buyer: None }, t0).is_err());
+        assert!(
+            l.decide_deal(
+                &DealRequest {
+                    seconds: 0,
+                    product_id: "B2".into(),
+                    price: "1".into(),
+                    cap: None,
+                    per_buyer: None
+                },
+                t0
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -243,7 +243,10 @@ impl Chat {
         let mut stock_changed = false;
         let opened = log::Log::open(&config.log, |r| stock_changed |= state.apply(r))?;
         if stock_changed && let Some(sink) = &on_stock {
-            sink(&state.ledger.catalog_with_stock(), &state.ledger.open_deals(log::now_ms()));
+            sink(
+                &state.ledger.catalog_with_stock(),
+                &state.ledger.open_deals(log::now_ms()),
+            );
         }
         let state = Arc::new(Mutex::new(state));
         let stats = Arc::new(Mutex::new(ChatStats::default()));

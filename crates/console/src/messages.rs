@@ -60,6 +60,8 @@ pub const ACTIONS: &[&str] = &[
     "next_segment",
     "previous_segment",
     "go_to_segment",
+    "flash_deal",
+    "end_flash_deal",
     "hide_product",
     "countdown",
     "stop_countdown",
@@ -182,6 +184,22 @@ fn request(value: Value) -> Result<Request, BadMessage> {
         "feature" => graphics(G::Feature(f.text("code", 200)?)),
         "next_product" => graphics(G::NextProduct),
         "next_segment" => engine(Command::Rundown(RundownCommand::Next)),
+        "flash_deal" => {
+            let opt = |name: &str| -> Result<Option<u32>, BadMessage> {
+                match map.get(name) {
+                    None | Some(Value::Null) => Ok(None),
+                    _ => f.uint(name, 100_000).map(|n| Some(n as u32)),
+                }
+            };
+            chat(Action::StartDeal(crate::chat::deals::DealRequest {
+                product_id: f.text("code", 200)?,
+                price: f.text("price", 40)?,
+                seconds: f.uint("seconds", 86_400)?,
+                cap: opt("cap")?,
+                per_buyer: opt("per_buyer")?,
+            }))
+        }
+        "end_flash_deal" => chat(Action::EndDeal(f.uint("deal", SEQ)?)),
         "previous_segment" => engine(Command::Rundown(RundownCommand::Previous)),
         // From 1, as the rundown is numbered on the page.
         "go_to_segment" => match f.uint("segment", 1000)? {
@@ -270,7 +288,7 @@ pub fn role_may(role: Role, name: &str) -> bool {
     let sample = serde_json::json!({
         "action": name, "scene": "s", "position": 0.5, "code": "c", "seconds": 1,
         "name": "n", "title": "t", "text": "t", "author": "a", "platform": "p",
-        "on": true, "word": "w", "seq": 1, "id": 1, "product": 0, "variant": 0, "quantity": 1, "segment": 1,
+        "on": true, "word": "w", "seq": 1, "id": 1, "product": 0, "variant": 0, "quantity": 1, "segment": 1, "price": "1.00", "deal": 1,
     });
     parse(&sample.to_string()).is_ok_and(|r| authorize(role, &r).is_ok())
 }
@@ -337,6 +355,9 @@ mod tests {
             Ok(Request::Engine(Command::Rundown(RundownCommand::GoTo(2))))
         ));
         assert!(parse(r#"{"action":"go_to_segment","segment":0}"#).is_err());
+        for a in ["flash_deal", "end_flash_deal"] {
+            assert!(role_may(Role::Producer, a) && !role_may(Role::Moderator, a), "{a}");
+        }
         assert!(ACTIONS.iter().all(|a| !role_may(Role::Brand, a)));
         assert!(
             ACTIONS.iter().all(|a| ROLES.iter().any(|r| role_may(*r, a))),

@@ -54,7 +54,8 @@ impl std::fmt::Display for Role {
 pub fn allowed(role: Role, cmd: &Command) -> bool {
     match role {
         Role::Moderator => match cmd {
-            Command::Chat(a) => !matches!(a, Action::Ordered(_)),
+            // Prices are the producer's: flash deals are not a moderator's.
+            Command::Chat(a) => !matches!(a, Action::Ordered(_) | Action::StartDeal(_) | Action::EndDeal(_)),
             Command::Graphics(g) => matches!(g, G::FeatureComment { .. } | G::HideComment),
             _ => false,
         },
@@ -67,6 +68,7 @@ pub fn allowed(role: Role, cmd: &Command) -> bool {
                 | Command::Graphics(_)
                 | Command::ReconnectNow(_)
                 | Command::Record(_)
+                | Command::Chat(Action::StartDeal(_) | Action::EndDeal(_))
                 // Moving it; editing the rundown stays with the studio.
                 | Command::Rundown(
                     crate::engine::rundown::RundownCommand::Next

@@ -401,7 +401,12 @@ impl Overlays {
 
     fn deal_ended(&self, product_id: &str, at_ns: u64) {
         if let Some(p) = self.setup.catalog.products.iter().find(|p| p.id == product_id) {
-            self.log(at_ns, Event::DealEnded { product: p.code.clone() });
+            self.log(
+                at_ns,
+                Event::DealEnded {
+                    product: p.code.clone(),
+                },
+            );
         }
     }
 

@@ -14,6 +14,7 @@
 
 // The layers below (docs/ARCHITECTURE.md).
 use showroom_base::{events, listener, secrets};
+use showroom_chat as chat;
 use showroom_engine as engine;
 use showroom_graphics as graphics;
 use showroom_media as media;

@@ -31,6 +31,8 @@ pub const REQUESTS: &[&str] = &[
     "NextSegment",
     "PreviousSegment",
     "GoToSegment",
+    "StartFlashDeal",
+    "EndFlashDeal",
 ];
 
 pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
@@ -61,6 +63,23 @@ pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
     use crate::engine::rundown::RundownCommand as R;
     match request {
         "GetRundown" => Ok(answer(rundown_state(ctx))),
+        "StartFlashDeal" | "EndFlashDeal" => {
+            let action = if request == "StartFlashDeal" {
+                crate::chat::state::Action::StartDeal(crate::chat::deals::DealRequest {
+                    product_id: data.str("code")?.to_string(),
+                    price: data.str("price")?.to_string(),
+                    seconds: data.num("seconds", 1.0, 86400.0)? as u64,
+                    cap: data.opt_num("cap", 1.0, 100_000.0)?.map(|n| n as u32),
+                    per_buyer: data.opt_num("perBuyer", 1.0, 100_000.0)?.map(|n| n as u32),
+                })
+            } else {
+                crate::chat::state::Action::EndDeal(data.num("deal", 1.0, 1e9)? as u64)
+            };
+            ctx.engine
+                .execute(Command::Chat(action))
+                .map_err(|e| crate::requests::command_error(&e))?;
+            Ok(answer(json!({})))
+        }
         "NextSegment" => rundown(R::Next),
         "PreviousSegment" => rundown(R::Previous),
         // `segment` counts from 1, as the rundown is numbered on screen.

@@ -427,7 +427,10 @@ fn deal(d: &DealDef, product: Option<&String>, known: &Known) -> Result<SegmentD
         )
     })?;
     if price.minor <= 0 {
-        return Err(("the flash deal's price must be more than zero".into(), "give a price".into()));
+        return Err((
+            "the flash deal's price must be more than zero".into(),
+            "give a price".into(),
+        ));
     }
     let seconds = parse_duration_ms(&d.length)
         .filter(|ms| (1000..=86_400_000).contains(ms))
@@ -567,8 +570,16 @@ fn to_csv(defs: &[SegmentDef]) -> Result<String, SaveError> {
             d.countdown_label.clone().unwrap_or_default(),
             d.deal.as_ref().map(|d| d.price.clone()).unwrap_or_default(),
             d.deal.as_ref().map(|d| d.length.clone()).unwrap_or_default(),
-            d.deal.as_ref().and_then(|d| d.cap).map(|n| n.to_string()).unwrap_or_default(),
-            d.deal.as_ref().and_then(|d| d.per_buyer).map(|n| n.to_string()).unwrap_or_default(),
+            d.deal
+                .as_ref()
+                .and_then(|d| d.cap)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            d.deal
+                .as_ref()
+                .and_then(|d| d.per_buyer)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
         ])
         .map_err(fmt)?;
     }
