@@ -164,29 +164,30 @@ impl Rundown {
         let s = &self.segments[index];
         self.current = Some(index);
         self.since_ns = now_ns;
-        let mut g = Vec::new();
-        g.push(match s.products.first() {
-            Some(code) => GraphicsCommand::Feature(code.clone()),
-            None => GraphicsCommand::HideProduct,
-        });
-        g.push(match &s.lower_third {
-            Some((name, title)) => GraphicsCommand::LowerThird {
-                name: name.clone(),
-                title: title.clone(),
+        let g = vec![
+            match s.products.first() {
+                Some(code) => GraphicsCommand::Feature(code.clone()),
+                None => GraphicsCommand::HideProduct,
             },
-            None => GraphicsCommand::HideLowerThird,
-        });
-        g.push(match &s.banner {
-            Some(b) => GraphicsCommand::Banner(b.clone()),
-            None => GraphicsCommand::HideBanner,
-        });
-        g.push(match s.countdown_s {
-            Some(seconds) => GraphicsCommand::StartCountdown {
-                seconds,
-                label: s.countdown_label.clone(),
+            match &s.lower_third {
+                Some((name, title)) => GraphicsCommand::LowerThird {
+                    name: name.clone(),
+                    title: title.clone(),
+                },
+                None => GraphicsCommand::HideLowerThird,
             },
-            None => GraphicsCommand::StopCountdown,
-        });
+            match &s.banner {
+                Some(b) => GraphicsCommand::Banner(b.clone()),
+                None => GraphicsCommand::HideBanner,
+            },
+            match s.countdown_s {
+                Some(seconds) => GraphicsCommand::StartCountdown {
+                    seconds,
+                    label: s.countdown_label.clone(),
+                },
+                None => GraphicsCommand::StopCountdown,
+            },
+        ];
         (s.scene.clone(), g)
     }
 

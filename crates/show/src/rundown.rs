@@ -220,7 +220,10 @@ pub fn config(r: &Spanned<RundownSection>, base: &Path, known: &Known, out: &mut
 }
 
 /// A rundown file's segments, with each CSV row's line number.
-fn read_file(path: &Path) -> Result<(Vec<(Option<u64>, SegmentDef)>, RundownFile), String> {
+/// Segments as written, each with its CSV line (None: from TOML).
+type Rows = Vec<(Option<u64>, SegmentDef)>;
+
+fn read_file(path: &Path) -> Result<(Rows, RundownFile), String> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -241,7 +244,7 @@ fn read_file(path: &Path) -> Result<(Vec<(Option<u64>, SegmentDef)>, RundownFile
     }
 }
 
-fn read_csv(text: &str, path: &Path) -> Result<Vec<(Option<u64>, SegmentDef)>, String> {
+fn read_csv(text: &str, path: &Path) -> Result<Rows, String> {
     let mut r = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
     let headers: Vec<String> = r
         .headers()
@@ -458,9 +461,9 @@ fn deal(d: &DealDef, product: Option<&String>, known: &Known) -> Result<SegmentD
 /// A segment as written again (for saving).
 pub fn written(s: &Segment) -> SegmentDef {
     let secs = |ms: u64| {
-        if ms % 60_000 == 0 {
+        if ms.is_multiple_of(60_000) {
             format!("{}m", ms / 60_000)
-        } else if ms % 1000 == 0 {
+        } else if ms.is_multiple_of(1000) {
             format!("{}s", ms / 1000)
         } else {
             format!("{ms}ms")

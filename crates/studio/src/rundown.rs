@@ -223,7 +223,7 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
 
 /// A planned length as the edit field shows it: "4m", "90s".
 fn clock_words(ms: u64) -> String {
-    if ms % 60_000 == 0 {
+    if ms.is_multiple_of(60_000) {
         format!("{}m", ms / 60_000)
     } else {
         format!("{}s", ms / 1000)
