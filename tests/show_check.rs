@@ -122,6 +122,27 @@ const CASES: &[(&str, &[Expect])] = &[
             (39, 7, "url \"http://irc.example\" must start with wss:// or ws://"),
         ],
     ),
+    (
+        "21-rundown",
+        &[
+            (
+                21,
+                1,
+                "[rundown] segment 1 (\"Opening\"): no scene `hots` — did you mean `host`?",
+            ),
+            (
+                25,
+                1,
+                "segment 2 (\"Shirts\"): no product with code or id `A2` — did you mean `A1`?",
+            ),
+            (29, 1, "segment 3 (\"Deal\"): duration \"soon\" is not a length"),
+            (
+                34,
+                1,
+                "segment 4 (\"Deal without chat\"): a flash deal prices the claims made in chat",
+            ),
+        ],
+    ),
 ];
 
 #[test]

@@ -61,7 +61,7 @@ pub struct RundownSpec {
 pub struct RundownSection {
     /// A rundown file beside the show: .csv or .toml.
     pub file: Option<Spanned<String>>,
-    pub segments: Option<Vec<SegmentDef>>,
+    pub segments: Option<Vec<Spanned<SegmentDef>>>,
 }
 
 /// One segment as written (the show file's and a rundown TOML file's
@@ -174,7 +174,7 @@ pub fn config(r: &Spanned<RundownSection>, base: &Path, known: &Known, out: &mut
             return None;
         }
         (None, Some(defs)) => (
-            defs.iter().map(|d| (None, d.clone())).collect::<Vec<_>>(),
+            defs.iter().map(|d| (None, d.get_ref().clone())).collect::<Vec<_>>(),
             RundownFile::Inline,
             span,
         ),
@@ -201,9 +201,15 @@ pub fn config(r: &Spanned<RundownSection>, base: &Path, known: &Known, out: &mut
         );
         return None;
     }
+    // Each inline segment's problem points at its own table.
+    let spans: Vec<std::ops::Range<usize>> = match &section.segments {
+        Some(list) => list.iter().map(|d| d.span()).collect(),
+        None => Vec::new(),
+    };
     let mut segments = Vec::new();
     let mut ok = true;
     for (i, (row, def)) in defs.iter().enumerate() {
+        let span = spans.get(i).cloned().unwrap_or_else(|| span.clone());
         let at = match (row, &file) {
             (Some(row), RundownFile::Csv(p)) => format!("{} row {row}", p.display()),
             _ => format!("segment {} (\"{}\")", i + 1, def.title),
@@ -212,7 +218,7 @@ pub fn config(r: &Spanned<RundownSection>, base: &Path, known: &Known, out: &mut
             Ok(s) => segments.push(s),
             Err((message, hint)) => {
                 ok = false;
-                out.add(span.clone(), format!("[rundown] {at}: {message}"), hint);
+                out.add(span, format!("[rundown] {at}: {message}"), hint);
             }
         }
     }
