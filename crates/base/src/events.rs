@@ -131,6 +131,21 @@ pub enum Event {
     },
     /// A countdown reached zero.
     CountdownEnded,
+    /// A giveaway takes entries by `keyword` for `seconds`.
+    Giveaway {
+        id: u64,
+        keyword: String,
+        seconds: u64,
+    },
+    /// A giveaway's draw (a re-draw leaves earlier winners out): the
+    /// winner, the seed, how many could win.
+    GiveawayWinner {
+        id: u64,
+        winner: String,
+        platform: String,
+        seed: u64,
+        eligible: usize,
+    },
     /// A flash deal started: `price` (a decimal in `currency`) for
     /// `seconds`, `cap` units at it, `per_buyer` each.
     Deal {

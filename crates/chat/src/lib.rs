@@ -18,6 +18,7 @@ use showroom_products as products;
 pub mod claims;
 pub mod connectors;
 pub mod deals;
+pub mod giveaway;
 pub mod ledger;
 pub mod log;
 pub mod model;
@@ -641,6 +642,25 @@ fn event_of(r: &Record) -> Option<crate::events::Event> {
         Record::BlockedWords { words } => moderation("blocked_words", None, Some(words.join(", "))),
         // The card's stock change is the overlays' `stock` event.
         Record::Stock { .. } => return None,
+        Record::Giveaway {
+            id,
+            keyword,
+            starts_ms,
+            ends_ms,
+        } => Event::Giveaway {
+            id: *id,
+            keyword: keyword.clone(),
+            seconds: (ends_ms - starts_ms) / 1000,
+        },
+        // Entries are counted in the snapshot, not told one by one.
+        Record::Entry { .. } => return None,
+        Record::GiveawayDraw { giveaway, draw } => Event::GiveawayWinner {
+            id: *giveaway,
+            winner: draw.name.clone(),
+            platform: draw.platform.name().to_string(),
+            seed: draw.seed,
+            eligible: draw.eligible,
+        },
         Record::Deal(d) => Event::Deal {
             id: d.id,
             product: d.code.clone(),

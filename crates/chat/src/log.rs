@@ -63,6 +63,23 @@ pub enum Record {
     Stock {
         lines: Vec<super::ledger::StockLine>,
     },
+    /// A giveaway started taking entries.
+    Giveaway {
+        id: u64,
+        keyword: String,
+        starts_ms: u64,
+        ends_ms: u64,
+    },
+    /// Someone entered giveaway `giveaway`.
+    Entry {
+        giveaway: u64,
+        entrant: super::giveaway::Entrant,
+    },
+    /// Giveaway `giveaway` was drawn (again: previous winners left out).
+    GiveawayDraw {
+        giveaway: u64,
+        draw: super::giveaway::Draw,
+    },
     /// A flash deal started.
     Deal(super::deals::Deal),
     /// A flash deal ended before its time.

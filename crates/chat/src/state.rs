@@ -46,6 +46,17 @@ pub enum Action {
     CancelClaim(u64),
     /// Draft orders were made in the shop for these claims.
     Ordered(Vec<super::orders::Created>),
+    /// Take giveaway entries by `keyword` for `seconds` from now.
+    StartGiveaway {
+        keyword: String,
+        seconds: u64,
+    },
+    /// Draw giveaway `giveaway` (again: previous winners are left out);
+    /// `seed` None: a fresh one (logged either way).
+    DrawGiveaway {
+        giveaway: u64,
+        seed: Option<u64>,
+    },
     /// Start a flash deal now.
     StartDeal(super::deals::DealRequest),
     /// End flash deal `id` now, before its time.
@@ -87,6 +98,9 @@ pub enum ActionError {
     Deal(String),
     #[error("there is no flash deal {0} on now")]
     NoDeal(u64),
+    /// A giveaway that cannot start or be drawn (its own words).
+    #[error("{0}")]
+    Giveaway(String),
     /// The chat log could not be written (its own words).
     #[error("{0}")]
     Log(String),
@@ -106,6 +120,8 @@ impl Action {
             Action::Ordered(_) => "draft_order",
             Action::Claim { .. } => "claim",
             Action::StartDeal(_) => "flash_deal",
+            Action::StartGiveaway { .. } => "giveaway",
+            Action::DrawGiveaway { .. } => "draw_giveaway",
             Action::EndDeal(_) => "end_flash_deal",
         }
     }
@@ -129,6 +145,8 @@ pub struct ChatState {
     pub ordered: std::collections::HashMap<u64, String>,
     /// `Message::size` of the entries in memory.
     bytes: usize,
+    /// Every giveaway of the show, oldest first.
+    pub giveaways: Vec<super::giveaway::Giveaway>,
 }
 
 impl ChatState {
@@ -146,6 +164,7 @@ impl ChatState {
             version: 0,
             ordered: Default::default(),
             bytes: 0,
+            giveaways: Vec::new(),
         }
     }
 
@@ -212,6 +231,25 @@ impl ChatState {
                 flags = Flags::default();
             }
         }
+        // A giveaway entry: the keyword while one is open, once per person
+        // per platform, never from a hidden (blocked) comment.
+        let now = super::log::now_ms();
+        let entry = self
+            .giveaways
+            .iter()
+            .rev()
+            .find(|g| g.open_at(now))
+            .filter(|_| hidden.is_none() && matches!(msg.kind, Kind::Text | Kind::Paid { .. }))
+            .filter(|g| g.matches(&msg.text) && !g.entered(msg.platform, &msg.author.id))
+            .map(|g| Record::Entry {
+                giveaway: g.id,
+                entrant: super::giveaway::Entrant {
+                    platform: msg.platform,
+                    user_id: msg.author.id.clone(),
+                    name: msg.author.name.clone(),
+                    message_id: msg.id.clone(),
+                },
+            });
         let mut records = vec![Record::Message {
             seq,
             msg,
@@ -220,6 +258,7 @@ impl ChatState {
             check,
         }];
         records.extend(claim.map(Record::Claim));
+        records.extend(entry);
         records
     }
 
@@ -259,6 +298,66 @@ impl ChatState {
                 let mut words = self.blocked_words.clone();
                 words.push(word);
                 vec![Record::BlockedWords { words }]
+            }
+            Action::StartGiveaway { keyword, seconds } => {
+                let keyword = keyword.trim().to_string();
+                if triage::fold_words(std::slice::from_ref(&keyword)).is_empty() || keyword.len() > 50 {
+                    return Err(ActionError::Giveaway(
+                        "a giveaway needs a keyword of letters or digits (up to 50)".into(),
+                    ));
+                }
+                if !(1..=86_400).contains(&seconds) {
+                    return Err(ActionError::Giveaway(format!(
+                        "a giveaway of {seconds} s: use 1 s to 24 h"
+                    )));
+                }
+                let now = super::log::now_ms();
+                if let Some(g) = self.giveaways.iter().find(|g| g.open_at(now)) {
+                    return Err(ActionError::Giveaway(format!(
+                        "giveaway {} (\"{}\") takes entries for {} s more",
+                        g.id,
+                        g.keyword,
+                        (g.ends_ms - now).div_ceil(1000)
+                    )));
+                }
+                vec![Record::Giveaway {
+                    id: self.giveaways.len() as u64 + 1,
+                    keyword,
+                    starts_ms: now,
+                    ends_ms: now + seconds * 1000,
+                }]
+            }
+            Action::DrawGiveaway { giveaway, seed } => {
+                let g = self
+                    .giveaways
+                    .iter()
+                    .find(|g| g.id == giveaway)
+                    .ok_or_else(|| ActionError::Giveaway(format!("there is no giveaway {giveaway}")))?;
+                let now = super::log::now_ms();
+                if g.open_at(now) {
+                    return Err(ActionError::Giveaway(format!(
+                        "giveaway {giveaway} takes entries for {} s more: draw it after",
+                        (g.ends_ms - now).div_ceil(1000)
+                    )));
+                }
+                let eligible = g.eligible(|p, u| self.is_blocked(p, u));
+                let seed = seed.unwrap_or_else(super::giveaway::new_seed);
+                let winner = super::giveaway::pick(&eligible, seed).ok_or_else(|| {
+                    ActionError::Giveaway(format!(
+                        "giveaway {giveaway} has nobody left to draw ({} entries)",
+                        g.entries.len()
+                    ))
+                })?;
+                vec![Record::GiveawayDraw {
+                    giveaway,
+                    draw: super::giveaway::Draw {
+                        seed,
+                        eligible: eligible.len(),
+                        winner,
+                        name: g.entries[winner].name.clone(),
+                        platform: g.entries[winner].platform,
+                    },
+                }]
             }
             Action::StartDeal(req) => vec![Record::Deal(self.ledger.decide_deal(&req, super::log::now_ms())?)],
             Action::EndDeal(id) => {
@@ -429,6 +528,28 @@ impl ChatState {
                 false
             }
             Record::Stock { lines } => self.ledger.apply_stock(&lines),
+            Record::Giveaway {
+                id,
+                keyword,
+                starts_ms,
+                ends_ms,
+            } => {
+                self.giveaways
+                    .push(super::giveaway::Giveaway::new(id, keyword, starts_ms, ends_ms));
+                false
+            }
+            Record::Entry { giveaway, entrant } => {
+                if let Some(g) = self.giveaways.iter_mut().find(|g| g.id == giveaway) {
+                    g.entries.push(entrant);
+                }
+                false
+            }
+            Record::GiveawayDraw { giveaway, draw } => {
+                if let Some(g) = self.giveaways.iter_mut().find(|g| g.id == giveaway) {
+                    g.draws.push(draw);
+                }
+                false
+            }
             // The card's price and units left at it change.
             Record::Deal(d) => {
                 self.ledger.apply_deal(d);
