@@ -129,9 +129,9 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
         "segment 4/4 Wrap 0:00 of 0:02",
     ];
     let client = reqwest::blocking::Client::new();
-    let claim = |id: &str, who: &str| {
-        let msg = serde_json::json!([{"platform": "tiktok", "id": id, "author": {"id": who, "name": who},
-            "text": "SOLD A1", "at_ms": 1_764_230_400_000u64}]);
+    let say = |platform: &str, id: &str, who: &str, text: &str| {
+        let msg = serde_json::json!([{"platform": platform, "id": id, "author": {"id": who, "name": who},
+            "text": text, "at_ms": 1_764_230_400_000u64}]);
         let status = client
             .post(format!("http://127.0.0.1:{bridge}/v1/messages"))
             .bearer_auth(BRIDGE_TOKEN)
@@ -140,8 +140,9 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
             .send()
             .unwrap()
             .status();
-        assert_eq!(status, 200, "the bridge took the claim");
+        assert_eq!(status, 200, "the bridge took the message");
     };
+    let claim = |id: &str, who: &str| say("tiktok", id, who, "SOLD A1");
     for (i, words) in expect.iter().enumerate() {
         std::thread::sleep(Duration::from_secs(3));
         run.type_line("next-segment");
@@ -163,6 +164,40 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
     run.line(|l| l == "error: the rundown is at its last segment (Wrap)");
     run.type_line("claims-csv claims.csv");
     run.line(|l| l.starts_with("ok: job") || l.contains("claims.csv"));
+    // A giveaway: entries from three platforms, a repeat, a comment
+    // without the keyword; drawn when the window is over.
+    run.type_line("giveaway WIN 3s");
+    run.next_line(|l| l == "ok: giveaway WIN 3s");
+    for (i, (platform, who, text)) in [
+        ("tiktok", "gianna", "WIN please"),
+        ("youtube", "harold", "i want to win"),
+        ("twitch", "ivanka", "win!"),
+        ("tiktok", "gianna", "win win"),
+        ("youtube", "jon", "nice mugs"),
+        ("youtube", "gianna", "WIN"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        say(platform, &format!("g{i}"), who, text);
+    }
+    run.type_line("draw-giveaway 1");
+    run.next_line(|l| l.starts_with("error: giveaway 1 takes entries for"));
+    std::thread::sleep(Duration::from_secs(3));
+    run.type_line("draw-giveaway 1");
+    let won = run.next_line(|l| l.contains("giveaway 1: ") || l.starts_with("error"));
+    assert!(won.ends_with(" wins"), "{won}");
+    let winner = won
+        .split("giveaway 1: ")
+        .nth(1)
+        .unwrap()
+        .split(" on ")
+        .next()
+        .unwrap()
+        .to_string();
+    run.type_line("giveaway-csv 1 giveaway.csv");
+    run.next_line(|l| l.contains("4 giveaway entries written"));
+    std::thread::sleep(Duration::from_secs(2));
     std::thread::sleep(Duration::from_secs(4));
     run.type_line("quit");
     let status = run.child.wait().unwrap();
@@ -302,6 +337,34 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
     assert!(banner.contains("Free shipping"), "banner reads {banner:?}");
     let lower = read_text(&land, starts[2] + 1.5, "420:140:30:340", &dir.join("lower-after.png"));
     assert!(!lower.contains("Mia"), "the opening's lower third stayed up: {lower:?}");
+    // The winner on screen, and the draw in the event log with its seed.
+    let drawn: serde_json::Value = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "giveaway_winner")
+        .unwrap_or_else(|| panic!("no giveaway_winner:\n{events}"));
+    assert_eq!(
+        (drawn["winner"].as_str(), drawn["eligible"].as_u64()),
+        (Some(winner.as_str()), Some(4)),
+        "{drawn}"
+    );
+    assert!(drawn["seed"].is_u64(), "{drawn}");
+    let card_at = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "comment")
+        .and_then(|e| e["t"].as_f64())
+        .unwrap_or_else(|| panic!("the winner's card did not go up:\n{events}"));
+    let words = read_text(&land, card_at + 1.0, "360:75:20:20", &dir.join("winner.png"));
+    assert!(
+        words.contains("wins the giveaway") && words.contains(winner.as_str()),
+        "the winner's card reads {words:?}"
+    );
+    let entries = std::fs::read_to_string(dir.join("giveaway.csv")).unwrap();
+    assert_eq!(entries.lines().count(), 5, "{entries}");
+    for who in ["tiktok,gianna", "youtube,harold", "twitch,ivanka", "youtube,gianna"] {
+        assert!(entries.contains(who), "{who} missing: {entries}");
+    }
     assert!(
         !log.contains("rdLand-7q") && !events.contains("rdLand-7q"),
         "a key leaked"

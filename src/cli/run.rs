@@ -379,6 +379,53 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         (Some("flash-deal"), code) => Some(Command::Engine(crate::engine::Command::Chat(
             crate::chat::state::Action::StartDeal(parse_deal(code, &mut words)?),
         ))),
+        // `giveaway KEYWORD FOR`, `draw-giveaway ID [SEED]`, `giveaway-csv ID PATH`.
+        (Some("giveaway"), keyword) => {
+            let usage = "use: giveaway KEYWORD FOR, e.g. giveaway WIN 2m";
+            let (Some(keyword), Some(length)) = (keyword, words.next()) else {
+                return Err(format!(
+                    "giveaway: give the keyword and how long entries are taken — {usage}"
+                ));
+            };
+            let seconds = crate::show::graphics::parse_duration_ms(length)
+                .map(|ms| ms / 1000)
+                .ok_or_else(|| format!("giveaway: `{length}` is not a length like 2m — {usage}"))?;
+            Some(Command::Engine(crate::engine::Command::Chat(
+                crate::chat::state::Action::StartGiveaway {
+                    keyword: keyword.to_string(),
+                    seconds,
+                },
+            )))
+        }
+        (Some("draw-giveaway"), Some(n)) => {
+            let giveaway = n
+                .trim_start_matches('#')
+                .parse()
+                .map_err(|_| format!("draw-giveaway: `{n}` is not a giveaway number"))?;
+            let seed = match words.next() {
+                None => None,
+                Some(s) => Some(
+                    s.parse()
+                        .map_err(|_| format!("draw-giveaway: seed `{s}` is not a whole number"))?,
+                ),
+            };
+            Some(Command::Engine(crate::engine::Command::Chat(
+                crate::chat::state::Action::DrawGiveaway { giveaway, seed },
+            )))
+        }
+        (Some("giveaway-csv"), Some(n)) => {
+            let giveaway = n
+                .trim_start_matches('#')
+                .parse()
+                .map_err(|_| format!("giveaway-csv: `{n}` is not a giveaway number"))?;
+            let path = words
+                .next()
+                .ok_or("giveaway-csv: give the file — use: giveaway-csv ID PATH")?;
+            Some(Command::Engine(crate::engine::Command::ExportGiveaway(
+                giveaway,
+                path.into(),
+            )))
+        }
         (Some("end-deal"), Some(n)) => Some(Command::Engine(crate::engine::Command::Chat(
             crate::chat::state::Action::EndDeal(
                 n.trim_start_matches('#')
@@ -418,7 +465,7 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         }
         _ => {
             return Err(format!(
-                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | next-segment | previous-segment | segment N|TITLE | rundown | flash-deal CODE PRICE FOR [cap N] [per-buyer N] | end-deal ID | claims-csv PATH | cancel-claim ID | draft-orders | quit"
+                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | next-segment | previous-segment | segment N|TITLE | rundown | flash-deal CODE PRICE FOR [cap N] [per-buyer N] | end-deal ID | giveaway KEYWORD FOR | draw-giveaway ID [SEED] | giveaway-csv ID PATH | claims-csv PATH | cancel-claim ID | draft-orders | quit"
             ));
         }
     })

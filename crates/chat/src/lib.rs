@@ -390,6 +390,60 @@ impl Chat {
         })
     }
 
+    /// A job that draws giveaway `giveaway` (checked here first) and
+    /// returns the winner's name and platform once the draw is in the log.
+    pub fn draw_job(
+        &self,
+        giveaway: u64,
+        seed: Option<u64>,
+    ) -> Result<impl FnOnce() -> Result<(String, String), String> + Send + 'static, ActionError> {
+        let action = Action::DrawGiveaway { giveaway, seed };
+        self.state().decide_action(action.clone())?;
+        let (actor, state) = (self.actor.clone(), self.state.clone());
+        Ok(move || {
+            let (reply, rx) = oneshot::channel();
+            actor.submit(action, Some(reply)).map_err(|e| e.to_string())?;
+            match rx.blocking_recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(e.to_string()),
+                Err(_) => return Err(ActionError::Stopped.to_string()),
+            }
+            let s = state.lock().unwrap_or_else(|e| e.into_inner());
+            let draw = s
+                .giveaways
+                .iter()
+                .find(|g| g.id == giveaway)
+                .and_then(|g| g.draws.last())
+                .ok_or_else(|| format!("giveaway {giveaway} was not drawn"))?;
+            Ok((draw.name.clone(), draw.platform.name().to_string()))
+        })
+    }
+
+    /// A job that writes giveaway `giveaway`'s entries as CSV to `path`.
+    pub fn export_giveaway_job(
+        &self,
+        giveaway: u64,
+        path: PathBuf,
+    ) -> impl FnOnce() -> Result<String, String> + Send + 'static {
+        let state = self.state.clone();
+        move || {
+            let (csv, n) = {
+                let s = state.lock().unwrap_or_else(|e| e.into_inner());
+                let g = s
+                    .giveaways
+                    .iter()
+                    .find(|g| g.id == giveaway)
+                    .ok_or_else(|| format!("there is no giveaway {giveaway}"))?;
+                let blocked =
+                    |p: model::Platform, u: &str| s.blocked_users.iter().any(|(bp, bu, _)| *bp == p && bu == u);
+                (giveaway::to_csv(g, blocked)?, g.entries.len())
+            };
+            crate::session::write_atomic(&path, csv.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(format!("{n} giveaway entries written to {}", path.display()))
+        }
+    }
+
     /// A job that writes the claims as CSV (for invoicing) to `path`,
     /// whole or not at all; it returns a summary for the user.
     pub fn export_claims_job(&self, path: PathBuf) -> impl FnOnce() -> Result<String, String> + Send + 'static {

@@ -82,6 +82,8 @@ pub enum Command {
     ExportClaims(std::path::PathBuf),
     /// Make Shopify draft orders for the claims not yet in one (a job).
     DraftOrders,
+    /// Write giveaway N's entries as CSV to this file (a job).
+    ExportGiveaway(u64, std::path::PathBuf),
     /// Move the rundown (Next, Previous, Go to) or edit its segments.
     Rundown(rundown::RundownCommand),
 }
@@ -855,6 +857,35 @@ impl Engine {
 
     fn run_command(&self, cmd: Command) -> Result<Outcome, CommandError> {
         let done = match cmd {
+            Command::Chat(crate::chat::state::Action::DrawGiveaway { giveaway, seed }) => {
+                // The winner is known once the draw is in the log: a job,
+                // which then puts them on screen.
+                let draw = self
+                    .chat_or_refuse()?
+                    .draw_job(giveaway, seed)
+                    .map_err(CommandError::Chat)?;
+                let (overlays, t0) = (self.overlays.clone(), self.t0);
+                let words = self.show.graphics.template.words.winner.clone();
+                return self.start_job("giveaway_draw", move || {
+                    let (name, platform) = draw()?;
+                    let card = crate::graphics::GraphicsCommand::FeatureComment {
+                        author: name.clone(),
+                        platform: platform.clone(),
+                        text: words,
+                    };
+                    let now = t0.elapsed().as_nanos() as u64;
+                    overlays
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .apply(&card, now)
+                        .map_err(|e| e.to_string())?;
+                    Ok(format!("giveaway {giveaway}: {name} on {platform} wins"))
+                });
+            }
+            Command::ExportGiveaway(giveaway, path) => {
+                let job = self.chat_or_refuse()?.export_giveaway_job(giveaway, path);
+                return self.start_job("giveaway_csv", job);
+            }
             Command::Chat(action) => {
                 // The outcome comes as events: nobody waits for the disk.
                 drop(self.chat_or_refuse()?.act(action).map_err(CommandError::Chat)?);

@@ -80,6 +80,8 @@ pub struct Words {
     pub sold_out: String,
     pub deal_ends: String,
     pub left_at_price: String,
+    /// On the giveaway winner's card.
+    pub winner: String,
     pub low_stock: u32,
 }
 
