@@ -62,6 +62,8 @@ pub const ACTIONS: &[&str] = &[
     "go_to_segment",
     "flash_deal",
     "end_flash_deal",
+    "giveaway",
+    "draw_giveaway",
     "hide_product",
     "countdown",
     "stop_countdown",
@@ -200,6 +202,17 @@ fn request(value: Value) -> Result<Request, BadMessage> {
             }))
         }
         "end_flash_deal" => chat(Action::EndDeal(f.uint("deal", SEQ)?)),
+        "giveaway" => chat(Action::StartGiveaway {
+            keyword: f.text("keyword", 50)?,
+            seconds: f.uint("seconds", 86_400)?,
+        }),
+        "draw_giveaway" => chat(Action::DrawGiveaway {
+            giveaway: f.uint("giveaway", SEQ)?,
+            seed: match map.get("seed") {
+                None | Some(Value::Null) => None,
+                _ => Some(f.uint("seed", u64::MAX)?),
+            },
+        }),
         "previous_segment" => engine(Command::Rundown(RundownCommand::Previous)),
         // From 1, as the rundown is numbered on the page.
         "go_to_segment" => match f.uint("segment", 1000)? {
@@ -288,7 +301,7 @@ pub fn role_may(role: Role, name: &str) -> bool {
     let sample = serde_json::json!({
         "action": name, "scene": "s", "position": 0.5, "code": "c", "seconds": 1,
         "name": "n", "title": "t", "text": "t", "author": "a", "platform": "p",
-        "on": true, "word": "w", "seq": 1, "id": 1, "product": 0, "variant": 0, "quantity": 1, "segment": 1, "price": "1.00", "deal": 1,
+        "on": true, "word": "w", "seq": 1, "id": 1, "product": 0, "variant": 0, "quantity": 1, "segment": 1, "price": "1.00", "deal": 1, "keyword": "win", "giveaway": 1,
     });
     parse(&sample.to_string()).is_ok_and(|r| authorize(role, &r).is_ok())
 }
@@ -358,6 +371,19 @@ mod tests {
         for a in ["flash_deal", "end_flash_deal"] {
             assert!(role_may(Role::Producer, a) && !role_may(Role::Moderator, a), "{a}");
         }
+        for a in ["giveaway", "draw_giveaway"] {
+            assert!(
+                role_may(Role::Producer, a) && role_may(Role::Moderator, a) && !role_may(Role::Host, a),
+                "{a}"
+            );
+        }
+        assert!(matches!(
+            parse(r#"{"action":"draw_giveaway","giveaway":2,"seed":7}"#),
+            Ok(Request::Engine(Command::Chat(Action::DrawGiveaway {
+                giveaway: 2,
+                seed: Some(7)
+            })))
+        ));
         assert!(ACTIONS.iter().all(|a| !role_may(Role::Brand, a)));
         assert!(
             ACTIONS.iter().all(|a| ROLES.iter().any(|r| role_may(*r, a))),

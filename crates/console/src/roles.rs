@@ -68,7 +68,12 @@ pub fn allowed(role: Role, cmd: &Command) -> bool {
                 | Command::Graphics(_)
                 | Command::ReconnectNow(_)
                 | Command::Record(_)
-                | Command::Chat(Action::StartDeal(_) | Action::EndDeal(_))
+                | Command::Chat(
+                    Action::StartDeal(_)
+                        | Action::EndDeal(_)
+                        | Action::StartGiveaway { .. }
+                        | Action::DrawGiveaway { .. }
+                )
                 // Moving it; editing the rundown stays with the studio.
                 | Command::Rundown(
                     crate::engine::rundown::RundownCommand::Next

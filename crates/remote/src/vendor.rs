@@ -33,6 +33,8 @@ pub const REQUESTS: &[&str] = &[
     "GoToSegment",
     "StartFlashDeal",
     "EndFlashDeal",
+    "StartGiveaway",
+    "DrawGiveaway",
 ];
 
 pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
@@ -63,6 +65,28 @@ pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
     use crate::engine::rundown::RundownCommand as R;
     match request {
         "GetRundown" => Ok(answer(rundown_state(ctx))),
+        "StartGiveaway" | "DrawGiveaway" => {
+            let action = if request == "StartGiveaway" {
+                crate::chat::state::Action::StartGiveaway {
+                    keyword: data.str("keyword")?.to_string(),
+                    seconds: data.num("seconds", 1.0, 86400.0)? as u64,
+                }
+            } else {
+                crate::chat::state::Action::DrawGiveaway {
+                    giveaway: data.num("giveaway", 1.0, 1e9)? as u64,
+                    seed: data.opt_num("seed", 0.0, 9.007_199_254_740_991e15)?.map(|n| n as u64),
+                }
+            };
+            let outcome = ctx
+                .engine
+                .execute(Command::Chat(action))
+                .map_err(|e| crate::requests::command_error(&e))?;
+            // A draw is a job: its result (the winner) is in the job's event.
+            Ok(answer(match outcome {
+                crate::engine::Outcome::Job(id) => json!({ "job": id }),
+                crate::engine::Outcome::Done => json!({}),
+            }))
+        }
         "StartFlashDeal" | "EndFlashDeal" => {
             let action = if request == "StartFlashDeal" {
                 crate::chat::state::Action::StartDeal(crate::chat::deals::DealRequest {
