@@ -328,6 +328,43 @@ fn parse_deal<'a>(
     Ok(req)
 }
 
+/// `auction CODE START FOR [step N] [extend S]`.
+fn parse_auction<'a>(
+    code: Option<&'a str>,
+    words: &mut impl Iterator<Item = &'a str>,
+) -> Result<crate::chat::auction::AuctionRequest, String> {
+    let usage = "use: auction CODE START FOR [step N] [extend S], e.g. auction A1 25 2m step 1 extend 15s";
+    let (Some(code), Some(start), Some(length)) = (code, words.next(), words.next()) else {
+        return Err(format!(
+            "auction: give the product, the start price and how long — {usage}"
+        ));
+    };
+    let length_of = |what: &str, text: &str| {
+        crate::show::graphics::parse_duration_ms(text)
+            .map(|ms| ms / 1000)
+            .ok_or_else(|| format!("auction: {what} `{text}` is not a length like 2m or 15s — {usage}"))
+    };
+    let mut req = crate::chat::auction::AuctionRequest {
+        product: code.to_string(),
+        start: start.trim_start_matches(['$', '€', '£']).to_string(),
+        seconds: length_of("length", length)?,
+        step: "1".into(),
+        extend_s: 10,
+    };
+    while let Some(word) = words.next() {
+        let value = words
+            .next()
+            .ok_or_else(|| format!("auction: `{word}` needs a value after it — {usage}"))?;
+        match word {
+            "step" => req.step = value.trim_start_matches(['$', '€', '£']).to_string(),
+            "extend" if value == "0" || value == "off" => req.extend_s = 0,
+            "extend" => req.extend_s = length_of("extension", value)?,
+            other => return Err(format!("auction: unknown `{other}` — {usage}")),
+        }
+    }
+    Ok(req)
+}
+
 /// Commands typed on standard input while a show runs (one per line):
 /// `scene ID` (cut), `preview ID`, `take [KIND [MS [DIRECTION]]]`,
 /// `set SCENE SOURCE PROPERTY VALUE…`, `reconnect [ID]`, `quit`.
@@ -426,6 +463,17 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
                 path.into(),
             )))
         }
+        // `auction CODE START FOR [step N] [extend S]`, `end-auction ID`.
+        (Some("auction"), code) => Some(Command::Engine(crate::engine::Command::Chat(
+            crate::chat::state::Action::StartAuction(parse_auction(code, &mut words)?),
+        ))),
+        (Some("end-auction"), Some(n)) => Some(Command::Engine(crate::engine::Command::Chat(
+            crate::chat::state::Action::EndAuction(
+                n.trim_start_matches('#')
+                    .parse()
+                    .map_err(|_| format!("end-auction: `{n}` is not an auction number"))?,
+            ),
+        ))),
         (Some("end-deal"), Some(n)) => Some(Command::Engine(crate::engine::Command::Chat(
             crate::chat::state::Action::EndDeal(
                 n.trim_start_matches('#')

@@ -164,6 +164,51 @@ pub enum Event {
     DealEnded {
         product: String,
     },
+    /// An auction started: bids from `start`, each at least `step` over
+    /// the leading one, for `seconds`; a bid with less than `extend_s` left
+    /// puts the time left back to `extend_s`.
+    Auction {
+        id: u64,
+        product: String,
+        start: String,
+        step: String,
+        currency: String,
+        seconds: u64,
+        extend_s: u64,
+    },
+    /// A bid was taken: it leads, and the auction has `left_s` to go.
+    Bid {
+        auction: u64,
+        amount: String,
+        bidder: String,
+        platform: String,
+        left_s: u64,
+    },
+    /// A bid was refused, with why.
+    BidRefused {
+        auction: u64,
+        bidder: String,
+        platform: String,
+        text: String,
+        why: String,
+    },
+    /// The show came back with an auction open: it goes on with `left_s`.
+    AuctionResumed {
+        auction: u64,
+        left_s: u64,
+    },
+    /// An auction ended (`how`: "time" or "ended by the crew"); the winner
+    /// and their claim, if anyone bid.
+    AuctionEnded {
+        auction: u64,
+        how: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        winner: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        price: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        claim: Option<u64>,
+    },
     LowerThird {
         name: String,
         title: String,

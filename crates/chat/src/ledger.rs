@@ -60,6 +60,15 @@ pub struct Claim {
     pub price_why: Option<String>,
 }
 
+/// Who a claim is for, and the comment it came from.
+pub struct Buyer<'a> {
+    pub platform: Platform,
+    pub id: &'a str,
+    pub name: &'a str,
+    pub message_id: &'a str,
+    pub at_ms: u64,
+}
+
 /// Stock left per product and variant; None is "not tracked" (unlimited).
 type Left = Vec<Vec<Option<i64>>>;
 
@@ -347,24 +356,57 @@ impl Ledger {
                 }
             }
         });
+        let buyer = Buyer {
+            platform: msg.platform,
+            id: &msg.author.id,
+            name: &msg.author.name,
+            message_id: &msg.id,
+            at_ms: msg.at_ms,
+        };
+        let mut claim = self.decide_sale(&buyer, product, variant, quantity, None);
+        if let Some(pricing) = pricing {
+            claim.unit_price = pricing.unit_price;
+            claim.deal = pricing.deal;
+            claim.price_why = Some(pricing.why);
+        }
+        claim
+    }
+
+    /// A claim by `buyer` at the regular price, or at `price` (a decimal in
+    /// the product's currency, and why) — an auction's winning bid.
+    pub fn decide_sale(
+        &self,
+        buyer: &Buyer<'_>,
+        product: usize,
+        variant: usize,
+        quantity: u32,
+        price: Option<(String, String)>,
+    ) -> Claim {
+        let p = &self.catalog.products[product];
+        let v = &p.variants[variant];
+        let fits = self.left(product, variant).is_none_or(|n| n >= i64::from(quantity));
+        let (unit_price, price_why) = match price {
+            Some((price, why)) => (price, Some(why)),
+            None => (v.price.decimal(), None),
+        };
         Claim {
             id: self.claims.len() as u64 + 1,
-            at_ms: msg.at_ms,
-            platform: msg.platform,
-            buyer_id: msg.author.id.clone(),
-            buyer: msg.author.name.clone(),
-            message_id: msg.id.clone(),
+            at_ms: buyer.at_ms,
+            platform: buyer.platform,
+            buyer_id: buyer.id.to_string(),
+            buyer: buyer.name.to_string(),
+            message_id: buyer.message_id.to_string(),
             product_id: p.id.clone(),
             code: p.code.clone(),
             title: p.title.clone(),
             variant: v.option.clone(),
             sku: v.sku.clone(),
             quantity,
-            unit_price: pricing.as_ref().map_or(regular.clone(), |p| p.unit_price.clone()),
+            unit_price,
             currency: v.price.currency.to_string(),
             status: if fits { Status::Claimed } else { Status::Waitlisted },
-            deal: pricing.as_ref().and_then(|p| p.deal),
-            price_why: pricing.map(|p| p.why),
+            deal: None,
+            price_why,
         }
     }
 

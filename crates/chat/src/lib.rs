@@ -15,6 +15,7 @@
 use showroom_base::{backoff, events, listener, secrets, session};
 use showroom_products as products;
 
+pub mod auction;
 pub mod claims;
 pub mod connectors;
 pub mod deals;
@@ -66,6 +67,8 @@ enum Input {
     },
     /// Moderator actions are waiting (in their own queue, served first).
     Wake,
+    /// Time passes: an open auction's clock and end.
+    Tick,
     /// A stock refresh: the store's figures (the ledger owns what is left).
     Restock(Box<Catalog>),
     Stop,
@@ -220,10 +223,10 @@ pub enum ChatError {
     Start { what: &'static str, err: std::io::Error },
 }
 
-/// Called with the catalog as the ledger has it when a claim changes stock.
-/// Told when stock or flash deals change: the catalog with the stock
-/// left, and each open deal with its units left at the deal price.
-pub type StockSink = Box<dyn Fn(&Catalog, &[(deals::Deal, Option<u32>)]) + Send>;
+/// Told when stock, flash deals or the auction change: the catalog with
+/// the stock left, and what is on sale (each open deal with its units left
+/// at the deal price, the open auction).
+pub type StockSink = Box<dyn Fn(&Catalog, &state::OnSale) + Send>;
 
 impl Chat {
     /// Opens the log (replaying it), starts the writer and every source.
@@ -242,12 +245,15 @@ impl Chat {
         let keywords: Vec<&str> = config.keywords.iter().map(String::as_str).collect();
         let mut state = ChatState::new(ledger::Ledger::new(catalog), &keywords, config.blocked_words.clone());
         let mut stock_changed = false;
-        let opened = log::Log::open(&config.log, |r| stock_changed |= state.apply(r))?;
+        let mut opened = log::Log::open(&config.log, |r| stock_changed |= state.apply(r))?;
+        // An auction the last run left open goes on with the time it had.
+        for r in state.decide_resume(log::now_ms()) {
+            opened.log.stage(&r)?;
+            stock_changed |= state.apply(r);
+        }
+        opened.log.commit()?;
         if stock_changed && let Some(sink) = &on_stock {
-            sink(
-                &state.ledger.catalog_with_stock(),
-                &state.ledger.open_deals(log::now_ms()),
-            );
+            sink(&state.ledger.catalog_with_stock(), &state.on_sale(log::now_ms()));
         }
         let state = Arc::new(Mutex::new(state));
         let stats = Arc::new(Mutex::new(ChatStats::default()));
@@ -290,6 +296,18 @@ impl Chat {
             warnings: opened.warnings,
         };
         chat.bridges = connectors::start(&runtime, &config.sources, &chat.ingest(), &chat.statuses);
+        // Time passes for an auction even when nobody comments.
+        let ticks = chat.tx.clone();
+        runtime.spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_millis(250));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                if ticks.send(Input::Tick).await.is_err() {
+                    return;
+                }
+            }
+        });
         chat.runtime = Some(runtime);
         Ok(chat)
     }
@@ -601,7 +619,7 @@ fn write_loop(
                         latencies.push(received.elapsed().as_secs_f32() * 1000.0);
                         acks.extend(ack);
                     }
-                    Input::Wake => {}
+                    Input::Wake | Input::Tick => {}
                     Input::Restock(fresh) => {
                         stock_changed |= s.ledger.take_prices(&fresh);
                         for r in s.decide_restock(&fresh) {
@@ -611,8 +629,12 @@ fn write_loop(
                     Input::Stop => stop = true,
                 }
             }
+            // Time: an auction's clock, and its end once its time is up.
+            for r in s.decide_tick(log::now_ms()) {
+                stock_changed |= record(r, &mut s, &mut log);
+            }
             if stock_changed && let Some(sink) = &on_stock {
-                sink(&s.ledger.catalog_with_stock(), &s.ledger.open_deals(log::now_ms()));
+                sink(&s.ledger.catalog_with_stock(), &s.on_sale(log::now_ms()));
             }
             let now = s.queue().count();
             if now != queue_len {
@@ -726,6 +748,45 @@ fn event_of(r: &Record) -> Option<crate::events::Event> {
         },
         // The card's return to the regular price is the overlays' `deal_ended`.
         Record::DealEnd { .. } => return None,
+        Record::Auction(a) => Event::Auction {
+            id: a.id,
+            product: a.code.clone(),
+            start: a.start.clone(),
+            step: a.step.clone(),
+            currency: a.currency.clone(),
+            seconds: (a.ends_ms - a.starts_ms) / 1000,
+            extend_s: a.extend_s,
+        },
+        Record::Bid { auction, bid, ends_ms } => Event::Bid {
+            auction: *auction,
+            amount: bid.amount.clone(),
+            bidder: bid.name.clone(),
+            platform: bid.platform.name().to_string(),
+            left_s: ends_ms.saturating_sub(bid.at_ms).div_ceil(1000),
+        },
+        Record::BidRefused { auction, refused } => Event::BidRefused {
+            auction: *auction,
+            bidder: refused.name.clone(),
+            platform: refused.platform.name().to_string(),
+            text: refused.text.clone(),
+            why: refused.why.clone(),
+        },
+        Record::AuctionClock { .. } => return None,
+        Record::AuctionResume {
+            auction,
+            at_ms,
+            ends_ms,
+        } => Event::AuctionResumed {
+            auction: *auction,
+            left_s: ends_ms.saturating_sub(*at_ms).div_ceil(1000),
+        },
+        Record::AuctionEnd { auction, ended } => Event::AuctionEnded {
+            auction: *auction,
+            how: ended.how.clone(),
+            winner: ended.name.clone(),
+            price: ended.price.clone(),
+            claim: ended.claim,
+        },
         Record::DraftOrder { claims, name, .. } => {
             let ids: Vec<String> = claims.iter().map(|c| format!("#{c}")).collect();
             moderation(

@@ -87,6 +87,37 @@ pub enum Record {
         id: u64,
         at_ms: u64,
     },
+    /// An auction started.
+    Auction(super::auction::AuctionStart),
+    /// A bid was taken; the auction now ends at `ends_ms` (a snipe extends it).
+    Bid {
+        auction: u64,
+        bid: super::auction::Bid,
+        ends_ms: u64,
+    },
+    /// A bid was refused, with why.
+    BidRefused {
+        auction: u64,
+        refused: super::auction::Refused,
+    },
+    /// An open auction's clock: `left_ms` were left at `at_ms`.
+    AuctionClock {
+        auction: u64,
+        at_ms: u64,
+        left_ms: u64,
+    },
+    /// The show came back after a stop: the auction has the time it had
+    /// left, from `at_ms`.
+    AuctionResume {
+        auction: u64,
+        at_ms: u64,
+        ends_ms: u64,
+    },
+    /// An auction ended (its winning bid's claim follows).
+    AuctionEnd {
+        auction: u64,
+        ended: super::auction::Ended,
+    },
     /// A Shopify draft order was made for these claims.
     DraftOrder {
         claims: Vec<u64>,

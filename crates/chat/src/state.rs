@@ -61,6 +61,10 @@ pub enum Action {
     StartDeal(super::deals::DealRequest),
     /// End flash deal `id` now, before its time.
     EndDeal(u64),
+    /// Start a comment auction now.
+    StartAuction(super::auction::AuctionRequest),
+    /// End auction `id` now: the leading bid wins.
+    EndAuction(u64),
     /// A moderator settles an unclear claim in message `seq`.
     Claim {
         seq: u64,
@@ -101,6 +105,9 @@ pub enum ActionError {
     /// A giveaway that cannot start or be drawn (its own words).
     #[error("{0}")]
     Giveaway(String),
+    /// An auction that cannot start or end (its own words).
+    #[error("{0}")]
+    Auction(String),
     /// The chat log could not be written (its own words).
     #[error("{0}")]
     Log(String),
@@ -123,8 +130,18 @@ impl Action {
             Action::StartGiveaway { .. } => "giveaway",
             Action::DrawGiveaway { .. } => "draw_giveaway",
             Action::EndDeal(_) => "end_flash_deal",
+            Action::StartAuction(_) => "auction",
+            Action::EndAuction(_) => "end_auction",
         }
     }
+}
+
+/// What is on sale now beside the regular prices.
+#[derive(Debug, Clone, Default)]
+pub struct OnSale {
+    /// Open flash deals, each with its units left at the deal price.
+    pub deals: Vec<(super::deals::Deal, Option<u32>)>,
+    pub auction: Option<super::auction::AuctionView>,
 }
 
 pub struct ChatState {
@@ -147,6 +164,8 @@ pub struct ChatState {
     bytes: usize,
     /// Every giveaway of the show, oldest first.
     pub giveaways: Vec<super::giveaway::Giveaway>,
+    /// Every auction of the show, oldest first.
+    pub auctions: Vec<super::auction::Auction>,
 }
 
 impl ChatState {
@@ -165,6 +184,7 @@ impl ChatState {
             ordered: Default::default(),
             bytes: 0,
             giveaways: Vec::new(),
+            auctions: Vec::new(),
         }
     }
 
@@ -231,6 +251,22 @@ impl ChatState {
                 flags = Flags::default();
             }
         }
+        // A bid, while an auction is open (or just after: refused, late).
+        let bid = if claim.is_none() && check.is_none() && matches!(msg.kind, Kind::Text | Kind::Paid { .. }) {
+            self.decide_bid(seq, &msg, hidden.as_deref(), super::log::now_ms())
+        } else {
+            None
+        };
+        if let Some(b) = &bid {
+            match b {
+                Record::Bid { .. } => flags = Flags::default(),
+                Record::BidRefused { refused, .. } if hidden.is_none() => {
+                    flags = Flags::BID_REFUSED;
+                    check = Some(format!("bid refused: {}", refused.why));
+                }
+                _ => {}
+            }
+        }
         // A giveaway entry: the keyword while one is open, once per person
         // per platform, never from a hidden (blocked) comment.
         let now = super::log::now_ms();
@@ -259,7 +295,152 @@ impl ChatState {
         }];
         records.extend(claim.map(Record::Claim));
         records.extend(entry);
+        records.extend(bid);
         records
+    }
+
+    /// The auction open at `now_ms`, or the one that ended last if it ended
+    /// within `LATE_BIDS_MS`.
+    fn auction_for_bids(&self, now_ms: u64) -> Option<&super::auction::Auction> {
+        let a = self.auctions.last()?;
+        let ended = a.ended.as_ref().map_or(a.ends_ms, |e| e.at_ms.min(a.ends_ms));
+        (a.open_at(now_ms) || now_ms < ended + super::auction::LATE_BIDS_MS).then_some(a)
+    }
+
+    /// The record a bid-shaped comment makes: taken, or refused with why.
+    fn decide_bid(&self, seq: u64, msg: &Message, hidden: Option<&str>, now_ms: u64) -> Option<Record> {
+        let a = self.auction_for_bids(now_ms)?;
+        let amount = super::auction::parse_bid(&msg.text, &a.start.currency)?;
+        let refuse = |why: String| Record::BidRefused {
+            auction: a.id(),
+            refused: super::auction::Refused {
+                seq,
+                platform: msg.platform,
+                name: msg.author.name.clone(),
+                text: msg.text.clone(),
+                why,
+                at_ms: now_ms,
+            },
+        };
+        if !a.open_at(now_ms) {
+            let ended = a.ended.as_ref().map_or(a.ends_ms, |e| e.at_ms.min(a.ends_ms));
+            return Some(refuse(format!(
+                "auction {} ended {} s ago",
+                a.id(),
+                now_ms.saturating_sub(ended) / 1000
+            )));
+        }
+        if let Some(why) = hidden {
+            return Some(refuse(why.to_string()));
+        }
+        let amount = match amount {
+            Ok(m) => m,
+            Err(why) => return Some(refuse(why)),
+        };
+        if let Err(why) = a.judge(&amount) {
+            return Some(refuse(why));
+        }
+        Some(Record::Bid {
+            auction: a.id(),
+            bid: super::auction::Bid {
+                seq,
+                platform: msg.platform,
+                user_id: msg.author.id.clone(),
+                name: msg.author.name.clone(),
+                message_id: msg.id.clone(),
+                amount: amount.decimal(),
+                at_ms: now_ms,
+            },
+            ends_ms: a.ends_after_bid(now_ms),
+        })
+    }
+
+    /// What time itself makes at `now_ms`: an open auction's clock in the
+    /// log (each `CLOCK_EVERY_MS`), and its end once its time is up (the
+    /// winning bid a claim).
+    pub fn decide_tick(&self, now_ms: u64) -> Vec<Record> {
+        let Some(a) = self.auctions.last().filter(|a| a.ended.is_none()) else {
+            return Vec::new();
+        };
+        if now_ms >= a.ends_ms {
+            return self.decide_auction_end(a, now_ms, "time");
+        }
+        if now_ms >= a.alive_ms + super::auction::CLOCK_EVERY_MS {
+            return vec![Record::AuctionClock {
+                auction: a.id(),
+                at_ms: now_ms,
+                left_ms: a.ends_ms - now_ms,
+            }];
+        }
+        Vec::new()
+    }
+
+    /// On opening the log: an auction the last run left open goes on with
+    /// the time it had left when the log last heard of it.
+    pub fn decide_resume(&self, now_ms: u64) -> Vec<Record> {
+        self.auctions
+            .last()
+            .filter(|a| a.ended.is_none())
+            .map(|a| Record::AuctionResume {
+                auction: a.id(),
+                at_ms: now_ms,
+                ends_ms: now_ms + a.left_ms,
+            })
+            .into_iter()
+            .collect()
+    }
+
+    fn decide_auction_end(&self, a: &super::auction::Auction, now_ms: u64, how: &str) -> Vec<Record> {
+        let winner = a.bids.len().checked_sub(1);
+        let claim = winner.and_then(|w| {
+            let b = &a.bids[w];
+            let product = self
+                .ledger
+                .catalog()
+                .products
+                .iter()
+                .position(|p| p.id == a.start.product_id)?;
+            let buyer = super::ledger::Buyer {
+                platform: b.platform,
+                id: &b.user_id,
+                name: &b.name,
+                message_id: &b.message_id,
+                at_ms: now_ms,
+            };
+            Some(self.ledger.decide_sale(
+                &buyer,
+                product,
+                0,
+                1,
+                Some((b.amount.clone(), format!("auction {}: winning bid", a.id()))),
+            ))
+        });
+        let mut records = vec![Record::AuctionEnd {
+            auction: a.id(),
+            ended: super::auction::Ended {
+                at_ms: now_ms,
+                winner,
+                name: winner.map(|w| a.bids[w].name.clone()),
+                price: winner.map(|w| a.bids[w].amount.clone()),
+                claim: claim.as_ref().map(|c| c.id),
+                how: how.into(),
+            },
+        }];
+        records.extend(claim.map(Record::Claim));
+        records
+    }
+
+    /// What is on sale now, for the card: open flash deals with their units
+    /// left, and the open auction.
+    pub fn on_sale(&self, now_ms: u64) -> OnSale {
+        OnSale {
+            deals: self.ledger.open_deals(now_ms),
+            auction: self
+                .auctions
+                .last()
+                .filter(|a| a.ended.is_none())
+                .map(super::auction::AuctionView::of),
+        }
     }
 
     /// The records an action makes, or why it cannot be done.
@@ -359,6 +540,15 @@ impl ChatState {
                     },
                 }]
             }
+            Action::StartAuction(req) => vec![self.decide_auction(&req, super::log::now_ms())?],
+            Action::EndAuction(id) => {
+                let a = self
+                    .auctions
+                    .iter()
+                    .find(|a| a.id() == id && a.ended.is_none())
+                    .ok_or_else(|| ActionError::Auction(format!("there is no auction {id} on now")))?;
+                self.decide_auction_end(a, super::log::now_ms(), "ended by the crew")
+            }
             Action::StartDeal(req) => vec![Record::Deal(self.ledger.decide_deal(&req, super::log::now_ms())?)],
             Action::EndDeal(id) => {
                 let now = super::log::now_ms();
@@ -409,6 +599,61 @@ impl ChatState {
                 ]
             }
         })
+    }
+
+    /// The record that starts an auction, or why it cannot.
+    fn decide_auction(&self, req: &super::auction::AuctionRequest, now_ms: u64) -> Result<Record, ActionError> {
+        let e = ActionError::Auction;
+        let catalog = self.ledger.catalog();
+        let (index, p) = catalog
+            .products
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.id == req.product || p.code.eq_ignore_ascii_case(&req.product))
+            .ok_or(ActionError::NoProduct)?;
+        let v = p.variants.first().ok_or(ActionError::NoProduct)?;
+        let currency = v.price.currency.to_string();
+        let money = |what: &str, text: &str| {
+            crate::products::price::Money::parse(text, &currency)
+                .map_err(|err| e(format!("{what} \"{text}\": {err}")))
+                .and_then(|m| {
+                    if m.minor > 0 {
+                        Ok(m)
+                    } else {
+                        Err(e(format!("{what} \"{text}\" must be more than zero")))
+                    }
+                })
+        };
+        let start = money("start price", &req.start)?;
+        let step = money("step", &req.step)?;
+        if !(5..=86_400).contains(&req.seconds) {
+            return Err(e(format!("an auction of {} s: use 5 s to 24 h", req.seconds)));
+        }
+        if req.extend_s > 600 {
+            return Err(e(format!("an extension of {} s: use 0 (off) to 600 s", req.extend_s)));
+        }
+        if let Some(a) = self.auctions.last().filter(|a| a.ended.is_none()) {
+            return Err(e(format!(
+                "auction {} on {} is on for {} s more: end it first (one auction at a time, so a bid is never ambiguous)",
+                a.id(),
+                a.start.code,
+                a.ends_ms.saturating_sub(now_ms).div_ceil(1000)
+            )));
+        }
+        if self.ledger.left(index, 0).is_some_and(|n| n <= 0) {
+            return Err(e(format!("{} is sold out: nothing to auction", p.code)));
+        }
+        Ok(Record::Auction(super::auction::AuctionStart {
+            id: self.auctions.len() as u64 + 1,
+            product_id: p.id.clone(),
+            code: p.code.clone(),
+            currency,
+            start: start.decimal(),
+            step: step.decimal(),
+            starts_ms: now_ms,
+            ends_ms: now_ms + req.seconds * 1000,
+            extend_s: req.extend_s,
+        }))
     }
 
     /// The refresh's records: the store's new stock, then the waiting
@@ -559,12 +804,67 @@ impl ChatState {
                 self.ledger.apply_deal_end(id, at_ms);
                 true
             }
+            Record::Auction(start) => {
+                self.auctions.push(super::auction::Auction::new(start));
+                true
+            }
+            Record::Bid { auction, bid, ends_ms } => {
+                let Some(a) = self.auction_mut(auction) else {
+                    return false;
+                };
+                if ends_ms > a.ends_ms {
+                    a.extensions += 1;
+                }
+                a.ends_ms = ends_ms;
+                (a.alive_ms, a.left_ms) = (bid.at_ms, ends_ms.saturating_sub(bid.at_ms));
+                a.bids.push(bid);
+                true
+            }
+            Record::BidRefused { auction, refused } => {
+                if let Some(a) = self.auction_mut(auction) {
+                    a.refused.push(refused);
+                }
+                false
+            }
+            Record::AuctionClock {
+                auction,
+                at_ms,
+                left_ms,
+            } => {
+                if let Some(a) = self.auction_mut(auction) {
+                    (a.alive_ms, a.left_ms) = (at_ms, left_ms);
+                }
+                false
+            }
+            Record::AuctionResume {
+                auction,
+                at_ms,
+                ends_ms,
+            } => {
+                let Some(a) = self.auction_mut(auction) else {
+                    return false;
+                };
+                a.ends_ms = ends_ms;
+                (a.alive_ms, a.left_ms) = (at_ms, ends_ms.saturating_sub(at_ms));
+                true
+            }
+            Record::AuctionEnd { auction, ended } => {
+                let Some(a) = self.auction_mut(auction) else {
+                    return false;
+                };
+                a.ended = Some(ended);
+                true
+            }
             Record::BlockedWords { words } => {
                 self.folded_words = triage::fold_words(&words);
                 self.blocked_words = words;
                 false
             }
         }
+    }
+
+    fn auction_mut(&mut self, id: u64) -> Option<&mut super::auction::Auction> {
+        self.auctions.iter_mut().find(|a| a.id() == id)
     }
 
     /// Claims by status, for the panel's summary.

@@ -20,8 +20,10 @@ impl Flags {
     pub const INTENT: Flags = Flags(32);
     /// A claim the parser could not settle: a moderator decides.
     pub const CLAIM_CHECK: Flags = Flags(64);
+    /// A bid an auction refused (the message's `check` says why).
+    pub const BID_REFUSED: Flags = Flags(128);
 
-    pub const ALL: [(Flags, &'static str); 7] = [
+    pub const ALL: [(Flags, &'static str); 8] = [
         (Flags::QUESTION, "question"),
         (Flags::PRICE, "price"),
         (Flags::SIZE, "size"),
@@ -29,6 +31,7 @@ impl Flags {
         (Flags::AVAILABILITY, "availability"),
         (Flags::INTENT, "wants to buy"),
         (Flags::CLAIM_CHECK, "claim to check"),
+        (Flags::BID_REFUSED, "bid refused"),
     ];
 
     pub fn contains(self, f: Flags) -> bool {

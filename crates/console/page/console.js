@@ -202,7 +202,7 @@ function moderator(s) {
       el('p', { id: 'pushed', text: q ? q.author + ' (' + q.platform + '): ' + q.text + ' — pushed by ' + q.by : 'No question pushed to the host.' }),
       q ? button('Take it off the prompter', 'clear_question') : null),
     el('section', {}, el('h2', { text: 'Chat' }), el('div', { class: 'row' }, select, queue, button('Take comment off screen', 'hide_comment')), list)),
-    el('div', {}, el('section', {}, el('h2', { text: 'Claims' }), claimsTable(s)),
+    el('div', {}, s.auction ? auctionSection(s, false) : null, el('section', {}, el('h2', { text: 'Claims' }), claimsTable(s)),
     el('section', {}, el('h2', { text: 'Blocked' }),
       el('p', { class: 'status', text: (s.blocked.length ? s.blocked.map((b) => b.name + ' (' + b.platform + ')').join(', ') : 'nobody') + ' · words: ' + (s.blocked_words.length ? s.blocked_words.join(', ') : 'none') }),
       el('div', { class: 'row' }, word, button('Block word', 'block_word', () => ({ word: $('block-word').value }))))))];
@@ -216,7 +216,8 @@ function messageItem(m, s) {
   if (m.hidden) status.push('hidden' + (m.hidden_by ? ' by ' + m.hidden_by : ' (' + m.hidden + ')'));
   if (m.blocked_by) status.push('author blocked by ' + m.blocked_by);
   if (m.claim) status.push('claim ' + m.claim);
-  if (m.check) status.push('unclear claim: ' + m.check);
+  const bidRefused = m.check && m.check.startsWith('bid refused');
+  if (m.check) status.push(bidRefused ? m.check : 'unclear claim: ' + m.check);
   const actions = el('div', { class: 'row' },
     m.answered ? null : button('Answered', 'answer', { seq: m.seq }),
     m.hidden ? button('Unhide', 'unhide', { seq: m.seq }) : button('Hide', 'hide', { seq: m.seq }),
@@ -224,7 +225,7 @@ function messageItem(m, s) {
     button('On screen', 'comment', { seq: m.seq }),
     button('To host', 'push_question', { seq: m.seq }, 'primary'));
   let settle = null;
-  if (m.check && !m.claim && s.products.length && may('settle_claim')) {
+  if (m.check && !bidRefused && !m.claim && s.products.length && may('settle_claim')) {
     const pid = 'settle-p-' + m.seq, vid = 'settle-v-' + m.seq, qid = 'settle-q-' + m.seq;
     settle = el('div', { class: 'row' },
       el('select', { id: pid, 'aria-label': 'product' }, ...s.products.map((p) => el('option', { value: p.index, text: p.code + ' ' + p.title }))),
@@ -237,6 +238,36 @@ function messageItem(m, s) {
     el('div', { class: 'text', text: m.text, dir: 'auto' }),
     el('div', { class: 'status', text: status.join(' · ') }),
     actions, settle);
+}
+
+// The comment auction: what every role sees, and the producer's controls.
+function auctionWords(a) {
+  if (!a) return 'No auction yet.';
+  const lead = a.leader ? a.price + ' by ' + a.leader + ' (' + a.leader_platform + ')' : 'no bids, starts at ' + a.price;
+  if (a.state === 'open') {
+    return 'Auction ' + a.id + ' · ' + a.product + ' · ' + lead + ' · ' + clock(a.left_s) + ' left · next bid at least ' + a.next_minimum + ' · ' + a.bids + ' bids, ' + a.refused + ' refused';
+  }
+  return 'Auction ' + a.id + ' · ' + a.product + ' ended · ' + (a.leader ? 'won by ' + a.leader + ' at ' + a.price + (a.claim ? ' (claim ' + a.claim + ')' : '') : 'no bids');
+}
+
+function auctionSection(s, controls) {
+  const a = s.auction;
+  const refused = a ? a.recent_refused.map((r) => el('li', {}, el('b', { text: r.bidder + ' (' + r.platform + '): ' }), el('span', { dir: 'auto', text: r.text + ' — ' + r.why }))) : [];
+  let form = null;
+  if (controls && a && a.state === 'open') {
+    form = el('div', { class: 'row' }, button('End auction now', 'end_auction', { auction: a.id }, 'danger'));
+  } else if (controls && s.products.length) {
+    form = el('div', { class: 'row' },
+      el('select', { id: 'auction-code', 'aria-label': 'auction product' }, ...s.products.map((p) => el('option', { value: p.code, text: p.code + ' ' + p.title }))),
+      el('input', { id: 'auction-start', placeholder: 'start price', 'aria-label': 'start price', inputmode: 'decimal' }),
+      el('input', { id: 'auction-step', value: '1', 'aria-label': 'bid step', inputmode: 'decimal' }),
+      el('input', { id: 'auction-seconds', type: 'number', min: 5, value: 60, 'aria-label': 'auction seconds' }),
+      el('input', { id: 'auction-extend', type: 'number', min: 0, value: 10, 'aria-label': 'anti-sniping seconds' }),
+      button('Start auction', 'auction', () => ({ code: $('auction-code').value, start: $('auction-start').value, step: $('auction-step').value,
+        seconds: Number($('auction-seconds').value), extend_s: Number($('auction-extend').value) }), 'primary'));
+  }
+  return el('section', { id: 'auction' }, el('h2', { text: 'Auction' }), el('p', { class: 'status', id: 'auction-status', text: auctionWords(a) }),
+    form, refused.length ? el('ul', { class: 'refused', 'aria-label': 'refused bids' }, ...refused) : null);
 }
 
 function claimsTable(s) {
@@ -272,6 +303,7 @@ function producer(s) {
       el('div', { class: 'row' }, button('Take preview to program', 'take', {}, 'primary')), ...scenes)), el('div', {},
     s.rundown ? el('section', {}, el('h2', { text: 'Rundown' }), el('p', { class: 'status', id: 'rundown-status', text: s.rundown_words }),
       el('div', { class: 'row' }, button('Previous segment', 'previous_segment'), button('Next segment', 'next_segment', {}, 'primary'))) : null,
+    s.chat ? auctionSection(s, may('auction')) : null,
     el('section', {}, el('h2', { text: 'Products' }), el('p', { class: 'status', text: 'On air: ' + productLine(s.on_air) }),
       el('div', { class: 'row' }, button('Previous', 'previous_product'), button('Next product', 'next_product'), button('Hide product', 'hide_product')), ...products),
     el('section', {}, el('h2', { text: 'Graphics' }),
@@ -320,6 +352,10 @@ function host(s) {
   const next = r ? (r.next ? r.next.title : '—') : (s.next ? s.next.title + (s.next.price ? ' · ' + s.next.price : '') : '—');
   return [el('div', { class: 'prompter' },
     r ? segmentCard(r) : null,
+    s.auction && s.auction.state === 'open' ? el('section', { class: 'card', id: 'host-auction' },
+      el('div', { class: 'label', text: 'AUCTION · ' + s.auction.product }),
+      el('div', { class: 'huge', text: s.auction.price }),
+      el('div', { class: 'big', text: (s.auction.leader ? s.auction.leader + ' leads' : 'No bids yet') + ' · ' + clock(s.auction.left_s) + ' left' })) : null,
     el('section', { class: 'card' },
       el('div', { class: 'label', text: 'ON AIR NOW' }),
       el('div', { class: 'big', id: 'on-air-title', text: p ? p.title : 'No product on air' }),

@@ -64,6 +64,8 @@ pub const ACTIONS: &[&str] = &[
     "end_flash_deal",
     "giveaway",
     "draw_giveaway",
+    "auction",
+    "end_auction",
     "hide_product",
     "countdown",
     "stop_countdown",
@@ -202,6 +204,20 @@ fn request(value: Value) -> Result<Request, BadMessage> {
             }))
         }
         "end_flash_deal" => chat(Action::EndDeal(f.uint("deal", SEQ)?)),
+        "auction" => chat(Action::StartAuction(crate::chat::auction::AuctionRequest {
+            product: f.text("code", 200)?,
+            start: f.text("start", 40)?,
+            step: match map.get("step") {
+                None | Some(Value::Null) => "1".into(),
+                _ => f.text("step", 40)?,
+            },
+            seconds: f.uint("seconds", 86_400)?,
+            extend_s: match map.get("extend_s") {
+                None | Some(Value::Null) => 10,
+                _ => f.uint("extend_s", 600)?,
+            },
+        })),
+        "end_auction" => chat(Action::EndAuction(f.uint("auction", SEQ)?)),
         "giveaway" => chat(Action::StartGiveaway {
             keyword: f.text("keyword", 50)?,
             seconds: f.uint("seconds", 86_400)?,
@@ -302,6 +318,7 @@ pub fn role_may(role: Role, name: &str) -> bool {
         "action": name, "scene": "s", "position": 0.5, "code": "c", "seconds": 1,
         "name": "n", "title": "t", "text": "t", "author": "a", "platform": "p",
         "on": true, "word": "w", "seq": 1, "id": 1, "product": 0, "variant": 0, "quantity": 1, "segment": 1, "price": "1.00", "deal": 1, "keyword": "win", "giveaway": 1,
+        "start": "1.00", "auction": 1,
     });
     parse(&sample.to_string()).is_ok_and(|r| authorize(role, &r).is_ok())
 }

@@ -55,7 +55,14 @@ pub fn allowed(role: Role, cmd: &Command) -> bool {
     match role {
         Role::Moderator => match cmd {
             // Prices are the producer's: flash deals are not a moderator's.
-            Command::Chat(a) => !matches!(a, Action::Ordered(_) | Action::StartDeal(_) | Action::EndDeal(_)),
+            Command::Chat(a) => !matches!(
+                a,
+                Action::Ordered(_)
+                    | Action::StartDeal(_)
+                    | Action::EndDeal(_)
+                    | Action::StartAuction(_)
+                    | Action::EndAuction(_)
+            ),
             Command::Graphics(g) => matches!(g, G::FeatureComment { .. } | G::HideComment),
             _ => false,
         },
@@ -73,6 +80,8 @@ pub fn allowed(role: Role, cmd: &Command) -> bool {
                         | Action::EndDeal(_)
                         | Action::StartGiveaway { .. }
                         | Action::DrawGiveaway { .. }
+                        | Action::StartAuction(_)
+                        | Action::EndAuction(_)
                 )
                 // Moving it; editing the rundown stays with the studio.
                 | Command::Rundown(

@@ -146,6 +146,14 @@ pub fn build(
         "next": next.map(product),
         "rundown": snap.rundown,
         "rundown_words": snap.rundown.as_ref().map(|r| r.words()),
+        "auction": snap.auction.as_ref().map(|a| {
+            let money = |d: &str| Money::parse(d, &a.currency).ok().map(|m| price(f, &m));
+            json!({"id": a.id, "product": a.product, "state": a.state, "price": money(&a.price),
+                "next_minimum": a.next_minimum.as_deref().and_then(money), "leader": a.leader,
+                "leader_platform": a.leader_platform, "bids": a.bids, "refused": a.refused,
+                "left_s": a.left_ms.map(|ms| ms.div_ceil(1000)), "claim": a.claim,
+                "recent_refused": a.recent_refused})
+        }),
         "question": question,
         "alerts": alerts,
         "destinations": destinations,
@@ -223,6 +231,7 @@ pub fn build(
                 v["recordings"] = json!(snap.recordings.len());
                 v["tbar"] = json!(snap.tbar);
                 v["in_transition"] = json!(snap.in_transition);
+                v["chat"] = json!(state.is_some());
             }
             Role::Host => {
                 v["countdown_left_s"] = json!(snap.graphics.countdown_left_s);

@@ -300,12 +300,13 @@ impl Engine {
                 let ov = overlays.clone();
                 let emitter = crate::events::Emitter::new(events.clone(), clock.clone());
                 let clock = clock.clone();
-                let sink: crate::chat::StockSink = Box::new(move |catalog, deals| {
+                let sink: crate::chat::StockSink = Box::new(move |catalog, on_sale| {
                     // Before the show clock starts (the log's replay): time 0.
                     let now_ns = clock.get().map_or(0, |t0| t0.elapsed().as_nanos() as u64);
                     // The ledger's deals end at wall-clock times; the card's clock is the show's.
                     let now_ms = crate::chat::log::now_ms();
-                    let deals = deals
+                    let deals = on_sale
+                        .deals
                         .iter()
                         .filter_map(|(d, left)| {
                             Some(crate::graphics::overlays::CardDeal {
@@ -316,9 +317,20 @@ impl Engine {
                             })
                         })
                         .collect();
+                    let auction = on_sale.auction.as_ref().and_then(|a| {
+                        Some(crate::graphics::overlays::CardAuction {
+                            id: a.id,
+                            product_id: a.product_id.clone(),
+                            price: crate::products::price::Money::parse(&a.price, &a.currency).ok()?,
+                            leader: a.leader.clone(),
+                            bids: a.bids,
+                            ends_ns: now_ns + a.ends_ms.saturating_sub(now_ms) * 1_000_000,
+                        })
+                    });
                     let mut ov = ov.lock().unwrap_or_else(|e| e.into_inner());
                     ov.update_stock(catalog, now_ns);
                     ov.set_deals(deals, now_ns);
+                    ov.set_auction(auction);
                 });
                 let chat =
                     crate::chat::Chat::open_with(config, show.graphics.catalog.clone(), Some(sink), Some(emitter))
@@ -886,6 +898,20 @@ impl Engine {
                 let job = self.chat_or_refuse()?.export_giveaway_job(giveaway, path);
                 return self.start_job("giveaway_csv", job);
             }
+            Command::Chat(crate::chat::state::Action::StartAuction(req)) => {
+                // The auction's card goes up with it, on every canvas.
+                let chat = self.chat_or_refuse()?;
+                let card = crate::graphics::GraphicsCommand::Feature(req.product.clone());
+                drop(
+                    chat.act(crate::chat::state::Action::StartAuction(req))
+                        .map_err(CommandError::Chat)?,
+                );
+                self.overlays
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .apply(&card, self.now_ns())?;
+                Ok(())
+            }
             Command::Chat(action) => {
                 // The outcome comes as events: nobody waits for the disk.
                 drop(self.chat_or_refuse()?.act(action).map_err(CommandError::Chat)?);
@@ -1209,6 +1235,10 @@ impl Engine {
                 .rundown
                 .as_ref()
                 .map(|r| r.lock().unwrap_or_else(|e| e.into_inner()).status(self.now_ns())),
+            auction: self.chat.as_ref().and_then(|c| {
+                let now_ms = crate::chat::log::now_ms();
+                c.state().auctions.last().map(|a| stats::AuctionStats::of(a, now_ms))
+            }),
         };
         snap.warnings = self.health.warnings(&snap);
         snap.warnings.extend(snap.quality.advice());

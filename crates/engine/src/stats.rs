@@ -280,6 +280,86 @@ pub struct Snapshot {
     /// The run of show: current and next segment, over/under time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rundown: Option<crate::rundown::RundownStatus>,
+    /// The show's latest comment auction (open or ended).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auction: Option<AuctionStats>,
+}
+
+/// A comment auction as every client sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuctionStats {
+    pub id: u64,
+    pub product: String,
+    /// "open" or "ended".
+    pub state: &'static str,
+    /// The leading (or winning) bid, else the start price, as a decimal.
+    pub price: String,
+    pub currency: String,
+    pub start: String,
+    pub step: String,
+    /// The least the next bid may be (open auctions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_minimum: Option<String>,
+    pub leader: Option<String>,
+    pub leader_platform: Option<String>,
+    pub bids: usize,
+    pub refused: usize,
+    /// Times a late bid extended it.
+    pub extensions: u32,
+    /// Time left (open auctions), in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_ms: Option<u64>,
+    /// The claim the winning bid became.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim: Option<u64>,
+    /// The last refused bids (up to 10), newest last: who, what, why.
+    pub recent_refused: Vec<RefusedBid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RefusedBid {
+    pub bidder: String,
+    pub platform: String,
+    pub text: String,
+    pub why: String,
+}
+
+impl AuctionStats {
+    pub fn of(a: &crate::chat::auction::Auction, now_ms: u64) -> AuctionStats {
+        // Open until its end is logged (the chat's tick does that).
+        let open = a.ended.is_none();
+        let lead = a.leading();
+        AuctionStats {
+            id: a.id(),
+            product: a.start.code.clone(),
+            state: if open { "open" } else { "ended" },
+            price: a.price(),
+            currency: a.start.currency.clone(),
+            start: a.start.start.clone(),
+            step: a.start.step.clone(),
+            next_minimum: a.next_minimum().filter(|_| open).map(|m| m.decimal()),
+            leader: lead.map(|b| b.name.clone()),
+            leader_platform: lead.map(|b| b.platform.name().to_string()),
+            bids: a.bids.len(),
+            refused: a.refused.len(),
+            extensions: a.extensions,
+            left_ms: open.then(|| a.ends_ms.saturating_sub(now_ms)),
+            claim: a.ended.as_ref().and_then(|e| e.claim),
+            recent_refused: a
+                .refused
+                .iter()
+                .rev()
+                .take(10)
+                .rev()
+                .map(|r| RefusedBid {
+                    bidder: r.name.clone(),
+                    platform: r.platform.name().to_string(),
+                    text: r.text.clone(),
+                    why: r.why.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The mix: every input's settings and levels, the master's, and the

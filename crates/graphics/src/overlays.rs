@@ -96,6 +96,8 @@ pub struct GraphicsStatus {
     pub countdown_left_s: Option<u64>,
     /// Flash deals on now.
     pub deals: Vec<DealStatus>,
+    /// The auction on now.
+    pub auction: Option<AuctionCardStatus>,
     /// Each catalog product's stock now (None: not tracked).
     pub stock: Vec<Option<u32>>,
     /// Pictures drawn so far and the last one's time (data → pixels).
@@ -130,6 +132,33 @@ pub struct Overlays {
     events: Arc<Events>,
     /// Flash deals on now (the claims ledger's, on the show clock).
     deals: Vec<CardDeal>,
+    /// The auction on now (the chat's, on the show clock).
+    auction: Option<CardAuction>,
+}
+
+/// An auction as the card shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardAuction {
+    pub id: u64,
+    pub product_id: String,
+    /// The leading bid, or the start price.
+    pub price: crate::products::price::Money,
+    pub leader: Option<String>,
+    pub bids: usize,
+    /// Show-clock time it ends (a snipe moves it).
+    pub ends_ns: u64,
+}
+
+/// The auction on now, for snapshots.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuctionCardStatus {
+    pub id: u64,
+    pub product: String,
+    /// The leading bid (or the start price) as a decimal.
+    pub price: String,
+    pub leader: Option<String>,
+    pub bids: usize,
+    pub left_s: u64,
 }
 
 /// A flash deal as the card shows it.
@@ -180,6 +209,7 @@ impl Overlays {
             seq: 0,
             events,
             deals: Vec::new(),
+            auction: None,
         }
     }
 
@@ -399,6 +429,16 @@ impl Overlays {
         }
     }
 
+    /// The auction on now, as the chat has it (None: none open).
+    pub fn set_auction(&mut self, auction: Option<CardAuction>) {
+        self.auction = auction;
+    }
+
+    fn auction_of(&self, product: usize) -> Option<&CardAuction> {
+        let id = &self.setup.catalog.products.get(product)?.id;
+        self.auction.as_ref().filter(|a| &a.product_id == id)
+    }
+
     fn deal_ended(&self, product_id: &str, at_ns: u64) {
         if let Some(p) = self.setup.catalog.products.iter().find(|p| p.id == product_id) {
             self.log(
@@ -448,7 +488,10 @@ impl Overlays {
                 let deal = self
                     .deal_of(*i)
                     .map(|d| (d.price.minor, d.left, remaining_s(d.ends_ns, now_ns)));
-                format!("{i}:{:?}:{prices:?}:{deal:?}", stock(p))
+                let auction = self
+                    .auction_of(*i)
+                    .map(|a| (a.price.minor, &a.leader, remaining_s(a.ends_ns, now_ns)));
+                format!("{i}:{:?}:{prices:?}:{deal:?}:{auction:?}", stock(p))
             }
             Content::Countdown { ends_ns, label } => format!("{label}:{}", remaining_s(*ends_ns, now_ns)),
             other => format!("{other:?}"),
@@ -466,11 +509,25 @@ impl Overlays {
                         v.compare_at = Some(v.compare_at.filter(|c| c.minor > v.price.minor).unwrap_or(v.price));
                         v.price = d.price;
                     }
-                    DealLine {
+                    DealLine::Deal {
                         remaining_s: remaining_s(d.ends_ns, now_ns),
                         left: d.left,
                     }
                 });
+                // An auction's card: the leading bid is the price.
+                let deal = match self.auction_of(*i) {
+                    Some(a) => {
+                        for v in &mut p.variants {
+                            v.compare_at = None;
+                            v.price = a.price;
+                        }
+                        Some(DealLine::Auction {
+                            remaining_s: remaining_s(a.ends_ns, now_ns),
+                            leader: a.leader.clone(),
+                        })
+                    }
+                    None => deal,
+                };
                 Drawing::Card(Box::new(p), deal)
             }
             Content::LowerThird { name, title } => Drawing::LowerThird {
@@ -655,6 +712,17 @@ impl Overlays {
                     })
                 })
                 .collect(),
+            auction: self.auction.as_ref().and_then(|a| {
+                let p = self.setup.catalog.products.iter().find(|p| p.id == a.product_id)?;
+                Some(AuctionCardStatus {
+                    id: a.id,
+                    product: p.code.clone(),
+                    price: a.price.decimal(),
+                    leader: a.leader.clone(),
+                    bids: a.bids,
+                    left_s: remaining_s(a.ends_ns, now_ns),
+                })
+            }),
             stock: self.setup.catalog.products.iter().map(stock).collect(),
             draws,
             last_draw_ms,

@@ -21,12 +21,19 @@ use tiny_skia::Pixmap;
 /// Which picture: (graphic kind, canvas).
 pub type Place = (usize, usize);
 
-/// A flash deal's line on the card.
+/// The line under the price: a flash deal's, or an auction's.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DealLine {
-    pub remaining_s: u64,
-    /// Units left at the deal price (None: no cap).
-    pub left: Option<u32>,
+pub enum DealLine {
+    Deal {
+        remaining_s: u64,
+        /// Units left at the deal price (None: no cap).
+        left: Option<u32>,
+    },
+    Auction {
+        remaining_s: u64,
+        /// Who leads (None: no bids yet, the price is the start price).
+        leader: Option<String>,
+    },
 }
 
 /// What to draw, with everything it needs (a copy: the catalog may change
@@ -283,13 +290,21 @@ impl Brushes {
                         .and_then(|i| self.pictures.get(i))
                         .and_then(Option::as_ref),
                     url: p.url.as_deref(),
-                    deal: deal.as_ref().map(|d| {
-                        let s = d.remaining_s;
-                        let mut line = format!("{} {}:{:02}", t.words.deal_ends, s / 60, s % 60);
-                        if let Some(n) = d.left {
-                            line += &format!(" · {}", t.words.left_at_price.replace("{n}", &n.to_string()));
+                    deal: deal.as_ref().map(|d| match d {
+                        DealLine::Deal { remaining_s: s, left } => {
+                            let mut line = format!("{} {}:{:02}", t.words.deal_ends, s / 60, s % 60);
+                            if let Some(n) = left {
+                                line += &format!(" · {}", t.words.left_at_price.replace("{n}", &n.to_string()));
+                            }
+                            line
                         }
-                        line
+                        DealLine::Auction { remaining_s: s, leader } => {
+                            let who = match leader {
+                                Some(name) => t.words.leads.replace("{name}", name),
+                                None => t.words.starting_bid.clone(),
+                            };
+                            format!("{who} · {} {}:{:02}", t.words.auction_ends, s / 60, s % 60)
+                        }
                     }),
                 };
                 cards::price_card(text, t, canvas, &data)

@@ -59,6 +59,16 @@ pub struct Colors {
     pub qr_light: Hex,
 }
 
+fn words_leads() -> String {
+    "{name} leads".into()
+}
+fn words_starting_bid() -> String {
+    "Starting bid".into()
+}
+fn words_auction_ends() -> String {
+    "ends in".into()
+}
+
 /// A colour written "#RRGGBB" or "#RRGGBBAA".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hex(pub [u8; 4]);
@@ -82,6 +92,14 @@ pub struct Words {
     pub left_at_price: String,
     /// On the giveaway winner's card.
     pub winner: String,
+    /// An auction's line on the card: "{name} leads · Ends in 0:12", or
+    /// "Starting bid · Ends in 0:30" (defaults for older templates).
+    #[serde(default = "words_leads")]
+    pub leads: String,
+    #[serde(default = "words_starting_bid")]
+    pub starting_bid: String,
+    #[serde(default = "words_auction_ends")]
+    pub auction_ends: String,
     pub low_stock: u32,
 }
 

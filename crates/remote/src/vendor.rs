@@ -35,6 +35,9 @@ pub const REQUESTS: &[&str] = &[
     "EndFlashDeal",
     "StartGiveaway",
     "DrawGiveaway",
+    "StartAuction",
+    "EndAuction",
+    "GetAuction",
 ];
 
 pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
@@ -104,6 +107,25 @@ pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
                 .map_err(|e| crate::requests::command_error(&e))?;
             Ok(answer(json!({})))
         }
+        "StartAuction" | "EndAuction" => {
+            let action = if request == "StartAuction" {
+                crate::chat::state::Action::StartAuction(crate::chat::auction::AuctionRequest {
+                    product: data.str("code")?.to_string(),
+                    start: data.str("start")?.to_string(),
+                    step: data.opt_str("step")?.unwrap_or("1").to_string(),
+                    seconds: data.num("seconds", 5.0, 86400.0)? as u64,
+                    extend_s: data.opt_num("extendSeconds", 0.0, 600.0)?.unwrap_or(10.0) as u64,
+                })
+            } else {
+                crate::chat::state::Action::EndAuction(data.num("auction", 1.0, 1e9)? as u64)
+            };
+            ctx.engine
+                .execute(Command::Chat(action))
+                .map_err(|e| crate::requests::command_error(&e))?;
+            Ok(answer(json!({})))
+        }
+        // The latest auction as the snapshot has it (null: none yet).
+        "GetAuction" => Ok(answer(json!({ "auction": ctx.engine.snapshot().auction }))),
         "NextSegment" => rundown(R::Next),
         "PreviousSegment" => rundown(R::Previous),
         // `segment` counts from 1, as the rundown is numbered on screen.
