@@ -293,3 +293,181 @@ mod tests {
         assert_eq!(parse_bid("3000", "JPY").unwrap().unwrap().minor, 3000);
     }
 }
+
+#[cfg(test)]
+mod state_tests {
+    use super::*;
+    use crate::ledger::{Ledger, Status};
+    use crate::log::Record;
+    use crate::model::{Author, Kind, Message};
+    use crate::products::catalog::import_csv;
+    use crate::state::{Action, ChatState};
+    use crate::triage::Flags;
+
+    fn state() -> ChatState {
+        let (catalog, problems) = import_csv(
+            "id,code,title,option,price,currency,stock\nmug,B2,Mug,,18,USD,3\n",
+            "t.csv",
+            None,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        ChatState::new(Ledger::new(catalog), &["sold"], Vec::new())
+    }
+
+    fn msg(id: &str, who: &str, text: &str) -> Message {
+        Message {
+            platform: Platform::TikTok,
+            id: id.into(),
+            author: Author {
+                id: who.into(),
+                name: who.into(),
+                avatar: None,
+                badges: vec![],
+            },
+            text: text.into(),
+            at_ms: 1_764_000_000_000,
+            kind: Kind::Text,
+        }
+    }
+
+    /// Applies what `records` say and keeps them, as the write loop does.
+    fn commit(s: &mut ChatState, log: &mut Vec<Record>, records: Vec<Record>) -> Vec<Record> {
+        for r in &records {
+            log.push(r.clone());
+            s.apply(r.clone());
+        }
+        records
+    }
+
+    fn refused_why(records: &[Record]) -> Option<&str> {
+        records.iter().find_map(|r| match r {
+            Record::BidRefused { refused, .. } => Some(refused.why.as_str()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn bids_the_step_a_snipe_a_block_a_late_bid_and_a_restart_give_one_exact_winner() {
+        let t0 = 1_800_000_000_000u64;
+        let mut s = state();
+        let mut log = Vec::new();
+        let req = |code: &str, seconds| AuctionRequest {
+            product: code.into(),
+            start: "20".into(),
+            step: "2".into(),
+            seconds,
+            extend_s: 10,
+        };
+        assert!(s.decide_action_at(Action::StartAuction(req("B2", 2)), t0).is_err(), "under 5 s");
+        assert!(s.decide_action_at(Action::StartAuction(req("ZZ", 30)), t0).is_err(), "no such code");
+        let start = s.decide_action_at(Action::StartAuction(req("b2", 30)), t0).unwrap();
+        commit(&mut s, &mut log, start);
+        let again = s.decide_action_at(Action::StartAuction(req("B2", 30)), t0 + 500).unwrap_err();
+        assert!(again.to_string().contains("one auction at a time"), "{again}");
+        let mut n = 0;
+        let mut say = |s: &mut ChatState, log: &mut Vec<Record>, who: &str, text: &str, at: u64| {
+            n += 1;
+            let r = s.decide_message_at(msg(&format!("m{n}"), who, text), t0 + at);
+            commit(s, log, r)
+        };
+        // Under the start price, then the first bid, then under the step.
+        let r = say(&mut s, &mut log, "zoe", "19", 500);
+        assert!(refused_why(&r).unwrap().contains("under the start price"), "{r:?}");
+        let r = say(&mut s, &mut log, "alice", "BID 20", 1_000);
+        assert!(matches!(&r[1], Record::Bid { ends_ms, .. } if *ends_ms == t0 + 30_000));
+        let r = say(&mut s, &mut log, "bob", "21", 2_000);
+        assert_eq!(
+            refused_why(&r),
+            Some("under the step: the leading bid is 20.00, the next is at least 22.00")
+        );
+        say(&mut s, &mut log, "bob", "$22", 3_000);
+        // Chat that only looks like chat is not a bid.
+        let r = say(&mut s, &mut log, "bob", "22 for the blue one?", 3_500);
+        assert_eq!(r.len(), 1);
+        // A blocked bidder: refused, hidden, not put to the moderator.
+        commit(
+            &mut s,
+            &mut log,
+            vec![Record::Block {
+                platform: Platform::TikTok,
+                user_id: "carol".into(),
+                name: "carol".into(),
+            }],
+        );
+        let r = say(&mut s, &mut log, "carol", "30", 4_000);
+        assert_eq!(refused_why(&r), Some("blocked user"));
+        // The clock goes into the log once a second, not on every tick.
+        assert!(matches!(s.decide_tick(t0 + 3_500)[..], []));
+        let clock = s.decide_tick(t0 + 10_000);
+        assert!(matches!(clock[..], [Record::AuctionClock { left_ms: 20_000, .. }]));
+        commit(&mut s, &mut log, clock);
+        // A snipe 5 s before the end: the end moves to 10 s after it.
+        let r = say(&mut s, &mut log, "dave", "bid 25", 25_000);
+        assert!(matches!(&r[1], Record::Bid { ends_ms, .. } if *ends_ms == t0 + 35_000));
+        let clock = s.decide_tick(t0 + 26_000);
+        assert!(matches!(clock[..], [Record::AuctionClock { left_ms: 9_000, .. }]));
+        commit(&mut s, &mut log, clock);
+        let a = s.auctions.last().unwrap();
+        assert_eq!((a.bids.len(), a.refused.len(), a.extensions), (3, 3, 1));
+
+        // kill -9 here; the show comes back 74 s later from the log alone.
+        let t1 = t0 + 100_000;
+        let mut back = state();
+        for r in log.clone() {
+            back.apply(r);
+        }
+        let resume = back.decide_resume(t1);
+        assert!(matches!(&resume[..], [Record::AuctionResume { ends_ms, .. }] if *ends_ms == t1 + 9_000));
+        commit(&mut back, &mut log, resume);
+        let (a, b) = (s.auctions.last().unwrap(), back.auctions.last().unwrap());
+        assert_eq!((&a.bids, &a.refused, a.extensions), (&b.bids, &b.refused, b.extensions));
+        assert_eq!(b.price(), "25.00");
+        assert_eq!(b.next_minimum().unwrap().decimal(), "27.00");
+        assert!(back.decide_tick(t1 + 8_999).iter().all(|r| matches!(r, Record::AuctionClock { .. })));
+
+        // Time is up: dave wins at 25.00, one unit, a claim at that price.
+        let end = back.decide_tick(t1 + 9_000);
+        commit(&mut back, &mut log, end.clone());
+        let Record::AuctionEnd { ended, .. } = &end[0] else {
+            panic!("{end:?}")
+        };
+        assert_eq!(
+            (ended.name.as_deref(), ended.price.as_deref(), ended.how.as_str()),
+            (Some("dave"), Some("25.00"), "time")
+        );
+        let claim = back.ledger.claims().last().unwrap();
+        assert_eq!(Some(claim.id), ended.claim);
+        assert_eq!(
+            (
+                claim.buyer.as_str(),
+                claim.code.as_str(),
+                claim.quantity,
+                claim.unit_price.as_str(),
+                claim.status,
+                claim.price_why.as_deref()
+            ),
+            ("dave", "B2", 1, "25.00", Status::Claimed, Some("auction 1: winning bid"))
+        );
+        assert_eq!(back.ledger.left(0, 0), Some(2));
+        assert!(back.decide_tick(t1 + 9_500).is_empty(), "ended once");
+
+        // A bid 3 s after the end: refused with why, in the moderator's queue.
+        let r = back.decide_message_at(msg("late", "erin", "30"), t1 + 12_000);
+        assert_eq!(refused_why(&r), Some("auction 1 ended 3 s ago"));
+        commit(&mut back, &mut log, r);
+        let queued: Vec<(&str, Option<&str>)> = back
+            .queue()
+            .filter(|e| e.flags.contains(Flags::BID_REFUSED))
+            .map(|e| (e.msg.author.name.as_str(), e.check.as_deref()))
+            .collect();
+        let names: Vec<&str> = queued.iter().map(|q| q.0).collect();
+        assert_eq!(names, ["zoe", "bob", "erin"], "carol is blocked: hidden, not queued");
+        assert_eq!(queued[2].1, Some("bid refused: auction 1 ended 3 s ago"));
+        // The question that only looked like a bid is a question.
+        assert!(back.queue().any(|e| e.msg.text == "22 for the blue one?" && e.check.is_none()));
+        // A minute after the end, numbers are chat again.
+        assert!(refused_why(&back.decide_message_at(msg("x", "finn", "30"), t1 + 80_000)).is_none());
+        // A new auction may start now.
+        assert!(back.decide_action_at(Action::StartAuction(req("B2", 30)), t1 + 80_000).is_ok());
+    }
+}

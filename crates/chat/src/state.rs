@@ -219,6 +219,11 @@ impl ChatState {
 
     /// The records a new message makes (none if it is a repeat).
     pub fn decide_message(&self, msg: Message) -> Vec<Record> {
+        self.decide_message_at(msg, super::log::now_ms())
+    }
+
+    /// `decide_message` with the clock read by the caller (tests, replay).
+    pub fn decide_message_at(&self, msg: Message, now: u64) -> Vec<Record> {
         if self.seen.contains(&(msg.platform, msg.id.clone())) {
             return Vec::new();
         }
@@ -253,7 +258,7 @@ impl ChatState {
         }
         // A bid, while an auction is open (or just after: refused, late).
         let bid = if claim.is_none() && check.is_none() && matches!(msg.kind, Kind::Text | Kind::Paid { .. }) {
-            self.decide_bid(seq, &msg, hidden.as_deref(), super::log::now_ms())
+            self.decide_bid(seq, &msg, hidden.as_deref(), now)
         } else {
             None
         };
@@ -269,7 +274,6 @@ impl ChatState {
         }
         // A giveaway entry: the keyword while one is open, once per person
         // per platform, never from a hidden (blocked) comment.
-        let now = super::log::now_ms();
         let entry = self
             .giveaways
             .iter()
@@ -445,6 +449,11 @@ impl ChatState {
 
     /// The records an action makes, or why it cannot be done.
     pub fn decide_action(&self, action: Action) -> Result<Vec<Record>, ActionError> {
+        self.decide_action_at(action, super::log::now_ms())
+    }
+
+    /// `decide_action` with the clock read by the caller.
+    pub fn decide_action_at(&self, action: Action, now: u64) -> Result<Vec<Record>, ActionError> {
         let entry = |seq| self.entry(seq).ok_or(ActionError::Gone(seq));
         Ok(match action {
             Action::Answered(seq) => {
@@ -492,7 +501,6 @@ impl ChatState {
                         "a giveaway of {seconds} s: use 1 s to 24 h"
                     )));
                 }
-                let now = super::log::now_ms();
                 if let Some(g) = self.giveaways.iter().find(|g| g.open_at(now)) {
                     return Err(ActionError::Giveaway(format!(
                         "giveaway {} (\"{}\") takes entries for {} s more",
@@ -514,7 +522,6 @@ impl ChatState {
                     .iter()
                     .find(|g| g.id == giveaway)
                     .ok_or_else(|| ActionError::Giveaway(format!("there is no giveaway {giveaway}")))?;
-                let now = super::log::now_ms();
                 if g.open_at(now) {
                     return Err(ActionError::Giveaway(format!(
                         "giveaway {giveaway} takes entries for {} s more: draw it after",
@@ -540,18 +547,17 @@ impl ChatState {
                     },
                 }]
             }
-            Action::StartAuction(req) => vec![self.decide_auction(&req, super::log::now_ms())?],
+            Action::StartAuction(req) => vec![self.decide_auction(&req, now)?],
             Action::EndAuction(id) => {
                 let a = self
                     .auctions
                     .iter()
                     .find(|a| a.id() == id && a.ended.is_none())
                     .ok_or_else(|| ActionError::Auction(format!("there is no auction {id} on now")))?;
-                self.decide_auction_end(a, super::log::now_ms(), "ended by the crew")
+                self.decide_auction_end(a, now, "ended by the crew")
             }
-            Action::StartDeal(req) => vec![Record::Deal(self.ledger.decide_deal(&req, super::log::now_ms())?)],
+            Action::StartDeal(req) => vec![Record::Deal(self.ledger.decide_deal(&req, now)?)],
             Action::EndDeal(id) => {
-                let now = super::log::now_ms();
                 if !self.ledger.deals().iter().any(|d| d.id == id && d.open_at(now)) {
                     return Err(ActionError::NoDeal(id));
                 }
