@@ -81,6 +81,7 @@ fn card_redraw(comp: &mut Compositor, slot: usize) -> (f64, f64, f64, f64) {
                 picture: Some(&picture),
                 url: Some("https://shop.example.com/products/linen-shirt"),
                 deal: None,
+                call: None,
             };
             let pm = cards::price_card(&mut text, &t, size, &data);
             comp.update_source(slot, 10 + i, &paint::to_frame(&pm));

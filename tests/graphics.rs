@@ -177,6 +177,7 @@ fn every_graphic_matches_its_golden_on_both_canvases() {
                 picture: Some(&picture),
                 url: c.url,
                 deal: None,
+                call: None,
             };
             let pm = cards::price_card(&mut text, &t, size, &data);
             // Placement: the card fits its canvas.

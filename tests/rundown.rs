@@ -7,6 +7,9 @@
 //! starts a flash deal: its price and countdown are read off the received
 //! frames, claims from chat in its window get its price within its cap and
 //! per-buyer limit, and the card returns to the regular price by itself.
+//! A comment auction is killed with SIGKILL mid-way and resumed: the same
+//! bids, refusals and time left; a snipe extends it; the last bid wins and
+//! becomes a claim; the leading bid and bidder are read off both canvases.
 
 mod support;
 
@@ -369,5 +372,309 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
         !log.contains("rdLand-7q") && !events.contains("rdLand-7q"),
         "a key leaked"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `auction` status line's "M:SS left", in seconds.
+fn left_s(status: &str) -> Option<u64> {
+    let before = status.split(" left").next()?;
+    let (m, s) = before.rsplit(", ").next()?.split_once(':')?;
+    Some(m.parse::<u64>().ok()? * 60 + s.parse::<u64>().ok()?)
+}
+
+/// The chat log's records of one kind, in order.
+fn records(log: &str, kind: &str) -> Vec<serde_json::Value> {
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["t"] == kind)
+        .collect()
+}
+
+#[test]
+fn an_auction_comes_back_after_kill_9_with_its_bids_and_time_left_and_sells_to_the_last_bid() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("auction-e2e");
+    let nginx = Nginx::start(&dir.join("nginx"));
+    let rtmp = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
+    let bridge = free_port();
+    write_token(&dir);
+    std::fs::write(dir.join("show.toml"), show(&rtmp, bridge)).unwrap();
+    std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
+    std::fs::write(dir.join("rundown.csv"), RUNDOWN).unwrap();
+    for (file, key) in [("landscape.key", "auLand-5x"), ("portrait.key", "auPort-8k")] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(dir.join(file), key).unwrap();
+        std::fs::set_permissions(dir.join(file), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let state = dir.join("state");
+    let envs = [("XDG_STATE_HOME", state.to_str().unwrap())];
+    let client = reqwest::blocking::Client::new();
+    let mut n = 0;
+    let mut say = |platform: &str, who: &str, text: &str| {
+        n += 1;
+        let msg = serde_json::json!([{"platform": platform, "id": format!("m{n}"), "author": {"id": who, "name": who},
+            "text": text, "at_ms": 1_764_230_400_000u64}]);
+        let status = client
+            .post(format!("http://127.0.0.1:{bridge}/v1/messages"))
+            .bearer_auth(BRIDGE_TOKEN)
+            .json(&msg)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "the bridge took the message");
+    };
+    let mut run = ShowRun::start(
+        &dir,
+        &["run", "show.toml", "--duration", "300", "--stats-json", "stats.json"],
+        &envs,
+    );
+    run.line(|l| l.contains("fps") && l.starts_with('['));
+    run.type_line("auction");
+    run.next_line(|l| l.starts_with("error: no auction yet"));
+    run.type_line("auction B2 0 30s");
+    run.next_line(|l| l.starts_with("error: ") && l.contains("start price \"0\" must be more than zero"));
+    // Carol says hello (message 1) and is blocked before the auction.
+    say("tiktok", "carol", "hello!");
+    // (The bridge acknowledges before the chat has decided: until then
+    // message 1 is not there to block.)
+    for _ in 0..100 {
+        run.type_line("block-author 1");
+        let l = run.next_line(|l| l.starts_with("ok: block-author") || l.starts_with("error: "));
+        if l.starts_with("ok:") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    run.type_line("auction B2 20 40s step 2 extend 30s");
+    run.next_line(|l| l == "ok: auction B2 20 40s step 2 extend 30s");
+    run.type_line("auction B2 20 30s");
+    run.next_line(|l| l.contains("one auction at a time"));
+    say("tiktok", "carol", "30");
+    say("tiktok", "alice", "BID 20");
+    say("youtube", "bob", "21");
+    say("youtube", "bob", "$22");
+    // Wait until the chat has all four (acknowledged ≠ decided).
+    let before = loop {
+        run.type_line("auction");
+        let l = run.next_line(|l| l.starts_with("auction 1 "));
+        if l.contains("2 bids, 2 refused") {
+            break l;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        before.starts_with("auction 1 B2 open: 22.00 USD by bob on YouTube, 2 bids, 2 refused, 0 extensions, ")
+            && before.ends_with("next at least 24.00"),
+        "{before}"
+    );
+    let left_before = left_s(&before).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    run.child.kill().unwrap(); // SIGKILL: nothing gets to close the log
+    run.child.wait().unwrap();
+
+    // kill -9; a minute later the crew types `showroom resume`.
+    let chat_log = dir.join("chat.jsonl");
+    let logged = std::fs::read_to_string(&chat_log).unwrap();
+    let last_left = logged
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|r| match r["t"].as_str() {
+            Some("auction_clock") => r["left_ms"].as_u64(),
+            Some("bid") => Some(r["ends_ms"].as_u64()? - r["bid"]["at_ms"].as_u64()?),
+            _ => None,
+        })
+        .next_back()
+        .unwrap_or_else(|| panic!("no auction clock in the chat log:\n{logged}"));
+    let mut run = ShowRun::start(&dir, &["resume"], &envs);
+    let events_path = run.line(|l| l.starts_with("event log: "))["event log: ".len()..].to_string();
+    run.line(|l| l.contains("fps") && l.starts_with('['));
+    let logged = std::fs::read_to_string(&chat_log).unwrap();
+    let resumed = records(&logged, "auction_resume");
+    assert_eq!(resumed.len(), 1, "{logged}");
+    let resume_left = resumed[0]["ends_ms"].as_u64().unwrap() - resumed[0]["at_ms"].as_u64().unwrap();
+    assert_eq!(resume_left, last_left, "the clock stood still while the show was down");
+    assert!(
+        resume_left <= left_before * 1000 && resume_left > 0,
+        "{resume_left} ms left, {left_before} s before the kill"
+    );
+    // The same bids, the same refusals.
+    run.type_line("auction");
+    let back = run.next_line(|l| l.starts_with("auction 1 "));
+    assert!(
+        back.starts_with("auction 1 B2 open: 22.00 USD by bob on YouTube, 2 bids, 2 refused, 0 extensions, "),
+        "{back}"
+    );
+    assert!(left_s(&back).unwrap() <= resume_left.div_ceil(1000), "{back}");
+    // Under the step; then a snipe: with under 30 s left, dave's bid puts
+    // the end 30 s after it.
+    say("tiktok", "eve", "23");
+    loop {
+        run.type_line("auction");
+        let l = run.next_line(|l| l.starts_with("auction 1 "));
+        assert!(l.contains(" open: "), "{l}");
+        if l.contains("3 refused") && left_s(&l).is_some_and(|s| s <= 28) {
+            say("tiktok", "dave", "bid 25");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let after = loop {
+        run.type_line("auction");
+        let l = run.next_line(|l| l.starts_with("auction 1 "));
+        if l.contains("3 bids") {
+            break l;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        after.starts_with("auction 1 B2 open: 25.00 USD by dave on TikTok, 3 bids, 3 refused, 1 extensions, "),
+        "{after}"
+    );
+    // The end, by itself.
+    let ended = loop {
+        run.type_line("auction");
+        let l = run.next_line(|l| l.starts_with("auction 1 "));
+        if l.contains(" ended: ") {
+            break l;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(
+        ended,
+        "auction 1 B2 ended: 25.00 USD by dave on TikTok, 3 bids, 3 refused, 1 extensions, claim 1"
+    );
+    // After the end: refused, with why, in the moderator's queue.
+    say("youtube", "finn", "40");
+    loop {
+        run.type_line("auction");
+        if run.next_line(|l| l.starts_with("auction 1 ")).contains("4 refused") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    run.type_line("claims-csv claims.csv");
+    run.next_line(|l| l.contains("claims.csv") && (l.starts_with("ok: job") || l.starts_with("error")));
+    std::thread::sleep(Duration::from_secs(1));
+    run.type_line("quit");
+    let status = run.child.wait().unwrap();
+    let out = run.all_lines().join("\n");
+    assert!(status.success(), "{out}");
+
+    // The chat log: exactly these bids and refusals, one extension.
+    let logged = std::fs::read_to_string(&chat_log).unwrap();
+    let bids: Vec<(String, String)> = records(&logged, "bid")
+        .iter()
+        .map(|b| {
+            (
+                b["bid"]["name"].as_str().unwrap().into(),
+                b["bid"]["amount"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = [("alice", "20.00"), ("bob", "22.00"), ("dave", "25.00")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(bids, want, "{logged}");
+    let refused: Vec<(String, String)> = records(&logged, "bid_refused")
+        .iter()
+        .map(|r| {
+            (
+                r["refused"]["name"].as_str().unwrap().into(),
+                r["refused"]["why"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(refused.len(), 4, "{refused:?}");
+    assert_eq!(refused[0], ("carol".into(), "blocked user".into()));
+    assert_eq!(
+        refused[1],
+        (
+            "bob".into(),
+            "under the step: the leading bid is 20.00, the next is at least 22.00".into()
+        )
+    );
+    assert_eq!(
+        refused[2],
+        (
+            "eve".into(),
+            "under the step: the leading bid is 22.00, the next is at least 24.00".into()
+        )
+    );
+    assert!(
+        refused[3].0 == "finn" && refused[3].1.starts_with("auction 1 ended "),
+        "{refused:?}"
+    );
+    let snipe = records(&logged, "bid").pop().unwrap();
+    assert_eq!(
+        snipe["ends_ms"].as_u64().unwrap() - snipe["bid"]["at_ms"].as_u64().unwrap(),
+        30_000,
+        "the snipe put the end 30 s after it"
+    );
+    // The winner's claim: one unit at the winning bid, and why.
+    let csv = std::fs::read_to_string(dir.join("claims.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let got: Vec<(String, String, String, String)> = rows
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[5].to_string(), r[6].to_string(), r[12].to_string(), r[16].to_string())
+        })
+        .collect();
+    assert_eq!(got.len(), 1, "{csv}");
+    assert_eq!(got[0].0, "dave", "{csv}");
+    assert_eq!(
+        (got[0].2.as_str(), got[0].3.as_str()),
+        ("25.00", "auction 1: winning bid"),
+        "{csv}"
+    );
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    let a = &stats["auction"];
+    assert_eq!(
+        (
+            a["state"].as_str(),
+            a["price"].as_str(),
+            a["leader"].as_str(),
+            a["claim"].as_u64()
+        ),
+        (Some("ended"), Some("25.00"), Some("dave"), Some(1)),
+        "{a}"
+    );
+    assert_eq!(a["recent_refused"].as_array().unwrap().len(), 4, "{a}");
+
+    // On air after the restart: the leading bid and bidder on both canvases.
+    let events = std::fs::read_to_string(&events_path).unwrap();
+    let dave_at = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "bid" && e["bidder"] == "dave")
+        .and_then(|e| e["t"].as_f64())
+        .unwrap_or_else(|| panic!("no bid event for dave:\n{events}"));
+    let resumed_at = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "auction_resumed");
+    assert!(resumed_at.is_some(), "no auction_resumed event:\n{events}");
+    let land = nginx.received("auLand-5x");
+    let port = nginx.received("auPort-8k");
+    let at = dave_at + 1.5;
+    // Tight crops around the card: tesseract drops the pink price on a
+    // wider one.
+    let land_card = read_text(&land, at, "360:130:576:390", &dir.join("auction-land.png"));
+    let port_card = read_text(&port, at, "500:130:22:603", &dir.join("auction-port.png"));
+    for (canvas, words) in [("landscape", &land_card), ("portrait", &port_card)] {
+        assert!(
+            words.contains("Ceramic Mug")
+                && words.contains("$25.00")
+                && words.contains("dave leads")
+                && words.contains("Comment your bid"),
+            "the {canvas} card at {at:.1} s reads {words:?} (see {})",
+            dir.display()
+        );
+    }
+    let all = format!("{out}\n{logged}\n{events}");
+    assert!(!all.contains("auLand-5x") && !all.contains("auPort-8k"), "a key leaked");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -90,6 +90,8 @@ enum Command {
     GoToSegment(String),
     /// `rundown`: the segments, the current one marked.
     Rundown,
+    /// `auction` alone: the auction on now (or the last one), in a line.
+    Auction,
 }
 
 /// `take KIND [MS] [DIRECTION]` → a transition (stingers come from the show file).
@@ -412,6 +414,7 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         }
         (Some("segment"), None) => return Err("segment: give its number or title — use: segment N|TITLE".into()),
         (Some("rundown"), None) => Some(Command::Rundown),
+        (Some("auction"), None) => Some(Command::Auction),
         // `flash-deal CODE PRICE FOR [cap N] [per-buyer N]`, `end-deal ID`.
         (Some("flash-deal"), code) => Some(Command::Engine(crate::engine::Command::Chat(
             crate::chat::state::Action::StartDeal(parse_deal(code, &mut words)?),
@@ -513,7 +516,7 @@ fn parse_command(line: &str) -> Result<Option<Command>, String> {
         }
         _ => {
             return Err(format!(
-                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | next-segment | previous-segment | segment N|TITLE | rundown | flash-deal CODE PRICE FOR [cap N] [per-buyer N] | end-deal ID | giveaway KEYWORD FOR | draw-giveaway ID [SEED] | giveaway-csv ID PATH | claims-csv PATH | cancel-claim ID | draft-orders | quit"
+                "unknown command `{line}` — use: scene ID | preview ID | take [cut|fade|slide|wipe [MS [left|right|up|down]]] | set SCENE SOURCE PROPERTY VALUE | reconnect [ID] | {GRAPHICS_USAGE} | gain|pan|offset SOURCE VALUE | mute|unmute SOURCE | denoise SOURCE on|off | next-segment | previous-segment | segment N|TITLE | rundown | flash-deal CODE PRICE FOR [cap N] [per-buyer N] | end-deal ID | giveaway KEYWORD FOR | draw-giveaway ID [SEED] | giveaway-csv ID PATH | auction CODE START FOR [step N] [extend S] | auction | end-auction ID | claims-csv PATH | cancel-claim ID | draft-orders | quit"
             ));
         }
     })
@@ -769,6 +772,10 @@ pub fn run(args: RunArgs) -> ExitCode {
                             );
                         }
                     }
+                },
+                Ok(Some(Command::Auction)) => match engine.snapshot().auction {
+                    Some(a) => eprintln!("{}", a.words()),
+                    None => eprintln!("error: no auction yet — use: auction CODE START FOR [step N] [extend S]"),
                 },
                 Ok(Some(Command::Rundown)) => {
                     let segments = engine.rundown();

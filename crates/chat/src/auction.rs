@@ -358,11 +358,19 @@ mod state_tests {
             seconds,
             extend_s: 10,
         };
-        assert!(s.decide_action_at(Action::StartAuction(req("B2", 2)), t0).is_err(), "under 5 s");
-        assert!(s.decide_action_at(Action::StartAuction(req("ZZ", 30)), t0).is_err(), "no such code");
+        assert!(
+            s.decide_action_at(Action::StartAuction(req("B2", 2)), t0).is_err(),
+            "under 5 s"
+        );
+        assert!(
+            s.decide_action_at(Action::StartAuction(req("ZZ", 30)), t0).is_err(),
+            "no such code"
+        );
         let start = s.decide_action_at(Action::StartAuction(req("b2", 30)), t0).unwrap();
         commit(&mut s, &mut log, start);
-        let again = s.decide_action_at(Action::StartAuction(req("B2", 30)), t0 + 500).unwrap_err();
+        let again = s
+            .decide_action_at(Action::StartAuction(req("B2", 30)), t0 + 500)
+            .unwrap_err();
         assert!(again.to_string().contains("one auction at a time"), "{again}");
         let mut n = 0;
         let mut say = |s: &mut ChatState, log: &mut Vec<Record>, who: &str, text: &str, at: u64| {
@@ -423,7 +431,11 @@ mod state_tests {
         assert_eq!((&a.bids, &a.refused, a.extensions), (&b.bids, &b.refused, b.extensions));
         assert_eq!(b.price(), "25.00");
         assert_eq!(b.next_minimum().unwrap().decimal(), "27.00");
-        assert!(back.decide_tick(t1 + 8_999).iter().all(|r| matches!(r, Record::AuctionClock { .. })));
+        assert!(
+            back.decide_tick(t1 + 8_999)
+                .iter()
+                .all(|r| matches!(r, Record::AuctionClock { .. }))
+        );
 
         // Time is up: dave wins at 25.00, one unit, a claim at that price.
         let end = back.decide_tick(t1 + 9_000);
@@ -446,7 +458,14 @@ mod state_tests {
                 claim.status,
                 claim.price_why.as_deref()
             ),
-            ("dave", "B2", 1, "25.00", Status::Claimed, Some("auction 1: winning bid"))
+            (
+                "dave",
+                "B2",
+                1,
+                "25.00",
+                Status::Claimed,
+                Some("auction 1: winning bid")
+            )
         );
         assert_eq!(back.ledger.left(0, 0), Some(2));
         assert!(back.decide_tick(t1 + 9_500).is_empty(), "ended once");
@@ -464,10 +483,16 @@ mod state_tests {
         assert_eq!(names, ["zoe", "bob", "erin"], "carol is blocked: hidden, not queued");
         assert_eq!(queued[2].1, Some("bid refused: auction 1 ended 3 s ago"));
         // The question that only looked like a bid is a question.
-        assert!(back.queue().any(|e| e.msg.text == "22 for the blue one?" && e.check.is_none()));
+        assert!(
+            back.queue()
+                .any(|e| e.msg.text == "22 for the blue one?" && e.check.is_none())
+        );
         // A minute after the end, numbers are chat again.
         assert!(refused_why(&back.decide_message_at(msg("x", "finn", "30"), t1 + 80_000)).is_none());
         // A new auction may start now.
-        assert!(back.decide_action_at(Action::StartAuction(req("B2", 30)), t1 + 80_000).is_ok());
+        assert!(
+            back.decide_action_at(Action::StartAuction(req("B2", 30)), t1 + 80_000)
+                .is_ok()
+        );
     }
 }

@@ -247,11 +247,16 @@ impl Chat {
         let mut stock_changed = false;
         let mut opened = log::Log::open(&config.log, |r| stock_changed |= state.apply(r))?;
         // An auction the last run left open goes on with the time it had.
+        let mut resumed = Vec::new();
         for r in state.decide_resume(log::now_ms()) {
             opened.log.stage(&r)?;
+            resumed.extend(event_of(&r));
             stock_changed |= state.apply(r);
         }
         opened.log.commit()?;
+        if let Some(e) = &events {
+            resumed.into_iter().for_each(|ev| e.emit(ev));
+        }
         if stock_changed && let Some(sink) = &on_stock {
             sink(&state.ledger.catalog_with_stock(), &state.on_sale(log::now_ms()));
         }

@@ -837,10 +837,12 @@ impl ChatState {
                 at_ms,
                 left_ms,
             } => {
-                if let Some(a) = self.auction_mut(auction) {
-                    (a.alive_ms, a.left_ms) = (at_ms, left_ms);
-                }
-                false
+                let Some(a) = self.auction_mut(auction) else {
+                    return false;
+                };
+                (a.alive_ms, a.left_ms) = (at_ms, left_ms);
+                // The card's countdown is set again from it each second.
+                true
             }
             Record::AuctionResume {
                 auction,

@@ -338,6 +338,20 @@ impl Engine {
                 for w in &chat.warnings {
                     tracing::warn!("{w}");
                 }
+                // An auction the last run left open (kill -9): its card
+                // comes back up with the time it had left.
+                let open = chat
+                    .state()
+                    .auctions
+                    .last()
+                    .filter(|a| a.ended.is_none())
+                    .map(|a| a.start.code.clone());
+                if let Some(code) = open {
+                    let card = crate::graphics::GraphicsCommand::Feature(code);
+                    if let Err(e) = overlays.lock().unwrap_or_else(|e| e.into_inner()).apply(&card, 0) {
+                        tracing::warn!("the open auction's card: {e}");
+                    }
+                }
                 Some(chat)
             }
             None => None,
@@ -1149,6 +1163,13 @@ impl Engine {
         }
     }
 
+    /// The show's latest auction as the snapshot shows it.
+    fn auction_stats(&self) -> Option<stats::AuctionStats> {
+        let chat = self.chat.as_ref()?;
+        let now_ms = crate::chat::log::now_ms();
+        chat.state().auctions.last().map(|a| stats::AuctionStats::of(a, now_ms))
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         let mut fps = self.last_fps.lock().unwrap_or_else(|e| e.into_inner());
         let dt = fps.0.elapsed().as_secs_f64();
@@ -1235,10 +1256,7 @@ impl Engine {
                 .rundown
                 .as_ref()
                 .map(|r| r.lock().unwrap_or_else(|e| e.into_inner()).status(self.now_ns())),
-            auction: self.chat.as_ref().and_then(|c| {
-                let now_ms = crate::chat::log::now_ms();
-                c.state().auctions.last().map(|a| stats::AuctionStats::of(a, now_ms))
-            }),
+            auction: self.auction_stats(),
         };
         snap.warnings = self.health.warnings(&snap);
         snap.warnings.extend(snap.quality.advice());
@@ -1284,9 +1302,12 @@ impl Engine {
         if left > 0 {
             tracing::warn!("{left} job(s) still running at the show's end: left to finish on their own");
         }
+        // What the chat knew goes into the final snapshot before it closes.
+        let auction = self.auction_stats();
         drop(self.chat.take());
         self.events.emit(self.now_ns(), Event::Stop);
         let mut snap = self.snapshot();
+        snap.auction = auction;
         // When nothing was ever encoded there is nothing to wait for.
         let wait = if compositor_died {
             Duration::from_millis(200)

@@ -360,6 +360,31 @@ impl AuctionStats {
                 .collect(),
         }
     }
+
+    /// One line for `showroom run`: "auction 1 B2 open: 22.00 USD by bob
+    /// on tiktok, 2 bids, 1 refused, 0 extensions, 0:31 left, next at
+    /// least 24.00".
+    pub fn words(&self) -> String {
+        let by = match (&self.leader, &self.leader_platform) {
+            (Some(n), Some(p)) => format!(" by {n} on {p}"),
+            _ => " (start price, no bids yet)".into(),
+        };
+        let mut w = format!(
+            "auction {} {} {}: {} {}{by}, {} bids, {} refused, {} extensions",
+            self.id, self.product, self.state, self.price, self.currency, self.bids, self.refused, self.extensions
+        );
+        if let Some(ms) = self.left_ms {
+            let s = ms.div_ceil(1000);
+            w += &format!(", {}:{:02} left", s / 60, s % 60);
+        }
+        if let Some(m) = &self.next_minimum {
+            w += &format!(", next at least {m}");
+        }
+        if let Some(c) = self.claim {
+            w += &format!(", claim {c}");
+        }
+        w
+    }
 }
 
 /// The mix: every input's settings and levels, the master's, and the
@@ -415,6 +440,8 @@ pub struct StatsJson<'a> {
     pub jobs: &'a [crate::jobs::JobStatus],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rundown: Option<&'a crate::rundown::RundownStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auction: Option<&'a AuctionStats>,
     pub warnings: &'a [String],
 }
 
@@ -433,6 +460,7 @@ impl Snapshot {
             quality: &self.quality,
             jobs: &self.jobs,
             rundown: self.rundown.as_ref(),
+            auction: self.auction.as_ref(),
             warnings: &self.warnings,
         };
         serde_json::to_string_pretty(&doc).expect("stats serialise")

@@ -22,6 +22,9 @@ pub struct CardData<'a> {
     pub url: Option<&'a str>,
     /// A flash deal's line: "Deal ends in 4:59 · 7 left at this price".
     pub deal: Option<String>,
+    /// The call to action instead of the claim words (an auction's "Comment
+    /// your bid").
+    pub call: Option<String>,
 }
 
 /// Design pixels → canvas pixels: templates are drawn for a 1080-pixel
@@ -91,7 +94,9 @@ pub fn price_card(text: &mut Text, t: &Template, canvas: (u32, u32), d: &CardDat
         .as_ref()
         .map(|s| text.layout(s, &style(28.0 * u, true, c.badge.0, 2), tw));
     let mut claim = text.layout(
-        &t.words.claim.replace("{code}", d.code),
+        &d.call
+            .clone()
+            .unwrap_or_else(|| t.words.claim.replace("{code}", d.code)),
         &style(28.0 * u, true, c.text.0, 1),
         tw,
     );

@@ -306,6 +306,7 @@ impl Brushes {
                             format!("{who} · {} {}:{:02}", t.words.auction_ends, s / 60, s % 60)
                         }
                     }),
+                    call: matches!(deal, Some(DealLine::Auction { .. })).then(|| t.words.bid.clone()),
                 };
                 cards::price_card(text, t, canvas, &data)
             }

@@ -68,6 +68,9 @@ fn words_starting_bid() -> String {
 fn words_auction_ends() -> String {
     "ends in".into()
 }
+fn words_bid() -> String {
+    "Comment your bid".into()
+}
 
 /// A colour written "#RRGGBB" or "#RRGGBBAA".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +103,9 @@ pub struct Words {
     pub starting_bid: String,
     #[serde(default = "words_auction_ends")]
     pub auction_ends: String,
+    /// An auction card's call to action, instead of `claim`.
+    #[serde(default = "words_bid")]
+    pub bid: String,
     pub low_stock: u32,
 }
 
