@@ -678,3 +678,98 @@ fn an_auction_comes_back_after_kill_9_with_its_bids_and_time_left_and_sells_to_t
     assert!(!all.contains("auLand-5x") && !all.contains("auPort-8k"), "a key leaked");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_rehearsal_sends_nothing_yet_records_the_whole_show_marked_rehearsal() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("rehearsal-e2e");
+    let nginx = Nginx::start(&dir.join("nginx"));
+    let rtmp = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
+    let bridge = free_port();
+    write_token(&dir);
+    std::fs::write(dir.join("show.toml"), show(&rtmp, bridge)).unwrap();
+    std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
+    std::fs::write(dir.join("rundown.csv"), RUNDOWN).unwrap();
+    // One key present, one missing: a rehearsal reads neither.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(dir.join("landscape.key"), "rhLand-2w").unwrap();
+        std::fs::set_permissions(dir.join("landscape.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let mut run = ShowRun::start(
+        &dir,
+        &[
+            "run",
+            "show.toml",
+            "--rehearsal",
+            "--duration",
+            "60",
+            "--record",
+            "rec-{canvas}.mkv",
+            "--events",
+            "events.jsonl",
+            "--stats-json",
+            "stats.json",
+        ],
+        &[("XDG_STATE_HOME", dir.join("state").to_str().unwrap())],
+    );
+    run.line(|l| l.starts_with("REHEARSAL: nothing is sent"));
+    let status = run.line(|l| l.contains("fps") && l.starts_with('['));
+    assert!(status.contains("REHEARSAL"), "{status}");
+    run.type_line("next-segment");
+    run.next_line(|l| l.starts_with("segment 1/4 Opening"));
+    run.type_line("feature B2");
+    run.next_line(|l| l == "ok: feature B2");
+    std::thread::sleep(Duration::from_secs(4));
+    run.type_line("quit");
+    let code = run.child.wait().unwrap();
+    let out = run.all_lines().join("\n");
+    assert!(code.success(), "a rehearsal ends cleanly:\n{out}");
+
+    // Nothing reached the ingest server: no publish was asked for.
+    assert!(nginx.auth.requests.lock().unwrap().is_empty(), "nginx saw a publish");
+    assert!(
+        std::fs::read_dir(&nginx.record_dir).unwrap().next().is_none(),
+        "nginx recorded something"
+    );
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    assert_eq!(stats["rehearsal"], true, "{stats}");
+    for d in stats["destinations"].as_array().unwrap() {
+        assert_eq!(d["state"], "stopped", "{d}");
+        assert!(
+            d["bytes_sent"].as_u64().unwrap() > 10_000 && d["video_frames"].as_u64().unwrap() > 30,
+            "the local sink took the stream: {d}"
+        );
+        assert_eq!(d["ever_live"], false, "{d}");
+    }
+    // The recordings have the show: the rundown's scene, the card, and the
+    // REHEARSAL mark on both canvases.
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    let featured = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "feature" && e["product"] == "B2")
+        .and_then(|e| e["t"].as_f64())
+        .unwrap_or_else(|| panic!("no feature event:\n{events}"));
+    let at = featured + 1.5;
+    let land = dir.join("rec-landscape.mkv");
+    let port = dir.join("rec-portrait.mkv");
+    let want = bt709(0xC0, 0x30, 0x30);
+    let f = grab_i420(&land, at, 960, 544);
+    assert!(near(yuv_at(&f, 960, 544, 480, 200), want), "the opening's scene");
+    let card = read_text(&land, at, "384:300:576:240", &dir.join("rh-card.png"));
+    assert!(card.contains("Ceramic Mug"), "the card reads {card:?}");
+    for (canvas, file, crop) in [
+        ("landscape", &land, "384:60:288:0"),
+        ("portrait", &port, "218:60:163:0"),
+    ] {
+        let words = read_text(file, at, crop, &dir.join(format!("rh-mark-{canvas}.png")));
+        assert!(
+            words.contains("REHEARSAL"),
+            "the {canvas} recording's mark reads {words:?}"
+        );
+    }
+    assert!(!out.contains("rhLand-2w"), "a key leaked");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -45,6 +45,11 @@ pub struct RunArgs {
     /// Type `invite ROLE NAME` to let someone in.
     #[arg(long, value_name = "ADDR")]
     console: Option<Option<std::net::SocketAddr>>,
+    /// Rehearse: the whole show (sources, graphics, rundown, chat,
+    /// recording) with every destination a local sink — nothing is sent to
+    /// any platform, no key is read, every canvas says REHEARSAL.
+    #[arg(long)]
+    rehearsal: bool,
 }
 
 /// Turns `CANVAS=URL/KEY` into a destination; errors name the argument.
@@ -558,6 +563,7 @@ pub fn resume() -> ExitCode {
         events: None,
         remote: None,
         console: None,
+        rehearsal: m.rehearsal,
     })
 }
 
@@ -634,8 +640,14 @@ pub fn run(args: RunArgs) -> ExitCode {
         .clone()
         .unwrap_or_else(|| crate::session::event_log_path(&show.name));
     eprintln!("event log: {}", events.display());
+    if args.rehearsal {
+        eprintln!(
+            "REHEARSAL: nothing is sent to any platform (every destination is a local sink); recordings are made"
+        );
+    }
     let options = crate::engine::StartOptions {
         events: Some(events),
+        rehearsal: args.rehearsal,
         ..Default::default()
     };
     let remote_spec = match (&args.remote, &show.remote) {
@@ -722,6 +734,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             .as_ref()
             .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())),
         quick_destinations: args.to.len(),
+        rehearsal: args.rehearsal,
         pid: std::process::id(),
         started: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -927,7 +940,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         .filter(|d| !d.ever_live)
         .map(|d| d.id.as_str())
         .collect();
-    if !never_live.is_empty() {
+    if !never_live.is_empty() && !args.rehearsal {
         eprintln!("error: never went live: {}", never_live.join(", "));
         return ExitCode::from(3);
     }

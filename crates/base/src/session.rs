@@ -55,6 +55,9 @@ pub struct Marker {
     pub stats_json: Option<PathBuf>,
     /// How many `--to` destinations were given (they must be given again).
     pub quick_destinations: usize,
+    /// A rehearsal resumes as a rehearsal.
+    #[serde(default)]
+    pub rehearsal: bool,
     pub pid: u32,
     /// Seconds since the Unix epoch.
     pub started: u64,

@@ -115,6 +115,9 @@ pub struct StartOptions {
     /// Where the show's event log goes (every change on air, one JSON line
     /// each); None: not kept.
     pub events: Option<std::path::PathBuf>,
+    /// A rehearsal: every destination is a local sink (nothing is sent, no
+    /// key is read) and every canvas says REHEARSAL; the rest is the show.
+    pub rehearsal: bool,
 }
 
 impl Default for StartOptions {
@@ -125,6 +128,7 @@ impl Default for StartOptions {
             studio: false,
             thumb_every_ticks: 3,
             events: None,
+            rehearsal: false,
         }
     }
 }
@@ -217,7 +221,11 @@ pub enum AudioChange {
     Denoise(bool),
 }
 
+/// What every canvas and view says during a rehearsal.
+pub const REHEARSAL: &str = "REHEARSAL";
+
 pub struct Engine {
+    rehearsal: bool,
     show: Arc<Show>,
     program: Arc<program::Program>,
     scenes: Arc<std::sync::RwLock<Vec<crate::show::SceneSpec>>>,
@@ -293,6 +301,12 @@ impl Engine {
             first_graphic,
             events.clone(),
         )));
+        if options.rehearsal {
+            overlays
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .set_mark(Some(REHEARSAL.into()), 0);
+        }
         let clock: Arc<std::sync::OnceLock<Instant>> = Arc::default();
         let chat = match &show.chat {
             Some(config) => {
@@ -415,7 +429,12 @@ impl Engine {
         // they happen.
         let emitter = crate::events::Emitter::new(events.clone(), clock.clone());
         let jobs = jobs::Jobs::new(emitter.clone());
-        let outputs = outputs::Outputs::new(&show, encoders.iter().map(|e| e.fanout.clone()).collect(), emitter);
+        let outputs = outputs::Outputs::new(
+            &show,
+            encoders.iter().map(|e| e.fanout.clone()).collect(),
+            emitter,
+            options.rehearsal,
+        );
         // One signal ends every thread of the show: loops paced by the
         // clock look at it each tick, waiting ones are woken by it.
         let shutdown = Shutdown::new();
@@ -557,6 +576,7 @@ impl Engine {
             .as_ref()
             .map(|r| Mutex::new(rundown::Rundown::new(r.segments.clone())));
         Ok(Engine {
+            rehearsal: options.rehearsal,
             show,
             program,
             scenes,
@@ -1217,6 +1237,7 @@ impl Engine {
         let recordings = self.outputs.recording_stats();
         let mut snap = Snapshot {
             schema: stats::SCHEMA,
+            rehearsal: self.rehearsal,
             warnings: Vec::new(),
             elapsed_s: self.t0.elapsed().as_secs_f64(),
             scene: self.show.scenes[self.program.program()].id.clone(),

@@ -87,7 +87,8 @@ pub struct Outputs {
 
 impl Outputs {
     /// `events` hears every destination's and recording's state changes.
-    pub fn new(show: &Show, fanouts: Vec<Arc<Fanout>>, events: Emitter) -> Outputs {
+    /// `rehearsal`: every destination a local sink (nothing sent).
+    pub fn new(show: &Show, fanouts: Vec<Arc<Fanout>>, events: Emitter, rehearsal: bool) -> Outputs {
         let notify = {
             let events = events.clone();
             crate::media::destination::Notify(Arc::new(move |s: &DestStatus| {
@@ -109,6 +110,7 @@ impl Outputs {
                     url: d.url.clone(),
                     key: d.key.clone(),
                     notify: Some(notify.clone()),
+                    rehearsal,
                 };
                 DestSlot {
                     last: DestStatus::idle(&config),

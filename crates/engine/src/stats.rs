@@ -90,6 +90,8 @@ pub enum DestinationState {
     /// Ending: the stream's end sent, the server's answer awaited.
     Stopping,
     Stopped,
+    /// A rehearsal: made and thrown away locally, nothing sent.
+    Rehearsal,
 }
 
 impl DestinationState {
@@ -102,6 +104,7 @@ impl DestinationState {
             DestinationState::Failed => "failed",
             DestinationState::Stopping => "stopping",
             DestinationState::Stopped => "stopped",
+            DestinationState::Rehearsal => "rehearsal",
         }
     }
 }
@@ -116,6 +119,7 @@ impl From<DestState> for DestinationState {
             DestState::Failed => DestinationState::Failed,
             DestState::Stopping => DestinationState::Stopping,
             DestState::Stopped => DestinationState::Stopped,
+            DestState::Rehearsal => DestinationState::Rehearsal,
         }
     }
 }
@@ -256,6 +260,8 @@ pub const SCHEMA: u32 = 1;
 pub struct Snapshot {
     /// `SCHEMA`.
     pub schema: u32,
+    /// A rehearsal: nothing is sent to any platform (docs/rehearsal.md).
+    pub rehearsal: bool,
     /// What is falling behind and what to change (last 10 s).
     pub warnings: Vec<String>,
     pub elapsed_s: f64,
@@ -428,6 +434,7 @@ impl AudioStats {
 #[derive(Serialize)]
 pub struct StatsJson<'a> {
     pub schema: u32,
+    pub rehearsal: bool,
     pub duration_s: f64,
     pub gpu: &'a str,
     pub canvases: BTreeMap<&'a str, &'a CanvasStats>,
@@ -449,6 +456,7 @@ impl Snapshot {
     pub fn to_json(&self) -> String {
         let doc = StatsJson {
             schema: self.schema,
+            rehearsal: self.rehearsal,
             duration_s: self.elapsed_s,
             gpu: &self.gpu,
             canvases: self.canvases.iter().map(|c| (c.id.as_str(), c)).collect(),
@@ -470,6 +478,9 @@ impl Snapshot {
     pub fn status_line(&self) -> String {
         let secs = self.elapsed_s as u64;
         let mut parts = vec![format!("[{:02}:{:02}]", secs / 60, secs % 60)];
+        if self.rehearsal {
+            parts.push(format!("{} (nothing sent)", crate::REHEARSAL));
+        }
         for c in &self.canvases {
             parts.push(format!(
                 "{} {:.1} fps {} dropped {} repeated",

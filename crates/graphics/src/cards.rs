@@ -203,6 +203,22 @@ pub fn countdown(text: &mut Text, t: &Template, canvas: (u32, u32), label: &str,
     pm
 }
 
+/// The show's mode: white capitals on red, as wide as the words.
+pub fn mark(text: &mut Text, t: &Template, canvas: (u32, u32), words: &str) -> Pixmap {
+    let u = unit(canvas);
+    let pad = 14.0 * u;
+    let max = canvas.0 as f32 * 0.4 - 2.0 * pad;
+    let mut line = text.layout(words, &style(34.0 * u, true, [255, 255, 255, 255], 1), max);
+    let (w, h) = (line.width + 2.0 * pad, line.height + 1.2 * pad);
+    // As wide as its place, the badge centred in it (the rest transparent).
+    let full = canvas.0 as f32 * 0.4;
+    let x = ((full - w) / 2.0).max(0.0);
+    let mut pm = canvas_for(full, h);
+    panel(&mut pm, x, 0.0, w, h, t.radius * u, [0xC8, 0x10, 0x2E, 0xFF]);
+    text.draw(&mut pm, &mut line, x + pad, 0.6 * pad);
+    pm
+}
+
 /// Widest picture a graphic may be (the GPU's texture limit, with room).
 const MAX_WIDTH: f32 = 8000.0;
 

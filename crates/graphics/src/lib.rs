@@ -57,14 +57,17 @@ pub enum Kind {
     Comment = 2,
     Countdown = 3,
     Card = 4,
+    /// The show's mode on every canvas ("REHEARSAL"): on top of the rest.
+    Mark = 5,
 }
 
-pub const KINDS: [Kind; 5] = [
+pub const KINDS: [Kind; 6] = [
     Kind::Banner,
     Kind::LowerThird,
     Kind::Comment,
     Kind::Countdown,
     Kind::Card,
+    Kind::Mark,
 ];
 
 impl Kind {
@@ -75,6 +78,7 @@ impl Kind {
             Kind::Comment => "featured comment",
             Kind::Countdown => "countdown",
             Kind::Card => "price card",
+            Kind::Mark => "rehearsal mark",
         }
     }
 }

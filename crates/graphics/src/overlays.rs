@@ -49,6 +49,8 @@ impl Default for GraphicsSetup {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Content {
+    /// The show's mode ("REHEARSAL").
+    Mark(String),
     Card(usize),
     LowerThird {
         name: String,
@@ -85,6 +87,14 @@ struct Slot {
     showing: bool,
     rasters: Vec<Option<Raster>>,
 }
+
+/// Where the mark sits: centred at the top, whatever the template.
+const MARK_PLACE: super::template::Place = super::template::Place {
+    x: 0.3,
+    width: 0.4,
+    y: Some(0.015),
+    bottom: None,
+};
 
 /// What is on air, for snapshots (the studio's products panel).
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -233,6 +243,17 @@ impl Overlays {
                     }
                 }
             })
+    }
+
+    /// A mark on every canvas, above every graphic, that no graphics
+    /// command takes off ("REHEARSAL"); None: none.
+    pub fn set_mark(&mut self, words: Option<String>, now_ns: u64) {
+        match words {
+            Some(w) => self.put_on(Kind::Mark, Content::Mark(w), now_ns),
+            None => {
+                self.take_off(Kind::Mark, now_ns);
+            }
+        }
     }
 
     fn put_on(&mut self, kind: Kind, content: Content, now_ns: u64) {
@@ -539,6 +560,7 @@ impl Overlays {
                 remaining_s: remaining_s(*ends_ns, now_ns),
             },
             Content::Banner(words) => Drawing::Banner(words.clone()),
+            Content::Mark(words) => Drawing::Mark(words.clone()),
             Content::Comment { author, platform, text } => Drawing::Comment {
                 author: author.clone(),
                 platform: platform.clone(),
@@ -602,6 +624,7 @@ impl Overlays {
                 Kind::Countdown => places.countdown,
                 Kind::Banner => places.banner,
                 Kind::Comment => places.comment,
+                Kind::Mark => MARK_PLACE,
             };
             let (mut w, h) = raster.size;
             let (x, y) = place.origin(size, h);

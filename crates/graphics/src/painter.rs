@@ -52,6 +52,8 @@ pub enum Drawing {
         remaining_s: u64,
     },
     Banner(String),
+    /// The show's mode, in a red badge ("REHEARSAL").
+    Mark(String),
     Comment {
         author: String,
         platform: String,
@@ -313,6 +315,7 @@ impl Brushes {
             Drawing::LowerThird { name, title } => cards::lower_third(text, t, canvas, name, title),
             Drawing::Countdown { label, remaining_s } => cards::countdown(text, t, canvas, label, *remaining_s),
             Drawing::Banner(words) => return cards::banner_or_ticker(text, t, canvas, words),
+            Drawing::Mark(words) => cards::mark(text, t, canvas, words),
             Drawing::Comment {
                 author,
                 platform,

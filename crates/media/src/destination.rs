@@ -42,6 +42,9 @@ pub enum DestState {
     /// Ending: the stream's end is being sent and the server's answer awaited.
     Stopping,
     Stopped,
+    /// A rehearsal: the stream is made, muxed and thrown away here; nothing
+    /// is sent to the platform.
+    Rehearsal,
 }
 
 impl DestState {
@@ -54,6 +57,7 @@ impl DestState {
             DestState::Failed => "failed",
             DestState::Stopping => "stopping",
             DestState::Stopped => "stopped",
+            DestState::Rehearsal => "rehearsal",
         }
     }
 }
@@ -117,6 +121,8 @@ pub struct DestConfig {
     /// Told each time the destination's state changes (the engine's event
     /// stream); called on the supervisor thread, so it must not block.
     pub notify: Option<Notify>,
+    /// A rehearsal: a local sink instead of the server, the key never read.
+    pub rehearsal: bool,
 }
 
 /// A callback for state changes.
@@ -265,7 +271,9 @@ enum Ended {
 
 fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
     let id = cfg.id.as_str();
-    if let Err(e) = require("rtmp2sink", "gstreamer1.0-plugins-bad") {
+    if !cfg.rehearsal
+        && let Err(e) = require("rtmp2sink", "gstreamer1.0-plugins-bad")
+    {
         sh.set(|s| {
             s.state = DestState::Failed;
             s.error = Some(e.to_string());
@@ -284,6 +292,19 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
     };
     let mut sent_before = 0u64;
     loop {
+        // A rehearsal reads no key and connects to nothing.
+        if cfg.rehearsal {
+            match connect_once(id, None, &caps, &fanout, &sh, &mut sent_before) {
+                Ended::Stopped => return,
+                Ended::Failed(f) => {
+                    sh.set(|s| {
+                        s.state = DestState::Failed;
+                        s.error = Some(f.message.clone());
+                    });
+                    return;
+                }
+            }
+        }
         // The key is read at every attempt: the host may have stored a new one.
         let failure = match cfg.key.resolve(id) {
             Err(e) => Failure {
@@ -295,7 +316,7 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
                     Some(k) => format!("{}/{}", cfg.url.trim_end_matches('/'), k.expose()),
                     None => cfg.url.clone(),
                 };
-                match connect_once(id, &location, &caps, &fanout, &sh, &mut sent_before) {
+                match connect_once(id, Some(&location), &caps, &fanout, &sh, &mut sent_before) {
                     Ended::Stopped => return,
                     Ended::Failed(f) => f,
                 }
@@ -342,7 +363,7 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
 /// the destination stops.
 fn connect_once(
     id: &str,
-    location: &str,
+    location: Option<&str>,
     caps: &(gst::Caps, gst::Caps),
     fanout: &Fanout,
     sh: &Shared,
@@ -361,7 +382,10 @@ fn connect_once(
         &caps.0,
         &caps.1,
         "flvmux streamable=true",
-        "rtmp2sink name=sink sync=false async=false timeout=3",
+        match location {
+            Some(_) => "rtmp2sink name=sink sync=false async=false timeout=3",
+            None => "fakesink name=sink sync=false async=false",
+        },
     );
     let (pipeline, v, a) = match built {
         Ok(p) => p,
@@ -373,7 +397,30 @@ fn connect_once(
         }
     };
     let sink = pipeline.by_name("sink").expect("named sink");
-    sink.set_property("location", location);
+    // What a rehearsal's local sink took, counted as rtmp2sink counts.
+    let local = match location {
+        Some(l) => {
+            sink.set_property("location", l);
+            None
+        }
+        None => {
+            let n = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let count = n.clone();
+            if let Some(pad) = sink.static_pad("sink") {
+                pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+                    if let Some(b) = info.buffer() {
+                        count.fetch_add(b.size() as u64, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    gst::PadProbeReturn::Ok
+                });
+            }
+            Some(n)
+        }
+    };
+    let sent_bytes = |sink: &gst::Element| match &local {
+        Some(n) => n.load(std::sync::atomic::Ordering::Relaxed),
+        None => sent_bytes(sink),
+    };
     fanout.attach(&sh.feed, v, a);
     if pipeline.set_state(gst::State::Playing).is_err() {
         tracing::warn!("destination `{id}`: pipeline refused to start");
@@ -426,8 +473,13 @@ fn connect_once(
                 started.elapsed().as_secs_f64()
             );
             sh.set(|s| {
-                s.state = DestState::Live;
-                s.ever_live = true;
+                // A rehearsal never says live: nothing reached a platform.
+                if local.is_some() {
+                    s.state = DestState::Rehearsal;
+                } else {
+                    s.state = DestState::Live;
+                    s.ever_live = true;
+                }
                 s.error = None;
                 s.attempt = 0;
             });
@@ -461,7 +513,7 @@ fn connect_once(
         if let Some(t) = live_since {
             s.live_seconds += t.elapsed().as_secs_f64();
         }
-        if matches!(ended, Ended::Stopped) && s.state == DestState::Live {
+        if matches!(ended, Ended::Stopped) && matches!(s.state, DestState::Live | DestState::Rehearsal) {
             s.state = DestState::Stopped;
         }
     });

@@ -194,6 +194,7 @@ impl Studio {
                 studio: true,
                 thumb_every_ticks: if software { THUMB_EVERY_TICKS_SOFTWARE } else { 3 },
                 events: Some(events),
+                rehearsal: false,
             },
         )
         .context("cannot start the show")?;

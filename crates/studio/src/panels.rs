@@ -33,13 +33,14 @@ fn running(d: &DestinationStats) -> bool {
             | DestinationState::Live
             | DestinationState::Reconnecting
             | DestinationState::Failed
+            | DestinationState::Rehearsal
     )
 }
 
 fn state_colour(state: DestinationState) -> Color32 {
     match state {
         DestinationState::Live => ON_AIR,
-        DestinationState::Connecting | DestinationState::Reconnecting => WARN,
+        DestinationState::Connecting | DestinationState::Reconnecting | DestinationState::Rehearsal => WARN,
         DestinationState::Failed => Color32::from_rgb(255, 90, 90),
         DestinationState::Idle | DestinationState::Stopping | DestinationState::Stopped => Color32::GRAY,
     }
