@@ -1029,3 +1029,56 @@ fn the_rundown_panel_moves_reorders_edits_and_saves_the_segments() {
     assert_eq!(segments[0].talking_points, ["Breathable linen"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_rehearsal_says_so_and_sends_nothing_when_started() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-rehearsal");
+    let nginx = Nginx::start(&dir.join("nginx"));
+    // SAFETY: set before any thread of this test reads the environment.
+    unsafe {
+        std::env::set_var("UI_RH_KEY", "uiRehearse-9p");
+    }
+    let show = load_show(&dir, &with_destinations(&nginx, "UI_RH_KEY", "UI_RH_KEY"));
+    let path = dir.join("show.toml");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1366.0, 768.0))
+        .build_eframe(move |cc| Studio::new_with(cc, show, path, true).expect("the studio starts"));
+    h.run_steps(2);
+    h.get_by_label("REHEARSAL");
+    h.get_by_label("Start Rehearsal").click();
+    h.run_steps(2);
+    h.get_by_label("Start the rehearsal? Nothing is sent to any platform.");
+    h.get_by_label("Yes, rehearse").click();
+    let going = step_until(&mut h, Duration::from_secs(20), |h| {
+        h.state()
+            .snapshot()
+            .destinations
+            .iter()
+            .all(|d| d.state.word() == "rehearsal")
+    });
+    assert!(going, "{:?}", h.state().engine().snapshot().destinations);
+    h.run_steps(2);
+    h.get_by_label("REHEARSING");
+    assert!(h.query_by_label("ON AIR").is_none());
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(nginx.auth.requests.lock().unwrap().is_empty(), "nginx saw a publish");
+    h.get_by_label("End Rehearsal").click();
+    h.run_steps(2);
+    h.get_by_label("Yes, end it").click();
+    let ended = step_until(&mut h, Duration::from_secs(30), |h| {
+        h.state()
+            .engine()
+            .snapshot()
+            .destinations
+            .iter()
+            .all(|d| d.state.word() == "stopped")
+    });
+    assert!(ended, "{:?}", h.state().engine().snapshot().destinations);
+    drop(h);
+    assert!(
+        std::fs::read_dir(&nginx.record_dir).unwrap().next().is_none(),
+        "nginx recorded something"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

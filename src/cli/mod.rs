@@ -24,6 +24,10 @@ enum Commands {
     Studio {
         /// The show file (TOML); default: the last show opened, else the demo.
         show: Option<PathBuf>,
+        /// Rehearse: nothing is sent to any platform (every destination is
+        /// a local sink), every canvas says REHEARSAL.
+        #[arg(long)]
+        rehearsal: bool,
     },
     /// Run a show without a window until --duration ends or Ctrl-C.
     Run(run::RunArgs),
@@ -92,8 +96,8 @@ pub fn main() -> ExitCode {
     logging::init();
     let cli = Cli::parse();
     match cli.command {
-        None => studio(None),
-        Some(Commands::Studio { show }) => studio(show),
+        None => studio(None, false),
+        Some(Commands::Studio { show, rehearsal }) => studio(show, rehearsal),
         Some(Commands::Run(args)) => run::run(args),
         Some(Commands::Check { show, measure }) => check(&show, measure),
         Some(Commands::Devices) => devices(),
@@ -103,7 +107,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn studio(show: Option<PathBuf>) -> ExitCode {
+fn studio(show: Option<PathBuf>, rehearsal: bool) -> ExitCode {
     let path = match show.map(Ok).unwrap_or_else(crate::studio::default_show) {
         Ok(p) => p,
         Err(e) => {
@@ -119,7 +123,7 @@ fn studio(show: Option<PathBuf>) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    match crate::studio::open(&path) {
+    match crate::studio::open(&path, rehearsal) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -164,7 +164,9 @@ function render() {
     return;
   }
   const live = state.destinations.some((d) => d.state === 'live');
-  setTally(live ? 'ON AIR' : 'off air', live);
+  // A rehearsal sends nothing: every page says so where the tally is.
+  if (state.rehearsal) setTally('REHEARSAL', false);
+  else setTally(live ? 'ON AIR' : 'off air', live);
   $('alerts').replaceChildren(...state.alerts.map((a) => el('div', { text: a })));
   const views = { moderator: moderator, producer: producer, host: host, brand: brand };
   const view = views[me.role];

@@ -137,6 +137,7 @@ pub fn build(
     let common = json!({
         "type": "state",
         "show": show.name,
+        "rehearsal": snap.rehearsal,
         "started_ms": shared.started_ms,
         "scene": snap.scene,
         "preview": snap.preview,

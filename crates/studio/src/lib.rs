@@ -135,10 +135,14 @@ pub struct Studio {
 pub static LAUNCHED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
 
 /// Opens the studio window on `show_path` until it is closed.
-pub fn open(show_path: &Path) -> Result<()> {
+/// `rehearsal`: every destination a local sink, REHEARSAL on every canvas.
+pub fn open(show_path: &Path, rehearsal: bool) -> Result<()> {
     let show = crate::show::load(show_path).map_err(|e| anyhow!("{e}"))?;
     last_show::remember(show_path);
-    let title = format!("Showroom — {}", show.name);
+    let mut title = format!("Showroom — {}", show.name);
+    if rehearsal {
+        title += " (REHEARSAL: nothing is sent)";
+    }
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(title.as_str())
@@ -151,7 +155,7 @@ pub fn open(show_path: &Path) -> Result<()> {
     eframe::run_native(
         "showroom",
         options,
-        Box::new(move |cc| Ok(Box::new(Studio::new(cc, show, path)?))),
+        Box::new(move |cc| Ok(Box::new(Studio::new_with(cc, show, path, rehearsal)?))),
     )
     .map_err(|e| anyhow!("the studio window could not open: {e}"))
 }
@@ -160,6 +164,16 @@ impl Studio {
     /// Starts the engine on the window's GPU device (when it has one) with
     /// nothing on air: going live and recording wait for the host.
     pub fn new(cc: &eframe::CreationContext<'_>, show: crate::show::Show, show_path: PathBuf) -> Result<Studio> {
+        Self::new_with(cc, show, show_path, false)
+    }
+
+    /// `new`, as a rehearsal when `rehearsal` (docs/rehearsal.md).
+    pub fn new_with(
+        cc: &eframe::CreationContext<'_>,
+        show: crate::show::Show,
+        show_path: PathBuf,
+        rehearsal: bool,
+    ) -> Result<Studio> {
         for (name, data) in crate::graphics::text::window_fallbacks() {
             let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
                 .into_iter()
@@ -194,7 +208,7 @@ impl Studio {
                 studio: true,
                 thumb_every_ticks: if software { THUMB_EVERY_TICKS_SOFTWARE } else { 3 },
                 events: Some(events),
-                rehearsal: false,
+                rehearsal,
             },
         )
         .context("cannot start the show")?;

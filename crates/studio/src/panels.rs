@@ -56,7 +56,17 @@ pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
         ui.horizontal(|ui| {
             ui.heading(&name);
             ui.separator();
-            if on_air {
+            if snap.rehearsal {
+                ui.label(RichText::new(crate::engine::REHEARSAL).color(WARN).strong())
+                    .on_hover_text("nothing is sent to any platform: every destination is a local sink");
+            }
+            if on_air && snap.rehearsal {
+                ui.label(RichText::new("REHEARSING").color(WARN).strong());
+                ui.label(RichText::new(clock(live_s)).monospace());
+                if ui.button("End Rehearsal").clicked() {
+                    studio.confirm = Some(Confirm::EndShow(None));
+                }
+            } else if on_air {
                 ui.label(RichText::new("ON AIR").color(ON_AIR).strong());
                 ui.label(RichText::new(clock(live_s)).monospace())
                     .on_hover_text("time live (longest of the destinations)");
@@ -70,8 +80,9 @@ pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
             } else {
                 ui.label(RichText::new("OFF AIR").color(Color32::GRAY).strong());
                 let any = !snap.destinations.is_empty();
+                let go_words = if snap.rehearsal { "Start Rehearsal" } else { "Go Live" };
                 let go = ui
-                    .add_enabled(any, egui::Button::new(RichText::new("Go Live").color(ON_AIR).strong()))
+                    .add_enabled(any, egui::Button::new(RichText::new(go_words).color(ON_AIR).strong()))
                     .on_hover_text("start streaming to every destination")
                     .on_disabled_hover_text("this show has no destinations: add [[destinations]] to the show file");
                 if go.clicked() {
@@ -624,6 +635,15 @@ pub fn confirm(studio: &mut Studio, ctx: &egui::Context) {
             "Yes, end it",
             Command::EndShow(Some(id.clone())),
         ),
+    };
+    // A rehearsal puts nobody on air: the same questions, in its words.
+    let (text, yes) = match &question {
+        _ if !studio.snapshot().rehearsal => (text, yes),
+        Confirm::GoLive(_) => (
+            "Start the rehearsal? Nothing is sent to any platform.".to_string(),
+            "Yes, rehearse",
+        ),
+        Confirm::EndShow(_) => ("End the rehearsal?".to_string(), "Yes, end it"),
     };
     let mut answer = None;
     egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
