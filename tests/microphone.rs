@@ -7,67 +7,9 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use support::*;
-
-/// PulseAudio for one test: its own runtime folder (clients find it there).
-struct Pulse {
-    runtime: PathBuf,
-    child: Child,
-}
-
-impl Pulse {
-    fn start(dir: &Path) -> Pulse {
-        let runtime = dir.join("pulse-run");
-        std::fs::create_dir_all(&runtime).unwrap();
-        std::fs::set_permissions(&runtime, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
-        let config = dir.join("default.pa");
-        std::fs::write(
-            &config,
-            "load-module module-native-protocol-unix auth-anonymous=1\n\
-             load-module module-null-sink sink_name=nullsink rate=48000\n\
-             load-module module-null-sink sink_name=phones rate=48000\n\
-             set-default-sink nullsink\nset-default-source nullsink.monitor\n",
-        )
-        .unwrap();
-        let child = Command::new("pulseaudio")
-            .args(["-n", "-F"])
-            .arg(&config)
-            .args(["--exit-idle-time=-1", "--daemonize=no", "--log-target=stderr"])
-            .env("XDG_RUNTIME_DIR", &runtime)
-            .env("HOME", dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("pulseaudio missing (packaging/install-deps.sh --test installs it)");
-        let pulse = Pulse { runtime, child };
-        let up = poll_until(std::time::Duration::from_secs(10), || {
-            pulse
-                .command("pactl")
-                .arg("info")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-        assert!(up.is_some(), "PulseAudio did not start");
-        pulse
-    }
-
-    /// A command that talks to this PulseAudio.
-    fn command(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.env("XDG_RUNTIME_DIR", &self.runtime)
-            .env("PULSE_SOURCE", "nullsink.monitor");
-        c
-    }
-}
-
-impl Drop for Pulse {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn show(device: Option<&str>) -> String {
     let device = device.map(|d| format!("device = \"{d}\"\n")).unwrap_or_default();
@@ -254,5 +196,83 @@ fn the_host_hears_the_mix_on_the_monitoring_output() {
         (rms - -23.01).abs() <= 1.0,
         "the headphones heard RMS {rms} dB (peak {peak})"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn preflight_show(extra: &str) -> String {
+    format!(
+        "[show]\nname = \"Pre-flight\"\n\
+         [[canvases]]\nid = \"c\"\nwidth = 320\nheight = 180\nfps = 30\n\
+         [[sources]]\nid = \"bg\"\nkind = \"test-pattern\"\npattern = \"black\"\n\
+         {extra}\
+         [[scenes]]\nid = \"s\"\n[[scenes.layers]]\nsource = \"bg\"\nplace.c = {{ x = 0, y = 0, width = 320, height = 180 }}\n\
+         [[recordings]]\ncanvas = \"c\"\npath = \"rec.mkv\"\n\
+         [[destinations]]\nid = \"shop\"\nplatform = \"custom\"\ncanvas = \"c\"\nurl = \"rtmp://127.0.0.1:9/live\"\nkey = {{ file = \"shop.key\" }}\n"
+    )
+}
+
+#[test]
+fn the_preflight_check_names_a_missing_key_a_dead_source_and_a_silent_microphone() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("preflight");
+    let pulse = Pulse::start(&dir);
+    // The microphone is the null sink's monitor: nothing plays, so silence.
+    let extra = "[[sources]]\nid = \"cam\"\nkind = \"camera\"\ndevice = \"/dev/video-showroom-missing\"\n\
+                 [[sources]]\nid = \"mic\"\nkind = \"microphone\"\naudio = { voice = false }\n";
+    std::fs::write(dir.join("show.toml"), preflight_show(extra)).unwrap();
+    let preflight = || {
+        pulse
+            .command(showroom_bin().to_str().unwrap())
+            .arg("run")
+            .arg(dir.join("show.toml"))
+            .args(["--preflight", "--duration", "1800"])
+            .current_dir(&dir)
+            .env("XDG_STATE_HOME", dir.join("state"))
+            .output()
+            .unwrap()
+    };
+    let out = preflight();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    let log = format!("{said}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    let line = |start: &str| {
+        said.lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no `{start}` line:\n{log}"))
+            .to_string()
+    };
+    let key = line("FAIL key of shop: ");
+    assert!(key.contains("shop.key") && key.contains("store the key"), "{key}");
+    let cam = line("FAIL source cam: no pictures");
+    assert!(cam.contains("showroom devices"), "{cam}");
+    let mic = line("FAIL microphone mic: silent: peak ");
+    assert!(mic.contains("plugged in"), "{mic}");
+    line("ok   source bg: ");
+    let disk = line("ok   disk for ");
+    assert!(disk.contains("rec.mkv: ") && disk.contains("GiB for 30 min"), "{disk}");
+    assert_eq!(
+        said.lines().last(),
+        Some("pre-flight: 3 problem(s) to fix before going live"),
+        "{log}"
+    );
+    // Nothing went on air and nothing was recorded.
+    assert!(!dir.join("rec.mkv").exists(), "the pre-flight check recorded");
+
+    // Fixed: the key stored, the camera and microphone taken out.
+    std::fs::write(dir.join("show.toml"), preflight_show("")).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(dir.join("shop.key"), "pfShop-1z").unwrap();
+        std::fs::set_permissions(dir.join("shop.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let out = preflight();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{said}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("ok   key of shop: present"), "{said}");
+    assert!(
+        said.lines().last().unwrap().starts_with("pre-flight: all clear"),
+        "{said}"
+    );
+    assert!(!said.contains("pfShop-1z"), "the key leaked");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -50,6 +50,13 @@ pub struct RunArgs {
     /// any platform, no key is read, every canvas says REHEARSAL.
     #[arg(long)]
     rehearsal: bool,
+    /// Check, without going on air, what the show needs before Go Live:
+    /// keys, sources delivering, microphones with signal and loudness,
+    /// catalog and stock, chat connected, disk for the recordings
+    /// (--duration long, else the rundown's plan, else 2 h), the rundown's
+    /// products and scenes. Exits 1 with what to fix when something is red.
+    #[arg(long)]
+    preflight: bool,
 }
 
 /// Turns `CANVAS=URL/KEY` into a destination; errors name the argument.
@@ -564,7 +571,55 @@ pub fn resume() -> ExitCode {
         remote: None,
         console: None,
         rehearsal: m.rehearsal,
+        preflight: false,
     })
+}
+
+/// `run --preflight`: the show started with nothing on air, judged once
+/// its sources have had time to deliver (every video source a picture and
+/// 2 s of meters, at most 15 s), then stopped.
+fn preflight(show: Show, planned_s: Option<u64>) -> ExitCode {
+    let options = crate::engine::StartOptions {
+        live: false,
+        ..Default::default()
+    };
+    eprintln!("pre-flight: starting the show with nothing on air…");
+    let engine = match Engine::start_with(show, options) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {}", crate::secrets::redact(&format!("{e:#}")));
+            return ExitCode::from(1);
+        }
+    };
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(15) {
+        let snap = engine.snapshot();
+        let video = |id: &str| {
+            engine
+                .show()
+                .sources
+                .iter()
+                .find(|s| s.id == id)
+                .is_some_and(|s| s.config.has_video())
+        };
+        if snap.elapsed_s >= 2.0 && snap.sources.iter().filter(|s| video(&s.id)).all(|s| s.frames > 0) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let report = engine.preflight(planned_s);
+    drop(engine.stop());
+    for line in report.lines() {
+        println!("{}", crate::secrets::redact(&line));
+    }
+    let red = report.problems().count();
+    if red == 0 {
+        println!("pre-flight: all clear ({} checks)", report.checks.len());
+        ExitCode::SUCCESS
+    } else {
+        println!("pre-flight: {red} problem(s) to fix before going live");
+        ExitCode::from(1)
+    }
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
@@ -620,6 +675,9 @@ pub fn run(args: RunArgs) -> ExitCode {
                 path: path.clone(),
             });
         }
+    }
+    if args.preflight {
+        return preflight(show, args.duration.map(|d| d.ceil() as u64));
     }
 
     let stop = Arc::new(AtomicBool::new(false));

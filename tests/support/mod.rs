@@ -898,3 +898,61 @@ impl ShowRun {
         writeln!(self.stdin, "{line}").unwrap();
     }
 }
+
+/// PulseAudio for one test: its own runtime folder (clients find it there).
+pub struct Pulse {
+    pub runtime: PathBuf,
+    child: Child,
+}
+
+impl Pulse {
+    pub fn start(dir: &Path) -> Pulse {
+        let runtime = dir.join("pulse-run");
+        std::fs::create_dir_all(&runtime).unwrap();
+        std::fs::set_permissions(&runtime, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+        let config = dir.join("default.pa");
+        std::fs::write(
+            &config,
+            "load-module module-native-protocol-unix auth-anonymous=1\n\
+             load-module module-null-sink sink_name=nullsink rate=48000\n\
+             load-module module-null-sink sink_name=phones rate=48000\n\
+             set-default-sink nullsink\nset-default-source nullsink.monitor\n",
+        )
+        .unwrap();
+        let child = Command::new("pulseaudio")
+            .args(["-n", "-F"])
+            .arg(&config)
+            .args(["--exit-idle-time=-1", "--daemonize=no", "--log-target=stderr"])
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("HOME", dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pulseaudio missing (packaging/install-deps.sh --test installs it)");
+        let pulse = Pulse { runtime, child };
+        let up = poll_until(std::time::Duration::from_secs(10), || {
+            pulse
+                .command("pactl")
+                .arg("info")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+        assert!(up.is_some(), "PulseAudio did not start");
+        pulse
+    }
+
+    /// A command that talks to this PulseAudio.
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.env("XDG_RUNTIME_DIR", &self.runtime)
+            .env("PULSE_SOURCE", "nullsink.monitor");
+        c
+    }
+}
+
+impl Drop for Pulse {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

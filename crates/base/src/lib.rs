@@ -3,6 +3,7 @@
 //! paths and the secrets store. None of them knows a show.
 
 pub mod backoff;
+pub mod disk;
 pub mod events;
 pub mod hint;
 pub mod listener;

@@ -17,6 +17,7 @@ pub mod governor;
 pub mod health;
 pub mod jobs;
 pub mod outputs;
+pub mod preflight;
 pub mod program;
 pub mod render_loop;
 pub mod rundown;
