@@ -256,6 +256,18 @@ fn controllers_drive_a_running_show() {
         (v["featured"].as_str(), v["products"][0].as_str()),
         (Some("A1"), Some("A1"))
     );
+    // The pre-flight check over the remote: the key is there.
+    let checks: Vec<&str> = v["preflight"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert!(
+        checks.iter().any(|c| c.starts_with("key of ") && c.ends_with("=true")),
+        "{checks:?}"
+    );
+    assert!(v["preflightOk"].is_boolean(), "{v}");
     assert_eq!(step(&steps, "typed")["scene"], "products");
     let stop = step(&steps, "stop-stream");
     assert_eq!(

@@ -158,7 +158,11 @@ await step('vendor', async () => {
   const r = await obs.call('CallVendorRequest', { vendorName: 'showroom', requestType: 'FeatureProduct', requestData: { code: 'A1' } });
   const e = await event((n, d) => n === 'VendorEvent' && d.eventType === 'feature');
   const products = await obs.call('CallVendorRequest', { vendorName: 'showroom', requestType: 'GetProducts' });
-  return { vendor: r.vendorName, featured: e.eventData.product, products: products.responseData.products.map((p) => p.code) };
+  const pre = await obs.call('CallVendorRequest', { vendorName: 'showroom', requestType: 'GetPreflight' });
+  return {
+    vendor: r.vendorName, featured: e.eventData.product, products: products.responseData.products.map((p) => p.code),
+    preflight: pre.responseData.checks.map((c) => c.what + '=' + c.ok), preflightOk: pre.responseData.ok,
+  };
 });
 await step('typed', async () => {
   // Only what comes after the command is typed counts.

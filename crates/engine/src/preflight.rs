@@ -7,6 +7,9 @@ use serde::Serialize;
 
 /// Below this peak (dBFS) over the last meter window a microphone is silent.
 pub const SILENT_DB: f32 = -60.0;
+/// A source without pictures and without an error is given this long
+/// after the show opened before it counts as dead (seconds).
+pub const STARTING_S: f64 = 5.0;
 /// Recordings are planned this long when neither the rundown nor the
 /// caller says (seconds).
 pub const DEFAULT_PLANNED_S: u64 = 2 * 3600;
@@ -97,7 +100,11 @@ impl Engine {
             if spec(&s.id).is_some_and(|c| !c.has_video()) {
                 continue;
             }
-            let problem = if s.signal_lost || s.frames == 0 {
+            // Just opened: a source without an error gets its first seconds.
+            let starting = s.frames == 0 && s.error.is_none() && !s.signal_lost && snap.elapsed_s < STARTING_S;
+            let problem = if starting {
+                None
+            } else if s.signal_lost || s.frames == 0 {
                 Some((
                     match &s.error {
                         Some(e) => format!("no pictures: {e}"),
@@ -108,11 +115,12 @@ impl Engine {
             } else {
                 None
             };
-            checks.push(check(
-                format!("source {}", s.id),
-                problem,
-                format!("{} frames", s.frames),
-            ));
+            let fine = if starting {
+                "starting (no pictures yet)".to_string()
+            } else {
+                format!("{} frames", s.frames)
+            };
+            checks.push(check(format!("source {}", s.id), problem, fine));
         }
         for i in &snap.audio.inputs {
             if !matches!(spec(&i.id), Some(crate::show::SourceConfig::Microphone { .. })) {

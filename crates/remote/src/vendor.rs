@@ -38,6 +38,7 @@ pub const REQUESTS: &[&str] = &[
     "StartAuction",
     "EndAuction",
     "GetAuction",
+    "GetPreflight",
 ];
 
 pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
@@ -126,6 +127,11 @@ pub fn call(ctx: &Ctx, args: Args<'_>) -> Result<Reply, Reply> {
         }
         // The latest auction as the snapshot has it (null: none yet).
         "GetAuction" => Ok(answer(json!({ "auction": ctx.engine.snapshot().auction }))),
+        // The pre-flight check, now (docs/preflight.md); `ok`: nothing red.
+        "GetPreflight" => {
+            let p = ctx.engine.preflight(None);
+            Ok(answer(json!({ "ok": p.ok(), "checks": p.checks })))
+        }
         "NextSegment" => rundown(R::Next),
         "PreviousSegment" => rundown(R::Previous),
         // `segment` counts from 1, as the rundown is numbered on screen.

@@ -100,6 +100,9 @@ pub struct Studio {
     pub canvas: usize,
     pub layout: Layout,
     pub confirm: Option<Confirm>,
+    /// The pre-flight check made when Go Live was pressed (not in a
+    /// rehearsal): its red items are in the question.
+    pub preflight: Option<crate::engine::preflight::Preflight>,
     pub key_entry: Option<KeyEntry>,
     pub editor: editor::Editor,
     /// The keys (defaults, or the user's studio.toml).
@@ -266,6 +269,7 @@ impl Studio {
             canvas: 0,
             layout: Layout::Studio,
             confirm: None,
+            preflight: None,
             key_entry: None,
             editor: editor::Editor::default(),
             keys,

@@ -86,6 +86,7 @@ pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                     .on_hover_text("start streaming to every destination")
                     .on_disabled_hover_text("this show has no destinations: add [[destinations]] to the show file");
                 if go.clicked() {
+                    studio.preflight = (!snap.rehearsal).then(|| studio.engine().preflight(None));
                     studio.confirm = Some(Confirm::GoLive(None));
                 }
             }
@@ -645,9 +646,34 @@ pub fn confirm(studio: &mut Studio, ctx: &egui::Context) {
         ),
         Confirm::EndShow(_) => ("End the rehearsal?".to_string(), "Yes, end it"),
     };
+    // Something red in the pre-flight check: Go Live asks again, with it.
+    let problems: Vec<String> = match (&question, &studio.preflight) {
+        (Confirm::GoLive(None), Some(p)) => p
+            .problems()
+            .map(|c| match &c.fix {
+                Some(f) => format!("{}: {} — {f}", c.what, c.detail),
+                None => format!("{}: {}", c.what, c.detail),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let (text, yes) = if problems.is_empty() {
+        (text, yes)
+    } else {
+        (
+            format!(
+                "The pre-flight check found {} problem(s). Go live anyway?",
+                problems.len()
+            ),
+            "Go live anyway",
+        )
+    };
     let mut answer = None;
     egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
         ui.label(RichText::new(text).strong());
+        for p in &problems {
+            ui.label(RichText::new(crate::secrets::redact(p)).color(WARN));
+        }
         ui.horizontal(|ui| {
             if ui.button(yes).clicked() {
                 answer = Some(true);
@@ -660,6 +686,7 @@ pub fn confirm(studio: &mut Studio, ctx: &egui::Context) {
     match answer {
         Some(true) => {
             studio.confirm = None;
+            studio.preflight = None;
             studio.command(cmd);
         }
         Some(false) => studio.confirm = None,
