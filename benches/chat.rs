@@ -9,6 +9,11 @@
 //! 4. The bridge while 1,000 connections from another address are held
 //!    open (re-opened as the bridge drops them: an attacker's flood), against
 //!    none: WebSocket throughput and HTTP request p50 / p99.
+//! 5. A flash deal on while chat floods in (a claim in every ten messages):
+//!    claims per second on disk and on the card, flat out; at 2,000 msg/s,
+//!    the latency from a claim's comment to the card's stock update that
+//!    counts it. Peer: the same messages through triage and the ledger in
+//!    memory (no log, no card) — the ceiling.
 //!
 //! Peer in the same run: a bare JSONL writer — serialise, write, fdatasync
 //! per batch of the same size, nothing else — the floor for durable logging.
@@ -208,8 +213,173 @@ fn peer_jsonl(dir: &std::path::Path) -> f64 {
     t0.elapsed().as_secs_f64()
 }
 
+/// The catalog of part 5: 40 products × 2 variants, `stock` each.
+fn stocked(stock: u32) -> showroom::products::catalog::Catalog {
+    let mut csv = String::from("id,code,title,option,price,currency,stock\n");
+    for i in 0..40 {
+        csv.push_str(&format!(
+            "p{i},A{i},Product {i},S,20,USD,{stock}\np{i},A{i},,M,20,USD,{stock}\n"
+        ));
+    }
+    showroom::products::catalog::import_csv(&csv, "bench.csv", None).0
+}
+
+fn units_left(c: &showroom::products::catalog::Catalog) -> u64 {
+    c.products
+        .iter()
+        .flat_map(|p| &p.variants)
+        .filter_map(|v| v.stock)
+        .map(u64::from)
+        .sum()
+}
+
+/// Part 5: a flash deal on A0 while chat floods in (one message in ten a
+/// claim), `n` messages at `rate` per second (None: flat out). Returns
+/// (seconds until the last claim is on disk, claims, claim → card
+/// latencies in ms: ingest to the card's stock update that counts it).
+fn flash_deal(dir: &std::path::Path, n: u64, rate: Option<u64>) -> (f64, u64, Vec<f32>) {
+    use std::sync::Mutex;
+    let _ = std::fs::remove_dir_all(dir);
+    const STOCK: u32 = 100_000;
+    let full = units_left(&stocked(STOCK));
+    let sent: Arc<Mutex<std::collections::VecDeque<Instant>>> = Arc::default();
+    let lat: Arc<Mutex<Vec<f32>>> = Arc::default();
+    let counted = Arc::new(AtomicU64::new(0));
+    let sink: showroom::chat::StockSink = {
+        let (sent, lat, counted) = (sent.clone(), lat.clone(), counted.clone());
+        Box::new(move |catalog, _on_sale| {
+            // Claims are one unit each: the units gone are the claims the card shows.
+            let shown = full - units_left(catalog);
+            let now = Instant::now();
+            let mut sent = sent.lock().unwrap();
+            let mut lat = lat.lock().unwrap();
+            while counted.load(Ordering::Relaxed) < shown {
+                let Some(t) = sent.pop_front() else { break };
+                lat.push((now - t).as_secs_f32() * 1000.0);
+                counted.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    let chat = Chat::open_with(
+        &ChatConfig {
+            log: dir.join("chat.jsonl"),
+            keywords: vec!["sold".into()],
+            blocked_words: vec!["scam".into()],
+            shopify: None,
+            sources: Vec::new(),
+        },
+        stocked(STOCK),
+        Some(sink),
+        None,
+    )
+    .unwrap();
+    drop(
+        chat.act(showroom::chat::state::Action::StartDeal(
+            showroom::chat::deals::DealRequest {
+                product_id: "p0".into(),
+                price: "15".into(),
+                seconds: 600,
+                cap: None,
+                per_buyer: None,
+            },
+        ))
+        .unwrap(),
+    );
+    let ingest = chat.ingest();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let claims = n / 10;
+    let t0 = Instant::now();
+    rt.block_on(async {
+        let mut tick = rate.map(|r| tokio::time::interval(Duration::from_secs_f64(10.0 / r as f64)));
+        for i in 0..n {
+            if i % 10 == 0 {
+                if let Some(t) = &mut tick {
+                    t.tick().await;
+                }
+                sent.lock().unwrap().push_back(Instant::now());
+            }
+            // "SOLD A{k} M" every tenth message; buyers spread over 3,000.
+            ingest.send(message(i)).await;
+        }
+    });
+    while counted.load(Ordering::Relaxed) < claims && t0.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let deal_claims = chat.state().ledger.claims().iter().filter(|c| c.deal.is_some()).count();
+    assert_eq!(
+        deal_claims as u64,
+        n / 40,
+        "every claim of A0 (one message in forty) got the deal's price"
+    );
+    drop(chat);
+    let mut lat = lat.lock().unwrap().clone();
+    lat.sort_by(f32::total_cmp);
+    (secs, counted.load(Ordering::Relaxed), lat)
+}
+
+/// Peer of part 5: the same messages through triage, the claim parser and
+/// the ledger in memory — no log, no writer thread, no card.
+fn flash_deal_in_memory(n: u64) -> f64 {
+    let mut s = showroom::chat::state::ChatState::new(
+        showroom::chat::ledger::Ledger::new(stocked(100_000)),
+        &["sold"],
+        vec!["scam".into()],
+    );
+    let deal = s
+        .decide_action(showroom::chat::state::Action::StartDeal(
+            showroom::chat::deals::DealRequest {
+                product_id: "p0".into(),
+                price: "15".into(),
+                seconds: 600,
+                cap: None,
+                per_buyer: None,
+            },
+        ))
+        .unwrap();
+    deal.into_iter().for_each(|r| {
+        s.apply(r);
+    });
+    let t0 = Instant::now();
+    for i in 0..n {
+        for r in s.decide_message(message(i)) {
+            s.apply(r);
+        }
+    }
+    t0.elapsed().as_secs_f64()
+}
+
+/// Part 5 (alone: `cargo bench --bench chat -- deal`).
+fn deal_part(dir: &std::path::Path) {
+    let (secs, claims, _) = flash_deal(&dir.join("deal-flat"), N, None);
+    println!(
+        "flash deal, flat out: {N} messages, {claims} claims on disk and on the card in {secs:.2} s = {:.0} claims/s",
+        claims as f64 / secs
+    );
+    let (secs, claims, lat) = flash_deal(&dir.join("deal-paced"), 20_000, Some(2000));
+    println!(
+        "flash deal at 2,000 msg/s: {claims} claims in {secs:.1} s; claim → card stock p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        lat[lat.len() / 2],
+        p99(&lat),
+        lat.last().unwrap()
+    );
+    let secs = flash_deal_in_memory(N);
+    println!(
+        "peer, the same messages through triage + ledger in memory (no log, no card): {:.0} claims/s",
+        (N / 10) as f64 / secs
+    );
+}
+
 fn main() {
     let dir = std::env::temp_dir().join(format!("showroom-bench-chat-{}", std::process::id()));
+    if std::env::args().any(|a| a == "deal") {
+        deal_part(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
 
     let chat = open(&dir.join("ws"));
     let secs = over_websocket(&chat, N, None);
@@ -277,6 +447,7 @@ fn main() {
         drop(chat);
     }
 
+    deal_part(&dir);
     let secs = peer_jsonl(&dir);
     println!(
         "peer, bare JSONL writer (serialise + write + fdatasync per 4096): {N} messages in {secs:.2} s = {:.0} msg/s",

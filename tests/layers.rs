@@ -24,7 +24,7 @@ const CRATES: &[&[&str]] = &[
 
 /// The modules of `showroom-base`, bottom first.
 const BASE: &[&[&str]] = &[
-    &["backoff", "events", "hint", "listener", "session", "shutdown"],
+    &["backoff", "disk", "events", "hint", "listener", "session", "shutdown"],
     &["secrets"],
 ];
 
