@@ -1236,6 +1236,36 @@ impl Engine {
             })
             .collect();
         let recordings = self.outputs.recording_stats();
+        // Each lock in a statement of its own: a guard in the literal below
+        // would be held to its end, while the next field takes another lock
+        // (the chat writer holds the chat's while it takes the overlays').
+        let sources = self
+            .lock_sources()
+            .iter()
+            .map(|s| SourceStats {
+                id: s.id.clone(),
+                signal_lost: s.signal_lost(),
+                restarts: s.restarts.load(Ordering::Relaxed),
+                ended: s.ended.load(Ordering::Relaxed),
+                frames: s
+                    .video
+                    .as_ref()
+                    .map(|v| v.delivered.load(Ordering::Relaxed))
+                    .unwrap_or(0),
+                error: s.error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            })
+            .collect();
+        let graphics = self
+            .overlays
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .status(self.now_ns())
+            .into();
+        let rundown = self
+            .rundown
+            .as_ref()
+            .map(|r| r.lock().unwrap_or_else(|e| e.into_inner()).status(self.now_ns()));
+        let auction = self.auction_stats();
         let mut snap = Snapshot {
             schema: stats::SCHEMA,
             rehearsal: self.rehearsal,
@@ -1249,36 +1279,13 @@ impl Engine {
             canvases,
             destinations: self.outputs.destination_status().into_iter().map(Into::into).collect(),
             recordings,
-            sources: self
-                .lock_sources()
-                .iter()
-                .map(|s| SourceStats {
-                    id: s.id.clone(),
-                    signal_lost: s.signal_lost(),
-                    restarts: s.restarts.load(Ordering::Relaxed),
-                    ended: s.ended.load(Ordering::Relaxed),
-                    frames: s
-                        .video
-                        .as_ref()
-                        .map(|v| v.delivered.load(Ordering::Relaxed))
-                        .unwrap_or(0),
-                    error: s.error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
-                })
-                .collect(),
-            graphics: self
-                .overlays
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .status(self.now_ns())
-                .into(),
+            sources,
+            graphics,
             audio: self.audio(),
             quality: self.quality.status(),
             jobs: self.jobs.list(),
-            rundown: self
-                .rundown
-                .as_ref()
-                .map(|r| r.lock().unwrap_or_else(|e| e.into_inner()).status(self.now_ns())),
-            auction: self.auction_stats(),
+            rundown,
+            auction,
         };
         snap.warnings = self.health.warnings(&snap);
         snap.warnings.extend(snap.quality.advice());
