@@ -233,6 +233,17 @@ fn units_left(c: &showroom::products::catalog::Catalog) -> u64 {
         .sum()
 }
 
+/// Part 5's deal: A0 at 15.00 for ten minutes, no cap, no limit.
+fn a0_deal() -> showroom::chat::state::Action {
+    showroom::chat::state::Action::StartDeal(showroom::chat::deals::DealRequest {
+        product_id: "p0".into(),
+        price: "15".into(),
+        seconds: 600,
+        cap: None,
+        per_buyer: None,
+    })
+}
+
 /// Part 5: a flash deal on A0 while chat floods in (one message in ten a
 /// claim), `n` messages at `rate` per second (None: flat out). Returns
 /// (seconds until the last claim is on disk, claims, claim → card
@@ -273,18 +284,7 @@ fn flash_deal(dir: &std::path::Path, n: u64, rate: Option<u64>) -> (f64, u64, Ve
         None,
     )
     .unwrap();
-    drop(
-        chat.act(showroom::chat::state::Action::StartDeal(
-            showroom::chat::deals::DealRequest {
-                product_id: "p0".into(),
-                price: "15".into(),
-                seconds: 600,
-                cap: None,
-                per_buyer: None,
-            },
-        ))
-        .unwrap(),
-    );
+    drop(chat.act(a0_deal()).unwrap());
     let ingest = chat.ingest();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -329,17 +329,7 @@ fn flash_deal_in_memory(n: u64) -> f64 {
         &["sold"],
         vec!["scam".into()],
     );
-    let deal = s
-        .decide_action(showroom::chat::state::Action::StartDeal(
-            showroom::chat::deals::DealRequest {
-                product_id: "p0".into(),
-                price: "15".into(),
-                seconds: 600,
-                cap: None,
-                per_buyer: None,
-            },
-        ))
-        .unwrap();
+    let deal = s.decide_action(a0_deal()).unwrap();
     deal.into_iter().for_each(|r| {
         s.apply(r);
     });

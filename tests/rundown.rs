@@ -89,10 +89,11 @@ fn near(a: (f64, f64, f64), b: (f64, f64, f64)) -> bool {
     (a.0 - b.0).abs() < 14.0 && (a.1 - b.1).abs() < 14.0 && (a.2 - b.2).abs() < 14.0
 }
 
-#[test]
-fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
-    let _heavy = heavy_lock();
-    let dir = tempdir("rundown-e2e");
+/// A show of this file's shape in a fresh folder: nginx, the bridge's port
+/// and token, the show, catalog and rundown files, and the stream keys
+/// given (file, key) written 0600.
+fn set_up(name: &str, keys: &[(&str, &str)]) -> (std::path::PathBuf, Nginx, u16) {
+    let dir = tempdir(name);
     let nginx = Nginx::start(&dir.join("nginx"));
     let rtmp = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
     let bridge = free_port();
@@ -100,11 +101,36 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
     std::fs::write(dir.join("show.toml"), show(&rtmp, bridge)).unwrap();
     std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
     std::fs::write(dir.join("rundown.csv"), RUNDOWN).unwrap();
-    for (file, key) in [("landscape.key", "rdLand-7q"), ("portrait.key", "rdPort-3m")] {
+    for (file, key) in keys {
         use std::os::unix::fs::PermissionsExt;
         std::fs::write(dir.join(file), key).unwrap();
         std::fs::set_permissions(dir.join(file), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
+    (dir, nginx, bridge)
+}
+
+/// One comment through the bridge, as a platform would send it.
+fn say(client: &reqwest::blocking::Client, bridge: u16, platform: &str, id: &str, who: &str, text: &str) {
+    let msg = serde_json::json!([{"platform": platform, "id": id, "author": {"id": who, "name": who},
+        "text": text, "at_ms": 1_764_230_400_000u64}]);
+    let status = client
+        .post(format!("http://127.0.0.1:{bridge}/v1/messages"))
+        .bearer_auth(BRIDGE_TOKEN)
+        .json(&msg)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .unwrap()
+        .status();
+    assert_eq!(status, 200, "the bridge took the message");
+}
+
+#[test]
+fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
+    let _heavy = heavy_lock();
+    let (dir, nginx, bridge) = set_up(
+        "rundown-e2e",
+        &[("landscape.key", "rdLand-7q"), ("portrait.key", "rdPort-3m")],
+    );
     let mut run = ShowRun::start(
         &dir,
         &[
@@ -132,19 +158,7 @@ fn next_puts_each_segments_scene_and_card_on_both_canvases_in_order() {
         "segment 4/4 Wrap 0:00 of 0:02",
     ];
     let client = reqwest::blocking::Client::new();
-    let say = |platform: &str, id: &str, who: &str, text: &str| {
-        let msg = serde_json::json!([{"platform": platform, "id": id, "author": {"id": who, "name": who},
-            "text": text, "at_ms": 1_764_230_400_000u64}]);
-        let status = client
-            .post(format!("http://127.0.0.1:{bridge}/v1/messages"))
-            .bearer_auth(BRIDGE_TOKEN)
-            .json(&msg)
-            .timeout(Duration::from_secs(30))
-            .send()
-            .unwrap()
-            .status();
-        assert_eq!(status, 200, "the bridge took the message");
-    };
+    let say = |platform: &str, id: &str, who: &str, text: &str| say(&client, bridge, platform, id, who, text);
     let claim = |id: &str, who: &str| say("tiktok", id, who, "SOLD A1");
     for (i, words) in expect.iter().enumerate() {
         std::thread::sleep(Duration::from_secs(3));
@@ -393,36 +407,17 @@ fn records(log: &str, kind: &str) -> Vec<serde_json::Value> {
 #[test]
 fn an_auction_comes_back_after_kill_9_with_its_bids_and_time_left_and_sells_to_the_last_bid() {
     let _heavy = heavy_lock();
-    let dir = tempdir("auction-e2e");
-    let nginx = Nginx::start(&dir.join("nginx"));
-    let rtmp = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
-    let bridge = free_port();
-    write_token(&dir);
-    std::fs::write(dir.join("show.toml"), show(&rtmp, bridge)).unwrap();
-    std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
-    std::fs::write(dir.join("rundown.csv"), RUNDOWN).unwrap();
-    for (file, key) in [("landscape.key", "auLand-5x"), ("portrait.key", "auPort-8k")] {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::write(dir.join(file), key).unwrap();
-        std::fs::set_permissions(dir.join(file), std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    let (dir, nginx, bridge) = set_up(
+        "auction-e2e",
+        &[("landscape.key", "auLand-5x"), ("portrait.key", "auPort-8k")],
+    );
     let state = dir.join("state");
     let envs = [("XDG_STATE_HOME", state.to_str().unwrap())];
     let client = reqwest::blocking::Client::new();
     let mut n = 0;
     let mut say = |platform: &str, who: &str, text: &str| {
         n += 1;
-        let msg = serde_json::json!([{"platform": platform, "id": format!("m{n}"), "author": {"id": who, "name": who},
-            "text": text, "at_ms": 1_764_230_400_000u64}]);
-        let status = client
-            .post(format!("http://127.0.0.1:{bridge}/v1/messages"))
-            .bearer_auth(BRIDGE_TOKEN)
-            .json(&msg)
-            .timeout(Duration::from_secs(30))
-            .send()
-            .unwrap()
-            .status();
-        assert_eq!(status, 200, "the bridge took the message");
+        say(&client, bridge, platform, &format!("m{n}"), who, text);
     };
     let mut run = ShowRun::start(
         &dir,
@@ -682,20 +677,8 @@ fn an_auction_comes_back_after_kill_9_with_its_bids_and_time_left_and_sells_to_t
 #[test]
 fn a_rehearsal_sends_nothing_yet_records_the_whole_show_marked_rehearsal() {
     let _heavy = heavy_lock();
-    let dir = tempdir("rehearsal-e2e");
-    let nginx = Nginx::start(&dir.join("nginx"));
-    let rtmp = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
-    let bridge = free_port();
-    write_token(&dir);
-    std::fs::write(dir.join("show.toml"), show(&rtmp, bridge)).unwrap();
-    std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
-    std::fs::write(dir.join("rundown.csv"), RUNDOWN).unwrap();
     // One key present, one missing: a rehearsal reads neither.
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::write(dir.join("landscape.key"), "rhLand-2w").unwrap();
-        std::fs::set_permissions(dir.join("landscape.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    let (dir, nginx, _bridge) = set_up("rehearsal-e2e", &[("landscape.key", "rhLand-2w")]);
     let mut run = ShowRun::start(
         &dir,
         &[
