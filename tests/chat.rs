@@ -765,6 +765,127 @@ fn the_panel_features_moderates_and_sells_from_the_chat() {
 }
 
 #[test]
+fn the_selling_tab_runs_a_flash_deal_a_giveaway_and_an_auction_by_hand() {
+    use egui_kittest::kittest::Queryable;
+    let _heavy = support::heavy_lock();
+    let dir = support::tempdir("chat-selling");
+    std::fs::write(
+        dir.join("catalog.csv"),
+        "id,code,title,price,currency,stock\nshirt,A1,Linen Shirt,39.00,USD,5\nmug,B2,Mug,18,USD,3\n",
+    )
+    .unwrap();
+    let text = FLOOD_SHOW.replace("[chat]", "[products]\ncatalog = \"catalog.csv\"\n\n[chat]");
+    let show = support::load_show(&dir, &text);
+    let path = dir.join("show.toml");
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1366.0, 900.0))
+        .build_eframe(move |cc| showroom::studio::Studio::new(cc, show, path).expect("the studio starts"));
+    h.run_steps(3);
+    let url = format!("http://{}/v1/messages", h.state().engine().chat().unwrap().bridges()[0]);
+    let step_until = |h: &mut egui_kittest::Harness<'static, showroom::studio::Studio>, what: &str, label: &str| {
+        let ok = support::poll_until(Duration::from_secs(30), || {
+            h.step();
+            h.query_by_label_contains(label).is_some()
+        });
+        assert!(ok.is_some(), "waited for {what}: `{label}`");
+    };
+    let type_into = |h: &mut egui_kittest::Harness<'static, showroom::studio::Studio>, field: &str, text: &str| {
+        h.get_by_label(field).focus();
+        h.run_steps(1);
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_label(field).type_text(text);
+        h.run_steps(1);
+    };
+    h.get_by_label("Selling").click();
+    h.run_steps(2);
+
+    // A flash deal on the first product: its price and what is left at it;
+    // a claim in its window gets the deal price; End deal ends it.
+    type_into(&mut h, "Deal price", "29.00");
+    type_into(&mut h, "Cap (units)", "2");
+    h.get_by_label("Start flash deal on A1").click();
+    step_until(&mut h, "the deal on", "Deal 1 · A1 at $29.00 · ");
+    h.get_by_label_contains("left · 2 left at this price");
+    assert_eq!(
+        post(&url, Some(TOKEN), &json!([msg("s1", "ann", "SOLD A1")]).to_string()).0,
+        200
+    );
+    step_until(&mut h, "the claim at the deal price", "1 left at this price");
+    {
+        let chat = h.state().engine().chat().unwrap();
+        let s = chat.state();
+        let c = &s.ledger.claims()[0];
+        assert_eq!((c.buyer.as_str(), c.unit_price.as_str()), ("@ann", "29.00"));
+    }
+    h.get_by_label("End deal").click();
+    let ended = support::poll_until(Duration::from_secs(20), || {
+        h.step();
+        h.query_by_label_contains("Deal 1 · A1").is_none()
+    });
+    assert!(ended.is_some(), "the deal ended");
+
+    // A giveaway for 5 s: two entries (Bob's second comment is no second
+    // entry), a draw, a re-draw, the CSV.
+    type_into(&mut h, "Entries for", "5s");
+    h.get_by_label("Start giveaway").click();
+    step_until(&mut h, "the giveaway open", "Giveaway 1 · \"WIN\" · 0 entries");
+    let entries = json!([
+        msg("g1", "bob", "WIN please"),
+        msg("g2", "cat", "win"),
+        msg("g3", "bob", "WIN again")
+    ]);
+    assert_eq!(post(&url, Some(TOKEN), &entries.to_string()).0, 200);
+    step_until(
+        &mut h,
+        "the giveaway closed",
+        "Giveaway 1 · \"WIN\" closed · 2 entries, 2 eligible",
+    );
+    h.get_by_label("Draw winner").click();
+    step_until(&mut h, "the winner", "Winner: @");
+    h.get_by_label("Re-draw").click();
+    let redrawn = support::poll_until(Duration::from_secs(20), || {
+        h.step();
+        h.state().engine().chat().unwrap().state().giveaways[0].draws.len() == 2
+    });
+    assert!(redrawn.is_some(), "a draw and a re-draw");
+    h.get_by_label("Export entries (CSV)").click();
+    let csv = dir.join("giveaway-1-entries.csv");
+    let mut written = String::new();
+    support::poll_until(Duration::from_secs(20), || {
+        h.step();
+        written = std::fs::read_to_string(&csv).unwrap_or_default();
+        written.lines().count() == 3
+    })
+    .unwrap_or_else(|| panic!("the entries' CSV, a header and two entries: {written:?}"));
+    let csv = written;
+    assert!(csv.contains("@bob") && csv.contains("@cat"), "{csv}");
+
+    // An auction from 10.00: a bid leads, End auction sells to it.
+    type_into(&mut h, "Start price", "10");
+    h.get_by_label("Start auction on A1").click();
+    step_until(&mut h, "the auction open", "· A1 · no bids, starts at $10.00");
+    assert_eq!(
+        post(&url, Some(TOKEN), &json!([msg("b1", "dan", "BID 12")]).to_string()).0,
+        200
+    );
+    step_until(&mut h, "the leading bid", "$12.00 by @dan (TikTok)");
+    h.get_by_label("End auction").click();
+    step_until(&mut h, "the winner", "A1 won by @dan at $12.00");
+    let a = h.state().snapshot().auction.clone().unwrap();
+    assert!(a.claim.is_some(), "the winning bid is a claim: {a:?}");
+
+    // A form that does not read says what to fix.
+    type_into(&mut h, "Auction for", "soon");
+    h.get_by_label("Start auction on A1").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().message(),
+        Some("auction length \"soon\": write a length like 5m or 90s")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn claims_become_shopify_draft_orders_once_with_the_stock_reserved() {
     use axum::http::{HeaderMap, StatusCode};
     use axum::response::IntoResponse;

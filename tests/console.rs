@@ -10,7 +10,7 @@ mod support;
 
 use futures_util::{SinkExt, StreamExt};
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::*;
@@ -80,52 +80,6 @@ token = {{ file = "bridge.token" }}
 listen = "127.0.0.1:0"
 "#
     )
-}
-
-fn venv_python() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/remote/.venv/bin/python");
-    assert!(
-        p.is_file(),
-        "the test venv is missing: run packaging/install-deps.sh --test"
-    );
-    p
-}
-
-/// The invite link in the file `showroom run` named.
-fn invite(run: &mut ShowRun, role: &str, name: &str) -> (u64, String) {
-    run.type_line(&format!("invite {role} {name}"));
-    let line = run.line(|l| l.starts_with("ok: invite ") && l.contains(&format!(" for {name} ")));
-    let id: u64 = line["ok: invite ".len()..].split(' ').next().unwrap().parse().unwrap();
-    let path = line
-        .split("the link is in ")
-        .nth(1)
-        .and_then(|r| r.split(" (only you").next())
-        .unwrap();
-    let meta = std::fs::metadata(path).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        meta.permissions().mode() & 0o777,
-        0o600,
-        "the link's file is the user's alone"
-    );
-    (id, std::fs::read_to_string(path).unwrap().trim().to_string())
-}
-
-/// The text tesseract reads, as blocks (its default) and as sparse text
-/// (which finds the prompter's very large type).
-fn ocr(png: &Path) -> String {
-    ["3", "11"]
-        .iter()
-        .map(|psm| {
-            let out = Command::new("tesseract")
-                .arg(png)
-                .args(["-", "--psm", psm])
-                .output()
-                .expect("tesseract: apt-get install tesseract-ocr");
-            String::from_utf8_lossy(&out.stdout).to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// A small deterministic generator (xorshift), for fuzzed messages.
@@ -364,7 +318,7 @@ fn the_crew_runs_the_show_from_their_own_pages() {
         ("brand-phone", &["Sales", "Revenue"][..]),
         ("brand-laptop", &["Mug", "$18.00"][..]),
     ] {
-        let text = ocr(&shots.join(format!("{file}.png")));
+        let text = page_ocr(&shots.join(format!("{file}.png")));
         for l in labels {
             assert!(text.contains(l), "{file}: `{l}` not read in:\n{text}");
         }

@@ -678,15 +678,16 @@ fn an_auction_comes_back_after_kill_9_with_its_bids_and_time_left_and_sells_to_t
 fn a_rehearsal_sends_nothing_yet_records_the_whole_show_marked_rehearsal() {
     let _heavy = heavy_lock();
     // One key present, one missing: a rehearsal reads neither.
-    let (dir, nginx, _bridge) = set_up("rehearsal-e2e", &[("landscape.key", "rhLand-2w")]);
+    let (dir, nginx, bridge) = set_up("rehearsal-e2e", &[("landscape.key", "rhLand-2w")]);
     let mut run = ShowRun::start(
         &dir,
         &[
             "run",
             "show.toml",
             "--rehearsal",
+            "--console=127.0.0.1:0",
             "--duration",
-            "60",
+            "300",
             "--record",
             "rec-{canvas}.mkv",
             "--events",
@@ -704,10 +705,48 @@ fn a_rehearsal_sends_nothing_yet_records_the_whole_show_marked_rehearsal() {
     run.type_line("feature B2");
     run.next_line(|l| l == "ok: feature B2");
     std::thread::sleep(Duration::from_secs(4));
+
+    // The crew console in Chromium (tests/console/rehearsal.py): the
+    // producer's and host's tally say REHEARSAL, the pre-flight check names
+    // the missing portrait key, an auction runs from the producer's form.
+    let mut links = serde_json::Map::new();
+    for (role, name) in [("producer", "Pat"), ("host", "Hal")] {
+        links.insert(role.into(), invite(&mut run, role, name).1.into());
+    }
+    let shots = dir.join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let cfg = serde_json::json!({
+        "links": links,
+        "bridge": format!("http://127.0.0.1:{bridge}/v1/messages"),
+        "bridge_token": BRIDGE_TOKEN,
+        "out": shots,
+    });
+    let page = Process::new(venv_python())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/console/rehearsal.py"))
+        .arg(cfg.to_string())
+        .output()
+        .unwrap();
+    let steps = String::from_utf8_lossy(&page.stdout);
+    assert!(
+        page.status.success() && steps.contains("\"done\""),
+        "the browser part failed: {}\n{steps}",
+        String::from_utf8_lossy(&page.stderr)
+    );
+    let text = page_ocr(&shots.join("producer-rehearsal.png"));
+    for words in ["REHEARSAL", "Pre-flight check", "key of portrait"] {
+        assert!(
+            text.contains(words),
+            "the producer's page: `{words}` not read in:\n{text}"
+        );
+    }
     run.type_line("quit");
     let code = run.child.wait().unwrap();
     let out = run.all_lines().join("\n");
     assert!(code.success(), "a rehearsal ends cleanly:\n{out}");
+    for (_, l) in &links {
+        let token = l.as_str().unwrap().split('#').nth(1).unwrap();
+        assert!(!out.contains(token), "an invite token is in the output");
+    }
 
     // Nothing reached the ingest server: no publish was asked for.
     assert!(nginx.auth.requests.lock().unwrap().is_empty(), "nginx saw a publish");
@@ -726,6 +765,20 @@ fn a_rehearsal_sends_nothing_yet_records_the_whole_show_marked_rehearsal() {
         );
         assert_eq!(d["ever_live"], false, "{d}");
     }
+    // The console's auction: Ann's 12.00 won (Bob's 11 was under it).
+    let a = &stats["auction"];
+    assert_eq!(
+        (
+            a["state"].as_str(),
+            a["price"].as_str(),
+            a["leader"].as_str(),
+            a["bids"].as_u64(),
+            a["refused"].as_u64()
+        ),
+        (Some("ended"), Some("12.00"), Some("@ann"), Some(1), Some(1)),
+        "{a}"
+    );
+    assert!(a["claim"].as_u64().is_some(), "the winning bid became a claim: {a}");
     // The recordings have the show: the rundown's scene, the card, and the
     // REHEARSAL mark on both canvases.
     let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();

@@ -956,3 +956,51 @@ impl Drop for Pulse {
         let _ = self.child.wait();
     }
 }
+
+/// The Python of the test venv (selenium, obs-websocket clients), made by
+/// `packaging/install-deps.sh --test`.
+pub fn venv_python() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/remote/.venv/bin/python");
+    assert!(
+        p.is_file(),
+        "the test venv is missing: run packaging/install-deps.sh --test"
+    );
+    p
+}
+
+/// The invite link in the file `showroom run` named.
+pub fn invite(run: &mut ShowRun, role: &str, name: &str) -> (u64, String) {
+    run.type_line(&format!("invite {role} {name}"));
+    let line = run.line(|l| l.starts_with("ok: invite ") && l.contains(&format!(" for {name} ")));
+    let id: u64 = line["ok: invite ".len()..].split(' ').next().unwrap().parse().unwrap();
+    let path = line
+        .split("the link is in ")
+        .nth(1)
+        .and_then(|r| r.split(" (only you").next())
+        .unwrap();
+    let meta = std::fs::metadata(path).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o600,
+        "the link's file is the user's alone"
+    );
+    (id, std::fs::read_to_string(path).unwrap().trim().to_string())
+}
+
+/// The text tesseract reads, as blocks (its default) and as sparse text
+/// (which finds the prompter's very large type).
+pub fn page_ocr(png: &Path) -> String {
+    ["3", "11"]
+        .iter()
+        .map(|psm| {
+            let out = Command::new("tesseract")
+                .arg(png)
+                .args(["-", "--psm", psm])
+                .output()
+                .expect("tesseract: apt-get install tesseract-ocr");
+            String::from_utf8_lossy(&out.stdout).to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -213,7 +213,8 @@ impl ChatState {
             .filter(|e| e.flags.any() && !e.answered && e.hidden.is_none())
     }
 
-    fn is_blocked(&self, platform: Platform, user: &str) -> bool {
+    /// Whether this person is blocked on this platform.
+    pub fn is_blocked(&self, platform: Platform, user: &str) -> bool {
         self.blocked_users.iter().any(|(p, u, _)| *p == platform && u == user)
     }
 

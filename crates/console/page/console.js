@@ -22,6 +22,7 @@ let nextId = 1;
 let ended = false;
 let skew = 0; // this device's clock less the show's
 let pendingRender = false;
+let preflight = null; // the last pre-flight check this page asked for
 const filters = { platform: '', queueOnly: false };
 const pictures = {}; // canvas index -> object URL
 
@@ -119,6 +120,10 @@ function handle(m) {
     case 'notice':
       // The prompter shows what the host must read, not the crew's chatter.
       if (me && m.page !== me.page && me.role !== 'host') toast(m.text);
+      break;
+    case 'preflight':
+      preflight = m;
+      render();
       break;
     case 'result':
       break;
@@ -283,6 +288,22 @@ function claimsTable(s) {
       el('td', {}, c.status === 'cancelled' ? null : button('Cancel', 'cancel_claim', { id: c.id }, 'danger')))));
 }
 
+// The pre-flight check (producer and host): run on demand, each red item
+// with what to fix, as the studio's Go Live asks.
+function preflightSection() {
+  if (!may('preflight')) return null;
+  const p = preflight;
+  const at = p ? new Date(p.at_ms + skew).toLocaleTimeString() : '';
+  const words = !p ? 'Not run yet: run it before going live.'
+    : p.ok ? 'All clear (checked ' + at + ').' : p.problems + ' problem(s) to fix (checked ' + at + ').';
+  const list = p ? el('ul', { class: 'checks', id: 'preflight-checks' }, ...p.checks.filter((c) => !c.ok).concat(p.checks.filter((c) => c.ok)).map((c) =>
+    el('li', { class: c.ok ? 'ok' : 'bad', 'data-ok': String(c.ok) },
+      el('b', { text: (c.ok ? 'OK ' : 'FIX ') + c.what }), el('span', { text: ': ' + c.detail + (c.fix ? ' — ' + c.fix : '') })))) : null;
+  return el('section', { id: 'preflight', class: 'card' }, el('h2', { text: 'Pre-flight check' }),
+    el('p', { class: 'status', id: 'preflight-status', text: words }),
+    el('div', { class: 'row' }, button('Run pre-flight check', 'preflight', {}, p ? null : 'primary')), list);
+}
+
 // ---- Producer ------------------------------------------------------------
 
 function producer(s) {
@@ -303,6 +324,7 @@ function producer(s) {
     el('section', {}, el('h2', { text: 'Preview and program' }), pics),
     el('section', {}, el('h2', { text: 'Scenes' }), el('p', { class: 'status', text: 'Program: ' + s.scene + ' · Preview: ' + s.preview }),
       el('div', { class: 'row' }, button('Take preview to program', 'take', {}, 'primary')), ...scenes)), el('div', {},
+    preflightSection(),
     s.rundown ? el('section', {}, el('h2', { text: 'Rundown' }), el('p', { class: 'status', id: 'rundown-status', text: s.rundown_words }),
       el('div', { class: 'row' }, button('Previous segment', 'previous_segment'), button('Next segment', 'next_segment', {}, 'primary'))) : null,
     s.chat ? auctionSection(s, may('auction')) : null,
@@ -372,7 +394,8 @@ function host(s) {
       q ? button('Answered', 'clear_question', {}, 'primary') : null),
     el('section', { class: 'card' },
       el('div', { class: 'label', text: 'NEXT' }),
-      el('div', { class: 'big', id: 'next', text: next })))];
+      el('div', { class: 'big', id: 'next', text: next })),
+    preflightSection())];
 }
 
 // ---- Brand -----------------------------------------------------------------

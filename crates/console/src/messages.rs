@@ -31,6 +31,8 @@ pub enum Request {
     CommentOnScreen {
         seq: u64,
     },
+    /// The pre-flight check, now: answered to the page that asked.
+    Preflight,
 }
 
 /// Why a message was not taken: what is wrong, and the field at fault.
@@ -86,6 +88,7 @@ pub const ACTIONS: &[&str] = &[
     "push_question",
     "clear_question",
     "block_word",
+    "preflight",
 ];
 
 struct Fields<'a>(&'a Map<String, Value>);
@@ -276,6 +279,7 @@ fn request(value: Value) -> Result<Request, BadMessage> {
         "block_word" => Ok(Request::BlockWord {
             word: f.text("word", 100)?.trim().to_string(),
         }),
+        "preflight" => Ok(Request::Preflight),
         other => Err(bad(
             "action",
             format!(
@@ -302,6 +306,8 @@ pub fn authorize(role: Role, request: &Request) -> Result<(), String> {
             }),
         ),
         Request::BlockWord { .. } => allowed(role, &Command::Chat(Action::SetBlockedWords(Vec::new()))),
+        // Whoever readies the show: the producer and the host.
+        Request::Preflight => matches!(role, Role::Producer | Role::Host),
     };
     if ok {
         Ok(())
@@ -406,6 +412,8 @@ mod tests {
             ACTIONS.iter().all(|a| ROLES.iter().any(|r| role_may(*r, a))),
             "every action is someone's"
         );
+        assert!(role_may(Role::Producer, "preflight") && role_may(Role::Host, "preflight"));
+        assert!(!role_may(Role::Moderator, "preflight"));
         let clear = parse(r#"{"action":"clear_question"}"#).unwrap();
         assert!(authorize(Role::Host, &clear).is_ok());
         assert!(authorize(Role::Brand, &clear).is_err());

@@ -284,6 +284,13 @@ fn act(shared: &Shared, page: u64, role: Role, name: &str, text: &str) -> Value 
         Err(bad) => json!({"type": "error", "error": bad.message, "field": bad.field}),
         Ok(req) => match messages::authorize(role, &req) {
             Err(why) => json!({"type": "error", "error": why, "forbidden": true}),
+            // Read from the engine now (keys, sources, disk): only for
+            // the page that asked, never the keys themselves.
+            Ok(()) if matches!(req, Request::Preflight) => {
+                let p = shared.engine.preflight(None);
+                json!({"type": "preflight", "ok": p.ok(), "problems": p.problems().count(), "checks": p.checks,
+                    "at_ms": crate::chat::log::now_ms()})
+            }
             Ok(()) => match perform(shared, page, role, name, req) {
                 Ok(done) => json!({"type": "result", "ok": true, "done": done}),
                 Err(Refused::Already(why)) => json!({"type": "error", "error": why, "already": true}),
@@ -483,6 +490,11 @@ fn perform(shared: &Shared, page: u64, role: Role, name: &str, req: Request) -> 
             shared.dirty.notify_one();
             Ok("block_word".into())
         }
+        // `act` answers it with the whole list; the summary otherwise.
+        Request::Preflight => Ok(format!(
+            "pre-flight check: {} problem(s)",
+            engine.preflight(None).problems().count()
+        )),
         Request::ClearQuestion => {
             let q = shared.question().take();
             let Some(q) = q else {

@@ -1151,6 +1151,22 @@ impl Engine {
         Some(map.as_slice().to_vec())
     }
 
+    /// The picture on program of canvas `canvas` with its frame number on
+    /// the wire (ticks of the canvas's frame rate since the show clock
+    /// started; see `clock_ns`).
+    pub fn program_frame(&self, canvas: usize) -> Option<(u64, Vec<u8>)> {
+        let (tick, buf) = self.encoders.get(canvas)?.last_picture_at()?;
+        let map = buf.map_readable().ok()?;
+        Some((tick, map.as_slice().to_vec()))
+    }
+
+    /// The tick (frame number) canvas `canvas` is due to draw next: the
+    /// first frame that can show a change made now.
+    pub fn next_tick(&self, canvas: usize) -> Option<u64> {
+        let frame_ns = self.encoders.get(canvas)?.frame_ns();
+        Some(self.now_ns() / frame_ns + 1)
+    }
+
     /// Draw each canvas's preview scene a few times a second for readers
     /// (a crew console's producer page), or stop. Costs one more render of
     /// each canvas per picture while on.

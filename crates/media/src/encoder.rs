@@ -71,6 +71,8 @@ pub struct CanvasEncoder {
 struct WireClock {
     next_tick: u64,
     last: Option<gst::Buffer>,
+    /// The tick `last` was first sent at (its frame number on the wire).
+    last_tick: u64,
     /// Push numbers (`pushed` before each) of the new pictures that may
     /// still wait in the appsrc's queue; repeats are not in it.
     new_pictures: std::collections::VecDeque<u64>,
@@ -215,6 +217,18 @@ impl CanvasEncoder {
         self.clock.lock().unwrap_or_else(|e| e.into_inner()).last.clone()
     }
 
+    /// The last picture with the tick (frame number on the wire) it was
+    /// first sent at: ticks count from the show clock's start.
+    pub fn last_picture_at(&self) -> Option<(u64, gst::Buffer)> {
+        let clock = self.clock.lock().unwrap_or_else(|e| e.into_inner());
+        clock.last.clone().map(|b| (clock.last_tick, b))
+    }
+
+    /// The length of one frame in nanoseconds.
+    pub fn frame_ns(&self) -> u64 {
+        self.frame_ns
+    }
+
     /// Queues the picture of the tick at `pts_ns`. Ticks since the last
     /// picture that got none are sent first, as repeats of it; when the
     /// encoder is too far behind, this picture becomes a repeat too.
@@ -242,6 +256,7 @@ impl CanvasEncoder {
             }
             _ => {
                 clock.last = Some(data.clone());
+                clock.last_tick = tick;
                 let n = self.pushed.load(Ordering::Relaxed);
                 if self.send(data, tick) {
                     clock.new_pictures.push_back(n);

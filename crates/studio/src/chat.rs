@@ -30,6 +30,8 @@ pub enum Tab {
     Queue,
     Claims,
     Moderation,
+    /// Flash deals, giveaways and auctions by hand (crates/studio/src/selling.rs).
+    Selling,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -117,7 +119,7 @@ fn in_tab(tab: Tab, e: &Entry) -> bool {
         Tab::All => !matches!(e.msg.kind, Kind::Deletion { .. }),
         Tab::Queue => e.flags.any() && !e.answered && e.hidden.is_none(),
         Tab::Moderation => e.hidden.is_some(),
-        Tab::Claims => false,
+        Tab::Claims | Tab::Selling => false,
     }
 }
 
@@ -160,12 +162,27 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui) {
     }
     egui::Panel::right("chat").exact_size(PANEL_WIDTH).show(ui, |ui| {
         let mut view = std::mem::take(&mut studio.chat_view);
+        let mut form = std::mem::take(&mut studio.selling);
         let mut send = Vec::new();
         let mut actions = Vec::new();
+        let mut problem = None;
         if let Some(chat) = studio.engine().chat() {
             header(ui, chat);
             tabs(ui, &mut view, chat);
             match view.tab {
+                Tab::Selling => {
+                    let asked = super::selling::tab(
+                        ui,
+                        &mut form,
+                        chat,
+                        studio.snapshot(),
+                        &studio.engine().show().graphics.locale,
+                        studio.show_path(),
+                    );
+                    actions.extend(asked.actions);
+                    send.extend(asked.commands);
+                    problem = asked.problem;
+                }
                 Tab::Claims => claims(
                     ui,
                     chat,
@@ -185,6 +202,10 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui) {
             }
         }
         studio.chat_view = view;
+        studio.selling = form;
+        if let Some(why) = problem {
+            studio.notify(why);
+        }
         for cmd in send {
             studio.command(cmd);
         }
@@ -272,6 +293,7 @@ fn tabs(ui: &mut egui::Ui, view: &mut View, chat: ChatView<'_>) {
         ui.selectable_value(&mut view.tab, Tab::Queue, format!("Host queue ({queue})"));
         ui.selectable_value(&mut view.tab, Tab::Claims, format!("Claims ({claims})"));
         ui.selectable_value(&mut view.tab, Tab::Moderation, "Hidden");
+        ui.selectable_value(&mut view.tab, Tab::Selling, "Selling");
     });
     ui.separator();
 }

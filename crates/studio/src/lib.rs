@@ -23,6 +23,7 @@ mod mixer;
 mod panels;
 mod products;
 mod rundown;
+mod selling;
 mod sources;
 
 use crate::engine::stats::Snapshot;
@@ -129,6 +130,8 @@ pub struct Studio {
     pub source_selected: Option<usize>,
     /// The chat panel's tab, filters and selection.
     pub chat_view: chat::View,
+    /// The Selling tab's fields.
+    selling: selling::Form,
     /// Whether the chat panel is shown (top bar's "Chat").
     pub chat_open: bool,
 }
@@ -289,6 +292,7 @@ impl Studio {
             product_panel: None,
             rundown_panel: Default::default(),
             chat_view: Default::default(),
+            selling: Default::default(),
             chat_open: true,
             add_source: None,
             source_selected: None,
