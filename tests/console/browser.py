@@ -10,6 +10,7 @@ import urllib.request
 
 os.environ.setdefault("SE_OFFLINE", "true")
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -78,9 +79,18 @@ def msg(i, user, text, platform="tiktok"):
 
 
 def click(d, selector_script, what, *args):
-    el = until(d, selector_script, what, *args)
-    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
-    el.click()
+    """Clicks what the script finds. The page re-draws on every state
+    update: a button found just before a re-draw is gone when clicked, so
+    it is found again (a person's click is kept whole by the page itself)."""
+    for _ in range(20):
+        el = until(d, selector_script, what, *args)
+        try:
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+            el.click()
+            return
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError(f"{what}: the page re-drew under each of 20 clicks")
 
 
 def toasts(d):

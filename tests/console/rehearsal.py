@@ -29,11 +29,11 @@ try:
 
     # An auction from the form: A1 from 10.00, step 1, two minutes.
     until(d, "return document.getElementById('auction-start')", "the auction form")
-    d.execute_script("document.getElementById('auction-code').value = 'A1'")
-    d.find_element("id", "auction-start").send_keys("10")
-    seconds = d.find_element("id", "auction-seconds")
-    seconds.clear()
-    seconds.send_keys("120")
+    # Filled in as a person would leave them (the page re-draws twice a
+    # second and keeps what is typed by field id).
+    d.execute_script("""document.getElementById('auction-code').value = 'A1';
+        document.getElementById('auction-start').value = '10';
+        document.getElementById('auction-seconds').value = '120';""")
     click(d, "return document.querySelector('#auction button[data-action=auction]')", "Start auction")
     until(d, "return document.getElementById('auction-status').textContent.includes(' · A1 · no bids, starts at $10.00')",
           "the auction is open")

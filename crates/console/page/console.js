@@ -157,8 +157,22 @@ function tick() {
 }
 setInterval(tick, 1000);
 
+// A press is kept whole: the view is not re-built between a finger (or
+// mouse) going down and coming up, or the click would find its button gone.
+let pressing = false;
+let renderAfterPress = false;
+document.addEventListener('pointerdown', () => { pressing = true; }, true);
+for (const ev of ['pointerup', 'pointercancel']) {
+  document.addEventListener(ev, () => {
+    pressing = false;
+    // After the click this press makes (dispatched in this same task).
+    if (renderAfterPress) { renderAfterPress = false; setTimeout(render, 0); }
+  }, true);
+}
+
 function render() {
   if (!me || !state) return;
+  if (pressing) { renderAfterPress = true; return; }
   // An open list (a select) would close under the person's finger: the
   // view is redrawn once they have chosen.
   if (document.activeElement && document.activeElement.tagName === 'SELECT') {

@@ -288,7 +288,8 @@ fn tabs(ui: &mut egui::Ui, view: &mut View, chat: ChatView<'_>) {
         let s = chat.state();
         (s.queue().count(), s.ledger.claims().len())
     };
-    ui.horizontal(|ui| {
+    // Wrapped: five tabs do not fit the panel's width on one line.
+    ui.horizontal_wrapped(|ui| {
         ui.selectable_value(&mut view.tab, Tab::All, "All");
         ui.selectable_value(&mut view.tab, Tab::Queue, format!("Host queue ({queue})"));
         ui.selectable_value(&mut view.tab, Tab::Claims, format!("Claims ({claims})"));
