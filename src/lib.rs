@@ -3,7 +3,7 @@
 //! The program is a workspace of crates by layer (docs/ARCHITECTURE.md):
 //! `showroom-base` (events, shutdown, listeners, secrets), `-spec` (the
 //! show as data), `-audio`, `-products`, `-media`, `-chat`, `-compositor`,
-//! `-graphics`, `-show` (show files), `-engine` (the one door), `-remote`
+//! `-graphics`, `-report` (the post-show report from the logs), `-show` (show files), `-engine` (the one door), `-remote`
 //! (obs-websocket remote control), `-console` (the crew console: web pages
 //! for moderators, producer, host and brand), `-studio` (the window). This crate is the command line on top, and names every
 //! layer under its old path (`showroom::chat`, ...) for tests and benches.
@@ -18,6 +18,7 @@ pub use showroom_graphics as graphics;
 pub use showroom_media as media;
 pub use showroom_products as products;
 pub use showroom_remote as remote;
+pub use showroom_report as report;
 pub use showroom_show as show;
 pub use showroom_spec as spec;
 pub use showroom_studio as studio;

@@ -14,7 +14,7 @@ const CRATES: &[&[&str]] = &[
     &["spec"],
     &["audio", "products"],
     &["media", "chat"],
-    &["compositor", "graphics"],
+    &["compositor", "graphics", "report"],
     &["show"],
     &["engine"],
     &["remote", "console"],

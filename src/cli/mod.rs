@@ -1,9 +1,11 @@
 //! The command line: `studio` (the window; also what no arguments open),
 //! `run` (headless show), `check` (show file problems), `devices` (cameras
-//! and microphones), `key`, `resume`, `catalog import-shopify`.
+//! and microphones), `key`, `resume`, `catalog import-shopify`, `report`
+//! (the post-show report from a show's logs).
 
 mod invites;
 mod logging;
+mod report;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +55,19 @@ enum Commands {
     Catalog {
         #[command(subcommand)]
         action: CatalogAction,
+    },
+    /// Write the post-show report from a show's logs: its [chat] log and
+    /// its event log (`run --events`); see docs/report.md.
+    Report {
+        /// The chat log and the event log (JSON lines), in any order.
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// The folder to write into (default: `report` beside the first log).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// How money is written (a BCP 47 locale, as the show's [products] locale).
+        #[arg(long, default_value = "en-US")]
+        locale: String,
     },
 }
 
@@ -104,6 +119,7 @@ pub fn main() -> ExitCode {
         Some(Commands::Resume) => run::resume(),
         Some(Commands::Key { action }) => key(action),
         Some(Commands::Catalog { action }) => catalog(action),
+        Some(Commands::Report { logs, out, locale }) => report::report(logs, out, locale),
     }
 }
 

@@ -968,9 +968,27 @@ pub fn run(args: RunArgs) -> ExitCode {
         c.stop();
     }
     invites.clear();
+    // The post-show report needs the chat log and the event log, both
+    // closed by the stop (docs/report.md).
+    let logs: Option<Vec<PathBuf>> = engine
+        .chat()
+        .map(|c| c.log_path().to_path_buf())
+        .zip(engine.event_log().map(|p| p.to_path_buf()))
+        .map(|(chat, events)| vec![chat, events]);
+    let locale = engine.show().graphics.locale.clone();
     let snap = crate::remote::stop_show(engine, remote);
     crate::session::clear_marker();
     eprintln!("{}", snap.status_line());
+    if let Some(logs) = logs {
+        let out = args.show.with_file_name(format!(
+            "{}-report",
+            args.show.file_stem().and_then(|s| s.to_str()).unwrap_or("show")
+        ));
+        match crate::report::build(&logs, &out, &locale) {
+            Ok((r, files)) => super::report::tell(&r, &files),
+            Err(e) => eprintln!("error: the post-show report: {e}"),
+        }
+    }
     let mut failed_recordings = Vec::new();
     for r in &snap.recordings {
         match &r.error {

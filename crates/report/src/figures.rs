@@ -1,0 +1,580 @@
+//! The post-show figures, computed from the logs alone (docs/report.md
+//! defines each one). Times are the platforms' stamps for comments and
+//! claims and the engine's wall clock for what was on screen.
+
+use crate::read::{Logs, Skipped, Source};
+use serde::Serialize;
+use showroom_chat::ledger::{Claim, Status};
+use showroom_chat::log::Record;
+use showroom_chat::model::{Kind, Platform};
+use showroom_chat::triage::Flags;
+use showroom_products::price::{Money, PriceFormatter};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Raised when a field is renamed, removed or changes meaning.
+pub const SCHEMA: u32 = 1;
+/// Questions listed in `top_questions`.
+pub const TOP_QUESTIONS: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema: u32,
+    pub show: Option<String>,
+    pub started: Option<String>,
+    pub started_unix_ms: Option<u64>,
+    pub ended_unix_ms: Option<u64>,
+    pub duration_s: Option<f64>,
+    pub sources: Vec<Source>,
+    pub skipped: Vec<Skipped>,
+    pub events_missed: u64,
+    pub comments: u64,
+    pub commenters: u64,
+    pub platforms: Vec<PlatformFigures>,
+    pub sales: Sales,
+    pub products: Vec<ProductFigures>,
+    pub questions: Questions,
+    pub top_questions: Vec<TopQuestion>,
+    pub minutes: Vec<Minute>,
+    pub leads: Vec<Lead>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlatformFigures {
+    pub platform: &'static str,
+    pub name: &'static str,
+    pub comments: u64,
+    pub commenters: u64,
+}
+
+/// An amount in one currency: the decimal and as the cards write it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Amount {
+    pub currency: String,
+    pub amount: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sales {
+    /// Claims standing as claimed at the end (cancelled and waitlisted apart).
+    pub claims: u64,
+    pub units: u64,
+    pub buyers: u64,
+    pub revenue: Vec<Amount>,
+    /// Average order value: revenue / buyers, per currency.
+    pub aov: Vec<Amount>,
+    pub waitlisted_claims: u64,
+    pub waitlisted_units: u64,
+    pub cancelled_claims: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductFigures {
+    pub code: String,
+    pub title: String,
+    pub times_featured: u64,
+    pub on_screen_s: f64,
+    pub claims: u64,
+    pub units: u64,
+    pub revenue: Option<Amount>,
+    pub waitlisted_units: u64,
+    pub commenters_on_screen: u64,
+    pub claimers_on_screen: u64,
+    /// claimers_on_screen / commenters_on_screen (None without commenters).
+    pub conversion: Option<f64>,
+    pub questions_on_screen: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Questions {
+    pub asked: u64,
+    pub answered: u64,
+    /// From the message reaching the show to a moderator's (or the
+    /// host's) Answered, over the answered ones with both times logged.
+    pub median_answer_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopQuestion {
+    pub text: String,
+    /// How many asked it (the same words, case and punctuation aside).
+    pub asked: u64,
+    pub first_at: String,
+    pub answered: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Minute {
+    /// Minutes from the show's start.
+    pub minute: u64,
+    /// Comments per platform id.
+    pub comments: BTreeMap<&'static str, u64>,
+    pub claims: u64,
+    pub units: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Lead {
+    pub platform: &'static str,
+    pub handle: String,
+    pub user_id: String,
+    /// "question", "waitlisted", "claimed, no order".
+    pub why: &'static str,
+    pub what: String,
+    pub at: String,
+    #[serde(skip)]
+    pub at_ms: u64,
+}
+
+struct Comment {
+    seq: u64,
+    platform: Platform,
+    author_id: String,
+    author: String,
+    text: String,
+    at_ms: u64,
+    question: bool,
+}
+
+/// A product's card on air: (code, from ms, to ms).
+type Span = (String, u64, u64);
+
+/// What was on screen when, and each product's title and times featured.
+fn on_screen(logs: &Logs, end_ms: u64) -> (Vec<Span>, HashMap<String, (String, u64)>) {
+    let mut spans = Vec::new();
+    let mut featured: HashMap<String, (String, u64)> = HashMap::new();
+    let mut current: Option<(String, u64)> = None;
+    for e in &logs.events {
+        let close = |current: &mut Option<(String, u64)>, spans: &mut Vec<Span>| {
+            if let Some((code, from)) = current.take() {
+                spans.push((code, from, e.unix_ms.max(from)));
+            }
+        };
+        match e.event.as_str() {
+            "feature" => {
+                let code = e.body["product"].as_str().unwrap_or_default().to_string();
+                let title = e.body["title"].as_str().unwrap_or_default().to_string();
+                if current.as_ref().is_some_and(|c| c.0 == code) {
+                    continue;
+                }
+                close(&mut current, &mut spans);
+                featured.entry(code.clone()).or_insert((title, 0)).1 += 1;
+                current = Some((code, e.unix_ms));
+            }
+            "hide" if e.body["graphic"] == "card" => close(&mut current, &mut spans),
+            "stop" => close(&mut current, &mut spans),
+            _ => {}
+        }
+    }
+    if let Some((code, from)) = current {
+        spans.push((code, from, end_ms.max(from)));
+    }
+    (spans, featured)
+}
+
+fn within(spans: &[Span], code: &str, at: u64) -> bool {
+    spans.iter().any(|(c, a, b)| c == code && (*a..*b).contains(&at))
+}
+
+/// The words of a question, for counting the same one asked twice.
+fn folded(text: &str) -> String {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    })
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let p = 10f64.powi(places);
+    (x * p).round() / p
+}
+
+/// Sums per currency (minor units).
+#[derive(Default)]
+struct Purse(BTreeMap<String, i64>);
+
+impl Purse {
+    fn add(&mut self, c: &Claim) {
+        if let Ok(m) = Money::parse(&c.unit_price, &c.currency) {
+            *self.0.entry(c.currency.clone()).or_default() += m.minor * c.quantity as i64;
+        }
+    }
+}
+
+pub fn figures(logs: &Logs, locale: &str) -> Report {
+    let prices = PriceFormatter::new(locale)
+        .or_else(|_| PriceFormatter::new("en-US"))
+        .ok();
+    let amount = |currency: &str, minor: i64| -> Amount {
+        let money = Money::parse("0", currency).ok().map(|mut m| {
+            m.minor = minor;
+            m
+        });
+        Amount {
+            currency: currency.to_string(),
+            amount: money.as_ref().map(|m| m.decimal()).unwrap_or_else(|| minor.to_string()),
+            text: match (&prices, &money) {
+                (Some(f), Some(m)) => f.format(m),
+                _ => format!("{minor} {currency}"),
+            },
+        }
+    };
+
+    // The chat log, replayed: comments, the claims' final states, answers, orders.
+    let mut comments: Vec<Comment> = Vec::new();
+    let mut claims: Vec<Claim> = Vec::new();
+    let mut at: HashMap<u64, usize> = HashMap::new();
+    let mut answered: HashSet<u64> = HashSet::new();
+    let mut ordered: HashSet<u64> = HashSet::new();
+    for r in &logs.chat {
+        match r {
+            Record::Message { seq, msg, flags, .. } if matches!(msg.kind, Kind::Text) => comments.push(Comment {
+                seq: *seq,
+                platform: msg.platform,
+                author_id: msg.author.id.clone(),
+                author: msg.author.name.clone(),
+                text: msg.text.clone(),
+                at_ms: msg.at_ms,
+                question: Flags(*flags).contains(Flags::QUESTION),
+            }),
+            Record::Claim(c) => {
+                at.insert(c.id, claims.len());
+                claims.push(c.clone());
+            }
+            Record::ClaimStatus { id, status } => {
+                if let Some(i) = at.get(id) {
+                    claims[*i].status = *status;
+                }
+            }
+            Record::Answered { seq } => {
+                answered.insert(*seq);
+            }
+            Record::DraftOrder { claims: ids, .. } => ordered.extend(ids),
+            _ => {}
+        }
+    }
+
+    // The show's span: its start and stop events, else what the chat saw.
+    let first = |name: &str| logs.events.iter().find(|e| e.event == name);
+    let show = first("start").and_then(|e| e.body["show"].as_str().map(str::to_string));
+    let times = comments.iter().map(|c| c.at_ms).chain(claims.iter().map(|c| c.at_ms));
+    let started = first("start").map(|e| e.unix_ms).or_else(|| times.clone().min());
+    let ended = logs
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.event == "stop")
+        .map(|e| e.unix_ms)
+        .or_else(|| times.chain(logs.events.iter().map(|e| e.unix_ms)).max());
+    let end_ms = ended.unwrap_or(0);
+    let (spans, featured) = on_screen(logs, end_ms);
+
+    // Per platform.
+    let mut platforms = Vec::new();
+    for p in Platform::ALL {
+        let mine: Vec<&Comment> = comments.iter().filter(|c| c.platform == p).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let people: HashSet<&str> = mine.iter().map(|c| c.author_id.as_str()).collect();
+        platforms.push(PlatformFigures {
+            platform: p.id(),
+            name: p.name(),
+            comments: mine.len() as u64,
+            commenters: people.len() as u64,
+        });
+    }
+    let commenters: HashSet<(Platform, &str)> = comments.iter().map(|c| (c.platform, c.author_id.as_str())).collect();
+
+    // Sales.
+    let standing: Vec<&Claim> = claims.iter().filter(|c| c.status == Status::Claimed).collect();
+    let mut revenue = Purse::default();
+    let mut buyers: BTreeMap<String, HashSet<(Platform, &str)>> = BTreeMap::new();
+    for c in &standing {
+        revenue.add(c);
+        buyers
+            .entry(c.currency.clone())
+            .or_default()
+            .insert((c.platform, c.buyer_id.as_str()));
+    }
+    let all_buyers: HashSet<(Platform, &str)> = standing.iter().map(|c| (c.platform, c.buyer_id.as_str())).collect();
+    let waitlisted: Vec<&Claim> = claims.iter().filter(|c| c.status == Status::Waitlisted).collect();
+    let sales = Sales {
+        claims: standing.len() as u64,
+        units: standing.iter().map(|c| c.quantity as u64).sum(),
+        buyers: all_buyers.len() as u64,
+        revenue: revenue.0.iter().map(|(cur, m)| amount(cur, *m)).collect(),
+        aov: revenue
+            .0
+            .iter()
+            .map(|(cur, m)| {
+                let n = buyers.get(cur).map_or(1, |b| b.len().max(1)) as i64;
+                amount(cur, (2 * m + n) / (2 * n))
+            })
+            .collect(),
+        waitlisted_claims: waitlisted.len() as u64,
+        waitlisted_units: waitlisted.iter().map(|c| c.quantity as u64).sum(),
+        cancelled_claims: claims.iter().filter(|c| c.status == Status::Cancelled).count() as u64,
+    };
+
+    // Per product: what was featured and what was claimed.
+    let mut codes: BTreeMap<String, String> = featured.iter().map(|(c, (t, _))| (c.clone(), t.clone())).collect();
+    for c in &claims {
+        codes.entry(c.code.clone()).or_insert_with(|| c.title.clone());
+    }
+    let products = codes
+        .into_iter()
+        .map(|(code, title)| {
+            let mine: Vec<&&Claim> = standing.iter().filter(|c| c.code == code).collect();
+            let mut purse = Purse::default();
+            for c in &mine {
+                purse.add(c);
+            }
+            let seen: HashSet<(Platform, &str)> = comments
+                .iter()
+                .filter(|m| within(&spans, &code, m.at_ms))
+                .map(|m| (m.platform, m.author_id.as_str()))
+                .collect();
+            let claimers: HashSet<(Platform, &str)> = claims
+                .iter()
+                .filter(|c| c.code == code && c.status != Status::Cancelled && within(&spans, &code, c.at_ms))
+                .map(|c| (c.platform, c.buyer_id.as_str()))
+                .collect();
+            let on_screen_ms: u64 = spans.iter().filter(|s| s.0 == code).map(|s| s.2 - s.1).sum();
+            ProductFigures {
+                times_featured: featured.get(&code).map_or(0, |f| f.1),
+                on_screen_s: round(on_screen_ms as f64 / 1000.0, 1),
+                claims: mine.len() as u64,
+                units: mine.iter().map(|c| c.quantity as u64).sum(),
+                revenue: purse.0.iter().next().map(|(cur, m)| amount(cur, *m)),
+                waitlisted_units: waitlisted
+                    .iter()
+                    .filter(|c| c.code == code)
+                    .map(|c| c.quantity as u64)
+                    .sum(),
+                commenters_on_screen: seen.len() as u64,
+                claimers_on_screen: claimers.len() as u64,
+                conversion: (!seen.is_empty()).then(|| round(claimers.len() as f64 / seen.len() as f64, 4)),
+                questions_on_screen: comments
+                    .iter()
+                    .filter(|m| m.question && within(&spans, &code, m.at_ms))
+                    .count() as u64,
+                code,
+                title,
+            }
+        })
+        .collect();
+
+    // Questions: asked when the viewer wrote it (the platform's stamp),
+    // answered at the event log's `moderation` `answered`.
+    let answered_at: HashMap<u64, u64> = logs
+        .events
+        .iter()
+        .filter(|e| e.event == "moderation" && e.body["action"] == "answered")
+        .filter_map(|e| Some((e.body["seq"].as_u64()?, e.unix_ms)))
+        .collect();
+    let asked: Vec<&Comment> = comments.iter().filter(|c| c.question).collect();
+    let waits: Vec<f64> = asked
+        .iter()
+        .filter(|c| answered.contains(&c.seq))
+        .filter_map(|c| {
+            let to = answered_at.get(&c.seq)?;
+            Some(to.saturating_sub(c.at_ms) as f64 / 1000.0)
+        })
+        .collect();
+    let questions = Questions {
+        asked: asked.len() as u64,
+        answered: asked.iter().filter(|c| answered.contains(&c.seq)).count() as u64,
+        median_answer_s: median(waits).map(|s| round(s, 1)),
+    };
+    let mut groups: Vec<(String, TopQuestion, u64)> = Vec::new();
+    for c in &asked {
+        let key = folded(&c.text);
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => {
+                g.1.asked += 1;
+                g.1.answered |= answered.contains(&c.seq);
+            }
+            None => groups.push((
+                key,
+                TopQuestion {
+                    text: c.text.clone(),
+                    asked: 1,
+                    first_at: showroom_chat::log::utc(c.at_ms),
+                    answered: answered.contains(&c.seq),
+                },
+                c.at_ms,
+            )),
+        }
+    }
+    groups.sort_by(|a, b| b.1.asked.cmp(&a.1.asked).then(a.2.cmp(&b.2)));
+    let top_questions = groups.into_iter().take(TOP_QUESTIONS).map(|g| g.1).collect();
+
+    // Per minute of the show.
+    let start = started.unwrap_or(0);
+    let minute = |ms: u64| ms.saturating_sub(start) / 60_000;
+    let last = minute(end_ms);
+    let mut minutes: Vec<Minute> = (0..=last)
+        .map(|m| Minute {
+            minute: m,
+            comments: BTreeMap::new(),
+            claims: 0,
+            units: 0,
+        })
+        .collect();
+    for c in &comments {
+        if let Some(m) = minutes.get_mut(minute(c.at_ms) as usize) {
+            *m.comments.entry(c.platform.id()).or_default() += 1;
+        }
+    }
+    for c in claims.iter().filter(|c| c.status != Status::Cancelled) {
+        if let Some(m) = minutes.get_mut(minute(c.at_ms) as usize) {
+            m.claims += 1;
+            m.units += c.quantity as u64;
+        }
+    }
+
+    // Leads: whom to follow up with.
+    let what = |c: &Claim| match &c.variant {
+        Some(v) => format!("{} {} ({v}) × {}", c.code, c.title, c.quantity),
+        None => format!("{} {} × {}", c.code, c.title, c.quantity),
+    };
+    let mut leads: Vec<Lead> = asked
+        .iter()
+        .map(|c| Lead {
+            platform: c.platform.id(),
+            handle: c.author.clone(),
+            user_id: c.author_id.clone(),
+            why: "question",
+            what: c.text.clone(),
+            at: showroom_chat::log::utc(c.at_ms),
+            at_ms: c.at_ms,
+        })
+        .chain(claims.iter().filter_map(|c| {
+            let why = match c.status {
+                Status::Waitlisted => "waitlisted",
+                Status::Claimed if !ordered.contains(&c.id) => "claimed, no order",
+                _ => return None,
+            };
+            Some(Lead {
+                platform: c.platform.id(),
+                handle: c.buyer.clone(),
+                user_id: c.buyer_id.clone(),
+                why,
+                what: what(c),
+                at: showroom_chat::log::utc(c.at_ms),
+                at_ms: c.at_ms,
+            })
+        }))
+        .collect();
+    leads.sort_by_key(|l| l.at_ms);
+
+    Report {
+        schema: SCHEMA,
+        show,
+        started: started.map(showroom_chat::log::utc),
+        started_unix_ms: started,
+        ended_unix_ms: ended,
+        duration_s: started
+            .zip(ended)
+            .map(|(a, b)| round(b.saturating_sub(a) as f64 / 1000.0, 1)),
+        sources: logs.sources.clone(),
+        skipped: logs.skipped.clone(),
+        events_missed: logs.events_missed,
+        comments: comments.len() as u64,
+        commenters: commenters.len() as u64,
+        platforms,
+        sales,
+        products,
+        questions,
+        top_questions,
+        minutes,
+        leads,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logs(lines: &[String]) -> Logs {
+        let dir = std::env::temp_dir().join(format!("showroom-report-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("mixed.jsonl");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let logs = crate::read::read(&[path]).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        logs
+    }
+
+    fn msg(seq: u64, who: &str, text: &str, at: u64, flags: u8) -> String {
+        format!(
+            r#"{{"t":"message","seq":{seq},"msg":{{"platform":"youtube","id":"m{seq}","author":{{"id":"{who}","name":"{who}","avatar":null,"badges":[]}},"text":"{text}","at_ms":{at},"kind":"text"}},"flags":{flags}}}"#
+        )
+    }
+
+    fn claim(id: u64, who: &str, code: &str, price: &str, qty: u32, at: u64) -> String {
+        format!(
+            r#"{{"t":"claim","id":{id},"at_ms":{at},"platform":"youtube","buyer_id":"{who}","buyer":"{who}","message_id":"m","product_id":"{code}","code":"{code}","title":"T {code}","variant":null,"sku":null,"quantity":{qty},"unit_price":"{price}","currency":"USD","status":"claimed"}}"#
+        )
+    }
+
+    fn event(ms: u64, rest: &str) -> String {
+        format!(r#"{{"t":0.0,"unix_ms":{ms},{rest}}}"#)
+    }
+
+    #[test]
+    fn spans_end_at_a_hide_and_a_refeature_of_the_product_on_air_is_not_counted() {
+        let r = figures(
+            &logs(&[
+                event(0, r#""event":"start","show":"S","scene":"m""#),
+                event(1_000, r#""event":"feature","product":"A1","title":"T A1""#),
+                event(2_000, r#""event":"feature","product":"A1","title":"T A1""#),
+                event(11_000, r#""event":"hide","graphic":"card","product":"A1""#),
+                event(20_000, r#""event":"feature","product":"A1","title":"T A1""#),
+                event(25_000, r#""event":"stop""#),
+                // During the first span, between the spans, during the second.
+                msg(1, "ann", "hi", 5_000, 0),
+                msg(2, "bob", "hi", 15_000, 0),
+                msg(3, "cat", "size?", 21_000, 1),
+                claim(1, "ann", "A1", "10.00", 1, 5_000),
+                claim(2, "bob", "A1", "10.00", 2, 15_000),
+                claim(3, "cat", "A1", "0.01", 1, 21_000),
+            ]),
+            "en-US",
+        );
+        let a1 = &r.products[0];
+        assert_eq!((a1.times_featured, a1.on_screen_s), (2, 15.0));
+        assert_eq!(
+            (a1.commenters_on_screen, a1.claimers_on_screen, a1.questions_on_screen),
+            (2, 2, 1)
+        );
+        assert_eq!(a1.conversion, Some(1.0));
+        // 30.01 over 3 buyers: 10.0033 → 10.00.
+        assert_eq!(r.sales.revenue[0].amount, "30.01");
+        assert_eq!(r.sales.aov[0].text, "$10.00");
+        assert_eq!(r.duration_s, Some(25.0));
+        assert_eq!(r.minutes.len(), 1);
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(vec![]), None);
+        assert_eq!(folded("How MUCH is it??"), folded("how much is it"));
+    }
+}

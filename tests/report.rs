@@ -1,0 +1,336 @@
+//! The post-show report from a real show's logs: `showroom run` with the
+//! chat bridge as the platforms' chat, a scripted show (known comments,
+//! questions, claims with a waitlist and a cancel, two products featured),
+//! then `showroom report` on its chat log and event log. Every figure is
+//! the expected one; a second build is byte for byte the same; a log cut
+//! off mid-line and one with a garbage line give a report of what is
+//! readable and name the lines skipped.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+use support::*;
+
+const SHOW: &str = r#"
+[show]
+name = "Report e2e"
+
+[[canvases]]
+id = "landscape"
+width = 320
+height = 176
+fps = 15
+
+[[sources]]
+id = "bg"
+kind = "test-pattern"
+pattern = "black"
+width = 320
+height = 176
+
+[[scenes]]
+id = "main"
+[[scenes.layers]]
+source = "bg"
+place.landscape = { x = 0, y = 0, width = 320, height = 176 }
+
+[products]
+catalog = "catalog.csv"
+locale = "en-US"
+
+[chat]
+log = "chat.jsonl"
+"#;
+
+const CATALOG: &str = "id,code,title,price,currency,stock\n\
+linen-shirt,A1,Linen Shirt,39.00,USD,10\n\
+mug,B2,Ceramic Mug,18.50,USD,1\n";
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// Comments through the bridge, stamped now; the stamp.
+fn say(bridge: u16, batch: &[(&str, &str, &str, &str)]) -> u64 {
+    let at = now_ms();
+    let msgs: Vec<Value> = batch
+        .iter()
+        .map(|(platform, id, who, text)| {
+            json!({"platform": platform, "id": id, "author": {"id": who, "name": format!("@{who}")},
+                "text": text, "at_ms": at})
+        })
+        .collect();
+    let status = reqwest::blocking::Client::new()
+        .post(format!("http://127.0.0.1:{bridge}/v1/messages"))
+        .bearer_auth(BRIDGE_TOKEN)
+        .json(&msgs)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    at
+}
+
+/// Waits until the chat log has `n` lines of record kind `kind`.
+fn logged(dir: &Path, kind: &str, n: usize) {
+    let ok = poll_until(Duration::from_secs(30), || {
+        std::fs::read_to_string(dir.join("chat.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(&format!("\"t\":\"{kind}\"")))
+            .count()
+            >= n
+    });
+    assert!(ok.is_some(), "the chat log never had {n} `{kind}` records");
+}
+
+fn report(dir: &Path, logs: &[&str], out: &str) -> (bool, String) {
+    let o = Command::new(showroom_bin())
+        .arg("report")
+        .args(logs)
+        .args(["--out", out])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+    )
+}
+
+#[test]
+fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_the_logs() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("report-e2e");
+    let bridge = free_port();
+    write_token(&dir);
+    std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
+    std::fs::write(
+        dir.join("show.toml"),
+        format!(
+            "{SHOW}\n[[chat.sources]]\nplatform = \"bridge\"\nlisten = \"127.0.0.1:{bridge}\"\ntoken = {{ file = \"bridge.token\" }}\n"
+        ),
+    )
+    .unwrap();
+    let mut run = ShowRun::start(
+        &dir,
+        &["run", "show.toml", "--duration", "300", "--events", "events.jsonl"],
+        &[("XDG_STATE_HOME", dir.join("state").to_str().unwrap())],
+    );
+    run.line(|l| l.contains("fps") && l.starts_with('['));
+
+    // The shirt on screen: a question, two claims, a comment.
+    run.type_line("feature A1");
+    run.next_line(|l| l == "ok: feature A1");
+    std::thread::sleep(Duration::from_millis(300));
+    let asked = say(
+        bridge,
+        &[
+            ("tiktok", "m1", "ann", "how much is shipping?"),
+            ("tiktok", "m2", "bob", "SOLD A1"),
+            ("youtube", "m3", "cat", "love this colour"),
+            ("tiktok", "m4", "ann", "SOLD A1 x2"),
+        ],
+    );
+    logged(&dir, "claim", 2);
+    run.type_line("answer 1");
+    run.next_line(|l| l == "ok: answer 1");
+    std::thread::sleep(Duration::from_millis(300));
+
+    // The mug: one in stock, so the second claim waits; an unanswered question.
+    run.type_line("feature B2");
+    run.next_line(|l| l == "ok: feature B2");
+    std::thread::sleep(Duration::from_millis(300));
+    say(
+        bridge,
+        &[
+            ("youtube", "m5", "dan", "SOLD B2"),
+            ("tiktok", "m6", "eve", "SOLD B2"),
+            ("tiktok", "m7", "fay", "is the mug dishwasher safe?"),
+        ],
+    );
+    logged(&dir, "claim", 4);
+    // Ann changes her mind about the two shirts.
+    run.type_line("cancel-claim 2");
+    run.next_line(|l| l == "ok: cancel-claim 2");
+    std::thread::sleep(Duration::from_millis(500));
+    run.type_line("quit");
+    // The show writes its report as it ends.
+    let summary = run.line(|l| l.starts_with("report: "));
+    assert_eq!(summary, "report: 7 comments from 6 people, 2 claims, 2 units, $57.50");
+    assert!(run.child.wait().unwrap().success(), "{}", run.all_lines().join("\n"));
+
+    let (ok, said) = report(&dir, &["chat.jsonl", "events.jsonl"], "report");
+    assert!(ok, "{said}");
+    assert!(
+        said.contains("7 comments from 6 people, 2 claims, 2 units, $57.50"),
+        "{said}"
+    );
+    let text = std::fs::read_to_string(dir.join("report/report.json")).unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(r["show"], "Report e2e");
+    assert_eq!((r["comments"].as_u64(), r["commenters"].as_u64()), (Some(7), Some(6)));
+    assert_eq!(
+        r["platforms"],
+        json!([
+            {"platform": "tiktok", "name": "TikTok", "comments": 5, "commenters": 4},
+            {"platform": "youtube", "name": "YouTube", "comments": 2, "commenters": 2},
+        ])
+    );
+    assert_eq!(
+        r["sales"],
+        json!({
+            "claims": 2, "units": 2, "buyers": 2,
+            "revenue": [{"currency": "USD", "amount": "57.50", "text": "$57.50"}],
+            "aov": [{"currency": "USD", "amount": "28.75", "text": "$28.75"}],
+            "waitlisted_claims": 1, "waitlisted_units": 1, "cancelled_claims": 1,
+        })
+    );
+    let product = |code: &str| {
+        r["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["code"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {code} in {text}"))
+    };
+    let (a1, b2) = (product("A1"), product("B2"));
+    for (p, want) in [
+        (&a1, json!([1, 1, 1, "39.00", 0, 3, 1, 0.3333, 1])),
+        (&b2, json!([1, 1, 1, "18.50", 1, 3, 2, 0.6667, 1])),
+    ] {
+        let got = json!([
+            p["times_featured"],
+            p["claims"],
+            p["units"],
+            p["revenue"]["amount"],
+            p["waitlisted_units"],
+            p["commenters_on_screen"],
+            p["claimers_on_screen"],
+            p["conversion"],
+            p["questions_on_screen"]
+        ]);
+        assert_eq!(got, want, "{p}");
+    }
+    assert!(a1["on_screen_s"].as_f64().unwrap() > 0.5, "{a1}");
+
+    // The answer time: from the viewer's comment (its stamp) to the
+    // Answered in the event log.
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    let answered = events
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e["event"] == "moderation" && e["action"] == "answered")
+        .and_then(|e| e["unix_ms"].as_u64())
+        .unwrap_or_else(|| panic!("no answer in {events}"));
+    let want = ((answered - asked) as f64 / 100.0).round() / 10.0;
+    assert_eq!(
+        r["questions"],
+        json!({"asked": 2, "answered": 1, "median_answer_s": want})
+    );
+    assert_eq!(r["top_questions"][0]["text"], "how much is shipping?");
+    assert_eq!(r["top_questions"][0]["answered"], true);
+
+    // Whom to follow up: both who asked, the waitlisted, the claims
+    // without an order (not Ann's cancelled one).
+    let leads = std::fs::read_to_string(dir.join("report/leads.csv")).unwrap();
+    let rows: Vec<(String, String)> = csv::Reader::from_reader(leads.as_bytes())
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[1].to_string(), r[3].to_string())
+        })
+        .collect();
+    let mut rows = rows;
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            ("@ann", "question"),
+            ("@bob", "claimed, no order"),
+            ("@dan", "claimed, no order"),
+            ("@eve", "waitlisted"),
+            ("@fay", "question"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let products = std::fs::read_to_string(dir.join("report/products.csv")).unwrap();
+    assert!(products.starts_with("code,title,times_featured,"), "{products}");
+    assert!(products.contains("\nA1,Linen Shirt,1,"), "{products}");
+    // Per minute: every comment and every claim not cancelled, once.
+    let minutes = std::fs::read_to_string(dir.join("report/minutes.csv")).unwrap();
+    assert!(
+        minutes.starts_with("minute,comments,comments_tiktok,comments_youtube,claims,units\n"),
+        "{minutes}"
+    );
+    let sums = csv::Reader::from_reader(minutes.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .fold([0u64; 5], |mut acc, r| {
+            for (i, a) in acc.iter_mut().enumerate() {
+                *a += r[i + 1].parse::<u64>().unwrap();
+            }
+            acc
+        });
+    assert_eq!(sums, [7, 5, 2, 3, 3], "{minutes}");
+
+    // The show wrote it as it ended; rebuilt later from the logs alone it
+    // is the same, byte for byte.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("show-report/report.json")).unwrap(),
+        text
+    );
+    let (ok, said) = report(&dir, &["chat.jsonl", "events.jsonl"], "again");
+    assert!(ok, "{said}");
+    assert_eq!(std::fs::read_to_string(dir.join("again/report.json")).unwrap(), text);
+    for f in ["products.csv", "minutes.csv", "leads.csv"] {
+        assert_eq!(
+            std::fs::read(dir.join("again").join(f)).unwrap(),
+            std::fs::read(dir.join("report").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+
+    // A chat log cut off mid-line, with a garbage line: what is readable,
+    // and the lines skipped named.
+    let chat = std::fs::read_to_string(dir.join("chat.jsonl")).unwrap();
+    let lines: Vec<&str> = chat.lines().collect();
+    let mut broken = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i == 2 {
+            broken += "{\"t\": \"message\", garbage\n";
+        }
+        broken += l;
+        broken += "\n";
+    }
+    broken += &lines[lines.len() - 1][..20];
+    std::fs::write(dir.join("broken.jsonl"), broken).unwrap();
+    let (ok, said) = report(&dir, &["broken.jsonl", "events.jsonl"], "broken");
+    assert!(ok, "{said}");
+    assert!(said.contains("skipped broken.jsonl:3: not JSON"), "{said}");
+    assert!(
+        said.contains(&format!("skipped broken.jsonl:{}: cut off", lines.len() + 2)),
+        "{said}"
+    );
+    let b: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("broken/report.json")).unwrap()).unwrap();
+    assert_eq!(b["skipped"].as_array().unwrap().len(), 2, "{b}");
+    assert_eq!(b["comments"], 7, "every message is still read: {b}");
+
+    // Not a log at all: a clear error, non-zero.
+    std::fs::write(dir.join("notes.txt"), "hello\n").unwrap();
+    let (ok, said) = report(&dir, &["notes.txt"], "none");
+    assert!(!ok);
+    assert!(
+        said.contains("notes.txt: neither a chat log nor an event log"),
+        "{said}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
