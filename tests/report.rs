@@ -2,7 +2,9 @@
 //! chat bridge as the platforms' chat, a scripted show (known comments,
 //! questions, claims with a waitlist and a cancel, two products featured),
 //! then `showroom report` on its chat log and event log. Every figure is
-//! the expected one; a second build is byte for byte the same; a log cut
+//! the expected one; report.html opens in Chromium offline (OCR reads it,
+//! it asks for nothing); the report the show wrote as it ended and one
+//! rebuilt later are byte for byte the same; a log cut
 //! off mid-line and one with a garbage line give a report of what is
 //! readable and name the lines skipped.
 
@@ -281,6 +283,37 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
             acc
         });
     assert_eq!(sums, [7, 5, 2, 3, 3], "{minutes}");
+
+    // report.html in Chromium at laptop width: the show's name and a
+    // product's revenue read off the screenshot; no request but its own file.
+    let page = dir.join("report/report.html");
+    let cfg = json!({"page": page, "out": dir});
+    let look = Command::new(venv_python())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/report/page.py"))
+        .arg(cfg.to_string())
+        .output()
+        .unwrap();
+    let steps = String::from_utf8_lossy(&look.stdout);
+    assert!(
+        look.status.success() && steps.contains("\"done\""),
+        "the browser part failed: {}\n{steps}",
+        String::from_utf8_lossy(&look.stderr)
+    );
+    let requests: Value = steps
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["step"] == "requests")
+        .unwrap();
+    assert_eq!(
+        requests["urls"],
+        json!([format!("file://{}", page.display())]),
+        "the page asked for nothing but itself"
+    );
+    assert_eq!(requests["charts"], 2, "{requests}");
+    let seen = page_ocr(&dir.join("report.png"));
+    for words in ["Report e2e", "$39.00", "$57.50", "Linen Shirt"] {
+        assert!(seen.contains(words), "`{words}` not read on the report:\n{seen}");
+    }
 
     // The show wrote it as it ended; rebuilt later from the logs alone it
     // is the same, byte for byte.

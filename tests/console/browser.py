@@ -24,9 +24,12 @@ def say(step, **kw):
     print(json.dumps(kw), flush=True)
 
 
-def browser():
+def browser(log_network=False):
     o = webdriver.ChromeOptions()
     o.binary_location = "/usr/bin/chromium"
+    if log_network:
+        # Every request the page makes, from the DevTools performance log.
+        o.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
               "--window-size=1280,900", "--lang=en-US"]:
         o.add_argument(a)
@@ -123,3 +126,13 @@ def touch_and_names(d, role):
         }
         return out;""")
     assert not bad, f"{role} page at 390x844: {bad}"
+
+
+def requests(d):
+    """The URLs the page asked for (needs browser(log_network=True))."""
+    out = []
+    for entry in d.get_log("performance"):
+        m = json.loads(entry["message"])["message"]
+        if m.get("method") == "Network.requestWillBeSent":
+            out.append(m["params"]["request"]["url"])
+    return out

@@ -32,10 +32,20 @@ pub struct Report {
     pub platforms: Vec<PlatformFigures>,
     pub sales: Sales,
     pub products: Vec<ProductFigures>,
+    /// Each time a product's card was on air, in order.
+    pub on_screen: Vec<OnScreen>,
     pub questions: Questions,
     pub top_questions: Vec<TopQuestion>,
     pub minutes: Vec<Minute>,
     pub leads: Vec<Lead>,
+}
+
+/// A product's card on air, in seconds from the show's start.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OnScreen {
+    pub code: String,
+    pub from_s: f64,
+    pub to_s: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -500,6 +510,14 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
         platforms,
         sales,
         products,
+        on_screen: spans
+            .iter()
+            .map(|(code, a, b)| OnScreen {
+                code: code.clone(),
+                from_s: round(a.saturating_sub(start) as f64 / 1000.0, 1),
+                to_s: round(b.saturating_sub(start) as f64 / 1000.0, 1),
+            })
+            .collect(),
         questions,
         top_questions,
         minutes,

@@ -1,12 +1,14 @@
 //! The post-show report (docs/report.md): what a show sold and to whom,
 //! rebuilt from its logs alone — the chat log (every comment, claim and
-//! answer) and the event log (what was on screen when). `report.json`, the
-//! CSVs per product and per minute, and `leads.csv` for the follow-up.
+//! answer) and the event log (what was on screen when). `report.json`,
+//! `report.html`, the CSVs per product and per minute, and `leads.csv` for
+//! the follow-up.
 //!
 //! Reads files and writes files; above the chat and products crates, below
 //! the command line (docs/ARCHITECTURE.md).
 
 pub mod figures;
+pub mod html;
 pub mod read;
 pub mod write;
 

@@ -1,5 +1,5 @@
 //! The report's files: `report.json` (the figures, schema in
-//! docs/report.md), `products.csv`, `minutes.csv` and `leads.csv`. Each is
+//! docs/report.md), `report.html` (one self-contained page), `products.csv`, `minutes.csv` and `leads.csv`. Each is
 //! written to a temporary name and renamed, so a reader never sees half.
 
 use crate::figures::Report;
@@ -30,6 +30,7 @@ pub fn write(report: &Report, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut json = serde_json::to_vec_pretty(report).map_err(std::io::Error::other)?;
     json.push(b'\n');
     files.push(put(dir, "report.json", &json)?);
+    files.push(put(dir, "report.html", crate::html::page(report).as_bytes())?);
 
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     let mut rows = vec![
