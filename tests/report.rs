@@ -267,6 +267,16 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
     let products = std::fs::read_to_string(dir.join("report/products.csv")).unwrap();
     assert!(products.starts_with("code,title,times_featured,"), "{products}");
     assert!(products.contains("\nA1,Linen Shirt,1,"), "{products}");
+    // Chapters for the video: from 0:00, the products featured.
+    let chapters = std::fs::read_to_string(dir.join("report/chapters.txt")).unwrap();
+    assert!(chapters.starts_with("0:00 "), "{chapters}");
+    assert!(
+        chapters
+            .lines()
+            .all(|l| l.ends_with(" Linen Shirt") || l.ends_with(" Ceramic Mug")),
+        "{chapters}"
+    );
+
     // Per minute: every comment and every claim not cancelled, once.
     let minutes = std::fs::read_to_string(dir.join("report/minutes.csv")).unwrap();
     assert!(

@@ -34,10 +34,65 @@ pub struct Report {
     pub products: Vec<ProductFigures>,
     /// Each time a product's card was on air, in order.
     pub on_screen: Vec<OnScreen>,
+    /// YouTube-style chapters: the rundown's segments, else the products
+    /// featured (docs/report.md).
+    pub chapters: Vec<Chapter>,
     pub questions: Questions,
     pub top_questions: Vec<TopQuestion>,
     pub minutes: Vec<Minute>,
     pub leads: Vec<Lead>,
+}
+
+/// A chapter of the show's video: from `at_s` seconds, `title`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chapter {
+    pub at_s: u64,
+    pub title: String,
+    /// "0:00", "1:05", "1:02:03", as YouTube reads it.
+    pub line: String,
+}
+
+/// YouTube lists chapters only when each is at least this long.
+pub const CHAPTER_MIN_S: u64 = 10;
+
+fn clock(s: u64) -> String {
+    match s / 3600 {
+        0 => format!("{}:{:02}", s / 60, s % 60),
+        h => format!("{h}:{:02}:{:02}", s / 60 % 60, s % 60),
+    }
+}
+
+/// Chapters from (start second, title) in order, for a show of `end_s`:
+/// the first at 0:00; one shorter than `CHAPTER_MIN_S` gives its start to
+/// the next (a last one that short is left out); the same title twice in a
+/// row is one chapter.
+pub fn chapters(mut raw: Vec<(u64, String)>, end_s: u64) -> Vec<Chapter> {
+    let mut out: Vec<(u64, String)> = Vec::new();
+    if let Some(first) = raw.first_mut() {
+        first.0 = 0;
+    }
+    let mut i = 0;
+    while i < raw.len() {
+        let (at, title) = raw[i].clone();
+        let next = raw.get(i + 1).map_or(end_s, |n| n.0);
+        let short = next.saturating_sub(at) < CHAPTER_MIN_S;
+        i += 1;
+        if out.last().is_some_and(|l| l.1 == title) {
+            continue; // the same chapter goes on
+        }
+        if short && i < raw.len() {
+            raw[i].0 = at; // too short: the next one starts here
+        } else if !short || out.is_empty() {
+            out.push((at, title));
+        }
+    }
+    out.into_iter()
+        .map(|(at_s, title)| Chapter {
+            line: format!("{} {title}", clock(at_s)),
+            at_s,
+            title,
+        })
+        .collect()
 }
 
 /// A product's card on air, in seconds from the show's start.
@@ -518,6 +573,27 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
                 to_s: round(b.saturating_sub(start) as f64 / 1000.0, 1),
             })
             .collect(),
+        chapters: {
+            let rel = |ms: u64| ms.saturating_sub(start) / 1000;
+            let segments: Vec<(u64, String)> = logs
+                .events
+                .iter()
+                .filter(|e| e.event == "segment")
+                .map(|e| (rel(e.unix_ms), e.body["title"].as_str().unwrap_or_default().to_string()))
+                .collect();
+            let raw = if segments.is_empty() {
+                spans
+                    .iter()
+                    .map(|(code, a, _)| {
+                        let title = featured.get(code).map_or(code.clone(), |f| f.0.clone());
+                        (rel(*a), title)
+                    })
+                    .collect()
+            } else {
+                segments
+            };
+            chapters(raw, rel(end_ms))
+        },
         questions,
         top_questions,
         minutes,
@@ -587,6 +663,24 @@ mod tests {
         assert_eq!(r.sales.aov[0].text, "$10.00");
         assert_eq!(r.duration_s, Some(25.0));
         assert_eq!(r.minutes.len(), 1);
+    }
+
+    #[test]
+    fn chapters_start_at_zero_and_last_at_least_ten_seconds() {
+        let raw = |v: &[(u64, &str)]| v.iter().map(|(t, s)| (*t, s.to_string())).collect::<Vec<_>>();
+        let lines = |c: Vec<Chapter>| c.into_iter().map(|c| c.line).collect::<Vec<_>>();
+        assert_eq!(
+            lines(chapters(
+                raw(&[(5, "P1"), (120, "P2"), (125, "P3"), (300, "P4"), (395, "P5")]),
+                400
+            )),
+            ["0:00 P1", "2:00 P3", "5:00 P4"]
+        );
+        assert_eq!(
+            lines(chapters(raw(&[(0, "A"), (60, "A"), (3700, "B")]), 4000)),
+            ["0:00 A", "1:01:40 B"]
+        );
+        assert!(chapters(Vec::new(), 100).is_empty());
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The report's files: `report.json` (the figures, schema in
-//! docs/report.md), `report.html` (one self-contained page), `products.csv`, `minutes.csv` and `leads.csv`. Each is
+//! docs/report.md), `report.html` (one self-contained page),
+//! `products.csv`, `minutes.csv`, `leads.csv` and `chapters.txt` (for the
+//! video's description). Each is
 //! written to a temporary name and renamed, so a reader never sees half.
 
 use crate::figures::Report;
@@ -104,5 +106,7 @@ pub fn write(report: &Report, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         ]);
     }
     files.push(put(dir, "leads.csv", &csv_of(rows)?)?);
+    let chapters: String = report.chapters.iter().map(|c| c.line.clone() + "\n").collect();
+    files.push(put(dir, "chapters.txt", chapters.as_bytes())?);
     Ok(files)
 }
