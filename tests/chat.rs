@@ -882,6 +882,13 @@ fn the_selling_tab_runs_a_flash_deal_a_giveaway_and_an_auction_by_hand() {
         h.state().message(),
         Some("auction length \"soon\": write a length like 5m or 90s")
     );
+    // Closing the window writes the post-show report: Ann's deal claim
+    // and Dan's winning bid.
+    drop(h);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("show-report/report.json")).unwrap()).unwrap();
+    assert_eq!(report["sales"]["claims"], 2, "{report}");
+    assert_eq!(report["sales"]["revenue"][0]["text"], "$41.00", "{report}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

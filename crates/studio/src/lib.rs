@@ -412,8 +412,30 @@ impl Studio {
                 c.stop();
             }
             self.crew.links.clear();
+            // The post-show report, from the logs the stop closes (docs/report.md).
+            let logs = engine
+                .chat()
+                .map(|c| c.log_path().to_path_buf())
+                .zip(engine.event_log().map(Path::to_path_buf));
+            let locale = engine.show().graphics.locale.clone();
             let snap = showroom_remote::stop_show(engine, self.remote.take());
             tracing::info!("studio closed: {}", crate::secrets::redact(&snap.status_line()));
+            if let Some((chat, events)) = logs {
+                let out = self.show_path.with_file_name(format!(
+                    "{}-report",
+                    self.show_path.file_stem().and_then(|s| s.to_str()).unwrap_or("show")
+                ));
+                match showroom_report::build(&[chat, events], &out, &locale) {
+                    Ok((r, _)) => tracing::info!(
+                        "post-show report: {} comments, {} claims, {} units → {}",
+                        r.comments,
+                        r.sales.claims,
+                        r.sales.units,
+                        out.display()
+                    ),
+                    Err(e) => tracing::warn!("the post-show report was not written: {e}"),
+                }
+            }
         }
     }
 }
