@@ -620,7 +620,7 @@ fn showroom_run_takes_chat_reports_it_and_exports_the_claims() {
     assert!(
         records
             .iter()
-            .any(|r| matches!(r, showroom::chat::log::Record::Answered { seq: 2 })),
+            .any(|r| matches!(r, showroom::chat::log::Record::Answered { seq: 2, .. })),
         "{records:?}"
     );
 }
@@ -882,8 +882,16 @@ fn the_selling_tab_runs_a_flash_deal_a_giveaway_and_an_auction_by_hand() {
         h.state().message(),
         Some("auction length \"soon\": write a length like 5m or 90s")
     );
-    // Closing the window writes the post-show report: Ann's deal claim
-    // and Dan's winning bid.
+    // The Claims tab's Sales panel: Ann's deal claim and Dan's winning bid.
+    h.get_by_label_contains("Claims (").click();
+    step_until(
+        &mut h,
+        "the sales panel",
+        "Sales $41.00 · 2 claims, 2 units · 2 buyers · average $20.50",
+    );
+    h.get_by_label_contains("5 comments from 4 people");
+
+    // Closing the window writes the post-show report with the same.
     drop(h);
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("show-report/report.json")).unwrap()).unwrap();

@@ -123,7 +123,16 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
     .unwrap();
     let mut run = ShowRun::start(
         &dir,
-        &["run", "show.toml", "--duration", "300", "--events", "events.jsonl"],
+        &[
+            "run",
+            "show.toml",
+            "--duration",
+            "300",
+            "--events",
+            "events.jsonl",
+            "--stats-json",
+            "stats.json",
+        ],
         &[("XDG_STATE_HOME", dir.join("state").to_str().unwrap())],
     );
     run.line(|l| l.contains("fps") && l.starts_with('['));
@@ -225,20 +234,56 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
     assert!(a1["on_screen_s"].as_f64().unwrap() > 0.5, "{a1}");
 
     // The answer time: from the viewer's comment (its stamp) to the
-    // Answered in the event log.
-    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
-    let answered = events
+    // Answered (its time in the chat log).
+    let chat = std::fs::read_to_string(dir.join("chat.jsonl")).unwrap();
+    let answered = chat
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .find(|e| e["event"] == "moderation" && e["action"] == "answered")
-        .and_then(|e| e["unix_ms"].as_u64())
-        .unwrap_or_else(|| panic!("no answer in {events}"));
+        .find(|r| r["t"] == "answered")
+        .and_then(|r| r["at_ms"].as_u64())
+        .unwrap_or_else(|| panic!("no answer in {chat}"));
     let want = ((answered - asked) as f64 / 100.0).round() / 10.0;
     assert_eq!(
         r["questions"],
         json!({"asked": 2, "answered": 1, "median_answer_s": want})
     );
     assert_eq!(r["top_questions"][0]["text"], "how much is shipping?");
+
+    // The same figures were live in the show's snapshot (--stats-json).
+    let stats: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    let m = &stats["metrics"];
+    assert_eq!(
+        json!([
+            m["comments"],
+            m["commenters"],
+            m["claims"],
+            m["units"],
+            m["buyers"],
+            m["waitlisted_units"],
+            m["revenue"],
+            m["aov"],
+            m["questions"],
+            m["answered"],
+            m["median_answer_s"]
+        ]),
+        json!([7, 6, 2, 2, 2, 1, [{"currency": "USD", "amount": "57.50"}], [{"currency": "USD", "amount": "28.75"}],
+            2, 1, want]),
+        "{m}"
+    );
+    assert_eq!(
+        m["platforms"],
+        json!([
+            {"platform": "tiktok", "name": "TikTok", "comments": 5, "commenters": 4},
+            {"platform": "youtube", "name": "YouTube", "comments": 2, "commenters": 2},
+        ])
+    );
+    assert_eq!(
+        m["products"],
+        json!([
+            {"code": "A1", "claims": 1, "units": 1, "revenue": {"currency": "USD", "amount": "39.00"}},
+            {"code": "B2", "claims": 1, "units": 1, "revenue": {"currency": "USD", "amount": "18.50"}},
+        ])
+    );
     assert_eq!(r["top_questions"][0]["answered"], true);
 
     // Whom to follow up: both who asked, the waitlisted, the claims

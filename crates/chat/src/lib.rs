@@ -22,6 +22,7 @@ pub mod deals;
 pub mod giveaway;
 pub mod ledger;
 pub mod log;
+pub mod metrics;
 pub mod model;
 pub mod orders;
 pub mod state;
@@ -711,7 +712,7 @@ fn event_of(r: &Record) -> Option<crate::events::Event> {
             id: *id,
             status: status.name().to_string(),
         },
-        Record::Answered { seq } => moderation("answered", Some(*seq), None),
+        Record::Answered { seq, .. } => moderation("answered", Some(*seq), None),
         Record::Hide { seq, why } => moderation("hidden", Some(*seq), Some(why.clone())),
         Record::Unhide { seq } => moderation("unhidden", Some(*seq), None),
         Record::Block { platform, name, .. } => {

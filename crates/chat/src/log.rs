@@ -39,6 +39,9 @@ pub enum Record {
     },
     Answered {
         seq: u64,
+        /// When it was marked (older logs do not have it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_ms: Option<u64>,
     },
     Hide {
         seq: u64,
@@ -344,7 +347,7 @@ mod tests {
         let path = dir.join("chat.jsonl");
         let _ = std::fs::remove_dir_all(&dir);
         let mut opened = Log::open(&path, |_| {}).unwrap();
-        let r = Record::Answered { seq: 7 };
+        let r = Record::Answered { seq: 7, at_ms: None };
         opened.log.append(&[r.clone(), r.clone()]).unwrap();
         drop(opened);
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();

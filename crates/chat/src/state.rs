@@ -166,6 +166,8 @@ pub struct ChatState {
     pub giveaways: Vec<super::giveaway::Giveaway>,
     /// Every auction of the show, oldest first.
     pub auctions: Vec<super::auction::Auction>,
+    /// The live figures: comments, people, questions (docs/report.md).
+    pub metrics: super::metrics::Metrics,
 }
 
 impl ChatState {
@@ -185,6 +187,7 @@ impl ChatState {
             bytes: 0,
             giveaways: Vec::new(),
             auctions: Vec::new(),
+            metrics: Default::default(),
         }
     }
 
@@ -459,7 +462,7 @@ impl ChatState {
         Ok(match action {
             Action::Answered(seq) => {
                 entry(seq)?;
-                vec![Record::Answered { seq }]
+                vec![Record::Answered { seq, at_ms: Some(now) }]
             }
             Action::Hide(seq) => {
                 entry(seq)?;
@@ -602,7 +605,7 @@ impl ChatState {
                 }
                 vec![
                     Record::Claim(self.ledger.decide(&e.msg, product, variant, quantity)),
-                    Record::Answered { seq },
+                    Record::Answered { seq, at_ms: Some(now) },
                 ]
             }
         })
@@ -691,6 +694,7 @@ impl ChatState {
                 check,
             } => {
                 self.next_seq = self.next_seq.max(seq + 1);
+                self.metrics.message(seq, &msg, flags);
                 if let Kind::Deletion { id } = &msg.kind {
                     let target = self
                         .entries
@@ -734,7 +738,8 @@ impl ChatState {
                 self.ledger.apply_claim(c).is_some() || deal
             }
             Record::ClaimStatus { id, status } => self.ledger.apply_status(id, status).is_some(),
-            Record::Answered { seq } => {
+            Record::Answered { seq, at_ms } => {
+                self.metrics.answered(seq, at_ms);
                 if let Some(e) = self.entry_mut(seq) {
                     e.answered = true;
                 }

@@ -1200,6 +1200,12 @@ impl Engine {
         }
     }
 
+    /// The chat's live figures as the snapshot shows them.
+    fn live_metrics(&self) -> Option<stats::LiveMetrics> {
+        let chat = self.chat.as_ref()?;
+        Some(stats::LiveMetrics::of(&chat.state(), crate::chat::log::now_ms()))
+    }
+
     /// The show's latest auction as the snapshot shows it.
     fn auction_stats(&self) -> Option<stats::AuctionStats> {
         let chat = self.chat.as_ref()?;
@@ -1282,6 +1288,7 @@ impl Engine {
             .as_ref()
             .map(|r| r.lock().unwrap_or_else(|e| e.into_inner()).status(self.now_ns()));
         let auction = self.auction_stats();
+        let metrics = self.live_metrics();
         let mut snap = Snapshot {
             schema: stats::SCHEMA,
             rehearsal: self.rehearsal,
@@ -1302,6 +1309,7 @@ impl Engine {
             jobs: self.jobs.list(),
             rundown,
             auction,
+            metrics,
         };
         snap.warnings = self.health.warnings(&snap);
         snap.warnings.extend(snap.quality.advice());
@@ -1349,10 +1357,12 @@ impl Engine {
         }
         // What the chat knew goes into the final snapshot before it closes.
         let auction = self.auction_stats();
+        let metrics = self.live_metrics();
         drop(self.chat.take());
         self.events.emit(self.now_ns(), Event::Stop);
         let mut snap = self.snapshot();
         snap.auction = auction;
+        snap.metrics = metrics;
         // When nothing was ever encoded there is nothing to wait for.
         let wait = if compositor_died {
             Duration::from_millis(200)

@@ -289,6 +289,154 @@ pub struct Snapshot {
     /// The show's latest comment auction (open or ended).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auction: Option<AuctionStats>,
+    /// The live sales figures (shows with `[chat]`; docs/report.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<LiveMetrics>,
+}
+
+/// What the show has sold and heard so far (docs/report.md, "Live").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveMetrics {
+    pub comments: u64,
+    pub commenters: u64,
+    /// Comments stamped in the last minute.
+    pub comments_last_minute: u64,
+    pub platforms: Vec<PlatformMetrics>,
+    /// Claims standing as claimed, their units and buyers.
+    pub claims: u64,
+    pub units: u64,
+    pub buyers: u64,
+    pub waitlisted_units: u64,
+    /// Claimed revenue per currency (decimals).
+    pub revenue: Vec<MoneyFigure>,
+    /// Revenue / buyers, per currency.
+    pub aov: Vec<MoneyFigure>,
+    pub products: Vec<ProductSales>,
+    pub questions: u64,
+    pub answered: u64,
+    pub median_answer_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlatformMetrics {
+    pub platform: &'static str,
+    pub name: &'static str,
+    pub comments: u64,
+    pub commenters: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MoneyFigure {
+    pub currency: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductSales {
+    pub code: String,
+    pub claims: u64,
+    pub units: u64,
+    pub revenue: Option<MoneyFigure>,
+}
+
+impl LiveMetrics {
+    pub fn of(s: &crate::chat::state::ChatState, now_ms: u64) -> LiveMetrics {
+        use crate::chat::ledger::Status;
+        use crate::products::price::Money;
+        use std::collections::{BTreeMap, HashSet};
+        let m = &s.metrics;
+        let claims = s.ledger.claims();
+        let standing: Vec<_> = claims.iter().filter(|c| c.status == Status::Claimed).collect();
+        let minor = |c: &crate::chat::ledger::Claim| {
+            Money::parse(&c.unit_price, &c.currency).map_or(0, |p| p.minor * c.quantity as i64)
+        };
+        let figure = |currency: &str, minor: i64| MoneyFigure {
+            currency: currency.to_string(),
+            amount: Money::parse("0", currency).map_or_else(
+                |_| minor.to_string(),
+                |mut z| {
+                    z.minor = minor;
+                    z.decimal()
+                },
+            ),
+        };
+        let mut revenue: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut buyers: BTreeMap<&str, HashSet<(crate::chat::model::Platform, &str)>> = BTreeMap::new();
+        /// One product's sales so far (a product has one currency).
+        struct Tally<'a> {
+            code: &'a str,
+            currency: &'a str,
+            claims: u64,
+            units: u64,
+            minor: i64,
+        }
+        let mut products: Vec<Tally> = Vec::new();
+        for c in &standing {
+            *revenue.entry(c.currency.as_str()).or_default() += minor(c);
+            buyers
+                .entry(c.currency.as_str())
+                .or_default()
+                .insert((c.platform, c.buyer_id.as_str()));
+            match products.iter_mut().find(|p| p.code == c.code) {
+                Some(p) => {
+                    p.claims += 1;
+                    p.units += c.quantity as u64;
+                    p.minor += minor(c);
+                }
+                None => products.push(Tally {
+                    code: &c.code,
+                    currency: &c.currency,
+                    claims: 1,
+                    units: c.quantity as u64,
+                    minor: minor(c),
+                }),
+            }
+        }
+        let people: HashSet<_> = standing.iter().map(|c| (c.platform, c.buyer_id.as_str())).collect();
+        LiveMetrics {
+            comments: m.comments,
+            commenters: m.commenters(),
+            comments_last_minute: m.last_minute(now_ms),
+            platforms: m
+                .platforms()
+                .into_iter()
+                .map(|p| PlatformMetrics {
+                    platform: p.platform.id(),
+                    name: p.platform.name(),
+                    comments: p.comments,
+                    commenters: p.commenters,
+                })
+                .collect(),
+            claims: standing.len() as u64,
+            units: standing.iter().map(|c| c.quantity as u64).sum(),
+            buyers: people.len() as u64,
+            waitlisted_units: claims
+                .iter()
+                .filter(|c| c.status == Status::Waitlisted)
+                .map(|c| c.quantity as u64)
+                .sum(),
+            revenue: revenue.iter().map(|(c, m)| figure(c, *m)).collect(),
+            aov: revenue
+                .iter()
+                .map(|(c, m)| {
+                    let n = buyers.get(c).map_or(1, |b| b.len().max(1)) as i64;
+                    figure(c, (2 * m + n) / (2 * n))
+                })
+                .collect(),
+            products: products
+                .iter()
+                .map(|p| ProductSales {
+                    code: p.code.to_string(),
+                    claims: p.claims,
+                    units: p.units,
+                    revenue: Some(figure(p.currency, p.minor)),
+                })
+                .collect(),
+            questions: m.questions,
+            answered: m.answered,
+            median_answer_s: m.median_answer_ms().map(|ms| (ms as f64 / 100.0).round() / 10.0),
+        }
+    }
 }
 
 /// A comment auction as every client sees it.
@@ -449,6 +597,8 @@ pub struct StatsJson<'a> {
     pub rundown: Option<&'a crate::rundown::RundownStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auction: Option<&'a AuctionStats>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<&'a LiveMetrics>,
     pub warnings: &'a [String],
 }
 
@@ -469,6 +619,7 @@ impl Snapshot {
             jobs: &self.jobs,
             rundown: self.rundown.as_ref(),
             auction: self.auction.as_ref(),
+            metrics: self.metrics.as_ref(),
             warnings: &self.warnings,
         };
         serde_json::to_string_pretty(&doc).expect("stats serialise")

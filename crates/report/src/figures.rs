@@ -304,6 +304,7 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
     let mut claims: Vec<Claim> = Vec::new();
     let mut at: HashMap<u64, usize> = HashMap::new();
     let mut answered: HashSet<u64> = HashSet::new();
+    let mut answered_when: HashMap<u64, u64> = HashMap::new();
     let mut ordered: HashSet<u64> = HashSet::new();
     for r in &logs.chat {
         match r {
@@ -325,8 +326,11 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
                     claims[*i].status = *status;
                 }
             }
-            Record::Answered { seq } => {
+            Record::Answered { seq, at_ms } => {
                 answered.insert(*seq);
+                if let Some(at) = at_ms {
+                    answered_when.entry(*seq).or_insert(*at);
+                }
             }
             Record::DraftOrder { claims: ids, .. } => ordered.extend(ids),
             _ => {}
@@ -446,12 +450,13 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
 
     // Questions: asked when the viewer wrote it (the platform's stamp),
     // answered at the event log's `moderation` `answered`.
-    let answered_at: HashMap<u64, u64> = logs
+    let mut answered_at: HashMap<u64, u64> = logs
         .events
         .iter()
         .filter(|e| e.event == "moderation" && e.body["action"] == "answered")
         .filter_map(|e| Some((e.body["seq"].as_u64()?, e.unix_ms)))
         .collect();
+    answered_at.extend(answered_when);
     let asked: Vec<&Comment> = comments.iter().filter(|c| c.question).collect();
     let waits: Vec<f64> = asked
         .iter()

@@ -18,6 +18,7 @@ use showroom_chat::connectors::State;
 use showroom_chat::ledger::Status;
 use showroom_chat::model::{Kind, Platform};
 use showroom_chat::state::{Action, ChatState, Entry};
+use showroom_products::price::PriceFormatter;
 
 /// Wide enough for a name and a short comment on one line; at a 1366 px
 /// laptop screen it leaves the preview and program panes 270 px each.
@@ -58,6 +59,8 @@ pub struct View {
     /// Moderator's claim for an unclear comment: product, variant, quantity.
     claim_form: Option<(usize, usize, u32)>,
     cache: Filtered,
+    /// Money as the cards write it (the Sales panel), made once.
+    prices: Option<PriceFormatter>,
 }
 
 /// The filtered message list and what it was made from.
@@ -183,14 +186,23 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui) {
                     send.extend(asked.commands);
                     problem = asked.problem;
                 }
-                Tab::Claims => claims(
-                    ui,
-                    chat,
-                    &mut actions,
-                    &mut send,
-                    &studio.snapshot().jobs,
-                    studio.show_path(),
-                ),
+                Tab::Claims => {
+                    if view.prices.is_none() {
+                        let locale = &studio.engine().show().graphics.locale;
+                        view.prices = PriceFormatter::new(locale)
+                            .or_else(|_| PriceFormatter::new("en-US"))
+                            .ok();
+                    }
+                    super::sales::panel(ui, studio.snapshot().metrics.as_ref(), view.prices.as_ref());
+                    claims(
+                        ui,
+                        chat,
+                        &mut actions,
+                        &mut send,
+                        &studio.snapshot().jobs,
+                        studio.show_path(),
+                    )
+                }
                 _ => {
                     if view.tab == Tab::Moderation {
                         moderation(ui, &mut view, chat, &mut actions);

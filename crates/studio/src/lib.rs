@@ -23,6 +23,7 @@ mod mixer;
 mod panels;
 mod products;
 mod rundown;
+mod sales;
 mod selling;
 mod sources;
 

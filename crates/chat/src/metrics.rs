@@ -1,0 +1,169 @@
+//! The chat's live figures (docs/report.md, "Live"): comments and the
+//! people who wrote them, per platform, the last minute's rate, questions
+//! and how long they waited for an answer. Kept by `ChatState::apply` as
+//! each record is applied, so a replayed log gives the same figures and
+//! messages dropped from memory still count.
+
+use super::model::{Kind, Message, Platform};
+use super::triage::Flags;
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// The window of "comments in the last minute".
+pub const RATE_WINDOW_MS: u64 = 60_000;
+
+#[derive(Debug, Default, Clone)]
+pub struct Metrics {
+    pub comments: u64,
+    /// Per platform: comments, and who wrote them.
+    per_platform: Vec<(Platform, u64, HashSet<String>)>,
+    people: HashSet<(Platform, String)>,
+    /// The platforms' stamps of the latest minute's comments.
+    recent: VecDeque<u64>,
+    /// Questions not answered yet: message seq → when asked.
+    waiting: HashMap<u64, u64>,
+    pub questions: u64,
+    pub answered: u64,
+    /// Each answered question's wait (ms), where the answer has its time.
+    waits: Vec<u64>,
+}
+
+/// One platform's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformCount {
+    pub platform: Platform,
+    pub comments: u64,
+    pub commenters: u64,
+}
+
+impl Metrics {
+    /// A message applied: counts it if it is a comment.
+    pub fn message(&mut self, seq: u64, msg: &Message, flags: u8) {
+        if !matches!(msg.kind, Kind::Text) {
+            return;
+        }
+        self.comments += 1;
+        match self.per_platform.iter_mut().find(|p| p.0 == msg.platform) {
+            Some(p) => {
+                p.1 += 1;
+                p.2.insert(msg.author.id.clone());
+            }
+            None => self
+                .per_platform
+                .push((msg.platform, 1, HashSet::from([msg.author.id.clone()]))),
+        }
+        self.people.insert((msg.platform, msg.author.id.clone()));
+        self.recent.push_back(msg.at_ms);
+        let newest = self.recent.iter().copied().max().unwrap_or(0);
+        while self.recent.front().is_some_and(|t| *t + RATE_WINDOW_MS < newest) {
+            self.recent.pop_front();
+        }
+        if Flags(flags).contains(Flags::QUESTION) {
+            self.questions += 1;
+            self.waiting.insert(seq, msg.at_ms);
+        }
+    }
+
+    /// Message `seq` marked answered at `at_ms` (None: an older log's
+    /// record, without its time).
+    pub fn answered(&mut self, seq: u64, at_ms: Option<u64>) {
+        if let Some(asked) = self.waiting.remove(&seq) {
+            self.answered += 1;
+            if let Some(at) = at_ms {
+                self.waits.push(at.saturating_sub(asked));
+            }
+        }
+    }
+
+    pub fn commenters(&self) -> u64 {
+        self.people.len() as u64
+    }
+
+    /// Comments stamped within the minute before `now_ms`.
+    pub fn last_minute(&self, now_ms: u64) -> u64 {
+        self.recent
+            .iter()
+            .filter(|t| **t + RATE_WINDOW_MS >= now_ms && **t <= now_ms + RATE_WINDOW_MS)
+            .count() as u64
+    }
+
+    /// Per platform, in the order they first spoke.
+    pub fn platforms(&self) -> Vec<PlatformCount> {
+        self.per_platform
+            .iter()
+            .map(|(platform, comments, people)| PlatformCount {
+                platform: *platform,
+                comments: *comments,
+                commenters: people.len() as u64,
+            })
+            .collect()
+    }
+
+    /// The median wait for an answer, ms.
+    pub fn median_answer_ms(&self) -> Option<u64> {
+        let mut w = self.waits.clone();
+        if w.is_empty() {
+            return None;
+        }
+        w.sort_unstable();
+        let m = w.len() / 2;
+        Some(if w.len() % 2 == 1 { w[m] } else { (w[m - 1] + w[m]) / 2 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Author;
+
+    fn msg(id: &str, who: &str, platform: Platform, at_ms: u64) -> Message {
+        Message {
+            platform,
+            id: id.into(),
+            author: Author {
+                id: who.into(),
+                name: who.into(),
+                avatar: None,
+                badges: Vec::new(),
+            },
+            text: "hi".into(),
+            at_ms,
+            kind: Kind::Text,
+        }
+    }
+
+    #[test]
+    fn counts_people_per_platform_the_last_minute_and_answer_waits() {
+        let mut m = Metrics::default();
+        m.message(1, &msg("a", "ann", Platform::TikTok, 1_000), Flags::QUESTION.0);
+        m.message(2, &msg("b", "ann", Platform::TikTok, 30_000), 0);
+        m.message(3, &msg("c", "ann", Platform::YouTube, 90_000), Flags::QUESTION.0);
+        m.message(4, &msg("d", "bob", Platform::YouTube, 100_000), Flags::QUESTION.0);
+        let mut join = msg("e", "cat", Platform::YouTube, 100_000);
+        join.kind = Kind::Join;
+        m.message(5, &join, 0);
+        assert_eq!((m.comments, m.commenters()), (4, 3));
+        assert_eq!(
+            m.platforms(),
+            [
+                PlatformCount {
+                    platform: Platform::TikTok,
+                    comments: 2,
+                    commenters: 1
+                },
+                PlatformCount {
+                    platform: Platform::YouTube,
+                    comments: 2,
+                    commenters: 2
+                },
+            ]
+        );
+        assert_eq!(m.last_minute(100_000), 2, "the comments from 40 s on");
+        m.answered(1, Some(11_000));
+        m.answered(3, Some(120_000));
+        m.answered(3, Some(130_000)); // twice is once
+        m.answered(2, Some(50_000)); // not a question
+        m.answered(4, None); // an older log's answer, without its time
+        assert_eq!((m.questions, m.answered), (3, 3));
+        assert_eq!(m.median_answer_ms(), Some(20_000), "10 s and 30 s");
+    }
+}
