@@ -1,11 +1,15 @@
-//! The chat's live figures (docs/report.md, "Live"): comments and the
-//! people who wrote them, per platform, the last minute's rate, questions
-//! and how long they waited for an answer. Kept by `ChatState::apply` as
-//! each record is applied, so a replayed log gives the same figures and
-//! messages dropped from memory still count.
+//! The chat's figures (docs/report.md): comments and the people who wrote
+//! them, per platform, the last minute's rate, questions and how long they
+//! waited for an answer — kept by `ChatState::apply` as each record is
+//! applied, so a replayed log gives the same figures and messages dropped
+//! from memory still count — and what the standing claims add up to
+//! ([`Sales`]). The snapshot's live metrics and the post-show report both
+//! read them from here.
 
+use super::ledger::{Claim, Status};
 use super::model::{Kind, Message, Platform};
 use super::triage::Flags;
+use crate::products::price::Money;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// The window of "comments in the last minute".
@@ -14,8 +18,8 @@ pub const RATE_WINDOW_MS: u64 = 60_000;
 #[derive(Debug, Default, Clone)]
 pub struct Metrics {
     pub comments: u64,
-    /// Per platform: comments, and who wrote them.
-    per_platform: Vec<(Platform, u64, HashSet<String>)>,
+    /// Comments per platform (who wrote them is in `people`).
+    per_platform: Vec<(Platform, u64)>,
     people: HashSet<(Platform, String)>,
     /// The platforms' stamps of the latest minute's comments.
     recent: VecDeque<u64>,
@@ -45,13 +49,8 @@ impl Metrics {
         }
         self.comments += 1;
         match self.per_platform.iter_mut().find(|p| p.0 == msg.platform) {
-            Some(p) => {
-                p.1 += 1;
-                p.2.insert(msg.author.id.clone());
-            }
-            None => self
-                .per_platform
-                .push((msg.platform, 1, HashSet::from([msg.author.id.clone()]))),
+            Some(p) => p.1 += 1,
+            None => self.per_platform.push((msg.platform, 1)),
         }
         self.people.insert((msg.platform, msg.author.id.clone()));
         // O(1) a message: a flood of 2,000 a second keeps 120,000 stamps.
@@ -89,14 +88,17 @@ impl Metrics {
             .count() as u64
     }
 
-    /// Per platform, in the order they first spoke.
+    /// Per platform that spoke, in `Platform::ALL`'s order.
     pub fn platforms(&self) -> Vec<PlatformCount> {
-        self.per_platform
+        Platform::ALL
             .iter()
-            .map(|(platform, comments, people)| PlatformCount {
-                platform: *platform,
-                comments: *comments,
-                commenters: people.len() as u64,
+            .filter_map(|p| {
+                let comments = self.per_platform.iter().find(|c| c.0 == *p)?.1;
+                Some(PlatformCount {
+                    platform: *p,
+                    comments,
+                    commenters: self.people.iter().filter(|(q, _)| q == p).count() as u64,
+                })
             })
             .collect()
     }
@@ -111,6 +113,112 @@ impl Metrics {
         let m = w.len() / 2;
         Some(if w.len() % 2 == 1 { w[m] } else { (w[m - 1] + w[m]) / 2 })
     }
+}
+
+/// One currency's takings: revenue in minor units and who paid it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Takings {
+    pub currency: String,
+    pub minor: i64,
+    pub buyers: u64,
+}
+
+impl Takings {
+    /// Average order value: revenue / buyers, rounded half up.
+    pub fn aov_minor(&self) -> i64 {
+        let n = self.buyers.max(1) as i64;
+        (2 * self.minor + n) / (2 * n)
+    }
+}
+
+/// One product's standing claims (a product has one currency).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductTally {
+    pub code: String,
+    pub currency: String,
+    pub claims: u64,
+    pub units: u64,
+    pub minor: i64,
+    pub waitlisted_units: u64,
+}
+
+/// A buyer: their platform and the platform's id for them.
+type Buyer<'a> = (Platform, &'a str);
+
+/// What the claims add up to, as they stand: claimed ones are sales,
+/// waitlisted and cancelled ones are counted apart (docs/report.md).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Sales {
+    pub claims: u64,
+    pub units: u64,
+    pub buyers: u64,
+    pub waitlisted_claims: u64,
+    pub waitlisted_units: u64,
+    pub cancelled_claims: u64,
+    /// Per currency, in code order.
+    pub takings: Vec<Takings>,
+    /// Per product code, in the order first claimed.
+    pub products: Vec<ProductTally>,
+}
+
+impl Sales {
+    pub fn of<'a>(claims: impl IntoIterator<Item = &'a Claim>) -> Sales {
+        let mut s = Sales::default();
+        let mut buyers: HashSet<Buyer> = HashSet::new();
+        let mut per_currency: std::collections::BTreeMap<&str, (i64, HashSet<Buyer>)> = Default::default();
+        for c in claims {
+            let i = match s.products.iter().position(|p| p.code == c.code) {
+                Some(i) => i,
+                None => {
+                    s.products.push(ProductTally {
+                        code: c.code.clone(),
+                        currency: c.currency.clone(),
+                        claims: 0,
+                        units: 0,
+                        minor: 0,
+                        waitlisted_units: 0,
+                    });
+                    s.products.len() - 1
+                }
+            };
+            let p = &mut s.products[i];
+            match c.status {
+                Status::Claimed => {
+                    let minor = Money::parse(&c.unit_price, &c.currency).map_or(0, |m| m.minor * c.quantity as i64);
+                    s.claims += 1;
+                    s.units += c.quantity as u64;
+                    buyers.insert((c.platform, &c.buyer_id));
+                    let cur = per_currency.entry(&c.currency).or_default();
+                    cur.0 += minor;
+                    cur.1.insert((c.platform, &c.buyer_id));
+                    p.claims += 1;
+                    p.units += c.quantity as u64;
+                    p.minor += minor;
+                }
+                Status::Waitlisted => {
+                    s.waitlisted_claims += 1;
+                    s.waitlisted_units += c.quantity as u64;
+                    p.waitlisted_units += c.quantity as u64;
+                }
+                Status::Cancelled => s.cancelled_claims += 1,
+            }
+        }
+        s.buyers = buyers.len() as u64;
+        s.takings = per_currency
+            .into_iter()
+            .map(|(currency, (minor, who))| Takings {
+                currency: currency.to_string(),
+                minor,
+                buyers: who.len() as u64,
+            })
+            .collect();
+        s
+    }
+}
+
+/// `minor` units of `currency` as a plain decimal ("57.50").
+pub fn decimal(minor: i64, currency: &str) -> String {
+    Money::from_minor(minor, currency).map_or_else(|_| format!("{minor}"), |m| m.decimal())
 }
 
 #[cfg(test)]

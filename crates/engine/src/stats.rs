@@ -341,58 +341,13 @@ pub struct ProductSales {
 
 impl LiveMetrics {
     pub fn of(s: &crate::chat::state::ChatState, now_ms: u64) -> LiveMetrics {
-        use crate::chat::ledger::Status;
-        use crate::products::price::Money;
-        use std::collections::{BTreeMap, HashSet};
+        use crate::chat::metrics::{Sales, decimal};
         let m = &s.metrics;
-        let claims = s.ledger.claims();
-        let standing: Vec<_> = claims.iter().filter(|c| c.status == Status::Claimed).collect();
-        let minor = |c: &crate::chat::ledger::Claim| {
-            Money::parse(&c.unit_price, &c.currency).map_or(0, |p| p.minor * c.quantity as i64)
-        };
-        let figure = |currency: &str, minor: i64| MoneyFigure {
+        let sales = Sales::of(s.ledger.claims());
+        let figure = |minor: i64, currency: &str| MoneyFigure {
             currency: currency.to_string(),
-            amount: Money::parse("0", currency).map_or_else(
-                |_| minor.to_string(),
-                |mut z| {
-                    z.minor = minor;
-                    z.decimal()
-                },
-            ),
+            amount: decimal(minor, currency),
         };
-        let mut revenue: BTreeMap<&str, i64> = BTreeMap::new();
-        let mut buyers: BTreeMap<&str, HashSet<(crate::chat::model::Platform, &str)>> = BTreeMap::new();
-        /// One product's sales so far (a product has one currency).
-        struct Tally<'a> {
-            code: &'a str,
-            currency: &'a str,
-            claims: u64,
-            units: u64,
-            minor: i64,
-        }
-        let mut products: Vec<Tally> = Vec::new();
-        for c in &standing {
-            *revenue.entry(c.currency.as_str()).or_default() += minor(c);
-            buyers
-                .entry(c.currency.as_str())
-                .or_default()
-                .insert((c.platform, c.buyer_id.as_str()));
-            match products.iter_mut().find(|p| p.code == c.code) {
-                Some(p) => {
-                    p.claims += 1;
-                    p.units += c.quantity as u64;
-                    p.minor += minor(c);
-                }
-                None => products.push(Tally {
-                    code: &c.code,
-                    currency: &c.currency,
-                    claims: 1,
-                    units: c.quantity as u64,
-                    minor: minor(c),
-                }),
-            }
-        }
-        let people: HashSet<_> = standing.iter().map(|c| (c.platform, c.buyer_id.as_str())).collect();
         LiveMetrics {
             comments: m.comments,
             commenters: m.commenters(),
@@ -407,29 +362,25 @@ impl LiveMetrics {
                     commenters: p.commenters,
                 })
                 .collect(),
-            claims: standing.len() as u64,
-            units: standing.iter().map(|c| c.quantity as u64).sum(),
-            buyers: people.len() as u64,
-            waitlisted_units: claims
+            claims: sales.claims,
+            units: sales.units,
+            buyers: sales.buyers,
+            waitlisted_units: sales.waitlisted_units,
+            revenue: sales.takings.iter().map(|t| figure(t.minor, &t.currency)).collect(),
+            aov: sales
+                .takings
                 .iter()
-                .filter(|c| c.status == Status::Waitlisted)
-                .map(|c| c.quantity as u64)
-                .sum(),
-            revenue: revenue.iter().map(|(c, m)| figure(c, *m)).collect(),
-            aov: revenue
-                .iter()
-                .map(|(c, m)| {
-                    let n = buyers.get(c).map_or(1, |b| b.len().max(1)) as i64;
-                    figure(c, (2 * m + n) / (2 * n))
-                })
+                .map(|t| figure(t.aov_minor(), &t.currency))
                 .collect(),
-            products: products
+            products: sales
+                .products
                 .iter()
+                .filter(|p| p.claims > 0)
                 .map(|p| ProductSales {
-                    code: p.code.to_string(),
+                    code: p.code.clone(),
                     claims: p.claims,
                     units: p.units,
-                    revenue: Some(figure(p.currency, p.minor)),
+                    revenue: Some(figure(p.minor, &p.currency)),
                 })
                 .collect(),
             questions: m.questions,

@@ -134,6 +134,15 @@ impl Money {
         Ok(Money { minor, currency })
     }
 
+    /// `minor` units of `currency` (a sum or an average, not a price read
+    /// from a catalog: no bounds but the currency's code).
+    pub fn from_minor(minor: i64, currency: &str) -> Result<Money, PriceError> {
+        Ok(Money {
+            minor,
+            currency: currency_code(currency)?,
+        })
+    }
+
     /// `quantity` of this price, exactly; None if it would overflow (it
     /// cannot for a claim: prices are at most [`MAX_WHOLE_UNITS`] and a
     /// claim at most `ledger::MAX_CLAIM_QUANTITY` items).

@@ -6,6 +6,7 @@ use crate::read::{Logs, Skipped, Source};
 use serde::Serialize;
 use showroom_chat::ledger::{Claim, Status};
 use showroom_chat::log::Record;
+use showroom_chat::metrics::{Metrics, Sales, decimal};
 use showroom_chat::model::{Kind, Platform};
 use showroom_chat::triage::Flags;
 use showroom_products::price::{Money, PriceFormatter};
@@ -30,7 +31,7 @@ pub struct Report {
     pub comments: u64,
     pub commenters: u64,
     pub platforms: Vec<PlatformFigures>,
-    pub sales: Sales,
+    pub sales: SalesFigures,
     pub products: Vec<ProductFigures>,
     /// Each time a product's card was on air, in order.
     pub on_screen: Vec<OnScreen>,
@@ -120,7 +121,7 @@ pub struct Amount {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Sales {
+pub struct SalesFigures {
     /// Claims standing as claimed at the end (cancelled and waitlisted apart).
     pub claims: u64,
     pub units: u64,
@@ -250,73 +251,57 @@ fn folded(text: &str) -> String {
         .join(" ")
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    })
-}
-
 fn round(x: f64, places: i32) -> f64 {
     let p = 10f64.powi(places);
     (x * p).round() / p
-}
-
-/// Sums per currency (minor units).
-#[derive(Default)]
-struct Purse(BTreeMap<String, i64>);
-
-impl Purse {
-    fn add(&mut self, c: &Claim) {
-        if let Ok(m) = Money::parse(&c.unit_price, &c.currency) {
-            *self.0.entry(c.currency.clone()).or_default() += m.minor * c.quantity as i64;
-        }
-    }
 }
 
 pub fn figures(logs: &Logs, locale: &str) -> Report {
     let prices = PriceFormatter::new(locale)
         .or_else(|_| PriceFormatter::new("en-US"))
         .ok();
-    let amount = |currency: &str, minor: i64| -> Amount {
-        let money = Money::parse("0", currency).ok().map(|mut m| {
-            m.minor = minor;
-            m
-        });
+    let amount = |minor: i64, currency: &str| -> Amount {
+        let money = Money::from_minor(minor, currency).ok();
         Amount {
             currency: currency.to_string(),
-            amount: money.as_ref().map(|m| m.decimal()).unwrap_or_else(|| minor.to_string()),
+            amount: decimal(minor, currency),
             text: match (&prices, &money) {
                 (Some(f), Some(m)) => f.format(m),
-                _ => format!("{minor} {currency}"),
+                _ => format!("{} {currency}", decimal(minor, currency)),
             },
         }
     };
 
-    // The chat log, replayed: comments, the claims' final states, answers, orders.
+    // Answer times from the event log, for logs whose `answered` records
+    // have none.
+    let answered_logged: HashMap<u64, u64> = logs
+        .events
+        .iter()
+        .filter(|e| e.event == "moderation" && e.body["action"] == "answered")
+        .filter_map(|e| Some((e.body["seq"].as_u64()?, e.unix_ms)))
+        .collect();
+    // The chat log, replayed: comments, the claims' final states, answers,
+    // orders; the counts by the chat's own metrics.
+    let mut metrics = Metrics::default();
     let mut comments: Vec<Comment> = Vec::new();
     let mut claims: Vec<Claim> = Vec::new();
     let mut at: HashMap<u64, usize> = HashMap::new();
     let mut answered: HashSet<u64> = HashSet::new();
-    let mut answered_when: HashMap<u64, u64> = HashMap::new();
     let mut ordered: HashSet<u64> = HashSet::new();
     for r in &logs.chat {
         match r {
-            Record::Message { seq, msg, flags, .. } if matches!(msg.kind, Kind::Text) => comments.push(Comment {
-                seq: *seq,
-                platform: msg.platform,
-                author_id: msg.author.id.clone(),
-                author: msg.author.name.clone(),
-                text: msg.text.clone(),
-                at_ms: msg.at_ms,
-                question: Flags(*flags).contains(Flags::QUESTION),
-            }),
+            Record::Message { seq, msg, flags, .. } if matches!(msg.kind, Kind::Text) => {
+                metrics.message(*seq, msg, *flags);
+                comments.push(Comment {
+                    seq: *seq,
+                    platform: msg.platform,
+                    author_id: msg.author.id.clone(),
+                    author: msg.author.name.clone(),
+                    text: msg.text.clone(),
+                    at_ms: msg.at_ms,
+                    question: Flags(*flags).contains(Flags::QUESTION),
+                })
+            }
             Record::Claim(c) => {
                 at.insert(c.id, claims.len());
                 claims.push(c.clone());
@@ -328,9 +313,7 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
             }
             Record::Answered { seq, at_ms } => {
                 answered.insert(*seq);
-                if let Some(at) = at_ms {
-                    answered_when.entry(*seq).or_insert(*at);
-                }
+                metrics.answered(*seq, at_ms.or_else(|| answered_logged.get(seq).copied()));
             }
             Record::DraftOrder { claims: ids, .. } => ordered.extend(ids),
             _ => {}
@@ -352,52 +335,30 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
     let end_ms = ended.unwrap_or(0);
     let (spans, featured) = on_screen(logs, end_ms);
 
-    // Per platform.
-    let mut platforms = Vec::new();
-    for p in Platform::ALL {
-        let mine: Vec<&Comment> = comments.iter().filter(|c| c.platform == p).collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let people: HashSet<&str> = mine.iter().map(|c| c.author_id.as_str()).collect();
-        platforms.push(PlatformFigures {
-            platform: p.id(),
-            name: p.name(),
-            comments: mine.len() as u64,
-            commenters: people.len() as u64,
-        });
-    }
-    let commenters: HashSet<(Platform, &str)> = comments.iter().map(|c| (c.platform, c.author_id.as_str())).collect();
-
-    // Sales.
-    let standing: Vec<&Claim> = claims.iter().filter(|c| c.status == Status::Claimed).collect();
-    let mut revenue = Purse::default();
-    let mut buyers: BTreeMap<String, HashSet<(Platform, &str)>> = BTreeMap::new();
-    for c in &standing {
-        revenue.add(c);
-        buyers
-            .entry(c.currency.clone())
-            .or_default()
-            .insert((c.platform, c.buyer_id.as_str()));
-    }
-    let all_buyers: HashSet<(Platform, &str)> = standing.iter().map(|c| (c.platform, c.buyer_id.as_str())).collect();
-    let waitlisted: Vec<&Claim> = claims.iter().filter(|c| c.status == Status::Waitlisted).collect();
-    let sales = Sales {
-        claims: standing.len() as u64,
-        units: standing.iter().map(|c| c.quantity as u64).sum(),
-        buyers: all_buyers.len() as u64,
-        revenue: revenue.0.iter().map(|(cur, m)| amount(cur, *m)).collect(),
-        aov: revenue
-            .0
+    let platforms = metrics
+        .platforms()
+        .into_iter()
+        .map(|p| PlatformFigures {
+            platform: p.platform.id(),
+            name: p.platform.name(),
+            comments: p.comments,
+            commenters: p.commenters,
+        })
+        .collect();
+    let tally = Sales::of(&claims);
+    let sales = SalesFigures {
+        claims: tally.claims,
+        units: tally.units,
+        buyers: tally.buyers,
+        revenue: tally.takings.iter().map(|t| amount(t.minor, &t.currency)).collect(),
+        aov: tally
+            .takings
             .iter()
-            .map(|(cur, m)| {
-                let n = buyers.get(cur).map_or(1, |b| b.len().max(1)) as i64;
-                amount(cur, (2 * m + n) / (2 * n))
-            })
+            .map(|t| amount(t.aov_minor(), &t.currency))
             .collect(),
-        waitlisted_claims: waitlisted.len() as u64,
-        waitlisted_units: waitlisted.iter().map(|c| c.quantity as u64).sum(),
-        cancelled_claims: claims.iter().filter(|c| c.status == Status::Cancelled).count() as u64,
+        waitlisted_claims: tally.waitlisted_claims,
+        waitlisted_units: tally.waitlisted_units,
+        cancelled_claims: tally.cancelled_claims,
     };
 
     // Per product: what was featured and what was claimed.
@@ -408,11 +369,7 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
     let products = codes
         .into_iter()
         .map(|(code, title)| {
-            let mine: Vec<&&Claim> = standing.iter().filter(|c| c.code == code).collect();
-            let mut purse = Purse::default();
-            for c in &mine {
-                purse.add(c);
-            }
+            let sold = tally.products.iter().find(|p| p.code == code);
             let seen: HashSet<(Platform, &str)> = comments
                 .iter()
                 .filter(|m| within(&spans, &code, m.at_ms))
@@ -427,14 +384,10 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
             ProductFigures {
                 times_featured: featured.get(&code).map_or(0, |f| f.1),
                 on_screen_s: round(on_screen_ms as f64 / 1000.0, 1),
-                claims: mine.len() as u64,
-                units: mine.iter().map(|c| c.quantity as u64).sum(),
-                revenue: purse.0.iter().next().map(|(cur, m)| amount(cur, *m)),
-                waitlisted_units: waitlisted
-                    .iter()
-                    .filter(|c| c.code == code)
-                    .map(|c| c.quantity as u64)
-                    .sum(),
+                claims: sold.map_or(0, |p| p.claims),
+                units: sold.map_or(0, |p| p.units),
+                revenue: sold.filter(|p| p.claims > 0).map(|p| amount(p.minor, &p.currency)),
+                waitlisted_units: sold.map_or(0, |p| p.waitlisted_units),
                 commenters_on_screen: seen.len() as u64,
                 claimers_on_screen: claimers.len() as u64,
                 conversion: (!seen.is_empty()).then(|| round(claimers.len() as f64 / seen.len() as f64, 4)),
@@ -448,28 +401,12 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
         })
         .collect();
 
-    // Questions: asked when the viewer wrote it (the platform's stamp),
-    // answered at the event log's `moderation` `answered`.
-    let mut answered_at: HashMap<u64, u64> = logs
-        .events
-        .iter()
-        .filter(|e| e.event == "moderation" && e.body["action"] == "answered")
-        .filter_map(|e| Some((e.body["seq"].as_u64()?, e.unix_ms)))
-        .collect();
-    answered_at.extend(answered_when);
+    // Questions: asked when the viewer wrote it (the platform's stamp).
     let asked: Vec<&Comment> = comments.iter().filter(|c| c.question).collect();
-    let waits: Vec<f64> = asked
-        .iter()
-        .filter(|c| answered.contains(&c.seq))
-        .filter_map(|c| {
-            let to = answered_at.get(&c.seq)?;
-            Some(to.saturating_sub(c.at_ms) as f64 / 1000.0)
-        })
-        .collect();
     let questions = Questions {
-        asked: asked.len() as u64,
-        answered: asked.iter().filter(|c| answered.contains(&c.seq)).count() as u64,
-        median_answer_s: median(waits).map(|s| round(s, 1)),
+        asked: metrics.questions,
+        answered: metrics.answered,
+        median_answer_s: metrics.median_answer_ms().map(|ms| round(ms as f64 / 1000.0, 1)),
     };
     let mut groups: Vec<(String, TopQuestion, u64)> = Vec::new();
     for c in &asked {
@@ -565,8 +502,8 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
         sources: logs.sources.clone(),
         skipped: logs.skipped.clone(),
         events_missed: logs.events_missed,
-        comments: comments.len() as u64,
-        commenters: commenters.len() as u64,
+        comments: metrics.comments,
+        commenters: metrics.commenters(),
         platforms,
         sales,
         products,
@@ -689,9 +626,7 @@ mod tests {
     }
 
     #[test]
-    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
-        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
-        assert_eq!(median(vec![]), None);
+    fn the_same_question_asked_twice_is_one_whatever_its_case_and_punctuation() {
         assert_eq!(folded("How MUCH is it??"), folded("how much is it"));
     }
 }
