@@ -276,7 +276,7 @@ async fn page(
     }
 }
 
-/// The reply to one message: `result` or `error` (with the field at fault,
+/// The reply to one message: `result` (or `preflight`), or `error` (with the field at fault,
 /// and `already` when another page did it first), with the page's `id`.
 fn act(shared: &Shared, page: u64, role: Role, name: &str, text: &str) -> Value {
     let (msg_id, request) = messages::read(text);
@@ -284,15 +284,8 @@ fn act(shared: &Shared, page: u64, role: Role, name: &str, text: &str) -> Value 
         Err(bad) => json!({"type": "error", "error": bad.message, "field": bad.field}),
         Ok(req) => match messages::authorize(role, &req) {
             Err(why) => json!({"type": "error", "error": why, "forbidden": true}),
-            // Read from the engine now (keys, sources, disk): only for
-            // the page that asked, never the keys themselves.
-            Ok(()) if matches!(req, Request::Preflight) => {
-                let p = shared.engine.preflight(None);
-                json!({"type": "preflight", "ok": p.ok(), "problems": p.problems().count(), "checks": p.checks,
-                    "at_ms": crate::chat::log::now_ms()})
-            }
             Ok(()) => match perform(shared, page, role, name, req) {
-                Ok(done) => json!({"type": "result", "ok": true, "done": done}),
+                Ok(reply) => reply,
                 Err(Refused::Already(why)) => json!({"type": "error", "error": why, "already": true}),
                 Err(Refused::Failed(why)) => json!({"type": "error", "error": why}),
             },
@@ -331,7 +324,12 @@ fn prune(handled: &mut std::collections::HashMap<(&'static str, u64), String>) {
     }
 }
 
-fn perform(shared: &Shared, page: u64, role: Role, name: &str, req: Request) -> Result<String, Refused> {
+/// The answer to a request done: `result`, with what was done.
+fn done(words: impl Into<String>) -> Value {
+    json!({"type": "result", "ok": true, "done": words.into()})
+}
+
+fn perform(shared: &Shared, page: u64, role: Role, name: &str, req: Request) -> Result<Value, Refused> {
     let engine = &shared.engine;
     match req {
         Request::Engine(Command::Chat(action)) => {
@@ -402,14 +400,14 @@ fn perform(shared: &Shared, page: u64, role: Role, name: &str, req: Request) -> 
                 }
             }
             shared.dirty.notify_one();
-            Ok(words.to_string())
+            Ok(done(words.to_string()))
         }
         Request::Engine(cmd) => {
             let what = describe(&cmd);
             engine.execute(cmd).map_err(|e| Refused::Failed(e.to_string()))?;
             shared.notify(json!({"type": "notice", "page": page, "by": name, "role": role.name(), "action": what, "text": format!("{name} {what}")}));
             shared.dirty.notify_one();
-            Ok(what)
+            Ok(done(what))
         }
         Request::PushQuestion { seq } => {
             let chat = engine
@@ -444,7 +442,7 @@ fn perform(shared: &Shared, page: u64, role: Role, name: &str, req: Request) -> 
                 "text": format!("{name} pushed message {seq} to the host")}),
             );
             shared.dirty.notify_one();
-            Ok("push_question".into())
+            Ok(done("push_question"))
         }
         Request::CommentOnScreen { seq } => {
             let chat = engine
@@ -469,7 +467,7 @@ fn perform(shared: &Shared, page: u64, role: Role, name: &str, req: Request) -> 
                 "text": format!("{name} put message {seq} on screen")}),
             );
             shared.dirty.notify_one();
-            Ok("comment".into())
+            Ok(done("comment"))
         }
         Request::BlockWord { word } => {
             let chat = engine
@@ -488,13 +486,17 @@ fn perform(shared: &Shared, page: u64, role: Role, name: &str, req: Request) -> 
                 "text": format!("{name} blocked the word `{word}`")}),
             );
             shared.dirty.notify_one();
-            Ok("block_word".into())
+            Ok(done("block_word"))
         }
-        // `act` answers it with the whole list; the summary otherwise.
-        Request::Preflight => Ok(format!(
-            "pre-flight check: {} problem(s)",
-            engine.preflight(None).problems().count()
-        )),
+        // Read from the engine now (keys, sources, disk): only for the
+        // page that asked, never the keys themselves.
+        Request::Preflight => {
+            let p = engine.preflight(None);
+            Ok(
+                json!({"type": "preflight", "ok": p.ok(), "problems": p.problems().count(), "checks": p.checks,
+                "at_ms": crate::chat::log::now_ms()}),
+            )
+        }
         Request::ClearQuestion => {
             let q = shared.question().take();
             let Some(q) = q else {
@@ -510,7 +512,7 @@ fn perform(shared: &Shared, page: u64, role: Role, name: &str, req: Request) -> 
                 "text": format!("{name} answered {}'s question", q.author)}),
             );
             shared.dirty.notify_one();
-            Ok("clear_question".into())
+            Ok(done("clear_question"))
         }
     }
 }

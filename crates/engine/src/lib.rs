@@ -1146,14 +1146,12 @@ impl Engine {
     /// The picture on program of canvas `canvas` now, as last sent to its
     /// encoder: NV12 bytes at the canvas's size. None before the first.
     pub fn program_picture(&self, canvas: usize) -> Option<Vec<u8>> {
-        let buf = self.encoders.get(canvas)?.last_picture()?;
-        let map = buf.map_readable().ok()?;
-        Some(map.as_slice().to_vec())
+        self.program_frame(canvas).map(|(_, picture)| picture)
     }
 
     /// The picture on program of canvas `canvas` with its frame number on
     /// the wire (ticks of the canvas's frame rate since the show clock
-    /// started; see `clock_ns`).
+    /// started; see `next_tick`).
     pub fn program_frame(&self, canvas: usize) -> Option<(u64, Vec<u8>)> {
         let (tick, buf) = self.encoders.get(canvas)?.last_picture_at()?;
         let map = buf.map_readable().ok()?;

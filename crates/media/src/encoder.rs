@@ -212,13 +212,9 @@ impl CanvasEncoder {
     }
 
     /// The last picture sent to the encoder (NV12 at the canvas's size),
-    /// if one was: what is on program now.
-    pub fn last_picture(&self) -> Option<gst::Buffer> {
-        self.clock.lock().unwrap_or_else(|e| e.into_inner()).last.clone()
-    }
-
-    /// The last picture with the tick (frame number on the wire) it was
-    /// first sent at: ticks count from the show clock's start.
+    /// if one was — what is on program now — with the tick (frame number
+    /// on the wire) it was first sent at: ticks count from the show clock's
+    /// start.
     pub fn last_picture_at(&self) -> Option<(u64, gst::Buffer)> {
         let clock = self.clock.lock().unwrap_or_else(|e| e.into_inner());
         clock.last.clone().map(|b| (clock.last_tick, b))
