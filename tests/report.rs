@@ -343,20 +343,8 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
     // product's revenue read off the screenshot; no request but its own file.
     let page = dir.join("report/report.html");
     let cfg = json!({"page": page, "out": dir});
-    let look = Command::new(venv_python())
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/report/page.py"))
-        .arg(cfg.to_string())
-        .output()
-        .unwrap();
-    let steps = String::from_utf8_lossy(&look.stdout);
-    assert!(
-        look.status.success() && steps.contains("\"done\""),
-        "the browser part failed: {}\n{steps}",
-        String::from_utf8_lossy(&look.stderr)
-    );
-    let requests: Value = steps
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+    let requests = browser_steps("tests/report/page.py", &cfg)
+        .into_iter()
         .find(|v| v["step"] == "requests")
         .unwrap();
     assert_eq!(

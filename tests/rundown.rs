@@ -721,17 +721,7 @@ fn a_rehearsal_sends_nothing_yet_records_the_whole_show_marked_rehearsal() {
         "bridge_token": BRIDGE_TOKEN,
         "out": shots,
     });
-    let page = Process::new(venv_python())
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/console/rehearsal.py"))
-        .arg(cfg.to_string())
-        .output()
-        .unwrap();
-    let steps = String::from_utf8_lossy(&page.stdout);
-    assert!(
-        page.status.success() && steps.contains("\"done\""),
-        "the browser part failed: {}\n{steps}",
-        String::from_utf8_lossy(&page.stderr)
-    );
+    browser_steps("tests/console/rehearsal.py", &cfg);
     let text = page_ocr(&shots.join("producer-rehearsal.png"));
     for words in ["REHEARSAL", "Pre-flight check", "key of portrait"] {
         assert!(

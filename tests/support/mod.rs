@@ -1004,3 +1004,25 @@ pub fn page_ocr(png: &Path) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Runs a browser script of tests/ (selenium on Debian's chromium) with
+/// `cfg` as its argument to its end; the steps it printed (one JSON object
+/// a line). Fails the test when it fails or does not say `done`.
+pub fn browser_steps(script: &str, cfg: &serde_json::Value) -> Vec<serde_json::Value> {
+    let out = Command::new(venv_python())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(script))
+        .arg(cfg.to_string())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let steps: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or(serde_json::json!({ "raw": l })))
+        .collect();
+    assert!(
+        out.status.success() && steps.iter().any(|s| s["step"] == "done"),
+        "{script} failed: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    steps
+}
