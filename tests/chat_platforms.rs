@@ -2,7 +2,9 @@
 //! platform does (shapes from its documentation), including its errors:
 //! YouTube liveChatEnded and quota, Graph OAuthException, 429 with
 //! Retry-After, an SSE disconnect without replay, IRC PING and RECONNECT, a
-//! relay that drops the connection. Everything is on 127.0.0.1.
+//! relay that drops the connection; viewer counts from YouTube's videos,
+//! Twitch's Helix streams and Facebook's live video. Everything is on
+//! 127.0.0.1.
 
 mod support;
 
@@ -13,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
-use showroom::chat::connectors::{SourceConfig, SourceKind, SourceStatus, State};
+use showroom::chat::connectors::{SourceConfig, SourceKind, SourceStatus, State, TwitchViewers};
 use showroom::chat::model::{Badge, Kind, Platform};
 use showroom::chat::{Chat, ChatConfig};
 use showroom::secrets::{KeyRef, Secret};
@@ -169,6 +171,7 @@ fn youtube_finds_the_chat_follows_page_tokens_and_stops_when_the_chat_ends() {
                 video_id: Some("vid-1".into()),
                 api_key: token("yt-key-123"),
                 token: KeyRef::None,
+                viewers_poll: None,
             },
         }],
     );
@@ -219,6 +222,7 @@ fn youtube_quota_waits_and_says_so() {
                 video_id: None,
                 api_key: KeyRef::None,
                 token: token("oauth-tok-9"),
+                viewers_poll: None,
             },
         }],
     );
@@ -302,6 +306,7 @@ fn facebook_fills_the_gap_after_an_sse_disconnect_and_stops_on_a_refused_token()
             streaming_url: base.clone(),
             live_video_id: "live-1".into(),
             token: token(t),
+            viewers_poll: None,
         },
     };
     let chat = open(
@@ -471,6 +476,7 @@ fn twitch_answers_ping_reconnects_when_asked_and_reads_deletions() {
                 url: format!("ws://127.0.0.1:{port}"),
                 channel: "Shop".into(),
                 login: None,
+                viewers: None,
             },
         }],
     );
@@ -658,6 +664,7 @@ fn twitch_logs_in_with_a_token_and_stops_when_twitch_refuses_it() {
                 url: format!("ws://127.0.0.1:{port}"),
                 channel: "#MyShop".into(),
                 login: Some(("MyBot".into(), token("tw-secret-tok"))),
+                viewers: None,
             },
         }],
     );
@@ -676,4 +683,196 @@ fn twitch_logs_in_with_a_token_and_stops_when_twitch_refuses_it() {
         ]
     );
     no_secret_in_statuses(&chat, "tw-secret-tok");
+}
+
+/// The viewer counts of one platform in the chat log, in order.
+fn logged_viewers(chat: &Chat, platform: &str) -> Vec<u64> {
+    std::fs::read_to_string(chat.log_path())
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["t"] == "viewers" && v["platform"] == platform)
+        .map(|v| v["count"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn viewer_counts_come_from_youtube_twitch_and_facebook_answers() {
+    let rt = runtime();
+    let (irc_port, _) = twitch_server(&rt);
+    let asked: Arc<Mutex<HashMap<&'static str, u64>>> = Default::default();
+    let next = |asked: &Arc<Mutex<HashMap<&'static str, u64>>>, who: &'static str| {
+        let mut a = asked.lock().unwrap();
+        let n = a.entry(who).or_default();
+        *n += 1;
+        *n
+    };
+    let app = {
+        let (a1, a2, a3) = (asked.clone(), asked.clone(), asked.clone());
+        Router::new()
+            // YouTube: the video's live details; concurrentViewers is a string.
+            .route(
+                "/videos",
+                get(move |Query(q): Query<HashMap<String, String>>| {
+                    let n = next(&a1, "youtube");
+                    async move {
+                        assert_eq!(q.get("key").map(String::as_str), Some("yt-key-v"));
+                        assert_eq!(q.get("id").map(String::as_str), Some("vid-9"));
+                        // The chat asks once too (for its chat id): the first two answers say 1200.
+                        let viewers = if n <= 2 { "1200" } else { "1350" };
+                        axum::Json(json!({"kind": "youtube#videoListResponse", "items": [{"kind": "youtube#video", "id": "vid-9",
+                            "liveStreamingDetails": {"actualStartTime": "2026-12-03T10:00:00Z", "activeLiveChatId": "chat-9",
+                            "concurrentViewers": viewers}}]}))
+                    }
+                }),
+            )
+            .route(
+                "/liveChat/messages",
+                get(|| async { axum::Json(json!({"pollingIntervalMillis": 1000, "items": []})) }),
+            )
+            // Twitch Helix: the Client-Id and the token, or 401.
+            .route(
+                "/helix/streams",
+                get(move |headers: HeaderMap, Query(q): Query<HashMap<String, String>>| {
+                    let n = next(&a2, "twitch");
+                    async move {
+                        let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                        if h("client-id") != "cid-1" || h("authorization") != "Bearer tw-tok-v" {
+                            return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "Unauthorized", "status": 401, "message": "Invalid OAuth token"}))).into_response();
+                        }
+                        assert_eq!(q.get("user_login").map(String::as_str), Some("shop"));
+                        if n == 1 {
+                            // Not live yet: no stream, no count.
+                            return axum::Json(json!({"data": [], "pagination": {}})).into_response();
+                        }
+                        axum::Json(json!({"data": [{"id": "4", "user_id": "9", "user_login": "shop", "type": "live",
+                            "title": "Live shopping", "viewer_count": 40 + n, "started_at": "2026-12-03T10:00:00Z"}], "pagination": {}}))
+                        .into_response()
+                    }
+                }),
+            )
+            // Facebook: the live video's live_views.
+            .route(
+                "/live-9",
+                get(move |Query(q): Query<HashMap<String, String>>| {
+                    next(&a3, "facebook");
+                    async move {
+                        assert_eq!(q.get("fields").map(String::as_str), Some("live_views"));
+                        assert_eq!(q.get("access_token").map(String::as_str), Some("fb-tok-v"));
+                        axum::Json(json!({"live_views": 77, "id": "live-9"}))
+                    }
+                }),
+            )
+            .route(
+                "/live-9/live_comments",
+                get(|| async { axum::Json(json!({"data": [], "paging": {}})) }),
+            )
+    };
+    let base = serve(&rt, app);
+    let poll = Some(Duration::from_millis(300));
+    let chat = open(
+        "viewers",
+        vec![
+            SourceConfig {
+                name: "YouTube".into(),
+                kind: SourceKind::YouTube {
+                    base_url: base.clone(),
+                    live_chat_id: None,
+                    video_id: Some("vid-9".into()),
+                    api_key: token("yt-key-v"),
+                    token: KeyRef::None,
+                    viewers_poll: poll,
+                },
+            },
+            SourceConfig {
+                name: "Twitch".into(),
+                kind: SourceKind::Twitch {
+                    url: format!("ws://127.0.0.1:{irc_port}"),
+                    channel: "Shop".into(),
+                    login: Some(("bot".into(), token("tw-tok-v"))),
+                    viewers: Some(TwitchViewers {
+                        api_url: format!("{base}/helix"),
+                        client_id: "cid-1".into(),
+                        poll: Duration::from_millis(300),
+                    }),
+                },
+            },
+            SourceConfig {
+                name: "Facebook".into(),
+                kind: SourceKind::Facebook {
+                    graph_url: base.clone(),
+                    streaming_url: base.clone(),
+                    live_video_id: "live-9".into(),
+                    token: token("fb-tok-v"),
+                    viewers_poll: poll,
+                },
+            },
+        ],
+    );
+    let seen = |c: &Chat, p: Platform| {
+        c.state()
+            .metrics
+            .platforms()
+            .into_iter()
+            .find(|x| x.platform == p)
+            .and_then(|x| x.viewers.zip(x.peak_viewers))
+    };
+    wait_for(&chat, "three platforms' counts", |c| {
+        seen(c, Platform::YouTube) == Some((1350, 1350))
+            && seen(c, Platform::Twitch).is_some_and(|(_, peak)| peak >= 43)
+            && seen(c, Platform::Facebook) == Some((77, 77))
+    });
+    let yt = logged_viewers(&chat, "youtube");
+    assert_eq!(yt[0], 1200, "the first answer: {yt:?}");
+    assert!(yt[1..].iter().all(|n| *n == 1350), "{yt:?}");
+    let tw = logged_viewers(&chat, "twitch");
+    assert_eq!(tw[..2], [42, 43], "nothing logged while Twitch had no stream: {tw:?}");
+    assert!(logged_viewers(&chat, "facebook").iter().all(|n| *n == 77));
+    let total = chat.state().metrics.viewers_now().unwrap();
+    assert!(total >= 1350 + 43 + 77, "{total}");
+    for t in ["yt-key-v", "tw-tok-v", "fb-tok-v"] {
+        no_secret_in_statuses(&chat, t);
+    }
+}
+
+#[test]
+fn twitch_viewer_counts_stop_when_helix_refuses_the_token_and_the_chat_goes_on() {
+    let rt = runtime();
+    let (irc_port, _) = twitch_server(&rt);
+    let asked: Seen = Default::default();
+    let a = asked.clone();
+    let app = Router::new().route(
+        "/helix/streams",
+        get(move || {
+            a.lock().unwrap().push("streams".into());
+            async {
+                (
+                    StatusCode::UNAUTHORIZED,
+                    axum::Json(json!({"error": "Unauthorized", "status": 401, "message": "Invalid OAuth token"})),
+                )
+            }
+        }),
+    );
+    let base = serve(&rt, app);
+    let chat = open(
+        "viewers-401",
+        vec![SourceConfig {
+            name: "Twitch".into(),
+            kind: SourceKind::Twitch {
+                url: format!("ws://127.0.0.1:{irc_port}"),
+                channel: "Shop".into(),
+                login: Some(("bot".into(), token("tw-bad"))),
+                viewers: Some(TwitchViewers {
+                    api_url: format!("{base}/helix"),
+                    client_id: "cid-1".into(),
+                    poll: Duration::from_millis(200),
+                }),
+            },
+        }],
+    );
+    wait_for(&chat, "the chat's messages", |c| c.state().entries().len() >= 4);
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(asked.lock().unwrap().len(), 1, "a refused token is not asked again");
+    assert!(logged_viewers(&chat, "twitch").is_empty());
+    assert_eq!(status(&chat, "Twitch").state, State::Live, "the chat goes on");
 }

@@ -231,6 +231,11 @@ pub enum Event {
         queued: bool,
         hidden: bool,
     },
+    /// A platform said how many watch.
+    Viewers {
+        platform: String,
+        count: u64,
+    },
     /// The host queue's length changed.
     Queue {
         length: usize,

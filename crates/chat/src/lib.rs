@@ -66,6 +66,11 @@ enum Input {
         /// Its bytes under `IN_FLIGHT_BYTES`, given back once it is applied.
         _held: Option<tokio::sync::OwnedSemaphorePermit>,
     },
+    /// A platform's viewer count.
+    Viewers {
+        count: model::ViewerCount,
+        ack: Option<oneshot::Sender<bool>>,
+    },
     /// Moderator actions are waiting (in their own queue, served first).
     Wake,
     /// Time passes: an open auction's clock and end.
@@ -163,6 +168,18 @@ impl Ingest {
             })
             .await
             .is_ok()
+    }
+
+    /// Queues a viewer count; false when the chat has stopped.
+    pub async fn viewers(&self, count: model::ViewerCount) -> bool {
+        self.tx.send(Input::Viewers { count, ack: None }).await.is_ok()
+    }
+
+    /// Queues a viewer count; the receiver answers once it is on disk.
+    pub async fn viewers_acked(&self, count: model::ViewerCount) -> Option<oneshot::Receiver<bool>> {
+        let (ack, rx) = oneshot::channel();
+        self.tx.send(Input::Viewers { count, ack: Some(ack) }).await.ok()?;
+        Some(rx)
     }
 
     /// Queues a message; the receiver answers once it is on disk (true; a
@@ -625,6 +642,10 @@ fn write_loop(
                         latencies.push(received.elapsed().as_secs_f32() * 1000.0);
                         acks.extend(ack);
                     }
+                    Input::Viewers { count, ack } => {
+                        stock_changed |= record(Record::Viewers(count), &mut s, &mut log);
+                        acks.extend(ack);
+                    }
                     Input::Wake | Input::Tick => {}
                     Input::Restock(fresh) => {
                         stock_changed |= s.ledger.take_prices(&fresh);
@@ -792,6 +813,10 @@ fn event_of(r: &Record) -> Option<crate::events::Event> {
             winner: ended.name.clone(),
             price: ended.price.clone(),
             claim: ended.claim,
+        },
+        Record::Viewers(v) => Event::Viewers {
+            platform: v.platform.id().to_string(),
+            count: v.count,
         },
         Record::DraftOrder { claims, name, .. } => {
             let ids: Vec<String> = claims.iter().map(|c| format!("#{c}")).collect();

@@ -121,6 +121,8 @@ pub enum Record {
         auction: u64,
         ended: super::auction::Ended,
     },
+    /// A platform's viewer count.
+    Viewers(super::model::ViewerCount),
     /// A Shopify draft order was made for these claims.
     DraftOrder {
         claims: Vec<u64>,

@@ -7,7 +7,7 @@
 //! read them from here.
 
 use super::ledger::{Claim, Status};
-use super::model::{Kind, Message, Platform};
+use super::model::{Kind, Message, Platform, ViewerCount};
 use super::triage::Flags;
 use crate::products::price::Money;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -31,6 +31,8 @@ pub struct Metrics {
     pub answered: u64,
     /// Each answered question's wait (ms), where the answer has its time.
     waits: Vec<u64>,
+    /// Per platform that said: its latest viewer count and the highest.
+    viewers: Vec<(Platform, u64, u64)>,
 }
 
 /// One platform's figures.
@@ -39,9 +41,28 @@ pub struct PlatformCount {
     pub platform: Platform,
     pub comments: u64,
     pub commenters: u64,
+    /// The platform's latest viewer count and its peak, where it said.
+    pub viewers: Option<u64>,
+    pub peak_viewers: Option<u64>,
 }
 
 impl Metrics {
+    /// A platform's viewer count applied.
+    pub fn viewers(&mut self, v: &ViewerCount) {
+        match self.viewers.iter_mut().find(|p| p.0 == v.platform) {
+            Some(p) => {
+                p.1 = v.count;
+                p.2 = p.2.max(v.count);
+            }
+            None => self.viewers.push((v.platform, v.count, v.count)),
+        }
+    }
+
+    /// Viewers now, all platforms that said together.
+    pub fn viewers_now(&self) -> Option<u64> {
+        (!self.viewers.is_empty()).then(|| self.viewers.iter().map(|p| p.1).sum())
+    }
+
     /// A message applied: counts it if it is a comment.
     pub fn message(&mut self, seq: u64, msg: &Message, flags: u8) {
         if !matches!(msg.kind, Kind::Text) {
@@ -88,16 +109,22 @@ impl Metrics {
             .count() as u64
     }
 
-    /// Per platform that spoke, in `Platform::ALL`'s order.
+    /// Per platform that spoke or counted its viewers, in `Platform::ALL`'s order.
     pub fn platforms(&self) -> Vec<PlatformCount> {
         Platform::ALL
             .iter()
             .filter_map(|p| {
-                let comments = self.per_platform.iter().find(|c| c.0 == *p)?.1;
+                let comments = self.per_platform.iter().find(|c| c.0 == *p).map(|c| c.1);
+                let viewers = self.viewers.iter().find(|v| v.0 == *p);
+                if comments.is_none() && viewers.is_none() {
+                    return None;
+                }
                 Some(PlatformCount {
                     platform: *p,
-                    comments,
+                    comments: comments.unwrap_or(0),
                     commenters: self.people.iter().filter(|(q, _)| q == p).count() as u64,
+                    viewers: viewers.map(|v| v.1),
+                    peak_viewers: viewers.map(|v| v.2),
                 })
             })
             .collect()
@@ -259,15 +286,35 @@ mod tests {
                 PlatformCount {
                     platform: Platform::TikTok,
                     comments: 2,
-                    commenters: 1
+                    commenters: 1,
+                    viewers: None,
+                    peak_viewers: None,
                 },
                 PlatformCount {
                     platform: Platform::YouTube,
                     comments: 2,
-                    commenters: 2
+                    commenters: 2,
+                    viewers: None,
+                    peak_viewers: None,
                 },
             ]
         );
+        assert_eq!(m.viewers_now(), None);
+        for (platform, count) in [(Platform::Twitch, 40), (Platform::YouTube, 120), (Platform::Twitch, 25)] {
+            m.viewers(&ViewerCount {
+                platform,
+                count,
+                at_ms: 100_000,
+            });
+        }
+        assert_eq!(m.viewers_now(), Some(145), "the latest of each");
+        let p = m.platforms();
+        assert_eq!(p.len(), 3, "Twitch counted viewers without a comment");
+        assert_eq!(
+            (p[2].platform, p[2].comments, p[2].viewers, p[2].peak_viewers),
+            (Platform::Twitch, 0, Some(25), Some(40))
+        );
+        assert_eq!((p[1].viewers, p[1].peak_viewers), (Some(120), Some(120)));
         assert_eq!(m.last_minute(100_000), 2, "the comments from 40 s on");
         m.answered(1, Some(11_000));
         m.answered(3, Some(120_000));

@@ -105,6 +105,16 @@ pub struct Message {
     pub kind: Kind,
 }
 
+/// How many watch on a platform, as it said at `at_ms` (YouTube's
+/// concurrent viewers, Twitch's viewer count, Facebook's live views, or a
+/// bridge's `viewers` item).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewerCount {
+    pub platform: Platform,
+    pub count: u64,
+    pub at_ms: u64,
+}
+
 /// The longest comment each platform lets a viewer write, in characters
 /// (docs/chat.md has the sources). Where no maximum is published, 500.
 pub fn platform_max_chars(p: Platform) -> usize {

@@ -785,6 +785,10 @@ impl ChatState {
                 false
             }
             Record::Stock { lines } => self.ledger.apply_stock(&lines),
+            Record::Viewers(v) => {
+                self.metrics.viewers(&v);
+                false
+            }
             Record::Giveaway {
                 id,
                 keyword,

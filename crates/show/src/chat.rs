@@ -7,7 +7,7 @@ use super::model::{ChatSection, ChatSourceDef};
 use crate::secrets::KeyRef;
 use showroom_chat::ChatConfig;
 use showroom_chat::claims::DEFAULT_KEYWORDS;
-use showroom_chat::connectors::{SourceConfig, SourceKind};
+use showroom_chat::connectors::{SourceConfig, SourceKind, TwitchViewers};
 use std::path::Path;
 use std::time::Duration;
 use toml::Spanned;
@@ -183,6 +183,25 @@ fn source(
         }
     };
     let http = &["https", "http"];
+    // How often to ask a platform's viewer count: 30 s unless said.
+    let viewers_poll = match &s.viewers_poll {
+        None => Some(Duration::from_secs(30)),
+        Some(p) if p.get_ref().trim() == "off" => None,
+        Some(p) => match super::graphics::parse_duration_ms(p.get_ref()).filter(|ms| *ms >= 1000) {
+            Some(ms) => Some(Duration::from_millis(ms)),
+            None => {
+                out.add(
+                    p.span(),
+                    format!(
+                        "{what}: viewers_poll \"{}\" is not a duration of 1 s or more",
+                        p.get_ref()
+                    ),
+                    "e.g. viewers_poll = \"30s\", or \"off\" not to ask",
+                );
+                return None;
+            }
+        },
+    };
     let kind = match platform.as_str() {
         "youtube" => {
             if s.video_id.is_none() && s.live_chat_id.is_none() {
@@ -213,6 +232,8 @@ fn source(
                 video_id: s.video_id.clone(),
                 api_key: api_key.unwrap_or(KeyRef::None),
                 token: token.unwrap_or(KeyRef::None),
+                // A count needs the video: a chat id alone has none.
+                viewers_poll: viewers_poll.filter(|_| s.video_id.is_some()),
             }
         }
         "facebook" => SourceKind::Facebook {
@@ -230,6 +251,7 @@ fn source(
                 out,
             ),
             token: token(s, span.clone(), &what, base, out)?,
+            viewers_poll,
         },
         "instagram" => SourceKind::Instagram {
             user_id: need(
@@ -254,10 +276,9 @@ fn source(
                 },
             },
         },
-        "twitch" => SourceKind::Twitch {
-            channel: need(&s.channel, "channel", "the channel name, e.g. channel = \"myshop\"")?,
-            url: url(&s.url, "wss://irc-ws.chat.twitch.tv:443", &["wss", "ws"], &what, out),
-            login: match (&s.nick, key(&s.token, "token", &what, base, out)) {
+        "twitch" => {
+            let channel = need(&s.channel, "channel", "the channel name, e.g. channel = \"myshop\"")?;
+            let login = match (&s.nick, key(&s.token, "token", &what, base, out)) {
                 (Some(n), Some(t)) => Some((n.clone(), t)),
                 (None, None) => None,
                 _ => {
@@ -268,8 +289,28 @@ fn source(
                     );
                     return None;
                 }
-            },
-        },
+            };
+            let client_id = s.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty());
+            if client_id.is_some() && login.is_none() {
+                out.add(
+                    span.clone(),
+                    format!("{what}: viewer counts (client_id) need a login: give nick and token too"),
+                    "Helix answers a token made for the app whose client_id is given",
+                );
+                return None;
+            }
+            let api_url = url(&s.api_url, "https://api.twitch.tv/helix", http, &what, out);
+            SourceKind::Twitch {
+                channel,
+                url: url(&s.url, "wss://irc-ws.chat.twitch.tv:443", &["wss", "ws"], &what, out),
+                viewers: client_id.zip(viewers_poll).map(|(c, poll)| TwitchViewers {
+                    api_url,
+                    client_id: c.to_string(),
+                    poll,
+                }),
+                login,
+            }
+        }
         "bambuser" => SourceKind::Bambuser {
             show_id: need(&s.show_id, "show_id", "the Bambuser show id")?,
             base_url: url(&s.url, "https://liveshopping-api.bambuser.com/v1", http, &what, out),

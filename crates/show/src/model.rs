@@ -384,6 +384,14 @@ pub struct ChatSourceDef {
     pub poll: Option<Spanned<String>>,
     /// Relay: the channel to read (default 4, SSN's chat feed).
     pub relay_channel: Option<u32>,
+    /// YouTube, Facebook, Twitch: how often to ask the viewer count
+    /// ("30s", the default; "off" never asks).
+    pub viewers_poll: Option<Spanned<String>>,
+    /// Twitch: the client id of the app the token was made for (viewer
+    /// counts come from Helix with it).
+    pub client_id: Option<String>,
+    /// Twitch: the Helix API base URL.
+    pub api_url: Option<Spanned<String>>,
 }
 
 /// `[[cues]]`: one graphics action at a time after the show starts.

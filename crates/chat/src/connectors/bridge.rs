@@ -14,7 +14,7 @@
 use super::{StatusHandle, relay};
 use crate::Ingest;
 use crate::listener::{Conn, Counters, Guard, Limits, Refusal};
-use crate::model::{Author, Badge, Kind, Message, Platform};
+use crate::model::{Author, Badge, Kind, Message, Platform, ViewerCount};
 use crate::secrets::Secret;
 use axum::body::Body;
 use axum::extract::State as Ax;
@@ -184,24 +184,22 @@ async fn post_inner(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: Body)
             format!("the body is not UTF-8 text (bad byte at {})", e.valid_up_to()),
         )
     })?;
-    let messages = parse_body(text).map_err(|e| e.refusal())?;
-    deliver(shared, messages)
+    let items = parse_body(text).map_err(|e| e.refusal())?;
+    deliver(shared, items)
         .await
         .map_err(|e| Refusal::new(StatusCode::SERVICE_UNAVAILABLE, e))
 }
 
-/// Pushes the messages and waits until they are on disk.
-async fn deliver(shared: &Shared, messages: Vec<Message>) -> Result<usize, String> {
-    let n = messages.len();
+/// Pushes the items and waits until they are on disk.
+async fn deliver(shared: &Shared, items: Vec<Item>) -> Result<usize, String> {
+    let n = items.len();
     let mut acks = Vec::with_capacity(n);
-    for m in messages {
-        acks.push(
-            shared
-                .ingest
-                .send_acked(m)
-                .await
-                .ok_or("the chat has stopped; nothing was accepted")?,
-        );
+    for item in items {
+        let ack = match item {
+            Item::Message(m) => shared.ingest.send_acked(m).await,
+            Item::Viewers(v) => shared.ingest.viewers_acked(v).await,
+        };
+        acks.push(ack.ok_or("the chat has stopped; nothing was accepted")?);
     }
     for a in acks {
         if a.await != Ok(true) {
@@ -280,11 +278,11 @@ async fn ws_session(socket: WebSocket, shared: Shared, conn: Conn) {
                 let k = frame;
                 let size = text.len();
                 let reply = match parse_body(&text) {
-                    Ok(messages) => {
+                    Ok(items) => {
                         let shared = shared.clone();
                         pending_bytes += size;
                         pending.push_back(Box::pin(async move {
-                            let v = match deliver(&shared, messages).await {
+                            let v = match deliver(&shared, items).await {
                                 Ok(n) => json!({"ack": k, "accepted": n}),
                                 Err(e) => json!({"frame": k, "error": e}),
                             };
@@ -370,8 +368,15 @@ impl std::fmt::Display for BadMessage {
     }
 }
 
-/// One message, an array of them, or SSN objects.
-pub fn parse_body(body: &str) -> Result<Vec<Message>, BadMessage> {
+/// What a sender posts: a chat message, or how many watch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Message(Message),
+    Viewers(ViewerCount),
+}
+
+/// One item, an array of them, or SSN objects.
+pub fn parse_body(body: &str) -> Result<Vec<Item>, BadMessage> {
     let v: Value = serde_json::from_str(body).map_err(|e| BadMessage::new(format!("the body is not JSON: {e}")))?;
     let (items, many) = match v {
         Value::Array(a) => (a, true),
@@ -398,10 +403,12 @@ pub fn parse_body(body: &str) -> Result<Vec<Message>, BadMessage> {
                 }
             };
             if let Some(m) = relay::from_ssn(item).map_err(field).map_err(at)? {
-                out.push(m);
+                out.push(Item::Message(m));
             }
+        } else if item.get("kind").and_then(Value::as_str) == Some("viewers") {
+            out.push(Item::Viewers(parse_viewers(item).map_err(at)?));
         } else {
-            out.push(parse_message(item).map_err(at)?);
+            out.push(Item::Message(parse_message(item).map_err(at)?));
         }
     }
     Ok(out)
@@ -430,6 +437,25 @@ fn string(v: &Value, field: &str) -> Result<Option<String>, BadMessage> {
 
 fn missing(field: &str, why: &str) -> BadMessage {
     BadMessage::at(field, format!("`{field}` is missing{why}"))
+}
+
+/// A viewer count: `{"kind":"viewers","platform","viewers","at_ms"}`
+/// (`at_ms` optional: now).
+pub fn parse_viewers(v: &Value) -> Result<ViewerCount, BadMessage> {
+    let platform = platform(&string(&v["platform"], "platform")?.ok_or_else(|| missing("platform", ""))?)?;
+    let count = match &v["viewers"] {
+        Value::Null => return Err(missing("viewers", " (how many watch, a whole number)")),
+        n => n
+            .as_u64()
+            .ok_or_else(|| BadMessage::at("viewers", "`viewers` must be a whole number of 0 or more"))?,
+    };
+    let at_ms = match &v["at_ms"] {
+        Value::Null => crate::log::now_ms(),
+        t => t
+            .as_u64()
+            .ok_or_else(|| BadMessage::at("at_ms", "`at_ms` must be milliseconds since 1970 (a whole number)"))?,
+    };
+    Ok(ViewerCount { platform, count, at_ms })
 }
 
 /// Our format: `{"platform","id","author":{"id","name","avatar","badges"},
@@ -610,11 +636,49 @@ mod tests {
                 {"chatname":"Bo","chatmessage":"hi","type":"tiktok","id":3}]"#,
         )
         .unwrap();
+        let ok: Vec<Message> = ok
+            .into_iter()
+            .map(|i| match i {
+                Item::Message(m) => m,
+                other => panic!("{other:?}"),
+            })
+            .collect();
         assert_eq!(ok.len(), 2);
         assert_eq!(
             (ok[0].platform, ok[0].at_ms, ok[0].author.badges.clone()),
             (Platform::Amazon, 5, vec![Badge::Member])
         );
         assert_eq!(ok[1].platform, Platform::TikTok);
+    }
+
+    #[test]
+    fn viewer_counts_are_read_and_bad_ones_named() {
+        let ok = parse_body(
+            r#"[{"kind":"viewers","platform":"tiktok","viewers":1234,"at_ms":9},
+            {"kind":"viewers","platform":"amazon","viewers":"7"}]"#,
+        );
+        let e = ok.unwrap_err();
+        assert_eq!((e.item, e.field.as_deref()), (Some(2), Some("viewers")), "{e}");
+        let ok = parse_body(r#"{"kind":"viewers","platform":"tiktok","viewers":1234,"at_ms":9}"#).unwrap();
+        assert_eq!(
+            ok,
+            [Item::Viewers(ViewerCount {
+                platform: Platform::TikTok,
+                count: 1234,
+                at_ms: 9
+            })]
+        );
+        for (body, field) in [
+            (r#"{"kind":"viewers","platform":"tiktok"}"#, "viewers"),
+            (r#"{"kind":"viewers","platform":"tiktok","viewers":-3}"#, "viewers"),
+            (r#"{"kind":"viewers","viewers":3}"#, "platform"),
+            (
+                r#"{"kind":"viewers","platform":"tiktok","viewers":3,"at_ms":"now"}"#,
+                "at_ms",
+            ),
+        ] {
+            let e = parse_body(body).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some(field), "{body}: {e}");
+        }
     }
 }

@@ -10,6 +10,7 @@ pub mod facebook;
 pub mod instagram;
 pub mod relay;
 pub mod twitch;
+pub mod viewers;
 pub mod youtube;
 
 use super::Ingest;
@@ -37,12 +38,16 @@ pub enum SourceKind {
         /// An API key (`key=`) or an OAuth token (Bearer): one of them.
         api_key: KeyRef,
         token: KeyRef,
+        /// How often to ask the video's viewer count (needs `video_id`); None: never.
+        viewers_poll: Option<Duration>,
     },
     Facebook {
         graph_url: String,
         streaming_url: String,
         live_video_id: String,
         token: KeyRef,
+        /// How often to ask the live video's `live_views`; None: never.
+        viewers_poll: Option<Duration>,
     },
     Instagram {
         graph_url: String,
@@ -55,6 +60,8 @@ pub enum SourceKind {
         channel: String,
         /// Logged in as this account; anonymous (read-only) when None.
         login: Option<(String, KeyRef)>,
+        /// Viewer counts from Helix (the login's token with this app's client id).
+        viewers: Option<TwitchViewers>,
     },
     Bambuser {
         base_url: String,
@@ -83,6 +90,16 @@ impl SourceKind {
             SourceKind::Relay { .. } | SourceKind::Bridge { .. } => return None,
         })
     }
+}
+
+/// Where Twitch's viewer count is asked, and how often.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TwitchViewers {
+    /// The Helix API base (https://api.twitch.tv/helix).
+    pub api_url: String,
+    /// The client id of the app the login's token was made for.
+    pub client_id: String,
+    pub poll: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -376,6 +393,16 @@ pub fn start(
 
 type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
+/// The chat's task, with the platform's viewer counts beside it if asked.
+fn with_viewers(chat: Task, counter: Option<(viewers::Counter, Duration)>, ingest: Ingest) -> Task {
+    match counter {
+        Some((counter, every)) => Box::pin(async move {
+            tokio::join!(chat, viewers::run(counter, every, ingest));
+        }),
+        None => chat,
+    }
+}
+
 fn connector(kind: SourceKind, name: &str, ingest: Ingest, status: StatusHandle) -> Result<Task, String> {
     Ok(match kind {
         SourceKind::YouTube {
@@ -384,40 +411,65 @@ fn connector(kind: SourceKind, name: &str, ingest: Ingest, status: StatusHandle)
             video_id,
             api_key,
             token,
+            viewers_poll,
         } => {
-            let auth = match (secret(&api_key, name)?, secret(&token, name)?) {
-                (Some(k), None) => youtube::Auth::Key(k),
-                (None, Some(t)) => youtube::Auth::Bearer(t),
-                _ => return Err(format!("chat source {name}: give either api_key or token")),
+            let auth = || match (secret(&api_key, name)?, secret(&token, name)?) {
+                (Some(k), None) => Ok(youtube::Auth::Key(k)),
+                (None, Some(t)) => Ok(youtube::Auth::Bearer(t)),
+                _ => Err(format!("chat source {name}: give either api_key or token")),
             };
-            Box::pin(youtube::run(
+            let counter = match (&video_id, viewers_poll) {
+                (Some(v), Some(every)) => Some((
+                    viewers::Counter::YouTube {
+                        base_url: base_url.clone(),
+                        video_id: v.clone(),
+                        auth: auth()?,
+                    },
+                    every,
+                )),
+                _ => None,
+            };
+            let chat = Box::pin(youtube::run(
                 youtube::Config {
                     base_url,
                     live_chat_id,
                     video_id,
-                    auth,
+                    auth: auth()?,
                 },
-                ingest,
+                ingest.clone(),
                 status,
-            ))
+            ));
+            with_viewers(chat, counter, ingest)
         }
         SourceKind::Facebook {
             graph_url,
             streaming_url,
             live_video_id,
             token,
+            viewers_poll,
         } => {
             let token = required(&token, name, "a token")?;
-            Box::pin(facebook::run(
+            let counter = viewers_poll.map(|every| {
+                (
+                    viewers::Counter::Facebook {
+                        graph_url: graph_url.clone(),
+                        live_video_id: live_video_id.clone(),
+                        token: token.clone(),
+                    },
+                    every,
+                )
+            });
+            let chat = Box::pin(facebook::run(
                 facebook::Config {
                     graph_url,
                     streaming_url,
                     live_video_id,
                     token,
                 },
-                ingest,
+                ingest.clone(),
                 status,
-            ))
+            ));
+            with_viewers(chat, counter, ingest)
         }
         SourceKind::Instagram {
             graph_url,
@@ -437,12 +489,39 @@ fn connector(kind: SourceKind, name: &str, ingest: Ingest, status: StatusHandle)
                 status,
             ))
         }
-        SourceKind::Twitch { url, channel, login } => {
+        SourceKind::Twitch {
+            url,
+            channel,
+            login,
+            viewers,
+        } => {
             let login = match login {
                 Some((nick, key)) => Some((nick, required(&key, name, "a token to log in")?)),
                 None => None,
             };
-            Box::pin(twitch::run(twitch::Config { url, channel, login }, ingest, status))
+            let counter = match (viewers, &login) {
+                (Some(v), Some((_, token))) => Some((
+                    viewers::Counter::Twitch {
+                        api_url: v.api_url,
+                        channel: channel.clone(),
+                        client_id: v.client_id,
+                        token: token.clone(),
+                    },
+                    v.poll,
+                )),
+                (Some(_), None) => {
+                    return Err(format!(
+                        "chat source {name}: Twitch viewer counts need a login (nick and token)"
+                    ));
+                }
+                _ => None,
+            };
+            let chat = Box::pin(twitch::run(
+                twitch::Config { url, channel, login },
+                ingest.clone(),
+                status,
+            ));
+            with_viewers(chat, counter, ingest)
         }
         SourceKind::Bambuser {
             base_url,
