@@ -130,7 +130,8 @@ fn main() {
     reset_peak();
     let base = peak_mb();
     let t = Instant::now();
-    let (r, files) = showroom::report::build(&[chat, events], &dir.join("out"), "en-US").unwrap();
+    let built = showroom::report::build(&[chat, events], &dir.join("out"), "en-US", true).unwrap();
+    let (r, files) = (&built.report, &built.files);
     let ours_s = t.elapsed().as_secs_f64();
     let ours_mb = peak_mb() - base;
     assert_eq!(r.comments, MESSAGES);

@@ -4,9 +4,13 @@
 //! then `showroom report` on its chat log and event log. Every figure is
 //! the expected one; report.html opens in Chromium offline (OCR reads it,
 //! it asks for nothing); the report the show wrote as it ended and one
-//! rebuilt later are byte for byte the same; a log cut
-//! off mid-line and one with a garbage line give a report of what is
-//! readable and name the lines skipped.
+//! rebuilt later are byte for byte the same; viewer counts sent through the
+//! bridge, the destination's health (nginx-rtmp on loopback) and the tone's
+//! loudness are in it; one MP4 clip per product moment is cut from the
+//! recording (ffprobe: H.264 + AAC, the moment's length ± one GOP; OCR reads
+//! the card in its middle frame); a log cut off mid-line and one with a
+//! garbage line give a report of what is readable and name the lines
+//! skipped.
 
 mod support;
 
@@ -22,22 +26,28 @@ name = "Report e2e"
 
 [[canvases]]
 id = "landscape"
-width = 320
-height = 176
+width = 640
+height = 360
 fps = 15
 
 [[sources]]
 id = "bg"
 kind = "test-pattern"
 pattern = "black"
-width = 320
-height = 176
+width = 640
+height = 360
+
+[[sources]]
+id = "tone"
+kind = "tone"
+frequency = 440
+volume = 0.2
 
 [[scenes]]
 id = "main"
 [[scenes.layers]]
 source = "bg"
-place.landscape = { x = 0, y = 0, width = 320, height = 176 }
+place.landscape = { x = 0, y = 0, width = 640, height = 360 }
 
 [products]
 catalog = "catalog.csv"
@@ -93,10 +103,47 @@ fn logged(dir: &Path, kind: &str, n: usize) {
     assert!(ok.is_some(), "the chat log never had {n} `{kind}` records");
 }
 
+/// Viewer counts through the bridge (its documented `viewers` items).
+fn viewers(bridge: u16, counts: &[(&str, u64)]) {
+    let items: Vec<Value> = counts
+        .iter()
+        .map(|(platform, n)| json!({"kind": "viewers", "platform": platform, "viewers": n}))
+        .collect();
+    let reply = reqwest::blocking::Client::new()
+        .post(format!("http://127.0.0.1:{bridge}/v1/messages"))
+        .bearer_auth(BRIDGE_TOKEN)
+        .json(&items)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.json::<Value>().unwrap(), json!({"accepted": counts.len()}));
+}
+
+/// The words tesseract reads in the frame at `at` s of `video`, tripled.
+fn frame_words(video: &Path, at: f64, png: &Path) -> String {
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-ss", &format!("{at:.2}"), "-i"])
+        .arg(video)
+        .args(["-frames:v", "1", "-vf", "scale=iw*3:ih*3:flags=lanczos"])
+        .arg(png)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "no frame at {at} s of {}", video.display());
+    let o = Command::new("tesseract").arg(png).arg("-").output().unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 fn report(dir: &Path, logs: &[&str], out: &str) -> (bool, String) {
+    report_with(dir, logs, out, &[])
+}
+
+fn report_with(dir: &Path, logs: &[&str], out: &str, more: &[&str]) -> (bool, String) {
     let o = Command::new(showroom_bin())
         .arg("report")
         .args(logs)
+        .args(more)
         .args(["--out", out])
         .current_dir(dir)
         .output()
@@ -111,6 +158,7 @@ fn report(dir: &Path, logs: &[&str], out: &str) -> (bool, String) {
 fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_the_logs() {
     let _heavy = heavy_lock();
     let dir = tempdir("report-e2e");
+    let nginx = Nginx::start(&dir.join("nginx"));
     let bridge = free_port();
     write_token(&dir);
     std::fs::write(dir.join("catalog.csv"), CATALOG).unwrap();
@@ -132,10 +180,16 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
             "events.jsonl",
             "--stats-json",
             "stats.json",
+            &format!("--to=landscape=rtmp://127.0.0.1:{}/live/reportKey-5v2", nginx.rtmp_port),
+            "--record=rec-{canvas}.mkv",
         ],
         &[("XDG_STATE_HOME", dir.join("state").to_str().unwrap())],
     );
     run.line(|l| l.contains("fps") && l.starts_with('['));
+    // The platforms' viewer counts: the most at once is 150 + 40.
+    viewers(bridge, &[("tiktok", 120), ("youtube", 40)]);
+    viewers(bridge, &[("tiktok", 150)]);
+    logged(&dir, "viewers", 3);
 
     // The shirt on screen: a question, two claims, a comment.
     run.type_line("feature A1");
@@ -153,7 +207,8 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
     logged(&dir, "claim", 2);
     run.type_line("answer 1");
     run.next_line(|l| l == "ok: answer 1");
-    std::thread::sleep(Duration::from_millis(300));
+    // The shirt's moment lasts long enough for a clip of several GOPs.
+    std::thread::sleep(Duration::from_millis(4500));
 
     // The mug: one in stock, so the second claim waits; an unanswered question.
     run.type_line("feature B2");
@@ -168,10 +223,12 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
         ],
     );
     logged(&dir, "claim", 4);
+    viewers(bridge, &[("tiktok", 90)]);
+    logged(&dir, "viewers", 4);
     // Ann changes her mind about the two shirts.
     run.type_line("cancel-claim 2");
     run.next_line(|l| l == "ok: cancel-claim 2");
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(4500));
     run.type_line("quit");
     // The show writes its report as it ends.
     let summary = run.line(|l| l.starts_with("report: "));
@@ -191,10 +248,11 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
     assert_eq!(
         r["platforms"],
         json!([
-            {"platform": "tiktok", "name": "TikTok", "comments": 5, "commenters": 4},
-            {"platform": "youtube", "name": "YouTube", "comments": 2, "commenters": 2},
+            {"platform": "tiktok", "name": "TikTok", "comments": 5, "commenters": 4, "peak_viewers": 150},
+            {"platform": "youtube", "name": "YouTube", "comments": 2, "commenters": 2, "peak_viewers": 40},
         ])
     );
+    assert_eq!(r["peak_viewers"], 190, "150 on TikTok while YouTube had 40");
     assert_eq!(
         r["sales"],
         json!({
@@ -273,9 +331,64 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
     assert_eq!(
         m["platforms"],
         json!([
-            {"platform": "tiktok", "name": "TikTok", "comments": 5, "commenters": 4},
-            {"platform": "youtube", "name": "YouTube", "comments": 2, "commenters": 2},
+            {"platform": "tiktok", "name": "TikTok", "comments": 5, "commenters": 4, "viewers": 90, "peak_viewers": 150},
+            {"platform": "youtube", "name": "YouTube", "comments": 2, "commenters": 2, "viewers": 40, "peak_viewers": 40},
         ])
+    );
+    assert_eq!(m["viewers"], 130, "90 on TikTok and 40 on YouTube now");
+
+    // The event stream had the figures too (the log keeps `metrics`), and
+    // the show's health every 2 s.
+    let events: Vec<Value> = std::fs::read_to_string(dir.join("events.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let last_metrics = events
+        .iter()
+        .rfind(|e| e["event"] == "metrics")
+        .expect("a metrics event");
+    assert_eq!(
+        (last_metrics["comments"].as_u64(), last_metrics["claims"].as_u64()),
+        (Some(7), Some(2))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "viewers" && e["platform"] == "tiktok" && e["count"] == 150)
+    );
+
+    // Stream health: the destination, live, its bitrate; no reconnect.
+    let health = r["health"].as_array().unwrap();
+    assert_eq!(health.len(), 1, "{}", r["health"]);
+    let h = &health[0];
+    assert_eq!(
+        (h["canvas"].as_str(), h["reconnects"].as_u64()),
+        (Some("landscape"), Some(0)),
+        "{h}"
+    );
+    let samples = h["samples"].as_array().unwrap();
+    assert!(samples.len() >= 5, "a sample every 2 s of a show over 10 s: {h}");
+    assert!(
+        samples
+            .iter()
+            .any(|s| s["state"] == "live" && s["bitrate_kbps"].as_u64().unwrap() > 50),
+        "{h}"
+    );
+    assert!(h["mean_kbps"].as_u64().unwrap() > 50, "{h}");
+    let health_csv = std::fs::read_to_string(dir.join("report/health.csv")).unwrap();
+    assert_eq!(health_csv.lines().count(), samples.len() + 1, "{health_csv}");
+    // Loudness: the tone at 0.2 is measured.
+    let l = &r["loudness"];
+    let integrated = l["integrated_lufs"].as_f64().unwrap_or_else(|| panic!("{l}"));
+    assert!((-40.0..-5.0).contains(&integrated), "{l}");
+    assert!(
+        l["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["short_term_lufs"].is_number()),
+        "{l}"
     );
     assert_eq!(
         m["products"],
@@ -325,7 +438,9 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
     // Per minute: every comment and every claim not cancelled, once.
     let minutes = std::fs::read_to_string(dir.join("report/minutes.csv")).unwrap();
     assert!(
-        minutes.starts_with("minute,comments,comments_tiktok,comments_youtube,claims,units\n"),
+        minutes.starts_with(
+            "minute,comments,comments_tiktok,comments_youtube,claims,units,viewers_tiktok,viewers_youtube\n"
+        ),
         "{minutes}"
     );
     let sums = csv::Reader::from_reader(minutes.as_bytes())
@@ -352,10 +467,57 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
         json!([format!("file://{}", page.display())]),
         "the page asked for nothing but itself"
     );
-    assert_eq!(requests["charts"], 2, "{requests}");
+    assert_eq!(
+        requests["charts"], 5,
+        "viewers, comments, claims, health, loudness: {requests}"
+    );
     let seen = page_ocr(&dir.join("report.png"));
     for words in ["Report e2e", "$39.00", "$57.50", "Linen Shirt"] {
         assert!(seen.contains(words), "`{words}` not read on the report:\n{seen}");
+    }
+
+    // One clip per product moment, cut from the recording on keyframes:
+    // H.264 + AAC, the moment's length within a GOP (2 s), the card in
+    // its middle.
+    let clips = r["clips"].as_array().unwrap();
+    assert_eq!(
+        clips.iter().map(|c| c["file"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["clips/A1-1-landscape.mp4", "clips/B2-1-landscape.mp4"],
+        "{}",
+        r["clips"]
+    );
+    for (c, title) in clips.iter().zip(["Linen Shirt", "Ceramic Mug"]) {
+        let file = dir.join("report").join(c["file"].as_str().unwrap());
+        let moment = c["to_s"].as_f64().unwrap() - c["from_s"].as_f64().unwrap();
+        assert!(moment > 4.0, "{c}");
+        let probe = ffprobe(
+            &file,
+            &["-show_entries", "stream=codec_name:format=duration", "-of", "json"],
+        );
+        let p: Value = serde_json::from_str(&probe).unwrap();
+        let codecs: Vec<&str> = p["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["codec_name"].as_str().unwrap())
+            .collect();
+        assert_eq!(codecs, ["h264", "aac"], "{probe}");
+        let duration: f64 = p["format"]["duration"].as_str().unwrap().parse().unwrap();
+        assert!(
+            duration >= moment - 0.5 && duration <= moment + 2.5,
+            "{}: {duration} s for a moment of {moment} s (GOP 2 s)",
+            c["file"]
+        );
+        let words = frame_words(
+            &file,
+            duration / 2.0,
+            &dir.join(format!("{}.png", c["code"].as_str().unwrap())),
+        );
+        assert!(
+            words.contains(title),
+            "`{title}` not on the middle frame of {}: {words:?}",
+            c["file"]
+        );
     }
 
     // The show wrote it as it ended; rebuilt later from the logs alone it
@@ -389,7 +551,7 @@ fn the_report_has_every_figure_of_a_scripted_show_and_is_rebuilt_the_same_from_t
     }
     broken += &lines[lines.len() - 1][..20];
     std::fs::write(dir.join("broken.jsonl"), broken).unwrap();
-    let (ok, said) = report(&dir, &["broken.jsonl", "events.jsonl"], "broken");
+    let (ok, said) = report_with(&dir, &["broken.jsonl", "events.jsonl"], "broken", &["--no-clips"]);
     assert!(ok, "{said}");
     assert!(said.contains("skipped broken.jsonl:3: not JSON"), "{said}");
     assert!(

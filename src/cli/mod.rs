@@ -68,6 +68,9 @@ enum Commands {
         /// How money is written (a BCP 47 locale, as the show's [products] locale).
         #[arg(long, default_value = "en-US")]
         locale: String,
+        /// Cut no clips from the recordings (the figures alone).
+        #[arg(long)]
+        no_clips: bool,
     },
 }
 
@@ -119,7 +122,12 @@ pub fn main() -> ExitCode {
         Some(Commands::Resume) => run::resume(),
         Some(Commands::Key { action }) => key(action),
         Some(Commands::Catalog { action }) => catalog(action),
-        Some(Commands::Report { logs, out, locale }) => report::report(logs, out, locale),
+        Some(Commands::Report {
+            logs,
+            out,
+            locale,
+            no_clips,
+        }) => report::report(logs, out, locale, !no_clips),
     }
 }
 

@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub fn report(logs: Vec<PathBuf>, out: Option<PathBuf>, locale: String) -> ExitCode {
+pub fn report(logs: Vec<PathBuf>, out: Option<PathBuf>, locale: String, clips: bool) -> ExitCode {
     let out = out.unwrap_or_else(|| match logs[0].parent() {
         Some(dir) => dir.join("report"),
         None => PathBuf::from("report"),
     });
-    match crate::report::build(&logs, &out, &locale) {
-        Ok((r, files)) => {
-            tell(&r, &files);
+    match crate::report::build(&logs, &out, &locale, clips) {
+        Ok(built) => {
+            tell(&built);
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -22,7 +22,8 @@ pub fn report(logs: Vec<PathBuf>, out: Option<PathBuf>, locale: String) -> ExitC
 }
 
 /// What a report found and where it is, on stderr as every status line.
-pub fn tell(r: &crate::report::Report, files: &[PathBuf]) {
+pub fn tell(built: &crate::report::Built) {
+    let (r, files) = (&built.report, &built.files);
     for s in &r.skipped {
         eprintln!("skipped {}:{}: {}", s.file, s.line, s.why);
     }
@@ -53,6 +54,12 @@ pub fn tell(r: &crate::report::Report, files: &[PathBuf]) {
             revenue.join(" + ")
         }
     );
+    for p in &built.clip_problems {
+        eprintln!("warning: {p}");
+    }
+    if !r.clips.is_empty() {
+        eprintln!("clips: {} product moments cut from the recordings", r.clips.len());
+    }
     for f in files {
         eprintln!("  {}", f.display());
     }

@@ -984,8 +984,8 @@ pub fn run(args: RunArgs) -> ExitCode {
             "{}-report",
             args.show.file_stem().and_then(|s| s.to_str()).unwrap_or("show")
         ));
-        match crate::report::build(&logs, &out, &locale) {
-            Ok((r, files)) => super::report::tell(&r, &files),
+        match crate::report::build(&logs, &out, &locale, true) {
+            Ok(built) => super::report::tell(&built),
             Err(e) => eprintln!("error: the post-show report: {e}"),
         }
     }

@@ -286,6 +286,12 @@ pub enum Event {
     Capacity {
         canvases: Vec<CanvasCapacity>,
     },
+    /// Every few seconds while the show runs (docs/report.md): each
+    /// destination's link, each canvas's dropped frames and the mix's
+    /// loudness — the report's health and loudness timelines.
+    Health(Health),
+    /// The chat's live figures, every few seconds when they changed.
+    Metrics(LiveMetrics),
     Quality {
         direction: String,
         level: usize,
@@ -293,6 +299,101 @@ pub enum Event {
         layers_divisor: u32,
         why: String,
     },
+}
+
+/// The show's health at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Health {
+    pub destinations: Vec<DestinationHealth>,
+    pub canvases: Vec<CanvasHealth>,
+    pub loudness: Loudness,
+}
+
+/// One destination's link: its state, what it sent over the last seconds,
+/// its connections so far and the frames it dropped so far.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DestinationHealth {
+    pub id: String,
+    pub platform: String,
+    pub canvas: String,
+    pub state: String,
+    pub bitrate_kbps: u64,
+    pub connects: u32,
+    pub dropped_frames: u64,
+}
+
+/// One canvas: frames dropped so far (not rendered in time, or its encoder behind).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CanvasHealth {
+    pub id: String,
+    pub dropped_frames: u64,
+}
+
+/// The mix's loudness (EBU R128, LUFS; None while silent or not measured).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Loudness {
+    pub momentary_lufs: Option<f32>,
+    pub short_term_lufs: Option<f32>,
+    pub integrated_lufs: Option<f32>,
+}
+
+impl Loudness {
+    /// A meter's figure as the stream carries it: None under -70 LUFS
+    /// (R128's absolute gate: silence) or not a number.
+    pub fn figure(lufs: f32) -> Option<f32> {
+        (lufs.is_finite() && lufs >= -70.0).then_some((lufs * 10.0).round() / 10.0)
+    }
+}
+
+/// What the show has sold and heard so far (docs/report.md, "Live"): the
+/// snapshot's `metrics` and the `metrics` event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveMetrics {
+    pub comments: u64,
+    pub commenters: u64,
+    /// Comments stamped in the last minute.
+    pub comments_last_minute: u64,
+    /// Viewers now, all platforms that say together.
+    pub viewers: Option<u64>,
+    pub platforms: Vec<PlatformMetrics>,
+    /// Claims standing as claimed, their units and buyers.
+    pub claims: u64,
+    pub units: u64,
+    pub buyers: u64,
+    pub waitlisted_units: u64,
+    /// Claimed revenue per currency (decimals).
+    pub revenue: Vec<MoneyFigure>,
+    /// Revenue / buyers, per currency.
+    pub aov: Vec<MoneyFigure>,
+    pub products: Vec<ProductSales>,
+    pub questions: u64,
+    pub answered: u64,
+    pub median_answer_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlatformMetrics {
+    pub platform: String,
+    pub name: String,
+    pub comments: u64,
+    pub commenters: u64,
+    /// The platform's latest viewer count and its peak, where it says.
+    pub viewers: Option<u64>,
+    pub peak_viewers: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MoneyFigure {
+    pub currency: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductSales {
+    pub code: String,
+    pub claims: u64,
+    pub units: u64,
+    pub revenue: Option<MoneyFigure>,
 }
 
 /// The start-up measurement of one canvas.

@@ -347,6 +347,11 @@ impl Chat {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The state for a reader on another thread (the engine's pulse).
+    pub fn shared_state(&self) -> Arc<Mutex<ChatState>> {
+        self.state.clone()
+    }
+
     /// Why the log cannot be written, if it cannot (cheap: read per frame).
     pub fn disk_error(&self) -> Option<String> {
         self.stats.lock().unwrap_or_else(|e| e.into_inner()).disk_error.clone()

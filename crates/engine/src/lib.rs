@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod outputs;
 pub mod preflight;
 pub mod program;
+pub mod pulse;
 pub mod render_loop;
 pub mod rundown;
 pub mod stats;
@@ -247,7 +248,7 @@ pub struct Engine {
     monitor_stop: Shutdown,
     encoders: Vec<Arc<CanvasEncoder>>,
     kbps: Vec<u32>,
-    outputs: outputs::Outputs,
+    outputs: Arc<outputs::Outputs>,
     views: Option<crate::compositor::StudioViews>,
     studio_canvas: Arc<std::sync::atomic::AtomicUsize>,
     counters: Vec<Arc<CanvasCounters>>,
@@ -264,6 +265,8 @@ pub struct Engine {
     /// Preview pictures for readers (the crew console), from the render thread.
     previews: Arc<render_loop::PreviewPictures>,
     governor: Option<JoinHandle<()>>,
+    /// The health and metrics events (pulse.rs).
+    pulse: Option<JoinHandle<()>>,
     /// `shutdown` has run.
     shut_down: bool,
     /// The first error the GPU reported (the compositor then stops drawing).
@@ -430,12 +433,12 @@ impl Engine {
         // they happen.
         let emitter = crate::events::Emitter::new(events.clone(), clock.clone());
         let jobs = jobs::Jobs::new(emitter.clone());
-        let outputs = outputs::Outputs::new(
+        let outputs = Arc::new(outputs::Outputs::new(
             &show,
             encoders.iter().map(|e| e.fanout.clone()).collect(),
             emitter,
             options.rehearsal,
-        );
+        ));
         // One signal ends every thread of the show: loops paced by the
         // clock look at it each tick, waiting ones are woken by it.
         let shutdown = Shutdown::new();
@@ -558,6 +561,26 @@ impl Engine {
                 .name("governor".into())
                 .spawn(move || g.run())?
         };
+        let pulse = {
+            let p = pulse::Pulse {
+                outputs: outputs.clone(),
+                canvases: show
+                    .canvases
+                    .iter()
+                    .zip(counters.iter().zip(&encoders))
+                    .map(|(c, (k, e))| (c.id.clone(), k.clone(), e.clone()))
+                    .collect(),
+                mixer: mixer_state.clone(),
+                chat: chat.as_ref().map(|c| c.shared_state()),
+                events: events.clone(),
+                stop: shutdown.clone(),
+                t0,
+                period: pulse::PERIOD,
+            };
+            std::thread::Builder::new()
+                .name("pulse".into())
+                .spawn(move || p.run())?
+        };
         // Last: on air once everything else has started.
         if options.live {
             outputs.record(true);
@@ -607,6 +630,7 @@ impl Engine {
             quality,
             previews,
             governor: Some(governor),
+            pulse: Some(pulse),
             shut_down: false,
             gpu_error,
             jobs,
@@ -1201,7 +1225,7 @@ impl Engine {
     /// The chat's live figures as the snapshot shows them.
     fn live_metrics(&self) -> Option<stats::LiveMetrics> {
         let chat = self.chat.as_ref()?;
-        Some(stats::LiveMetrics::of(&chat.state(), crate::chat::log::now_ms()))
+        Some(stats::live_metrics(&chat.state(), crate::chat::log::now_ms()))
     }
 
     /// The show's latest auction as the snapshot shows it.
@@ -1342,6 +1366,9 @@ impl Engine {
         }
         if let Some(g) = self.governor.take() {
             let _ = g.join();
+        }
+        if let Some(p) = self.pulse.take() {
+            let _ = p.join();
         }
         self.monitor_stop.trigger();
         // Not joined: a refresh in flight may wait for its store's answer;

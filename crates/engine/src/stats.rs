@@ -294,99 +294,58 @@ pub struct Snapshot {
     pub metrics: Option<LiveMetrics>,
 }
 
-/// What the show has sold and heard so far (docs/report.md, "Live").
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LiveMetrics {
-    pub comments: u64,
-    pub commenters: u64,
-    /// Comments stamped in the last minute.
-    pub comments_last_minute: u64,
-    pub platforms: Vec<PlatformMetrics>,
-    /// Claims standing as claimed, their units and buyers.
-    pub claims: u64,
-    pub units: u64,
-    pub buyers: u64,
-    pub waitlisted_units: u64,
-    /// Claimed revenue per currency (decimals).
-    pub revenue: Vec<MoneyFigure>,
-    /// Revenue / buyers, per currency.
-    pub aov: Vec<MoneyFigure>,
-    pub products: Vec<ProductSales>,
-    pub questions: u64,
-    pub answered: u64,
-    pub median_answer_s: Option<f64>,
-}
+pub use crate::events::{LiveMetrics, MoneyFigure, PlatformMetrics, ProductSales};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlatformMetrics {
-    pub platform: &'static str,
-    pub name: &'static str,
-    pub comments: u64,
-    pub commenters: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MoneyFigure {
-    pub currency: String,
-    pub amount: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProductSales {
-    pub code: String,
-    pub claims: u64,
-    pub units: u64,
-    pub revenue: Option<MoneyFigure>,
-}
-
-impl LiveMetrics {
-    pub fn of(s: &crate::chat::state::ChatState, now_ms: u64) -> LiveMetrics {
-        use crate::chat::metrics::{Sales, decimal};
-        let m = &s.metrics;
-        let sales = Sales::of(s.ledger.claims());
-        let figure = |minor: i64, currency: &str| MoneyFigure {
-            currency: currency.to_string(),
-            amount: decimal(minor, currency),
-        };
-        LiveMetrics {
-            comments: m.comments,
-            commenters: m.commenters(),
-            comments_last_minute: m.last_minute(now_ms),
-            platforms: m
-                .platforms()
-                .into_iter()
-                .map(|p| PlatformMetrics {
-                    platform: p.platform.id(),
-                    name: p.platform.name(),
-                    comments: p.comments,
-                    commenters: p.commenters,
-                })
-                .collect(),
-            claims: sales.claims,
-            units: sales.units,
-            buyers: sales.buyers,
-            waitlisted_units: sales.waitlisted_units,
-            revenue: sales.takings.iter().map(|t| figure(t.minor, &t.currency)).collect(),
-            aov: sales
-                .takings
-                .iter()
-                .map(|t| figure(t.aov_minor(), &t.currency))
-                .collect(),
-            products: sales
-                .products
-                .iter()
-                .filter(|p| p.claims > 0)
-                .map(|p| ProductSales {
-                    code: p.code.clone(),
-                    claims: p.claims,
-                    units: p.units,
-                    revenue: Some(figure(p.minor, &p.currency)),
-                })
-                .collect(),
-            questions: m.questions,
-            answered: m.answered,
-            median_answer_s: m.median_answer_ms().map(|ms| (ms as f64 / 100.0).round() / 10.0),
-        }
+/// The chat's figures as the snapshot and the `metrics` event show them.
+pub fn live_metrics(s: &crate::chat::state::ChatState, now_ms: u64) -> LiveMetrics {
+    use crate::chat::metrics::{Sales, decimal};
+    let m = &s.metrics;
+    let sales = Sales::of(s.ledger.claims());
+    let figure = |minor: i64, currency: &str| MoneyFigure {
+        currency: currency.to_string(),
+        amount: decimal(minor, currency),
+    };
+    LiveMetrics {
+        comments: m.comments,
+        commenters: m.commenters(),
+        comments_last_minute: m.last_minute(now_ms),
+        viewers: m.viewers_now(),
+        platforms: m
+            .platforms()
+            .into_iter()
+            .map(|p| PlatformMetrics {
+                platform: p.platform.id().to_string(),
+                name: p.platform.name().to_string(),
+                comments: p.comments,
+                commenters: p.commenters,
+                viewers: p.viewers,
+                peak_viewers: p.peak_viewers,
+            })
+            .collect(),
+        claims: sales.claims,
+        units: sales.units,
+        buyers: sales.buyers,
+        waitlisted_units: sales.waitlisted_units,
+        revenue: sales.takings.iter().map(|t| figure(t.minor, &t.currency)).collect(),
+        aov: sales
+            .takings
+            .iter()
+            .map(|t| figure(t.aov_minor(), &t.currency))
+            .collect(),
+        products: sales
+            .products
+            .iter()
+            .filter(|p| p.claims > 0)
+            .map(|p| ProductSales {
+                code: p.code.clone(),
+                claims: p.claims,
+                units: p.units,
+                revenue: Some(figure(p.minor, &p.currency)),
+            })
+            .collect(),
+        questions: m.questions,
+        answered: m.answered,
+        median_answer_s: m.median_answer_ms().map(|ms| (ms as f64 / 100.0).round() / 10.0),
     }
 }
 

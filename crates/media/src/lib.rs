@@ -9,6 +9,7 @@ use showroom_audio as audio;
 use showroom_base::{backoff, secrets, shutdown};
 use showroom_spec as spec;
 
+pub mod clip;
 pub mod destination;
 pub mod devices;
 pub mod encoder;

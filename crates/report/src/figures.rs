@@ -30,6 +30,8 @@ pub struct Report {
     pub events_missed: u64,
     pub comments: u64,
     pub commenters: u64,
+    /// The most viewers at once, all platforms that said together.
+    pub peak_viewers: Option<u64>,
     pub platforms: Vec<PlatformFigures>,
     pub sales: SalesFigures,
     pub products: Vec<ProductFigures>,
@@ -42,6 +44,58 @@ pub struct Report {
     pub top_questions: Vec<TopQuestion>,
     pub minutes: Vec<Minute>,
     pub leads: Vec<Lead>,
+    /// Each destination's link over the show (the event log's `health`).
+    pub health: Vec<DestinationTimeline>,
+    /// One MP4 per product moment, cut from the recordings (clips.rs).
+    pub clips: Vec<crate::clips::Clip>,
+    /// Frames each canvas dropped over the show.
+    pub canvases: Vec<CanvasDrops>,
+    pub loudness: LoudnessTimeline,
+}
+
+/// One destination over the show: a sample per `health` event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DestinationTimeline {
+    pub id: String,
+    pub platform: String,
+    pub canvas: String,
+    /// Connections made, and those after the first (reconnects).
+    pub connects: u64,
+    pub reconnects: u64,
+    pub dropped_frames: u64,
+    /// Mean bitrate over the samples it was live, kb/s.
+    pub mean_kbps: Option<u64>,
+    pub samples: Vec<HealthSample>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HealthSample {
+    pub t_s: f64,
+    pub state: String,
+    pub bitrate_kbps: u64,
+    pub connects: u64,
+    pub dropped_frames: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CanvasDrops {
+    pub id: String,
+    pub dropped_frames: u64,
+}
+
+/// The mix's loudness over the show (LUFS; None while silent).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct LoudnessTimeline {
+    /// The whole show's, as the last sample had it.
+    pub integrated_lufs: Option<f64>,
+    pub samples: Vec<LoudnessSample>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoudnessSample {
+    pub t_s: f64,
+    pub momentary_lufs: Option<f64>,
+    pub short_term_lufs: Option<f64>,
 }
 
 /// A chapter of the show's video: from `at_s` seconds, `title`.
@@ -110,6 +164,8 @@ pub struct PlatformFigures {
     pub name: &'static str,
     pub comments: u64,
     pub commenters: u64,
+    /// The most viewers the platform said it had at once.
+    pub peak_viewers: Option<u64>,
 }
 
 /// An amount in one currency: the decimal and as the cards write it.
@@ -175,6 +231,8 @@ pub struct Minute {
     pub minute: u64,
     /// Comments per platform id.
     pub comments: BTreeMap<&'static str, u64>,
+    /// The most viewers each platform said it had in the minute.
+    pub viewers: BTreeMap<&'static str, u64>,
     pub claims: u64,
     pub units: u64,
 }
@@ -251,7 +309,7 @@ fn folded(text: &str) -> String {
         .join(" ")
 }
 
-fn round(x: f64, places: i32) -> f64 {
+pub(crate) fn round(x: f64, places: i32) -> f64 {
     let p = 10f64.powi(places);
     (x * p).round() / p
 }
@@ -288,6 +346,7 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
     let mut at: HashMap<u64, usize> = HashMap::new();
     let mut answered: HashSet<u64> = HashSet::new();
     let mut ordered: HashSet<u64> = HashSet::new();
+    let mut viewers: Vec<showroom_chat::model::ViewerCount> = Vec::new();
     for r in &logs.chat {
         match r {
             Record::Message { seq, msg, flags, .. } if matches!(msg.kind, Kind::Text) => {
@@ -316,9 +375,23 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
                 metrics.answered(*seq, at_ms.or_else(|| answered_logged.get(seq).copied()));
             }
             Record::DraftOrder { claims: ids, .. } => ordered.extend(ids),
+            Record::Viewers(v) => {
+                metrics.viewers(v);
+                viewers.push(*v);
+            }
             _ => {}
         }
     }
+    // The most at once: every platform's latest count, summed.
+    let peak_viewers = {
+        let mut latest: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut peak = None;
+        for v in &viewers {
+            latest.insert(v.platform.id(), v.count);
+            peak = peak.max(Some(latest.values().sum::<u64>()));
+        }
+        peak
+    };
 
     // The show's span: its start and stop events, else what the chat saw.
     let first = |name: &str| logs.events.iter().find(|e| e.event == name);
@@ -343,6 +416,7 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
             name: p.platform.name(),
             comments: p.comments,
             commenters: p.commenters,
+            peak_viewers: p.peak_viewers,
         })
         .collect();
     let tally = Sales::of(&claims);
@@ -439,6 +513,7 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
         .map(|m| Minute {
             minute: m,
             comments: BTreeMap::new(),
+            viewers: BTreeMap::new(),
             claims: 0,
             units: 0,
         })
@@ -446,6 +521,12 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
     for c in &comments {
         if let Some(m) = minutes.get_mut(minute(c.at_ms) as usize) {
             *m.comments.entry(c.platform.id()).or_default() += 1;
+        }
+    }
+    for v in &viewers {
+        if let Some(m) = minutes.get_mut(minute(v.at_ms) as usize) {
+            let n = m.viewers.entry(v.platform.id()).or_default();
+            *n = (*n).max(v.count);
         }
     }
     for c in claims.iter().filter(|c| c.status != Status::Cancelled) {
@@ -504,6 +585,7 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
         events_missed: logs.events_missed,
         comments: metrics.comments,
         commenters: metrics.commenters(),
+        peak_viewers,
         platforms,
         sales,
         products,
@@ -540,7 +622,100 @@ pub fn figures(logs: &Logs, locale: &str) -> Report {
         top_questions,
         minutes,
         leads,
+        health: health(logs, start),
+        clips: Vec::new(),
+        canvases: canvas_drops(logs),
+        loudness: loudness(logs, start),
     }
+}
+
+/// The `health` events, in order, with their time from the show's start.
+fn pulses(logs: &Logs, start: u64) -> impl Iterator<Item = (f64, &serde_json::Value)> {
+    logs.events
+        .iter()
+        .filter(|e| e.event == "health")
+        .map(move |e| (round(e.unix_ms.saturating_sub(start) as f64 / 1000.0, 1), &e.body))
+}
+
+fn health(logs: &Logs, start: u64) -> Vec<DestinationTimeline> {
+    let mut out: Vec<DestinationTimeline> = Vec::new();
+    for (t_s, body) in pulses(logs, start) {
+        for d in body["destinations"].as_array().map(Vec::as_slice).unwrap_or_default() {
+            let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            let id = text("id");
+            let i = match out.iter().position(|l| l.id == id) {
+                Some(i) => i,
+                None => {
+                    out.push(DestinationTimeline {
+                        id,
+                        platform: text("platform"),
+                        canvas: text("canvas"),
+                        connects: 0,
+                        reconnects: 0,
+                        dropped_frames: 0,
+                        mean_kbps: None,
+                        samples: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            let line = &mut out[i];
+            let sample = HealthSample {
+                t_s,
+                state: text("state"),
+                bitrate_kbps: d["bitrate_kbps"].as_u64().unwrap_or(0),
+                connects: d["connects"].as_u64().unwrap_or(0),
+                dropped_frames: d["dropped_frames"].as_u64().unwrap_or(0),
+            };
+            line.connects = line.connects.max(sample.connects);
+            line.dropped_frames = line.dropped_frames.max(sample.dropped_frames);
+            line.samples.push(sample);
+        }
+    }
+    for line in &mut out {
+        line.reconnects = line.connects.saturating_sub(1);
+        let live: Vec<u64> = line
+            .samples
+            .iter()
+            .filter(|s| s.state == "live")
+            .map(|s| s.bitrate_kbps)
+            .collect();
+        line.mean_kbps = (!live.is_empty()).then(|| live.iter().sum::<u64>() / live.len() as u64);
+    }
+    out
+}
+
+fn canvas_drops(logs: &Logs) -> Vec<CanvasDrops> {
+    let mut out: Vec<CanvasDrops> = Vec::new();
+    for (_, body) in pulses(logs, 0) {
+        for c in body["canvases"].as_array().map(Vec::as_slice).unwrap_or_default() {
+            let id = c["id"].as_str().unwrap_or_default();
+            let n = c["dropped_frames"].as_u64().unwrap_or(0);
+            match out.iter_mut().find(|x| x.id == id) {
+                Some(x) => x.dropped_frames = x.dropped_frames.max(n),
+                None => out.push(CanvasDrops {
+                    id: id.to_string(),
+                    dropped_frames: n,
+                }),
+            }
+        }
+    }
+    out
+}
+
+fn loudness(logs: &Logs, start: u64) -> LoudnessTimeline {
+    let mut out = LoudnessTimeline::default();
+    for (t_s, body) in pulses(logs, start) {
+        let l = &body["loudness"];
+        let lufs = |k: &str| l[k].as_f64().map(|v| round(v, 1));
+        out.integrated_lufs = lufs("integrated_lufs").or(out.integrated_lufs);
+        out.samples.push(LoudnessSample {
+            t_s,
+            momentary_lufs: lufs("momentary_lufs"),
+            short_term_lufs: lufs("short_term_lufs"),
+        });
+    }
+    out
 }
 
 #[cfg(test)]

@@ -161,6 +161,176 @@ fn claims_chart(r: &Report) -> String {
     svg
 }
 
+/// "m:ss" of a show time.
+fn clock(t_s: f64) -> String {
+    let s = t_s.max(0.0) as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// A line over the show's time: (colour, points of (seconds, value or a gap)).
+type Line = (&'static str, Vec<(f64, Option<f64>)>);
+
+/// Lines over the show's seconds, between `lo` and `hi` (`unit` on the axis).
+fn time_chart(title: &str, span_s: f64, lo: f64, hi: f64, unit: &str, lines: &[Line]) -> String {
+    let span = span_s.max(1.0);
+    let x = |t: f64| PAD + (W - 2.0 * PAD) * (t / span).clamp(0.0, 1.0);
+    let y = |v: f64| (H - PAD) - (H - PAD - 20.0) * ((v - lo) / (hi - lo).max(1e-9)).clamp(0.0, 1.0);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r##"<svg viewBox="0 0 {W} {H}" width="100%" role="img" aria-label="{}"><rect x="{PAD}" y="10" width="{}" height="{}" fill="#fafafa" stroke="#c9ced6"/><text x="{}" y="22" font-size="12" text-anchor="end">{hi:.0}</text><text x="{}" y="{}" font-size="12" text-anchor="end">{lo:.0}</text><text x="{PAD}" y="{}" font-size="12">0:00 ({unit})</text><text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>"##,
+        escape(title),
+        W - 2.0 * PAD,
+        H - PAD - 10.0,
+        PAD - 4.0,
+        PAD - 4.0,
+        H - PAD,
+        H - PAD + 16.0,
+        W - PAD,
+        H - PAD + 16.0,
+        clock(span)
+    );
+    for (colour, points) in lines {
+        // A gap (None) ends one polyline; a lone point is a dot.
+        for run in points.split(|p| p.1.is_none()).filter(|r| !r.is_empty()) {
+            let pts: Vec<String> = run
+                .iter()
+                .map(|(t, v)| format!("{:.1},{:.1}", x(*t), y(v.unwrap_or(lo))))
+                .collect();
+            if pts.len() == 1 {
+                let (t, v) = run[0];
+                let _ = write!(
+                    svg,
+                    r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"/>"##,
+                    x(t),
+                    y(v.unwrap_or(lo))
+                );
+            } else {
+                let _ = write!(
+                    svg,
+                    r##"<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="{}"/>"##,
+                    pts.join(" ")
+                );
+            }
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Viewers per minute, a line per platform that said.
+fn viewers_chart(r: &Report) -> String {
+    let watched: Vec<&crate::figures::PlatformFigures> =
+        r.platforms.iter().filter(|p| p.peak_viewers.is_some()).collect();
+    let top = watched.iter().filter_map(|p| p.peak_viewers).max().unwrap_or(0) as f64;
+    let lines: Vec<Line> = watched
+        .iter()
+        .map(|p| {
+            (
+                colour(p.platform),
+                r.minutes
+                    .iter()
+                    .map(|m| {
+                        (
+                            m.minute as f64 * 60.0 + 30.0,
+                            m.viewers.get(p.platform).map(|v| *v as f64),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let span = r.minutes.len() as f64 * 60.0;
+    let legend: Vec<String> = watched
+        .iter()
+        .map(|p| {
+            format!(
+                r##"<span class="key"><i style="background:{}"></i>{} (peak {})</span>"##,
+                colour(p.platform),
+                escape(p.name),
+                p.peak_viewers.unwrap_or(0)
+            )
+        })
+        .collect();
+    format!(
+        "{}<p>{}</p>",
+        time_chart(
+            "viewers per minute per platform",
+            span,
+            0.0,
+            top.max(1.0),
+            "viewers",
+            &lines
+        ),
+        legend.join(" ")
+    )
+}
+
+/// Each destination's bitrate over the show, its reconnects and drops.
+fn health_section(r: &Report) -> String {
+    let span = r.duration_s.unwrap_or(0.0);
+    let top = r
+        .health
+        .iter()
+        .flat_map(|d| d.samples.iter().map(|s| s.bitrate_kbps))
+        .max()
+        .unwrap_or(0) as f64;
+    let lines: Vec<Line> = r
+        .health
+        .iter()
+        .map(|d| {
+            (
+                colour(&d.platform),
+                d.samples
+                    .iter()
+                    .map(|s| (s.t_s, (s.state == "live").then_some(s.bitrate_kbps as f64)))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut h = time_chart("bitrate per destination, kb/s", span, 0.0, top.max(1.0), "kb/s", &lines);
+    h.push_str(r#"<table><tr><th>Destination</th><th>Canvas</th><th class="n">Mean bitrate</th><th class="n">Reconnects</th><th class="n">Dropped frames</th></tr>"#);
+    for d in &r.health {
+        let _ = write!(
+            h,
+            r##"<tr><td><span class="key"><i style="background:{}"></i>{}</span></td><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"##,
+            colour(&d.platform),
+            escape(&d.id),
+            escape(&d.canvas),
+            d.mean_kbps.map(|k| format!("{k} kb/s")).unwrap_or_else(|| "—".into()),
+            d.reconnects,
+            d.dropped_frames
+        );
+    }
+    h.push_str("</table>");
+    for c in r.canvases.iter().filter(|c| c.dropped_frames > 0) {
+        let _ = write!(
+            h,
+            r##"<p class="warn">Canvas {} dropped {} frames (the machine could not keep up).</p>"##,
+            escape(&c.id),
+            c.dropped_frames
+        );
+    }
+    h
+}
+
+/// Short-term loudness over the show, against the usual -60..0 LUFS.
+fn loudness_section(r: &Report) -> String {
+    let span = r.duration_s.unwrap_or(0.0);
+    let line: Line = (
+        "#0b57d0",
+        r.loudness.samples.iter().map(|s| (s.t_s, s.short_term_lufs)).collect(),
+    );
+    format!(
+        "{}<p>Integrated loudness {} (short-term LUFS over the show; gaps are silence).</p>",
+        time_chart("short-term loudness, LUFS", span, -60.0, 0.0, "LUFS", &[line]),
+        r.loudness
+            .integrated_lufs
+            .map(|l| format!("{l:.1} LUFS"))
+            .unwrap_or_else(|| "— (no sound measured)".into())
+    )
+}
+
 fn money(a: &[crate::figures::Amount]) -> String {
     if a.is_empty() {
         return "—".into();
@@ -218,7 +388,7 @@ th,td{{text-align:left;padding:6px 4px;border-bottom:1px solid #c9ced6}} td.n,th
         .unwrap_or_else(|| "—".into());
     let _ = write!(
         h,
-        r##"<div class="totals"><div>Revenue<b>{}</b></div><div>Claims<b>{}</b></div><div>Units<b>{}</b></div><div>Buyers<b>{}</b></div><div>Average order<b>{}</b></div><div>Comments<b>{}</b></div><div>Commenters<b>{}</b></div><div>Questions answered<b>{} of {}</b></div><div>Median answer<b>{answer}</b></div></div>"##,
+        r##"<div class="totals"><div>Revenue<b>{}</b></div><div>Claims<b>{}</b></div><div>Units<b>{}</b></div><div>Buyers<b>{}</b></div><div>Average order<b>{}</b></div><div>Comments<b>{}</b></div><div>Commenters<b>{}</b></div>{}<div>Questions answered<b>{} of {}</b></div><div>Median answer<b>{answer}</b></div></div>"##,
         money(&r.sales.revenue),
         r.sales.claims,
         r.sales.units,
@@ -226,6 +396,9 @@ th,td{{text-align:left;padding:6px 4px;border-bottom:1px solid #c9ced6}} td.n,th
         money(&r.sales.aov),
         r.comments,
         r.commenters,
+        r.peak_viewers
+            .map(|v| format!("<div>Peak viewers<b>{v}</b></div>"))
+            .unwrap_or_default(),
         r.questions.answered,
         r.questions.asked
     );
@@ -253,6 +426,10 @@ th,td{{text-align:left;padding:6px 4px;border-bottom:1px solid #c9ced6}} td.n,th
         );
     }
     h.push_str("</table>");
+    if r.peak_viewers.is_some() {
+        h.push_str("<h2>Viewers</h2>");
+        h.push_str(&viewers_chart(r));
+    }
     h.push_str("<h2>Comments per minute</h2>");
     h.push_str(&comments_chart(r));
     h.push_str("<h2>Claims over time</h2>");
@@ -270,6 +447,30 @@ th,td{{text-align:left;padding:6px 4px;border-bottom:1px solid #c9ced6}} td.n,th
                 q.asked,
                 escape(&q.first_at),
                 if q.answered { "yes" } else { "no" }
+            );
+        }
+        h.push_str("</table>");
+    }
+    if !r.health.is_empty() {
+        h.push_str("<h2>Stream health</h2>");
+        h.push_str(&health_section(r));
+    }
+    if !r.loudness.samples.is_empty() {
+        h.push_str("<h2>Loudness</h2>");
+        h.push_str(&loudness_section(r));
+    }
+    if !r.clips.is_empty() {
+        h.push_str(r#"<h2>Clips</h2><table><tr><th>File</th><th>Product</th><th class="n">On air</th><th class="n">Length</th></tr>"#);
+        for c in &r.clips {
+            let _ = write!(
+                h,
+                r##"<tr><td>{}</td><td>{} {}</td><td class="n">{} – {}</td><td class="n">{:.0} s</td></tr>"##,
+                escape(&c.file),
+                escape(&c.code),
+                escape(&c.title),
+                clock(c.from_s),
+                clock(c.to_s),
+                c.duration_s
             );
         }
         h.push_str("</table>");

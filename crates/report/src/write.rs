@@ -1,7 +1,8 @@
 //! The report's files: `report.json` (the figures, schema in
 //! docs/report.md), `report.html` (one self-contained page),
-//! `products.csv`, `minutes.csv`, `leads.csv` and `chapters.txt` (for the
-//! video's description). Each is
+//! `products.csv`, `minutes.csv`, `leads.csv`, `health.csv` (each
+//! destination's link over the show) and `chapters.txt` (for the video's
+//! description). Each is
 //! written to a temporary name and renamed, so a reader never sees half.
 
 use crate::figures::Report;
@@ -77,6 +78,13 @@ pub fn write(report: &Report, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut head = vec!["minute".to_string(), "comments".to_string()];
     head.extend(platforms.iter().map(|p| format!("comments_{p}")));
     head.extend(["claims".to_string(), "units".to_string()]);
+    let watched: Vec<&str> = report
+        .platforms
+        .iter()
+        .filter(|p| p.peak_viewers.is_some())
+        .map(|p| p.platform)
+        .collect();
+    head.extend(watched.iter().map(|p| format!("viewers_{p}")));
     let mut rows = vec![head];
     for m in &report.minutes {
         let mut r = vec![m.minute.to_string(), m.comments.values().sum::<u64>().to_string()];
@@ -86,6 +94,11 @@ pub fn write(report: &Report, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
                 .map(|p| m.comments.get(p).copied().unwrap_or(0).to_string()),
         );
         r.extend([m.claims.to_string(), m.units.to_string()]);
+        r.extend(
+            watched
+                .iter()
+                .map(|p| m.viewers.get(p).map(u64::to_string).unwrap_or_default()),
+        );
         rows.push(r);
     }
     files.push(put(dir, "minutes.csv", &csv_of(rows)?)?);
@@ -106,6 +119,36 @@ pub fn write(report: &Report, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         ]);
     }
     files.push(put(dir, "leads.csv", &csv_of(rows)?)?);
+
+    let mut rows = vec![
+        [
+            "t_s",
+            "destination",
+            "platform",
+            "canvas",
+            "state",
+            "bitrate_kbps",
+            "connects",
+            "dropped_frames",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for d in &report.health {
+        for s in &d.samples {
+            rows.push(vec![
+                s.t_s.to_string(),
+                d.id.clone(),
+                d.platform.clone(),
+                d.canvas.clone(),
+                s.state.clone(),
+                s.bitrate_kbps.to_string(),
+                s.connects.to_string(),
+                s.dropped_frames.to_string(),
+            ]);
+        }
+    }
+    files.push(put(dir, "health.csv", &csv_of(rows)?)?);
     let chapters: String = report.chapters.iter().map(|c| c.line.clone() + "\n").collect();
     files.push(put(dir, "chapters.txt", chapters.as_bytes())?);
     Ok(files)

@@ -426,14 +426,21 @@ impl Studio {
                     "{}-report",
                     self.show_path.file_stem().and_then(|s| s.to_str()).unwrap_or("show")
                 ));
-                match showroom_report::build(&[chat, events], &out, &locale) {
-                    Ok((r, _)) => tracing::info!(
-                        "post-show report: {} comments, {} claims, {} units → {}",
-                        r.comments,
-                        r.sales.claims,
-                        r.sales.units,
-                        out.display()
-                    ),
+                match showroom_report::build(&[chat, events], &out, &locale, true) {
+                    Ok(built) => {
+                        let r = &built.report;
+                        for p in &built.clip_problems {
+                            tracing::warn!("{p}");
+                        }
+                        tracing::info!(
+                            "post-show report: {} comments, {} claims, {} units, {} clips → {}",
+                            r.comments,
+                            r.sales.claims,
+                            r.sales.units,
+                            r.clips.len(),
+                            out.display()
+                        )
+                    }
                     Err(e) => tracing::warn!("the post-show report was not written: {e}"),
                 }
             }
