@@ -882,6 +882,10 @@ fn the_selling_tab_runs_a_flash_deal_a_giveaway_and_an_auction_by_hand() {
         h.state().message(),
         Some("auction length \"soon\": write a length like 5m or 90s")
     );
+    // Viewer counts a relay sends through the bridge.
+    let counts = json!([{"kind": "viewers", "platform": "tiktok", "viewers": 1100},
+        {"kind": "viewers", "platform": "youtube", "viewers": 140}]);
+    assert_eq!(post(&url, Some(TOKEN), &counts.to_string()).0, 200);
     // The Claims tab's Sales panel: Ann's deal claim and Dan's winning bid.
     h.get_by_label_contains("Claims (").click();
     step_until(
@@ -889,6 +893,7 @@ fn the_selling_tab_runs_a_flash_deal_a_giveaway_and_an_auction_by_hand() {
         "the sales panel",
         "Sales $41.00 · 2 claims, 2 units · 2 buyers · average $20.50",
     );
+    step_until(&mut h, "the viewers", "1,240 watching (TikTok 1,100, YouTube 140)");
     h.get_by_label_contains("5 comments from 4 people");
 
     // Closing the window writes the post-show report with the same.

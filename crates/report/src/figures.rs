@@ -723,7 +723,10 @@ mod tests {
     use super::*;
 
     fn logs(lines: &[String]) -> Logs {
-        let dir = std::env::temp_dir().join(format!("showroom-report-unit-{}", std::process::id()));
+        // A folder per call: the tests run at once.
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("showroom-report-unit-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("mixed.jsonl");
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
@@ -780,6 +783,46 @@ mod tests {
         assert_eq!(r.sales.aov[0].text, "$10.00");
         assert_eq!(r.duration_s, Some(25.0));
         assert_eq!(r.minutes.len(), 1);
+    }
+
+    #[test]
+    fn viewers_peak_together_and_health_and_loudness_follow_the_pulses() {
+        let viewers = |p: &str, n: u64, at: u64| format!(r#"{{"t":"viewers","platform":"{p}","count":{n},"at_ms":{at}}}"#);
+        let health = |at: u64, state: &str, kbps: u64, connects: u64, st: &str| {
+            event(
+                at,
+                &format!(
+                    r#""event":"health","destinations":[{{"id":"tt","platform":"tiktok","canvas":"portrait","state":"{state}","bitrate_kbps":{kbps},"connects":{connects},"dropped_frames":{}}}],"canvases":[{{"id":"portrait","dropped_frames":3}}],"loudness":{{"momentary_lufs":null,"short_term_lufs":{st},"integrated_lufs":-18.25}}"#,
+                    connects * 2
+                ),
+            )
+        };
+        let r = figures(
+            &logs(&[
+                event(0, r#""event":"start","show":"S","scene":"m""#),
+                viewers("tiktok", 100, 1_000),
+                viewers("youtube", 30, 2_000),
+                viewers("tiktok", 120, 61_000),
+                viewers("tiktok", 80, 62_000),
+                health(2_000, "live", 3000, 1, "-20.04"),
+                health(4_000, "reconnecting", 0, 1, "null"),
+                health(6_000, "live", 2000, 2, "-22"),
+                event(70_000, r#""event":"stop""#),
+            ]),
+            "en-US",
+        );
+        assert_eq!(r.peak_viewers, Some(150), "120 on TikTok while YouTube had 30");
+        let peaks: Vec<_> = r.platforms.iter().map(|p| (p.platform, p.peak_viewers)).collect();
+        assert_eq!(peaks, [("tiktok", Some(120)), ("youtube", Some(30))]);
+        assert_eq!(r.minutes[0].viewers.get("tiktok"), Some(&100));
+        assert_eq!(r.minutes[1].viewers.get("tiktok"), Some(&120), "the most in the minute");
+        let d = &r.health[0];
+        assert_eq!((d.connects, d.reconnects, d.dropped_frames, d.mean_kbps), (2, 1, 4, Some(2500)));
+        assert_eq!(d.samples.iter().map(|s| s.t_s).collect::<Vec<_>>(), [2.0, 4.0, 6.0]);
+        assert_eq!(r.canvases[0].dropped_frames, 3);
+        assert_eq!(r.loudness.integrated_lufs, Some(-18.3));
+        let st: Vec<_> = r.loudness.samples.iter().map(|s| s.short_term_lufs).collect();
+        assert_eq!(st, [Some(-20.0), None, Some(-22.0)]);
     }
 
     #[test]

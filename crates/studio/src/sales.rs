@@ -44,7 +44,29 @@ pub fn lines(m: &LiveMetrics, prices: Option<&PriceFormatter>) -> [String; 2] {
     if let Some(s) = m.median_answer_s {
         chat += &format!(", median {s:.0} s");
     }
+    if let Some(v) = m.viewers {
+        // "· 1,240 watching (TikTok 1,100, YouTube 140)"
+        let each: Vec<String> = m
+            .platforms
+            .iter()
+            .filter_map(|p| Some(format!("{} {}", p.name, thousands(p.viewers?))))
+            .collect();
+        chat += &format!(" · {} watching ({})", thousands(v), each.join(", "));
+    }
     [sales, chat]
+}
+
+/// 1240 → "1,240".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub fn panel(ui: &mut egui::Ui, m: Option<&LiveMetrics>, prices: Option<&PriceFormatter>) {
