@@ -15,6 +15,12 @@
 //!    counts it. Peer: the same messages through triage and the ledger in
 //!    memory (no log, no card) — the ceiling.
 //!
+//! 6. `-- metrics`: the cost of the live metrics — the chat's CPU seconds
+//!    per second (this process: writer, triage, log, and the sender) at
+//!    2,000 msg/s for 15 s, with the metrics kept and read as the engine
+//!    does (the snapshot every second, the pulse's `metrics` event every
+//!    2 s) against the same with them off; twice each, alternating.
+//!
 //! Peer in the same run: a bare JSONL writer — serialise, write, fdatasync
 //! per batch of the same size, nothing else — the floor for durable logging.
 //!
@@ -363,8 +369,100 @@ fn deal_part(dir: &std::path::Path) {
     );
 }
 
+/// This process's CPU time so far (user + system), in seconds.
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command's closing parenthesis: utime is the 12th, stime the 13th.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU-s/s of 15 s of chat at 2,000 msg/s, metrics kept and read (on) or not.
+fn metrics_run(dir: &std::path::Path, on: bool) -> f64 {
+    let chat = open(dir);
+    chat.state().metrics.off = !on;
+    let ingest = chat.ingest();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let (secs, batch) = (15u64, 50u64);
+    let n = 2000 * secs;
+    let (c0, t0) = (cpu_s(), Instant::now());
+    let mut read_at = (Instant::now(), Instant::now());
+    rt.block_on(async {
+        let mut tick = tokio::time::interval(Duration::from_millis(1000 * batch / 2000));
+        let mut i = 0;
+        while i < n {
+            tick.tick().await;
+            for _ in 0..batch {
+                ingest.send(message(i)).await;
+                i += 1;
+            }
+            // What the engine reads: the snapshot's metrics each second,
+            // the pulse's every 2 s.
+            if on && read_at.0.elapsed() >= Duration::from_secs(1) {
+                read_at.0 = Instant::now();
+                let _ = showroom::engine::stats::live_metrics(&chat.state(), 1_764_230_400_000 + i);
+            }
+            if on && read_at.1.elapsed() >= Duration::from_secs(2) {
+                read_at.1 = Instant::now();
+                let _ = showroom::engine::stats::live_metrics(&chat.state(), 1_764_230_400_000 + i);
+            }
+        }
+    });
+    while chat.stats().persisted < n {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let cpu = (cpu_s() - c0) / t0.elapsed().as_secs_f64();
+    if on {
+        assert_eq!(chat.state().metrics.comments, n, "the metrics counted every comment");
+    }
+    drop(chat);
+    cpu
+}
+
+fn metrics_part(dir: &std::path::Path) {
+    let mut on = Vec::new();
+    let mut off = Vec::new();
+    for round in 0..2 {
+        off.push(metrics_run(&dir.join(format!("off{round}")), false));
+        on.push(metrics_run(&dir.join(format!("on{round}")), true));
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    // The metrics' own work per message, alone: what the difference above
+    // would be without the noise.
+    let msgs: Vec<Message> = (0..200_000).map(message).collect();
+    let mut m = showroom::chat::metrics::Metrics::default();
+    let t = Instant::now();
+    for (i, msg) in msgs.iter().enumerate() {
+        m.message(i as u64, msg, (i % 10 == 1) as u8);
+    }
+    let per = t.elapsed().as_secs_f64() / msgs.len() as f64;
+    println!(
+        "metrics alone: {:.0} ns a message = {:.4} CPU-s/s at 2,000 msg/s",
+        per * 1e9,
+        per * 2000.0
+    );
+    println!(
+        "live metrics at 2,000 msg/s: {:.3} CPU-s/s with them ({}), {:.3} without ({}): +{:.3} CPU-s/s",
+        mean(&on),
+        on.iter().map(|c| format!("{c:.3}")).collect::<Vec<_>>().join(", "),
+        mean(&off),
+        off.iter().map(|c| format!("{c:.3}")).collect::<Vec<_>>().join(", "),
+        mean(&on) - mean(&off)
+    );
+}
+
 fn main() {
     let dir = std::env::temp_dir().join(format!("showroom-bench-chat-{}", std::process::id()));
+    if std::env::args().any(|a| a == "metrics") {
+        metrics_part(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     if std::env::args().any(|a| a == "deal") {
         deal_part(&dir);
         let _ = std::fs::remove_dir_all(&dir);

@@ -8,6 +8,11 @@
 //! Peak memory is the process's high-water mark (VmHWM), reset before each
 //! part through /proc/self/clear_refs.
 //!
+//! With 2 recordings (landscape and portrait, 320×180 H.264 + AAC, made
+//! by gst-launch for the show's first 12 minutes): the clips of the 4
+//! product moments in them (8 clips of 3 minutes), against ffmpeg cutting
+//! the same spans with `-c copy` in the same run.
+//!
 //!     cargo bench --profile dev --bench report
 
 use std::io::{BufRead, BufWriter, Write};
@@ -19,8 +24,37 @@ const CLAIMS: u64 = 5_000;
 const FEATURES: u64 = 40;
 const SHOW_MS: u64 = 2 * 3600 * 1000;
 const T0: u64 = 1_796_000_000_000;
+/// The recordings cover the show's first this many seconds.
+const RECORDED_S: u64 = 12 * 60;
 
-fn write_logs(dir: &Path) -> (PathBuf, PathBuf) {
+/// A recording of `RECORDED_S` (H.264 every 2 s, AAC), made by gst-launch.
+fn make_recording(path: &Path) {
+    let aac = ["avenc_aac", "voaacenc", "fdkaacenc"]
+        .into_iter()
+        .find(|e| {
+            std::process::Command::new("gst-inspect-1.0")
+                .arg(e)
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("an AAC encoder (gstreamer1.0-libav)");
+    let frames = RECORDED_S * 15;
+    let blocks = RECORDED_S * 48_000 / 1024;
+    let pipeline = format!(
+        "videotestsrc num-buffers={frames} pattern=ball ! video/x-raw,width=320,height=180,framerate=15/1 ! \
+         x264enc speed-preset=ultrafast key-int-max=30 ! h264parse ! matroskamux name=m ! filesink location={} \
+         audiotestsrc num-buffers={blocks} samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! {aac} ! aacparse ! m.",
+        path.display()
+    );
+    let ok = std::process::Command::new("gst-launch-1.0")
+        .arg("-q")
+        .args(pipeline.split_whitespace())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "gst-launch could not make {}", path.display());
+}
+
+fn write_logs(dir: &Path, recordings: &[(&str, PathBuf)]) -> (PathBuf, PathBuf) {
     let chat = dir.join("chat.jsonl");
     let events = dir.join("events.jsonl");
     let mut c = BufWriter::new(std::fs::File::create(&chat).unwrap());
@@ -30,6 +64,14 @@ fn write_logs(dir: &Path) -> (PathBuf, PathBuf) {
         r#"{{"t":0.0,"unix_ms":{T0},"event":"start","show":"Bench show","scene":"main"}}"#
     )
     .unwrap();
+    for (canvas, path) in recordings {
+        writeln!(
+            e,
+            r#"{{"t":0.0,"unix_ms":{T0},"event":"recording","canvas":"{canvas}","path":"{}","state":"recording"}}"#,
+            path.display()
+        )
+        .unwrap();
+    }
     for f in 0..FEATURES {
         let at = T0 + f * SHOW_MS / FEATURES;
         writeln!(
@@ -83,6 +125,15 @@ fn write_logs(dir: &Path) -> (PathBuf, PathBuf) {
             .unwrap();
         }
     }
+    for (canvas, path) in recordings {
+        writeln!(
+            e,
+            r#"{{"t":0.0,"unix_ms":{},"event":"recording","canvas":"{canvas}","path":"{}","state":"finished"}}"#,
+            T0 + RECORDED_S * 1000,
+            path.display()
+        )
+        .unwrap();
+    }
     writeln!(e, r#"{{"t":0.0,"unix_ms":{},"event":"stop"}}"#, T0 + SHOW_MS).unwrap();
     (chat, events)
 }
@@ -104,7 +155,21 @@ fn reset_peak() {
 fn main() {
     let dir = std::env::temp_dir().join(format!("showroom-bench-report-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (chat, events) = write_logs(&dir);
+    let t = Instant::now();
+    let recordings: Vec<(&str, PathBuf)> = ["landscape", "portrait"]
+        .into_iter()
+        .map(|c| (c, dir.join(format!("rec-{c}.mkv"))))
+        .collect();
+    for (_, p) in &recordings {
+        make_recording(p);
+    }
+    println!(
+        "recordings: 2 × {} min made in {:.1} s ({:.1} MB each)",
+        RECORDED_S / 60,
+        t.elapsed().as_secs_f64(),
+        std::fs::metadata(&recordings[0].1).unwrap().len() as f64 / 1e6
+    );
+    let (chat, events) = write_logs(&dir, &recordings);
     let size = |p: &Path| std::fs::metadata(p).unwrap().len() as f64 / 1e6;
     println!(
         "logs: chat {:.1} MB, events {:.1} MB ({MESSAGES} comments, {CLAIMS} claims, 2 h)",
@@ -130,10 +195,48 @@ fn main() {
     reset_peak();
     let base = peak_mb();
     let t = Instant::now();
-    let built = showroom::report::build(&[chat, events], &dir.join("out"), "en-US", true).unwrap();
-    let (r, files) = (&built.report, &built.files);
+    let figures =
+        showroom::report::build(&[chat.clone(), events.clone()], &dir.join("figures"), "en-US", false).unwrap();
     let ours_s = t.elapsed().as_secs_f64();
     let ours_mb = peak_mb() - base;
+    assert!(figures.report.clips.is_empty());
+
+    let t = Instant::now();
+    let built = showroom::report::build(&[chat, events], &dir.join("out"), "en-US", true).unwrap();
+    let with_clips_s = t.elapsed().as_secs_f64();
+    let (r, files) = (&built.report, &built.files);
+    assert!(built.clip_problems.is_empty(), "{:?}", built.clip_problems);
+    assert_eq!(r.clips.len(), 8, "4 moments in each of 2 recordings");
+    // The peer: ffmpeg cutting the same spans without re-encoding.
+    let t = Instant::now();
+    for (i, c) in r.clips.iter().enumerate() {
+        let rec = dir.join(&c.recording);
+        let ok = std::process::Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-y",
+                "-ss",
+                &c.from_s.to_string(),
+                "-to",
+                &c.to_s.to_string(),
+                "-i",
+            ])
+            .arg(&rec)
+            .args(["-c", "copy"])
+            .arg(dir.join(format!("ffmpeg-{i}.mp4")))
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "ffmpeg could not cut {}", rec.display());
+    }
+    let ffmpeg_s = t.elapsed().as_secs_f64();
+    println!(
+        "clips: {} of {:.0} s each in {:.2} s (report with clips {:.2} s); ffmpeg -c copy of the same spans {ffmpeg_s:.2} s",
+        r.clips.len(),
+        r.clips[0].duration_s,
+        with_clips_s - ours_s,
+        with_clips_s
+    );
     assert_eq!(r.comments, MESSAGES);
     println!(
         "report: {:.2} s, peak +{:.0} MB ({} files; {} claims standing, revenue {})",

@@ -33,6 +33,8 @@ pub struct Metrics {
     waits: Vec<u64>,
     /// Per platform that said: its latest viewer count and the highest.
     viewers: Vec<(Platform, u64, u64)>,
+    /// Keeps nothing (the live-metrics benchmark's "off": benches/chat.rs).
+    pub off: bool,
 }
 
 /// One platform's figures.
@@ -49,6 +51,9 @@ pub struct PlatformCount {
 impl Metrics {
     /// A platform's viewer count applied.
     pub fn viewers(&mut self, v: &ViewerCount) {
+        if self.off {
+            return;
+        }
         match self.viewers.iter_mut().find(|p| p.0 == v.platform) {
             Some(p) => {
                 p.1 = v.count;
@@ -65,7 +70,7 @@ impl Metrics {
 
     /// A message applied: counts it if it is a comment.
     pub fn message(&mut self, seq: u64, msg: &Message, flags: u8) {
-        if !matches!(msg.kind, Kind::Text) {
+        if self.off || !matches!(msg.kind, Kind::Text) {
             return;
         }
         self.comments += 1;
@@ -89,6 +94,9 @@ impl Metrics {
     /// Message `seq` marked answered at `at_ms` (None: an older log's
     /// record, without its time).
     pub fn answered(&mut self, seq: u64, at_ms: Option<u64>) {
+        if self.off {
+            return;
+        }
         if let Some(asked) = self.waiting.remove(&seq) {
             self.answered += 1;
             if let Some(at) = at_ms {

@@ -787,7 +787,8 @@ mod tests {
 
     #[test]
     fn viewers_peak_together_and_health_and_loudness_follow_the_pulses() {
-        let viewers = |p: &str, n: u64, at: u64| format!(r#"{{"t":"viewers","platform":"{p}","count":{n},"at_ms":{at}}}"#);
+        let viewers =
+            |p: &str, n: u64, at: u64| format!(r#"{{"t":"viewers","platform":"{p}","count":{n},"at_ms":{at}}}"#);
         let health = |at: u64, state: &str, kbps: u64, connects: u64, st: &str| {
             event(
                 at,
@@ -817,7 +818,10 @@ mod tests {
         assert_eq!(r.minutes[0].viewers.get("tiktok"), Some(&100));
         assert_eq!(r.minutes[1].viewers.get("tiktok"), Some(&120), "the most in the minute");
         let d = &r.health[0];
-        assert_eq!((d.connects, d.reconnects, d.dropped_frames, d.mean_kbps), (2, 1, 4, Some(2500)));
+        assert_eq!(
+            (d.connects, d.reconnects, d.dropped_frames, d.mean_kbps),
+            (2, 1, 4, Some(2500))
+        );
         assert_eq!(d.samples.iter().map(|s| s.t_s).collect::<Vec<_>>(), [2.0, 4.0, 6.0]);
         assert_eq!(r.canvases[0].dropped_frames, 3);
         assert_eq!(r.loudness.integrated_lufs, Some(-18.3));
