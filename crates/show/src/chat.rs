@@ -411,3 +411,54 @@ fn token(
         t => key(t, "token", what, base, out),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use showroom_chat::connectors::SourceKind;
+    use std::time::Duration;
+
+    const SHOW: &str = "[show]\nname = \"v\"\n[[canvases]]\nid = \"c\"\nwidth = 320\nheight = 180\nfps = 15\n\
+        [[sources]]\nid = \"s\"\nkind = \"test-pattern\"\n[[scenes]]\nid = \"m\"\n[[scenes.layers]]\nsource = \"s\"\n\
+        place.c = { x = 0, y = 0, width = 320, height = 180 }\n[chat]\nlog = \"chat.jsonl\"\n";
+
+    fn kinds(sources: &str) -> Result<Vec<SourceKind>, String> {
+        let dir = std::env::temp_dir();
+        crate::parse_str(&format!("{SHOW}{sources}"), "show.toml", &dir)
+            .map(|s| s.chat.unwrap().sources.into_iter().map(|c| c.kind).collect())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn viewer_counts_are_asked_every_30_s_unless_the_show_says() {
+        let k = kinds(
+            "[[chat.sources]]\nplatform = \"youtube\"\nvideo_id = \"v1\"\napi_key = { env = \"YT\" }\n\
+             [[chat.sources]]\nplatform = \"youtube\"\nname = \"YT chat\"\nlive_chat_id = \"c1\"\napi_key = { env = \"YT\" }\n\
+             [[chat.sources]]\nplatform = \"facebook\"\nlive_video_id = \"l1\"\ntoken = { env = \"FB\" }\nviewers_poll = \"off\"\n\
+             [[chat.sources]]\nplatform = \"twitch\"\nchannel = \"shop\"\nnick = \"bot\"\ntoken = { env = \"TW\" }\nclient_id = \"cid\"\nviewers_poll = \"1m\"\n",
+        )
+        .unwrap();
+        assert!(matches!(&k[0], SourceKind::YouTube { viewers_poll: Some(d), .. } if *d == Duration::from_secs(30)));
+        assert!(
+            matches!(&k[1], SourceKind::YouTube { viewers_poll: None, .. }),
+            "a chat id alone has no video to count"
+        );
+        assert!(matches!(&k[2], SourceKind::Facebook { viewers_poll: None, .. }));
+        match &k[3] {
+            SourceKind::Twitch { viewers: Some(v), .. } => {
+                assert_eq!(
+                    (v.api_url.as_str(), v.client_id.as_str(), v.poll),
+                    ("https://api.twitch.tv/helix", "cid", Duration::from_secs(60))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let e =
+            kinds("[[chat.sources]]\nplatform = \"twitch\"\nchannel = \"shop\"\nclient_id = \"cid\"\n").unwrap_err();
+        assert!(e.contains("viewer counts (client_id) need a login"), "{e}");
+        let e = kinds(
+            "[[chat.sources]]\nplatform = \"facebook\"\nlive_video_id = \"l1\"\ntoken = { env = \"FB\" }\nviewers_poll = \"often\"\n",
+        )
+        .unwrap_err();
+        assert!(e.contains("viewers_poll \"often\" is not a duration"), "{e}");
+    }
+}
