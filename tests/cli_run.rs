@@ -434,3 +434,122 @@ path = "never-written.mkv"
     assert!(!dir.join("never-written.mkv").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `showroom relay-config` for nginx-rtmp, run by a real nginx (the relay)
+/// that pushes the one upload it takes to two other nginx "platforms", one
+/// over RTMP and one over RTMPS through the relay's TLS proxy; the studio
+/// side is `showroom run --via`.
+#[test]
+fn a_generated_nginx_relay_pushes_one_upload_to_every_destination() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("relay");
+    let (b, c) = (Nginx::start(&dir.join("b")), Nginx::start(&dir.join("c")));
+    let (key_b, key_c) = ("relayB-4k2q", "relayC-7p1w");
+    for (f, k) in [("b.key", key_b), ("c.key", key_c)] {
+        std::fs::write(dir.join(f), k).unwrap();
+        std::fs::set_permissions(dir.join(f), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    }
+    let show = format!(
+        "{}\n[[destinations]]\nid = \"shop-b\"\nplatform = \"custom\"\ncanvas = \"main\"\nurl = \"rtmp://127.0.0.1:{}/live\"\nkey = {{ file = \"b.key\" }}\n\n\
+         [[destinations]]\nid = \"shop-c\"\nplatform = \"custom\"\ncanvas = \"main\"\nurl = \"rtmps://localhost:{}/live\"\nkey = {{ file = \"c.key\" }}\n",
+        small_show("Relay e2e"),
+        b.rtmp_port,
+        c.rtmps_port
+    );
+    std::fs::write(dir.join("show.toml"), show).unwrap();
+    let (relay_port, proxy_port) = (free_port(), free_port());
+    let out = Command::new(showroom_bin())
+        .current_dir(&dir)
+        .args([
+            "relay-config",
+            "--for",
+            "nginx-rtmp",
+            "show.toml",
+            "--out",
+            "relay.conf",
+        ])
+        .arg(format!("--listen=127.0.0.1:{relay_port}"))
+        .arg("--publish-from=127.0.0.1")
+        .arg(format!("--proxy-port={proxy_port}"))
+        .arg(format!("--trust={}", c.ca_pem.display()))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("mode 0600"),
+        "the command says the file is private: {said}"
+    );
+    assert!(
+        !said.contains(key_b) && !said.contains(key_c),
+        "a key in the output: {said}"
+    );
+    let conf = dir.join("relay.conf");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&conf).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+
+    // The relay: a real nginx that includes the file as written.
+    let a = dir.join("a");
+    std::fs::create_dir_all(a.join("logs")).unwrap();
+    let user = if is_root() { "user root;" } else { "" };
+    std::fs::write(
+        a.join("nginx.conf"),
+        format!(
+            "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\nload_module /usr/lib/nginx/modules/ngx_stream_module.so;\n\
+             daemon off;\nmaster_process off;\n{user}\nworker_processes 1;\nerror_log {a}/logs/error.log info;\npid {a}/logs/nginx.pid;\n\
+             events {{ worker_connections 64; }}\ninclude {conf};\n",
+            a = a.display(),
+            conf = conf.display()
+        ),
+    )
+    .unwrap();
+    let mut relay = Command::new("nginx")
+        .args([
+            "-p",
+            &a.display().to_string(),
+            "-c",
+            &a.join("nginx.conf").display().to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let up = poll_until(Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", relay_port)).is_ok()
+    });
+    assert!(
+        up.is_some(),
+        "the relay did not start: {}",
+        std::fs::read_to_string(a.join("logs/error.log")).unwrap_or_default()
+    );
+
+    // The studio side: one upload for the canvas, to the relay.
+    let run = Command::new(showroom_bin())
+        .current_dir(&dir)
+        .args(["run", "show.toml", "--duration", "5"])
+        .arg(format!("--via=rtmp://127.0.0.1:{relay_port}"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains(key_b) && !stderr.contains(key_c),
+        "a key in the output: {stderr}"
+    );
+    assert!(stderr.contains("relay-main"), "one destination, to the relay: {stderr}");
+    // Both platforms received the stream the relay pushed.
+    for (server, key) in [(&b, key_b), (&c, key_c)] {
+        let file = server.received(key);
+        let ok = poll_until(Duration::from_secs(20), || file.exists() && video_packets(&file) >= 30);
+        assert!(
+            ok.is_some(),
+            "{} has {} video packets; relay log:\n{}",
+            file.display(),
+            if file.exists() { video_packets(&file) } else { 0 },
+            std::fs::read_to_string(a.join("logs/error.log")).unwrap_or_default()
+        );
+    }
+    let _ = relay.kill();
+    let _ = relay.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

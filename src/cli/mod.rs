@@ -1,10 +1,12 @@
 //! The command line: `studio` (the window; also what no arguments open),
 //! `run` (headless show), `check` (show file problems), `devices` (cameras
 //! and microphones), `key`, `resume`, `catalog import-shopify`, `report`
-//! (the post-show report from a show's logs).
+//! (the post-show report from a show's logs), `relay-config` (a relay that
+//! fans one upload out to the platforms).
 
 mod invites;
 mod logging;
+mod relay;
 mod report;
 mod run;
 
@@ -72,6 +74,32 @@ enum Commands {
         #[arg(long)]
         no_clips: bool,
     },
+    /// Write a relay's configuration: it takes one upload per canvas and
+    /// pushes it to every destination of the show (docs/relay.md). The
+    /// file holds the stream keys and is written 0600.
+    RelayConfig {
+        /// The relay server: nginx-rtmp.
+        #[arg(long = "for", value_name = "SERVER")]
+        server: String,
+        /// The show file (TOML).
+        show: PathBuf,
+        /// Where to write (default: SHOW-relay-nginx.conf beside the show).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Where the relay listens for the studio.
+        #[arg(long, default_value = "0.0.0.0:1935")]
+        listen: String,
+        /// An address or subnet the studio publishes from (repeat for more);
+        /// every other publisher is refused. Needed unless --listen is loopback.
+        #[arg(long = "publish-from", value_name = "ADDR")]
+        publish_from: Vec<String>,
+        /// The CA bundle RTMPS destinations are checked against.
+        #[arg(long, default_value = "/etc/ssl/certs/ca-certificates.crt")]
+        trust: PathBuf,
+        /// The first local port for the TLS proxies of RTMPS destinations.
+        #[arg(long, default_value_t = 19350)]
+        proxy_port: u16,
+    },
 }
 
 #[derive(Subcommand)]
@@ -128,6 +156,25 @@ pub fn main() -> ExitCode {
             locale,
             no_clips,
         }) => report::report(logs, out, locale, !no_clips),
+        Some(Commands::RelayConfig {
+            server,
+            show,
+            out,
+            listen,
+            publish_from,
+            trust,
+            proxy_port,
+        }) => relay::command(relay::Args {
+            server,
+            show,
+            out,
+            relay: relay::Relay {
+                listen,
+                publish_from,
+                trust,
+                proxy_port,
+            },
+        }),
     }
 }
 

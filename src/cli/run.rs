@@ -50,6 +50,12 @@ pub struct RunArgs {
     /// any platform, no key is read, every canvas says REHEARSAL.
     #[arg(long)]
     rehearsal: bool,
+    /// Send each canvas once, to a relay that pushes it to every
+    /// destination (`showroom relay-config`, docs/relay.md): the show's
+    /// destinations become one stream per canvas, to
+    /// URL/showroom-CANVAS/program. No stream key is read here.
+    #[arg(long, value_name = "rtmp://RELAY:PORT")]
+    via: Option<String>,
     /// Check, without going on air, what the show needs before Go Live:
     /// keys, sources delivering, microphones with signal and loudness,
     /// catalog and stock, chat connected, disk for the recordings
@@ -571,6 +577,7 @@ pub fn resume() -> ExitCode {
         remote: None,
         console: None,
         rehearsal: m.rehearsal,
+        via: m.via,
         preflight: false,
     })
 }
@@ -647,6 +654,17 @@ pub fn run(args: RunArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         }
+    }
+    if let Some(url) = &args.via {
+        let platforms = show.destinations.len();
+        if let Err(e) = super::relay::via(&mut show, url) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        eprintln!(
+            "via the relay {url}: {} upload(s) for {platforms} destination(s)",
+            show.destinations.len()
+        );
     }
     // What `check` would say about this machine: shown, and the show goes on
     // with what works (a destination with a missing key fails on its own).
@@ -792,6 +810,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             .as_ref()
             .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())),
         quick_destinations: args.to.len(),
+        via: args.via.clone(),
         rehearsal: args.rehearsal,
         pid: std::process::id(),
         started: std::time::SystemTime::now()

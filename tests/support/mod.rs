@@ -286,6 +286,12 @@ impl Drop for Nginx {
     }
 }
 
+/// Whether the tests run as root (nginx then needs `user root;`).
+#[allow(dead_code)]
+pub fn is_root() -> bool {
+    unsafe_is_root()
+}
+
 fn unsafe_is_root() -> bool {
     Command::new("id")
         .arg("-u")

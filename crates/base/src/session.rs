@@ -58,6 +58,9 @@ pub struct Marker {
     /// A rehearsal resumes as a rehearsal.
     #[serde(default)]
     pub rehearsal: bool,
+    /// A show sent through a relay (`run --via`) resumes through it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     pub pid: u32,
     /// Seconds since the Unix epoch.
     pub started: u64,
