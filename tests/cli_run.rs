@@ -484,6 +484,30 @@ fn a_generated_nginx_relay_pushes_one_upload_to_every_destination() {
         !said.contains(key_b) && !said.contains(key_c),
         "a key in the output: {said}"
     );
+    // Refusals in a host's words: a relay anyone could publish to, a server it does not write for.
+    for (args, want) in [
+        (vec!["--out", "open.conf"], "give --publish-from ADDR"),
+        (
+            vec!["--out", "m.conf", "--listen=127.0.0.1:1935", "--for=mediamtx"],
+            "--for nginx-rtmp",
+        ),
+    ] {
+        let o = Command::new(showroom_bin())
+            .current_dir(&dir)
+            .args(["relay-config", "show.toml"])
+            .args(if args.iter().any(|a| a.starts_with("--for")) {
+                vec![]
+            } else {
+                vec!["--for", "nginx-rtmp"]
+            })
+            .args(&args)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{said}");
+        assert!(said.contains(want), "{said}");
+        assert!(!dir.join(args[1]).exists(), "nothing written on a refusal");
+    }
     let conf = dir.join("relay.conf");
     let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&conf).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600);
