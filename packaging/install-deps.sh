@@ -27,6 +27,8 @@ if [ "${1:-}" = "--test" ]; then
   PKGS+=(python3-venv)
   PKGS+=(chromium chromium-driver nginx libnginx-mod-rtmp libnginx-mod-stream ffmpeg openssl time dbus-daemon dbus-bin gnome-keyring
     xvfb tesseract-ocr tesseract-ocr-eng espeak-ng pulseaudio pulseaudio-utils libasound2-plugins)
+  # Network namespaces and packet loss for the SRT link tests (tests/relay.rs).
+  PKGS+=(iproute2 nftables)
 fi
 
 missing=()

@@ -63,6 +63,7 @@ fn dest(id: &str, url: String, key: KeyRef) -> DestinationSpec {
         url,
         key,
         video_kbps: None,
+        latency_ms: None,
     }
 }
 

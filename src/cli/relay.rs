@@ -136,6 +136,7 @@ pub fn via(show: &mut Show, url: &str) -> Result<(), String> {
             url: format!("{base}/{}", application(&show.canvases[ci].id)),
             key: KeyRef::Inline(Secret::new(STREAM)),
             video_kbps: None,
+            latency_ms: None,
         })
         .collect();
     Ok(())

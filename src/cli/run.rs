@@ -94,6 +94,7 @@ pub fn parse_to(arg: &str, show: &Show, n: usize) -> Result<DestinationSpec, Str
         url: server.to_string(),
         key: KeyRef::Inline(Secret::new(key)),
         video_kbps: None,
+        latency_ms: None,
     })
 }
 

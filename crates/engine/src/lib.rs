@@ -385,7 +385,20 @@ impl Engine {
         let mut compositor = Compositor::with_gpu(gpu, &show.canvases, slots);
         let views = options.studio.then(|| compositor.enable_studio(show.scenes.len()));
         compositor.warm_up(&show.scenes);
-        match crate::media::frame::decode_png(include_bytes!("../../../assets/slate/signal-lost.png")) {
+        let bundled = || crate::media::frame::decode_png(include_bytes!("../../../assets/slate/signal-lost.png"));
+        let slate = match &show.slate {
+            // Checked as a PNG when the show was read; a picture that still
+            // does not decode falls back to the bundled slate, said once.
+            Some(path) => std::fs::read(path)
+                .map_err(anyhow::Error::from)
+                .and_then(crate::media::frame::decode_png)
+                .or_else(|e| {
+                    tracing::warn!("slate {}: {e:#}; showing the bundled one", path.display());
+                    bundled()
+                }),
+            None => bundled(),
+        };
+        match slate {
             Ok(slate) => compositor.set_slate(&slate),
             Err(e) => tracing::warn!("no signal-lost slate: {e:#}"),
         }

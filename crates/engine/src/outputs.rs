@@ -109,6 +109,7 @@ impl Outputs {
                     platform: format!("{:?}", d.platform).to_lowercase(),
                     url: d.url.clone(),
                     key: d.key.clone(),
+                    latency_ms: d.latency_ms,
                     notify: Some(notify.clone()),
                     rehearsal,
                 };

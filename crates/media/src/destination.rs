@@ -1,6 +1,7 @@
-//! One RTMP(S) destination: its own mux and rtmp2sink in its own pipeline,
-//! supervised by its own thread that reconnects with backoff. Nothing here
-//! can stop another destination or the recording.
+//! One destination: its own mux and sink in its own pipeline (RTMP(S):
+//! flvmux ! rtmp2sink; SRT: mpegtsmux ! srtsink as a caller), supervised by
+//! its own thread that reconnects with backoff. Nothing here can stop
+//! another destination or the recording.
 
 use super::output::{Fanout, Feed, build_output_pipeline};
 use super::require;
@@ -117,7 +118,10 @@ pub struct DestConfig {
     pub canvas: String,
     pub platform: String,
     pub url: String,
+    /// RTMP(S): the stream key. SRT: the passphrase (none: unencrypted).
     pub key: KeyRef,
+    /// SRT only: the receiver's retransmission buffer in ms.
+    pub latency_ms: Option<u32>,
     /// Told each time the destination's state changes (the engine's event
     /// stream); called on the supervisor thread, so it must not block.
     pub notify: Option<Notify>,
@@ -271,8 +275,10 @@ enum Ended {
 
 fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
     let id = cfg.id.as_str();
+    let srt = cfg.url.starts_with("srt://");
+    let sink_element = if srt { "srtsink" } else { "rtmp2sink" };
     if !cfg.rehearsal
-        && let Err(e) = require("rtmp2sink", "gstreamer1.0-plugins-bad")
+        && let Err(e) = require(sink_element, "gstreamer1.0-plugins-bad")
     {
         sh.set(|s| {
             s.state = DestState::Failed;
@@ -294,7 +300,7 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
     loop {
         // A rehearsal reads no key and connects to nothing.
         if cfg.rehearsal {
-            match connect_once(id, None, &caps, &fanout, &sh, &mut sent_before) {
+            match connect_once(id, &Target::Local, &caps, &fanout, &sh, &mut sent_before) {
                 Ended::Stopped => return,
                 Ended::Failed(f) => {
                     sh.set(|s| {
@@ -312,13 +318,33 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
                 transient: false,
             },
             Ok(key) => {
-                let location = match &key {
-                    Some(k) => format!("{}/{}", cfg.url.trim_end_matches('/'), k.expose()),
-                    None => cfg.url.clone(),
+                let target = if srt {
+                    let passphrase = key.as_ref().map(|k| k.expose().to_string());
+                    match passphrase.as_deref().map(str::chars).map(Iterator::count) {
+                        Some(n) if !(10..=79).contains(&n) => Err(Failure {
+                            message: format!(
+                                "the SRT passphrase is {n} characters; SRT takes 10 to 79 — store a longer one with `showroom key set {id}`"
+                            ),
+                            transient: false,
+                        }),
+                        _ => Ok(Target::Srt {
+                            uri: cfg.url.trim_end_matches('/').to_string(),
+                            passphrase,
+                            latency_ms: cfg.latency_ms.unwrap_or(crate::spec::SRT_LATENCY_MS),
+                        }),
+                    }
+                } else {
+                    Ok(Target::Rtmp(match &key {
+                        Some(k) => format!("{}/{}", cfg.url.trim_end_matches('/'), k.expose()),
+                        None => cfg.url.clone(),
+                    }))
                 };
-                match connect_once(id, Some(&location), &caps, &fanout, &sh, &mut sent_before) {
-                    Ended::Stopped => return,
-                    Ended::Failed(f) => f,
+                match target {
+                    Err(f) => f,
+                    Ok(target) => match connect_once(id, &target, &caps, &fanout, &sh, &mut sent_before) {
+                        Ended::Stopped => return,
+                        Ended::Failed(f) => f,
+                    },
                 }
             }
         };
@@ -359,11 +385,26 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
     }
 }
 
+/// Where one connection goes. Secrets are set as properties, never written
+/// into a launch string that GStreamer may log.
+enum Target {
+    /// rtmp2sink's location: server URL and stream key.
+    Rtmp(String),
+    /// An SRT caller.
+    Srt {
+        uri: String,
+        passphrase: Option<String>,
+        latency_ms: u32,
+    },
+    /// A rehearsal's local sink.
+    Local,
+}
+
 /// One connection: build the pipeline, feed it, watch it until it fails or
 /// the destination stops.
 fn connect_once(
     id: &str,
-    location: Option<&str>,
+    target: &Target,
     caps: &(gst::Caps, gst::Caps),
     fanout: &Fanout,
     sh: &Shared,
@@ -375,18 +416,21 @@ fn connect_once(
         }
         s.connects += 1;
     });
-    // The URL (with its key) is set as a property, never written into a
-    // launch string that GStreamer may log.
-    let built = build_output_pipeline(
-        &format!("dest-{id}"),
-        &caps.0,
-        &caps.1,
-        "flvmux streamable=true",
-        match location {
-            Some(_) => "rtmp2sink name=sink sync=false async=false timeout=3",
-            None => "fakesink name=sink sync=false async=false",
-        },
-    );
+    // MPEG-TS in 7-packet (1316-byte) buffers: one SRT payload each.
+    // auto-reconnect off: the supervisor reconnects, with its backoff and
+    // its words for what failed.
+    let (mux, sink) = match target {
+        Target::Rtmp(_) => (
+            "flvmux streamable=true",
+            "rtmp2sink name=sink sync=false async=false timeout=3",
+        ),
+        Target::Srt { .. } => (
+            "mpegtsmux alignment=7",
+            "srtsink name=sink mode=caller sync=false async=false auto-reconnect=false",
+        ),
+        Target::Local => ("flvmux streamable=true", "fakesink name=sink sync=false async=false"),
+    };
+    let built = build_output_pipeline(&format!("dest-{id}"), &caps.0, &caps.1, mux, sink);
     let (pipeline, v, a) = match built {
         Ok(p) => p,
         Err(e) => {
@@ -398,12 +442,24 @@ fn connect_once(
     };
     let sink = pipeline.by_name("sink").expect("named sink");
     // What a rehearsal's local sink took, counted as rtmp2sink counts.
-    let local = match location {
-        Some(l) => {
+    let local = match target {
+        Target::Rtmp(l) => {
             sink.set_property("location", l);
             None
         }
-        None => {
+        Target::Srt {
+            uri,
+            passphrase,
+            latency_ms,
+        } => {
+            sink.set_property("uri", uri);
+            sink.set_property("latency", *latency_ms as i32);
+            if let Some(p) = passphrase {
+                sink.set_property("passphrase", p);
+            }
+            None
+        }
+        Target::Local => {
             let n = Arc::new(std::sync::atomic::AtomicU64::new(0));
             let count = n.clone();
             if let Some(pad) = sink.static_pad("sink") {
@@ -444,7 +500,10 @@ fn connect_once(
                 gst::MessageView::Error(e) => {
                     let detail = e.debug().map(|d| d.to_string()).unwrap_or_default();
                     tracing::debug!("destination `{id}`: {}", redact(&format!("{} {detail}", e.error())));
-                    break Ended::Failed(classify(&e.error(), &detail));
+                    break Ended::Failed(match target {
+                        Target::Srt { .. } => classify_srt(&e.error(), live_since.is_some()),
+                        _ => classify(&e.error(), &detail),
+                    });
                 }
                 gst::MessageView::Eos(_) => {
                     break Ended::Failed(Failure {
@@ -520,7 +579,32 @@ fn connect_once(
     ended
 }
 
+/// What the sink handed to the network: rtmp2sink's `out-bytes-total`,
+/// srtsink's `bytes-sent-total` (both in its `stats`).
 fn sent_bytes(sink: &gst::Element) -> u64 {
     let stats = sink.property::<gst::Structure>("stats");
-    stats.get::<u64>("out-bytes-total").unwrap_or(0)
+    stats
+        .get::<u64>("out-bytes-total")
+        .or_else(|_| stats.get::<u64>("bytes-sent-total"))
+        .unwrap_or(0)
+}
+
+/// srtsink errors in a host's words. SRT does not tell a caller why a
+/// listener rejected it; the usual reason is the passphrase.
+fn classify_srt(err: &gst::glib::Error, was_live: bool) -> Failure {
+    let text = err.message();
+    let message = if text.contains("Connection does not exist") && !was_live {
+        "the relay rejected the SRT connection — the passphrase must be the same at both ends (or both without one)"
+            .to_string()
+    } else if text.contains("resolve") || text.contains("Failed to resolve") {
+        "cannot resolve the relay's name — check the srt:// address".to_string()
+    } else if was_live {
+        "the SRT link to the relay was lost".to_string()
+    } else {
+        format!("the SRT connection failed: {}", redact(text))
+    };
+    Failure {
+        message,
+        transient: true,
+    }
 }

@@ -249,7 +249,7 @@ impl FrameSlot {
 }
 
 /// Decodes a PNG (e.g. a bundled slate) into an RGBA frame with GStreamer.
-pub fn decode_png(bytes: &'static [u8]) -> anyhow::Result<VideoFrame> {
+pub fn decode_png(bytes: impl AsRef<[u8]> + Send + 'static) -> anyhow::Result<VideoFrame> {
     use gstreamer::prelude::*;
     let pipeline = gst::parse::launch(
         "appsrc name=src ! pngdec ! videoconvert ! video/x-raw,format=RGBA ! appsink name=sink sync=false",

@@ -220,13 +220,17 @@ pub fn build_output_pipeline(
     sink: &str,
 ) -> anyhow::Result<(gst::Pipeline, gst_app::AppSrc, gst_app::AppSrc)> {
     // Request the muxer's pads by name: appsrc caps are only set after parsing.
-    let (vpad, apad) = if mux.starts_with("flvmux") {
-        ("video", "audio")
+    // MPEG-TS carries H.264 as a byte stream with SPS/PPS at every
+    // keyframe (a receiver may join at any GOP); the encoder makes AVC.
+    let (vpad, apad, vparse) = if mux.starts_with("flvmux") {
+        ("video", "audio", "")
+    } else if mux.starts_with("mpegtsmux") {
+        ("sink_%d", "sink_%d", "h264parse config-interval=-1 ! ")
     } else {
-        ("video_%u", "audio_%u")
+        ("video_%u", "audio_%u", "")
     };
     let desc = format!(
-        "appsrc name=v format=time is-live=false ! mux.{vpad} \
+        "appsrc name=v format=time is-live=false ! {vparse}mux.{vpad} \
          appsrc name=a format=time is-live=false ! mux.{apad} \
          {mux} name=mux ! {sink}"
     );

@@ -202,6 +202,21 @@ fn build(spec: &SourceSpec, video: &Option<Arc<FrameSlot>>, audio: &Option<Arc<A
             p
         }
     };
+    if let SourceConfig::Srt {
+        passphrase, latency_ms, ..
+    } = &spec.config
+        && let Some(srt) = pipeline.by_name("srt")
+    {
+        // Read at every (re)build: a new passphrase stored with `showroom
+        // key set` is used from the next listener on.
+        if let Some(p) = passphrase
+            .resolve(&spec.id)
+            .with_context(|| format!("source `{}`: its SRT passphrase", spec.id))?
+        {
+            srt.set_property("passphrase", p.expose());
+        }
+        srt.set_property("latency", latency_ms.unwrap_or(crate::spec::SRT_LATENCY_MS) as i32);
+    }
     let sync = matches!(spec.config, SourceConfig::Media { .. });
     let volume = match &spec.config {
         SourceConfig::Media { volume, .. } => *volume,
@@ -320,8 +335,10 @@ fn describe(config: &SourceConfig) -> (String, bool) {
             };
             (format!("{src} ! decodebin name=dec"), true)
         }
-        SourceConfig::Srt { port } => (
-            format!("srtsrc uri=\"srt://:{port}?mode=listener\" ! decodebin name=dec"),
+        // The passphrase and latency are set on `srt` as properties (see
+        // `build`): never in a launch string.
+        SourceConfig::Srt { port, .. } => (
+            format!("srtsrc name=srt uri=\"srt://:{port}?mode=listener\" ! decodebin name=dec"),
             true,
         ),
         // Captured through cpal, never built as a pipeline (see `start`).

@@ -60,6 +60,9 @@ pub struct Show {
     pub rundown: Option<rundown::RundownSpec>,
     /// What `check` verifies on this machine (keys, recording folders).
     pub on_air: Vec<on_air::Deferred>,
+    /// `[show] slate`: the PNG shown over a layer whose source lost its
+    /// picture; None: the bundled "signal lost".
+    pub slate: Option<PathBuf>,
 }
 
 impl Show {

@@ -15,6 +15,10 @@ pub struct ShowMeta {
     pub scene: Option<Spanned<String>>,
     /// The transition used by "take" unless another is asked for.
     pub transition: Option<Spanned<TransitionDef>>,
+    /// A PNG shown in place of a source that lost its picture (default: the
+    /// bundled "signal lost"): a relay's "we'll be right back" with the
+    /// show's branding.
+    pub slate: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -124,8 +128,14 @@ pub struct Source {
     pub looping: Option<Spanned<bool>>,
     /// camera: device path or name (default: the first camera).
     pub device: Option<Spanned<String>>,
-    /// srt: the UDP port to listen on for a phone's SRT camera app.
+    /// srt: the UDP port to listen on for a phone's SRT camera app (or a
+    /// studio sending to this relay).
     pub port: Option<Spanned<u16>>,
+    /// srt: where the passphrase comes from ({ keyring = "NAME" }, { env =
+    /// "NAME" } or { file = "path" }); callers must use the same one.
+    pub key: Option<Spanned<toml::Value>>,
+    /// srt: the receive buffer for retransmissions, in milliseconds.
+    pub latency_ms: Option<Spanned<u32>>,
     /// Sources with sound: mixer settings.
     pub audio: Option<Spanned<AudioDef>>,
 }
@@ -303,6 +313,9 @@ pub struct Destination {
     /// A key written here is refused by `check`.
     pub key: Option<Spanned<toml::Value>>,
     pub video_bitrate: Option<Spanned<u32>>,
+    /// SRT destinations (url = "srt://host:port"): the receiver's buffer for
+    /// retransmissions, in milliseconds.
+    pub latency_ms: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

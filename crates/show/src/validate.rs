@@ -62,6 +62,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         console: None,
         rundown: None,
         on_air: Vec::new(),
+        slate: None,
     };
 
     // Canvases
@@ -240,6 +241,23 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
         }
     }
 
+    if let Some(s) = &raw.show.slate {
+        let path = base.join(s.get_ref());
+        match std::fs::read(&path) {
+            Ok(b) if b.starts_with(b"\x89PNG\r\n\x1a\n") => show.slate = Some(path),
+            Ok(_) => out.add(
+                s.span(),
+                format!("[show] slate: \"{}\" is not a PNG picture", s.get_ref()),
+                "save the slate as .png (any size; it is stretched to the lost source's place)",
+            ),
+            Err(e) => out.add(
+                s.span(),
+                format!("[show] slate: cannot read \"{}\": {e}", path.display()),
+                "give a path relative to the show file",
+            ),
+        }
+    }
+
     if let Some(t) = &raw.show.transition {
         match transition(t.get_ref(), &show) {
             Ok(spec) => show.transition = spec,
@@ -381,10 +399,10 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
         SourceKind::Media => &["path", "uri", "loop", "volume"],
         SourceKind::Image => &["path"],
         SourceKind::Camera => &["device"],
-        SourceKind::Srt => &["port"],
+        SourceKind::Srt => &["port", "key", "latency_ms"],
         SourceKind::Microphone => &["device"],
     };
-    let present: [(&str, Option<std::ops::Range<usize>>); 14] = [
+    let present: [(&str, Option<std::ops::Range<usize>>); 16] = [
         ("speed", s.speed.as_ref().map(|v| v.span())),
         ("pattern", s.pattern.as_ref().map(|v| v.span())),
         ("width", s.width.as_ref().map(|v| v.span())),
@@ -399,6 +417,8 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
         ("loop", s.looping.as_ref().map(|v| v.span())),
         ("device", s.device.as_ref().map(|v| v.span())),
         ("port", s.port.as_ref().map(|v| v.span())),
+        ("key", s.key.as_ref().map(|v| v.span())),
+        ("latency_ms", s.latency_ms.as_ref().map(|v| v.span())),
     ];
     let mut ok = true;
     for (key, span) in present {
@@ -617,7 +637,47 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
             device: s.device.as_ref().map(|d| d.get_ref().clone()),
         },
         SourceKind::Srt => match &s.port {
-            Some(p) if *p.get_ref() >= 1024 => SourceConfig::Srt { port: *p.get_ref() },
+            Some(p) if *p.get_ref() >= 1024 => {
+                let passphrase = match &s.key {
+                    None => KeyRef::None,
+                    Some(k) => match key_ref(k.get_ref(), base) {
+                        Ok(r) => {
+                            out.on_air(
+                                k.span(),
+                                super::on_air::Check::Key {
+                                    what: format!("source `{id}`"),
+                                    key: r.clone(),
+                                },
+                            );
+                            r
+                        }
+                        Err((msg, hint)) => {
+                            out.add(
+                                k.span(),
+                                format!("source `{id}`: {}", msg.replace("stream key", "passphrase")),
+                                hint,
+                            );
+                            return None;
+                        }
+                    },
+                };
+                let latency_ms = s.latency_ms.as_ref().map(|l| *l.get_ref());
+                if let Some(l) = &s.latency_ms
+                    && !(20..=8000).contains(l.get_ref())
+                {
+                    out.add(
+                        l.span(),
+                        format!("source `{id}`: latency_ms = {} is outside 20–8000", l.get_ref()),
+                        "use about four round trips of the link: 500 for most uplinks",
+                    );
+                    return None;
+                }
+                SourceConfig::Srt {
+                    port: *p.get_ref(),
+                    passphrase,
+                    latency_ms,
+                }
+            }
             Some(p) => {
                 out.add(
                     p.span(),
@@ -779,6 +839,44 @@ pub fn split_url(url: &str) -> Result<(&str, &str, &str), String> {
     Ok((scheme, host, path))
 }
 
+/// Splits an SRT caller URL `srt://host:port` into (host, port) or says
+/// what is wrong. Options are show-file keys, never URL queries: a
+/// passphrase in the URL would be a secret in the show file.
+pub fn split_srt_url(url: &str) -> Result<(&str, u16), String> {
+    let Some(rest) = url.strip_prefix("srt://") else {
+        return Err(format!("\"{url}\" is not an srt:// URL"));
+    };
+    if let Some((_, query)) = rest.split_once('?') {
+        return Err(if query.contains("passphrase") {
+            "the SRT passphrase is written in the URL".to_string()
+        } else {
+            "SRT options are not taken in the URL".to_string()
+        });
+    }
+    let hostport = rest.trim_end_matches('/');
+    let Some((host, port)) = hostport.rsplit_once(':') else {
+        return Err(format!("\"{url}\" has no port (srt://relay.example.com:9000)"));
+    };
+    if host.is_empty() || host.contains('/') {
+        return Err(format!("\"{url}\" has no server name (srt://relay.example.com:9000)"));
+    }
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 => Ok((host, p)),
+        _ => Err(format!("\"{url}\": `{port}` is not a port number")),
+    }
+}
+
+/// What to do about a bad SRT destination URL.
+fn srt_hint(e: &str) -> &'static str {
+    if e.contains("passphrase") {
+        "take it out of the URL: keep it with `showroom key set NAME` and write key = { keyring = \"NAME\" }"
+    } else if e.contains("options") {
+        "take the ?... part out of the URL; set latency_ms = 500 on the destination"
+    } else {
+        "use the relay's address, e.g. url = \"srt://relay.example.com:9000\""
+    }
+}
+
 fn destination(
     d: &model::Destination,
     show: &Show,
@@ -803,7 +901,42 @@ fn destination(
             ),
         );
     }
-    match split_url(d.url.get_ref()) {
+    let srt = d.url.get_ref().starts_with("srt://");
+    if srt {
+        if let Err(e) = split_srt_url(d.url.get_ref()) {
+            ok = false;
+            out.add(d.url.span(), format!("destination `{id}`: {e}"), srt_hint(&e));
+        } else if platform != Platform::Custom {
+            ok = false;
+            out.add(
+                d.platform.span(),
+                format!("destination `{id}`: {} takes RTMP(S), not SRT", preset.name),
+                "SRT goes to your own relay: set platform = \"custom\" (the relay show sends to the platform)",
+            );
+        }
+    } else if let Some(l) = &d.latency_ms {
+        ok = false;
+        out.add(
+            l.span(),
+            format!("destination `{id}`: latency_ms is for SRT destinations (srt://…)"),
+            "remove latency_ms, or send to an srt:// relay",
+        );
+    }
+    if let Some(l) = &d.latency_ms
+        && !(20..=8000).contains(l.get_ref())
+    {
+        ok = false;
+        out.add(
+            l.span(),
+            format!("destination `{id}`: latency_ms = {} is outside 20–8000", l.get_ref()),
+            "use about four round trips of the link: 500 for most uplinks, 1000–2000 for mobile",
+        );
+    }
+    match if srt {
+        Ok(("srt", "", ""))
+    } else {
+        split_url(d.url.get_ref())
+    } {
         Err(e) => {
             ok = false;
             out.add(
@@ -911,6 +1044,7 @@ fn destination(
         url: d.url.get_ref().clone(),
         key,
         video_kbps: d.video_bitrate.as_ref().map(|b| *b.get_ref()),
+        latency_ms: d.latency_ms.as_ref().map(|l| *l.get_ref()),
     })
 }
 

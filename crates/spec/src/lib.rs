@@ -126,6 +126,9 @@ pub enum SourceConfig {
     },
     Srt {
         port: u16,
+        /// The passphrase callers must give; `KeyRef::None`: unencrypted.
+        passphrase: KeyRef,
+        latency_ms: Option<u32>,
     },
     /// By name (`showroom devices`); None: the system's default input.
     Microphone {
@@ -295,9 +298,18 @@ pub struct DestinationSpec {
     pub canvas: usize,
     /// Server URL without the key.
     pub url: String,
+    /// RTMP(S): the stream key. SRT (`srt://host:port`): the passphrase,
+    /// or `KeyRef::None` for an unencrypted link.
     pub key: KeyRef,
     pub video_kbps: Option<u32>,
+    /// SRT only: the receiver's buffer for retransmissions, in ms (default
+    /// `SRT_LATENCY_MS`).
+    pub latency_ms: Option<u32>,
 }
+
+/// SRT's latency when a show sets none: four round trips of a poor
+/// hotel or mobile uplink (~120 ms RTT), SRT's own rule of thumb.
+pub const SRT_LATENCY_MS: u32 = 500;
 
 /// `[remote]`: the obs-websocket 5 server for controllers.
 #[derive(Debug, Clone, PartialEq)]

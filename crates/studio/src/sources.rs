@@ -157,7 +157,7 @@ fn describe(config: &SourceConfig) -> String {
         }
         SourceConfig::Image { path } => format!("image {}", path.display()),
         SourceConfig::Camera { device } => format!("camera {}", device.as_deref().unwrap_or("(the first one)")),
-        SourceConfig::Srt { port } => format!("phone over SRT, listening on UDP port {port}"),
+        SourceConfig::Srt { port, .. } => format!("phone over SRT, listening on UDP port {port}"),
         SourceConfig::Microphone { device } => {
             format!("microphone {}", device.as_deref().unwrap_or("(the system's default)"))
         }
