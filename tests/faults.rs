@@ -64,6 +64,7 @@ fn dest(id: &str, url: String, key: KeyRef) -> DestinationSpec {
         key,
         video_kbps: None,
         latency_ms: None,
+        primary: false,
     }
 }
 

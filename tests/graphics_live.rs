@@ -106,6 +106,7 @@ fn a_featured_product_is_read_off_the_received_streams_and_hiding_it_takes_it_of
             key: KeyRef::Inline(Secret::new(key)),
             video_kbps: None,
             latency_ms: None,
+            primary: false,
         });
     }
     let events = dir.join("events.jsonl");

@@ -295,6 +295,7 @@ fn the_x264_preset_changes_while_live_without_a_caps_change() {
         height: 240,
         fps: 30,
         video_kbps: None,
+        adaptive_bitrate: true,
     };
     let enc = Arc::new(CanvasEncoder::new(&canvas, 1000).unwrap());
     if enc.encoder_name != "x264enc" {

@@ -137,6 +137,7 @@ pub fn via(show: &mut Show, url: &str) -> Result<(), String> {
             key: KeyRef::Inline(Secret::new(STREAM)),
             video_kbps: None,
             latency_ms: None,
+            primary: false,
         })
         .collect();
     Ok(())

@@ -95,6 +95,7 @@ pub fn parse_to(arg: &str, show: &Show, n: usize) -> Result<DestinationSpec, Str
         key: KeyRef::Inline(Secret::new(key)),
         video_kbps: None,
         latency_ms: None,
+        primary: false,
     })
 }
 

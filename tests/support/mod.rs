@@ -813,6 +813,7 @@ pub fn custom_dest(id: &str, canvas: usize, url: String, key: &str) -> showroom:
         key: showroom::secrets::KeyRef::Inline(showroom::secrets::Secret::new(key)),
         video_kbps: None,
         latency_ms: None,
+        primary: false,
     }
 }
 

@@ -299,6 +299,24 @@ pub enum Event {
         layers_divisor: u32,
         why: String,
     },
+    /// A canvas's video bitrate changed to what its uplink carries
+    /// ("down"), or back towards the show's ("up") — docs/uplink.md.
+    Bitrate {
+        canvas: String,
+        direction: String,
+        from_kbps: u32,
+        to_kbps: u32,
+        why: String,
+    },
+    /// One destination's link cannot carry its canvas (it drops whole GOPs
+    /// while the others keep full quality), or can again.
+    SlowLink {
+        id: String,
+        canvas: String,
+        slow: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
 }
 
 /// The show's health at one moment.
@@ -320,6 +338,9 @@ pub struct DestinationHealth {
     pub bitrate_kbps: u64,
     pub connects: u32,
     pub dropped_frames: u64,
+    /// Stream time waiting for the link, ms (docs/uplink.md).
+    pub queue_ms: u64,
+    pub dropped_gops: u64,
 }
 
 /// One canvas: frames dropped so far (not rendered in time, or its encoder behind).

@@ -23,6 +23,7 @@ pub mod pulse;
 pub mod render_loop;
 pub mod rundown;
 pub mod stats;
+pub mod uplink;
 
 use crate::compositor::Compositor;
 use crate::events::Event;
@@ -267,6 +268,9 @@ pub struct Engine {
     governor: Option<JoinHandle<()>>,
     /// The health and metrics events (pulse.rs).
     pulse: Option<JoinHandle<()>>,
+    /// Congestion-aware bitrate (uplink.rs) and what it decided.
+    uplink: Option<JoinHandle<()>>,
+    uplink_status: Arc<Mutex<Vec<uplink::UplinkStatus>>>,
     /// `shutdown` has run.
     shut_down: bool,
     /// The first error the GPU reported (the compositor then stops drawing).
@@ -594,6 +598,21 @@ impl Engine {
                 .name("pulse".into())
                 .spawn(move || p.run())?
         };
+        let uplink_status = Arc::new(Mutex::new(uplink::plan(&show).1));
+        let uplink = {
+            let u = uplink::Uplink {
+                outputs: outputs.clone(),
+                encoders: encoders.clone(),
+                show: show.clone(),
+                events: events.clone(),
+                status: uplink_status.clone(),
+                stop: shutdown.clone(),
+                t0,
+            };
+            std::thread::Builder::new()
+                .name("uplink".into())
+                .spawn(move || u.run())?
+        };
         // Last: on air once everything else has started.
         if options.live {
             outputs.record(true);
@@ -644,6 +663,8 @@ impl Engine {
             previews,
             governor: Some(governor),
             pulse: Some(pulse),
+            uplink: Some(uplink),
+            uplink_status,
             shut_down: false,
             gpu_error,
             jobs,
@@ -1289,7 +1310,8 @@ impl Engine {
                 wire_holes: self.encoders[i].holes.load(Ordering::Relaxed),
                 encoder: self.encoders[i].encoder_name.clone(),
                 x264_speed: self.encoders[i].speed().map(String::from),
-                video_kbps: self.kbps[i],
+                video_kbps: self.encoders[i].bitrate(),
+                show_kbps: self.kbps[i],
             })
             .collect();
         let recordings = self.outputs.recording_stats();
@@ -1341,6 +1363,7 @@ impl Engine {
             graphics,
             audio: self.audio(),
             quality: self.quality.status(),
+            uplink: self.uplink_status.lock().unwrap_or_else(|e| e.into_inner()).clone(),
             jobs: self.jobs.list(),
             rundown,
             auction,
@@ -1382,6 +1405,9 @@ impl Engine {
         }
         if let Some(p) = self.pulse.take() {
             let _ = p.join();
+        }
+        if let Some(u) = self.uplink.take() {
+            let _ = u.join();
         }
         self.monitor_stop.trigger();
         // Not joined: a refresh in flight may wait for its store's answer;

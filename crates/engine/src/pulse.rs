@@ -61,6 +61,8 @@ impl Pulse {
                 bitrate_kbps: d.bitrate_bps / 1000,
                 connects: d.connects,
                 dropped_frames: d.dropped_frames,
+                queue_ms: d.queue_ms,
+                dropped_gops: d.dropped_gops,
                 id: d.id,
                 platform: d.platform,
                 canvas: d.canvas,

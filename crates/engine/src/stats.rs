@@ -48,7 +48,11 @@ pub struct CanvasStats {
     pub encoder: String,
     /// The x264 speed preset in use (None for a hardware encoder).
     pub x264_speed: Option<String>,
+    /// The video bitrate now: the show's, or lower while the uplink cannot
+    /// carry it (`uplink`).
     pub video_kbps: u32,
+    /// The video bitrate the show asks for.
+    pub show_kbps: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,6 +151,14 @@ pub struct DestinationStats {
     pub ever_live: bool,
     /// Seconds live, summed over connections.
     pub live_seconds: f64,
+    /// Stream time waiting for the link (ms; docs/uplink.md).
+    pub queue_ms: u64,
+    /// What the link carried over the last 3 s (kb/s).
+    pub link_kbps: u64,
+    /// Whole GOPs dropped because the link was more than 2 s behind.
+    pub dropped_gops: u64,
+    /// "slow link to Instagram: 1.8 Mb/s of 3.5" while it alone falls behind.
+    pub slow: Option<String>,
 }
 
 impl From<DestStatus> for DestinationStats {
@@ -167,6 +179,10 @@ impl From<DestStatus> for DestinationStats {
             needs_action: d.needs_action,
             ever_live: d.ever_live,
             live_seconds: d.live_seconds,
+            queue_ms: d.queue_ms,
+            link_kbps: d.link_kbps,
+            dropped_gops: d.dropped_gops,
+            slow: d.slow,
         }
     }
 }
@@ -281,6 +297,8 @@ pub struct Snapshot {
     pub audio: AudioStats,
     /// The start-up measurement and the step-down (docs/overload.md).
     pub quality: crate::governor::QualityStatus,
+    /// Per canvas: the bitrate the uplink allows and why (docs/uplink.md).
+    pub uplink: Vec<crate::uplink::UplinkStatus>,
     /// Long work commands started (exports, draft orders), the last 32.
     pub jobs: Vec<crate::jobs::JobStatus>,
     /// The run of show: current and next segment, over/under time.

@@ -85,6 +85,16 @@ pub struct DestStatus {
     pub ever_live: bool,
     /// Seconds live, summed over connections.
     pub live_seconds: f64,
+    /// Stream time waiting for the link (ms): near 0 while the link keeps up.
+    pub queue_ms: u64,
+    /// What the link carried over the last 3 s while live (kb/s): bytes the
+    /// sink got onto the network, which blocks when the network is full.
+    pub link_kbps: u64,
+    /// Whole GOPs dropped because the link was more than 2 s behind.
+    pub dropped_gops: u64,
+    /// "slow link to Instagram: 1.8 Mb/s of 3.5" while this destination
+    /// alone cannot keep up (set by the engine's bitrate control).
+    pub slow: Option<String>,
 }
 
 impl DestStatus {
@@ -106,6 +116,10 @@ impl DestStatus {
             needs_action: false,
             ever_live: false,
             live_seconds: 0.0,
+            queue_ms: 0,
+            link_kbps: 0,
+            dropped_gops: 0,
+            slow: None,
         }
     }
 }
@@ -203,13 +217,24 @@ impl Destination {
     pub fn status(&self) -> DestStatus {
         let mut s = self.status.lock().unwrap_or_else(|e| e.into_inner()).clone();
         s.dropped_frames = self.feed.dropped_frames.load(Ordering::Relaxed);
+        s.dropped_gops = self.feed.dropped_gops.load(Ordering::Relaxed);
         s.video_frames = self.feed.video_frames.load(Ordering::Relaxed);
+        s.queue_ms = match s.state {
+            DestState::Live | DestState::Rehearsal => self.feed.queued().as_millis() as u64,
+            _ => 0,
+        };
         s.retry_in_s = self
             .retry_at
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .map(|t| t.saturating_duration_since(Instant::now()).as_secs_f64());
         s
+    }
+
+    /// Marks this destination slow (or not): its own link cannot carry the
+    /// canvas, so it drops GOPs while the others keep full quality.
+    pub fn set_slow(&self, message: Option<String>) {
+        self.status.lock().unwrap_or_else(|e| e.into_inner()).slow = message;
     }
 
     /// "Reconnect now": skip the backoff wait, or retry a destination that
@@ -483,6 +508,8 @@ fn connect_once(
     }
     let started = Instant::now();
     let mut rate_mark = (Instant::now(), 0u64);
+    // (when, bytes) once a second, the last 3 s: what the link carried.
+    let mut window: std::collections::VecDeque<(Instant, u64)> = std::collections::VecDeque::new();
     let mut progress = (Instant::now(), 0u64);
     let mut live_since: Option<Instant> = None;
     let bus = pipeline.bus().expect("pipelines have a bus");
@@ -522,7 +549,20 @@ fn connect_once(
             let dt = rate_mark.0.elapsed().as_secs_f64();
             let rate = (bytes.saturating_sub(rate_mark.1) as f64 * 8.0 / dt) as u64;
             rate_mark = (Instant::now(), bytes);
-            sh.set(|s| s.bitrate_bps = rate);
+            window.push_back((Instant::now(), bytes));
+            while window.len() > 4 {
+                window.pop_front();
+            }
+            let link = match (window.front(), window.back()) {
+                (Some(a), Some(b)) if live_since.is_some() && b.0 > a.0 => {
+                    ((b.1 - a.1) as f64 * 8.0 / (b.0 - a.0).as_secs_f64() / 1000.0) as u64
+                }
+                _ => 0,
+            };
+            sh.set(|s| {
+                s.bitrate_bps = rate;
+                s.link_kbps = link;
+            });
         }
         sh.set(|s| s.bytes_sent = *sent_before + bytes);
         if live_since.is_none() && bytes > LIVE_AFTER_BYTES {
@@ -569,6 +609,8 @@ fn connect_once(
     sh.set(|s| {
         s.bytes_sent = *sent_before;
         s.bitrate_bps = 0;
+        s.link_kbps = 0;
+        s.slow = None;
         if let Some(t) = live_since {
             s.live_seconds += t.elapsed().as_secs_f64();
         }

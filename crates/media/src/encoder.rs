@@ -21,7 +21,7 @@ use anyhow::{Context, Result, anyhow};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -51,7 +51,9 @@ pub struct CanvasEncoder {
     clock: Mutex<WireClock>,
     /// The x264 speed preset now in use (None for hardware encoders).
     speed: Mutex<Option<&'static str>>,
-    kbps: u32,
+    /// The video bitrate now (kb/s): the show's, or lower while the link
+    /// cannot carry it (`set_bitrate`).
+    kbps: AtomicU32,
     /// New pictures the encoder was too far behind to take (a repeat went instead).
     pub dropped: AtomicU64,
     /// Frames handed to the encoder: new pictures and repeats.
@@ -196,7 +198,7 @@ impl CanvasEncoder {
             gop_ticks: (fps * KEYFRAME_INTERVAL_S) as u64,
             clock: Mutex::new(WireClock::default()),
             speed: Mutex::new(speed),
-            kbps,
+            kbps: AtomicU32::new(kbps),
             dropped: AtomicU64::new(0),
             pushed: AtomicU64::new(0),
             repeated: AtomicU64::new(0),
@@ -361,7 +363,7 @@ impl CanvasEncoder {
             .by_name("vcaps")
             .ok_or_else(|| anyhow!("no caps filter"))?;
         let gop = self.gop_ticks as u32;
-        let new = gst::parse::launch(&x264_desc(self.kbps, gop, speed))?;
+        let new = gst::parse::launch(&x264_desc(self.bitrate(), gop, speed))?;
         let old_src = old
             .static_pad("src")
             .ok_or_else(|| anyhow!("encoder without src pad"))?;
@@ -391,6 +393,24 @@ impl CanvasEncoder {
         new.sync_state_with_parent()?;
         *self.speed.lock().unwrap_or_else(|e| e.into_inner()) = Some(speed);
         Ok(())
+    }
+
+    /// The video bitrate in use (kb/s).
+    pub fn bitrate(&self) -> u32 {
+        self.kbps.load(Ordering::Relaxed)
+    }
+
+    /// Changes the video bitrate while live. Every encoder used here takes
+    /// a new `bitrate` (kb/s) while playing and applies it from the next
+    /// frame without a keyframe (x264: `x264_encoder_reconfig`), so the
+    /// stream, its codec data and its keyframes on the clock go on.
+    pub fn set_bitrate(&self, kbps: u32) -> bool {
+        let Some(venc) = self.pipeline.by_name("venc") else {
+            return false;
+        };
+        self.kbps.store(kbps, Ordering::Relaxed);
+        venc.set_property("bitrate", kbps);
+        true
     }
 
     /// Queues one mixed audio block (already stamped); the same buffer goes to

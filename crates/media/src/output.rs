@@ -12,6 +12,11 @@ use std::time::Duration;
 
 /// Encoded data queued per output before it counts as dropping (~3 s at 6 Mb/s).
 pub const FEED_MAX_BYTES: u64 = 2_500_000;
+/// The latency bound of one output: at a keyframe with more than this much
+/// stream time waiting for the link, the whole GOP is dropped (video and
+/// sound) and the next keyframe is tried again. What waits never grows
+/// past this plus one GOP (docs/uplink.md).
+pub const FEED_MAX_QUEUE: Duration = Duration::from_secs(2);
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Track {
@@ -23,13 +28,21 @@ struct FeedState {
     srcs: Option<(gst_app::AppSrc, gst_app::AppSrc)>,
     base: Option<gst::ClockTime>,
     need_keyframe: bool,
+    /// Dropping the current GOP (the link is more than `FEED_MAX_QUEUE` behind).
+    skipping: bool,
 }
 
 pub struct Feed {
     state: Mutex<FeedState>,
     /// Encoded video frames this output had to drop (queue full).
     pub dropped_frames: AtomicU64,
+    /// Whole GOPs dropped because the link was too far behind.
+    pub dropped_gops: AtomicU64,
     pub video_frames: AtomicU64,
+    /// Stream time (ns, this output's timeline) of the last video frame
+    /// queued, and of the last one that left the queue for the link.
+    in_pts: AtomicU64,
+    out_pts: Arc<AtomicU64>,
 }
 
 impl Default for Feed {
@@ -39,9 +52,13 @@ impl Default for Feed {
                 srcs: None,
                 base: None,
                 need_keyframe: true,
+                skipping: false,
             }),
             dropped_frames: AtomicU64::new(0),
+            dropped_gops: AtomicU64::new(0),
             video_frames: AtomicU64::new(0),
+            in_pts: AtomicU64::new(0),
+            out_pts: Arc::new(AtomicU64::new(0)),
         }
     }
 }
@@ -51,9 +68,30 @@ impl Feed {
     /// at the next keyframe. Use `Fanout::attach`, which replays the GOP.
     fn attach(&self, video: gst_app::AppSrc, audio: gst_app::AppSrc) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.in_pts.store(0, Ordering::Relaxed);
+        self.out_pts.store(0, Ordering::Relaxed);
+        // What left the queue for the mux and the sink, which write it to
+        // the link as fast as the link takes it (rtmp2sink and srtsink
+        // block on a full socket): the queue's far end.
+        if let Some(pad) = video.static_pad("src") {
+            let out = self.out_pts.clone();
+            pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+                if let Some(pts) = info.buffer().and_then(|b| b.pts()) {
+                    out.fetch_max(pts.nseconds(), Ordering::Relaxed);
+                }
+                gst::PadProbeReturn::Ok
+            });
+        }
         s.srcs = Some((video, audio));
         s.base = None;
         s.need_keyframe = true;
+        s.skipping = false;
+    }
+
+    /// Stream time waiting for the link: queued here, not yet taken by the sink.
+    pub fn queued(&self) -> Duration {
+        let (i, o) = (self.in_pts.load(Ordering::Relaxed), self.out_pts.load(Ordering::Relaxed));
+        Duration::from_nanos(i.saturating_sub(o))
     }
 
     pub fn detach(&self) -> Option<(gst_app::AppSrc, gst_app::AppSrc)> {
@@ -76,8 +114,21 @@ impl Feed {
                         s.base = Some(pts);
                     }
                 }
+                if key && s.base.is_some() {
+                    // At each keyframe: is the link keeping up?
+                    let behind = self.queued() > FEED_MAX_QUEUE;
+                    if behind {
+                        self.dropped_gops.fetch_add(1, Ordering::Relaxed);
+                    }
+                    s.skipping = behind;
+                }
+                if s.skipping {
+                    self.dropped_frames.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
                 v
             }
+            Track::Audio if s.skipping => return,
             Track::Audio => a,
         };
         let Some(base) = s.base else { return };
@@ -103,6 +154,7 @@ impl Feed {
         drop(s);
         if track == Track::Video {
             self.video_frames.fetch_add(1, Ordering::Relaxed);
+            self.in_pts.fetch_max((pts - base).nseconds(), Ordering::Relaxed);
         }
         let _ = src.push_buffer(out);
     }

@@ -95,6 +95,7 @@ mod tests {
             height,
             fps: 30,
             video_kbps: None,
+            adaptive_bitrate: true,
         }
     }
 

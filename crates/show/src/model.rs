@@ -56,6 +56,9 @@ pub struct Canvas {
     /// H.264 bitrate in kb/s; default: the lowest default of the destinations
     /// on this canvas, or one chosen from the size.
     pub video_bitrate: Option<Spanned<u32>>,
+    /// Step the bitrate down while the uplink cannot carry it, and back up
+    /// (default true; docs/uplink.md).
+    pub adaptive_bitrate: Option<bool>,
 }
 
 fn default_fps() -> Spanned<u32> {
@@ -316,6 +319,9 @@ pub struct Destination {
     /// SRT destinations (url = "srt://host:port"): the receiver's buffer for
     /// retransmissions, in milliseconds.
     pub latency_ms: Option<Spanned<u32>>,
+    /// This destination's link decides its canvas's bitrate (default: every
+    /// destination of the canvas together).
+    pub primary: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -100,6 +100,7 @@ pub fn validate(raw: RawShow, base: &Path, out: &mut Collector) -> Show {
             height: h,
             fps: fps.max(1),
             video_kbps: c.video_bitrate.as_ref().map(|b| *b.get_ref()),
+            adaptive_bitrate: c.adaptive_bitrate.unwrap_or(true),
         });
     }
     if raw.canvases.is_empty() && out.is_empty() {
@@ -1045,6 +1046,7 @@ fn destination(
         key,
         video_kbps: d.video_bitrate.as_ref().map(|b| *b.get_ref()),
         latency_ms: d.latency_ms.as_ref().map(|l| *l.get_ref()),
+        primary: d.primary.unwrap_or(false),
     })
 }
 

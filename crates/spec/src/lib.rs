@@ -85,6 +85,8 @@ pub struct CanvasSpec {
     pub fps: u32,
     /// `None`: chosen from the destinations on this canvas (see `Show::video_kbps`).
     pub video_kbps: Option<u32>,
+    /// The bitrate follows what the uplink carries (docs/uplink.md).
+    pub adaptive_bitrate: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -305,6 +307,8 @@ pub struct DestinationSpec {
     /// SRT only: the receiver's buffer for retransmissions, in ms (default
     /// `SRT_LATENCY_MS`).
     pub latency_ms: Option<u32>,
+    /// Its link decides the canvas's bitrate; the others drop GOPs when slow.
+    pub primary: bool,
 }
 
 /// SRT's latency when a show sets none: four round trips of a poor
