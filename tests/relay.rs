@@ -377,94 +377,11 @@ fn timeline_tail_is(path: &Path, what: Seen) -> bool {
     seen.len() >= 8 && seen[seen.len() - 4..].iter().all(|s| *s == what)
 }
 
-/// A network namespace with a veth pair to this one (10.213.N.1 here,
-/// 10.213.N.2 inside); removed on drop.
-struct Netns {
-    name: String,
-    host_if: String,
-    host_ip: String,
-}
-
-impl Netns {
-    fn new() -> Netns {
-        assert!(is_root(), "network namespaces need root (CI runs as root)");
-        let n = std::process::id() % 250;
-        let name = format!("srtloss{n}");
-        let (host_if, ns_if) = (format!("srl{n}a"), format!("srl{n}b"));
-        let _ = Command::new("ip").args(["netns", "del", &name]).status();
-        let _ = Command::new("ip").args(["link", "del", &host_if]).status();
-        let (host_ip, ns_ip) = (format!("10.213.{n}.1"), format!("10.213.{n}.2"));
-        let ns = Netns {
-            name: name.clone(),
-            host_if: host_if.clone(),
-            host_ip: host_ip.clone(),
-        };
-        for cmd in [
-            format!("ip netns add {name}"),
-            format!("ip link add {host_if} type veth peer name {ns_if}"),
-            format!("ip link set {ns_if} netns {name}"),
-            format!("ip addr add {host_ip}/30 dev {host_if}"),
-            format!("ip link set {host_if} up"),
-            format!("ip netns exec {name} ip addr add {ns_ip}/30 dev {ns_if}"),
-            format!("ip netns exec {name} ip link set {ns_if} up"),
-            format!("ip netns exec {name} ip link set lo up"),
-        ] {
-            let args: Vec<&str> = cmd.split(' ').collect();
-            let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
-            assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        ns
-    }
-
-    /// Drops `percent` % of the UDP packets leaving the namespace, at random.
-    fn lose(&self, percent: u32) {
-        let rules = format!(
-            "table inet loss {{\n  chain out {{\n    type filter hook output priority 0; policy accept;\n    \
-             meta l4proto udp numgen random mod 100 < {percent} counter drop\n  }}\n}}\n"
-        );
-        let mut nft = Command::new("ip")
-            .args(["netns", "exec", &self.name, "nft", "-f", "-"])
-            .stdin(Stdio::piped())
-            .spawn()
-            .expect("nft: apt-get install nftables");
-        use std::io::Write;
-        nft.stdin.take().unwrap().write_all(rules.as_bytes()).unwrap();
-        assert!(nft.wait().unwrap().success(), "nft refused {rules}");
-    }
-
-    /// UDP packets the loss rule dropped so far.
-    fn dropped(&self) -> u64 {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.name, "nft", "list", "table", "inet", "loss"])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        text.split_whitespace()
-            .skip_while(|w| *w != "packets")
-            .nth(1)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
-    }
-
-    fn command(&self, program: &Path) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.name]).arg(program);
-        c
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["link", "del", &self.host_if]).status();
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
-    }
-}
-
 #[test]
 fn five_percent_packet_loss_on_the_srt_link_leaves_no_hole_at_the_relay() {
     let _heavy = heavy_lock();
     let dir = tempdir("srt-loss");
-    let ns = Netns::new();
+    let ns = Netns::new("srl", 213, 1);
     ns.lose(5);
     let nginx = Nginx::start(&dir.join("nginx"));
     let key = "lossB-9t3e";
@@ -484,7 +401,7 @@ fn five_percent_packet_loss_on_the_srt_link_leaves_no_hole_at_the_relay() {
     .unwrap();
     std::fs::write(
         dir.join("studio.toml"),
-        studio_show(&format!("srt://{}:{port}", ns.host_ip)),
+        studio_show(&format!("srt://{}:{port}", ns.host_ip(0))),
     )
     .unwrap();
     let (events, relay_stats) = (dir.join("relay-events.jsonl"), dir.join("relay-stats.json"));

@@ -123,6 +123,8 @@ fn answer(mut stream: TcpStream) -> Option<String> {
 }
 
 pub struct Nginx {
+    /// The address it listens on (127.0.0.1 unless `start_on`).
+    pub host: String,
     pub rtmp_port: u16,
     pub rtmps_port: u16,
     pub record_dir: PathBuf,
@@ -141,6 +143,15 @@ impl Nginx {
 
     /// `unique`: every connection is recorded to its own file (NAME-TIMESTAMP.flv).
     pub fn start_with(dir: &Path, unique: bool) -> Nginx {
+        Self::start_at(dir, unique, "127.0.0.1")
+    }
+
+    /// Listening on `host` (an address of this machine, e.g. a veth's).
+    pub fn start_on(dir: &Path, host: &str) -> Nginx {
+        Self::start_at(dir, false, host)
+    }
+
+    fn start_at(dir: &Path, unique: bool, host: &str) -> Nginx {
         let auth = AuthServer::start();
         let rtmp_port = free_port();
         let rtmps_port = free_port();
@@ -171,7 +182,7 @@ pid {dir}/logs/nginx.pid;
 events {{ worker_connections 128; }}
 rtmp {{
   server {{
-    listen 127.0.0.1:{rtmp_port};
+    listen {host}:{rtmp_port};
     chunk_size 4096;
     application live {{
       live on;
@@ -184,10 +195,10 @@ rtmp {{
 }}
 stream {{
   server {{
-    listen 127.0.0.1:{rtmps_port} ssl;
+    listen {host}:{rtmps_port} ssl;
     ssl_certificate {cert};
     ssl_certificate_key {key};
-    proxy_pass 127.0.0.1:{rtmp_port};
+    proxy_pass {host}:{rtmp_port};
   }}
 }}
 "#,
@@ -202,6 +213,7 @@ stream {{
         );
         std::fs::write(dir.join("nginx.conf"), conf).unwrap();
         let mut nginx = Nginx {
+            host: host.to_string(),
             rtmp_port,
             rtmps_port,
             record_dir,
@@ -230,8 +242,8 @@ stream {{
             .expect("nginx not installed: apt-get install nginx libnginx-mod-rtmp");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.rtmp_port)).is_err()
-            || TcpStream::connect(("127.0.0.1", self.rtmps_port)).is_err()
+        while TcpStream::connect((self.host.as_str(), self.rtmp_port)).is_err()
+            || TcpStream::connect((self.host.as_str(), self.rtmps_port)).is_err()
         {
             assert!(
                 Instant::now() < deadline,
@@ -1033,4 +1045,118 @@ pub fn browser_steps(script: &str, cfg: &serde_json::Value) -> Vec<serde_json::V
         String::from_utf8_lossy(&out.stderr)
     );
     steps
+}
+
+/// A network namespace with `links` veth pairs to this one (link i:
+/// 10.{octet+i}.N.1 here, .2 inside, N from the process id), removed on
+/// drop. Programs run inside with `command`; `limit` shapes what leaves the
+/// namespace on a link (tc token bucket), `lose` drops UDP at random
+/// (nftables). Needs root, iproute2 and nftables.
+pub struct Netns {
+    name: String,
+    links: Vec<(String, String, String)>,
+}
+
+impl Netns {
+    pub fn new(tag: &str, octet: u32, links: u32) -> Netns {
+        assert!(is_root(), "network namespaces need root (CI runs as root)");
+        let n = std::process::id() % 250;
+        let name = format!("{tag}ns{n}");
+        let _ = Command::new("ip").args(["netns", "del", &name]).output();
+        let mut ns = Netns {
+            name: name.clone(),
+            links: Vec::new(),
+        };
+        ns.run(&format!("ip netns add {name}"));
+        ns.run(&format!("ip netns exec {name} ip link set lo up"));
+        for i in 0..links {
+            let (host_if, ns_if) = (format!("{tag}{n}h{i}"), format!("{tag}{n}n{i}"));
+            let _ = Command::new("ip").args(["link", "del", &host_if]).output();
+            let (host_ip, ns_ip) = (format!("10.{}.{n}.1", octet + i), format!("10.{}.{n}.2", octet + i));
+            ns.links.push((host_if.clone(), ns_if.clone(), host_ip.clone()));
+            for cmd in [
+                format!("ip link add {host_if} type veth peer name {ns_if}"),
+                format!("ip link set {ns_if} netns {name}"),
+                format!("ip addr add {host_ip}/30 dev {host_if}"),
+                format!("ip link set {host_if} up"),
+                format!("ip netns exec {name} ip addr add {ns_ip}/30 dev {ns_if}"),
+                format!("ip netns exec {name} ip link set {ns_if} up"),
+            ] {
+                ns.run(&cmd);
+            }
+        }
+        ns
+    }
+
+    fn run(&self, cmd: &str) {
+        let args: Vec<&str> = cmd.split(' ').collect();
+        let out = Command::new(args[0])
+            .args(&args[1..])
+            .output()
+            .expect("ip: apt-get install iproute2");
+        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// This side's address of link `i` (reachable from inside).
+    pub fn host_ip(&self, i: usize) -> String {
+        self.links[i].2.clone()
+    }
+
+    /// At most `kbit` kb/s leave the namespace on link `i` (0: no limit).
+    pub fn limit(&self, i: usize, kbit: u32) {
+        let dev = &self.links[i].1;
+        if kbit == 0 {
+            self.run(&format!("ip netns exec {} tc qdisc del dev {dev} root", self.name));
+        } else {
+            self.run(&format!(
+                "ip netns exec {} tc qdisc replace dev {dev} root tbf rate {kbit}kbit burst 32kbit latency 200ms",
+                self.name
+            ));
+        }
+    }
+
+    /// Drops `percent` % of the UDP packets leaving the namespace, at random.
+    pub fn lose(&self, percent: u32) {
+        let rules = format!(
+            "table inet loss {{\n  chain out {{\n    type filter hook output priority 0; policy accept;\n    \
+             meta l4proto udp numgen random mod 100 < {percent} counter drop\n  }}\n}}\n"
+        );
+        let mut nft = Command::new("ip")
+            .args(["netns", "exec", &self.name, "nft", "-f", "-"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("nft: apt-get install nftables");
+        nft.stdin.take().unwrap().write_all(rules.as_bytes()).unwrap();
+        assert!(nft.wait().unwrap().success(), "nft refused {rules}");
+    }
+
+    /// UDP packets the loss rule dropped so far.
+    pub fn dropped(&self) -> u64 {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.name, "nft", "list", "table", "inet", "loss"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.split_whitespace()
+            .skip_while(|w| *w != "packets")
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// `program` run inside the namespace.
+    pub fn command(&self, program: &Path) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name]).arg(program);
+        c
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        for (host_if, _, _) in &self.links {
+            let _ = Command::new("ip").args(["link", "del", host_if]).output();
+        }
+        let _ = Command::new("ip").args(["netns", "del", &self.name]).output();
+    }
 }

@@ -155,7 +155,7 @@ pub struct DestinationStats {
     pub queue_ms: u64,
     /// What the link carried over the last 3 s (kb/s).
     pub link_kbps: u64,
-    /// Whole GOPs dropped because the link was more than 2 s behind.
+    /// Whole GOPs dropped because the link was more than 3 s behind.
     pub dropped_gops: u64,
     /// "slow link to Instagram: 1.8 Mb/s of 3.5" while it alone falls behind.
     pub slow: Option<String>,

@@ -87,10 +87,21 @@ pub struct DestStatus {
     pub live_seconds: f64,
     /// Stream time waiting for the link (ms): near 0 while the link keeps up.
     pub queue_ms: u64,
-    /// What the link carried over the last 3 s while live (kb/s): bytes the
-    /// sink got onto the network, which blocks when the network is full.
+    /// Bytes waiting for the link: in our queue and in the OS's socket.
+    pub queue_bytes: u64,
+    /// Of those, in the OS's socket: written, not yet acknowledged by the
+    /// server (RTMP(S) on Linux; docs/uplink.md).
+    pub socket_bytes: u64,
+    /// Bytes the link delivered (sent and acknowledged; RTMP(S) on Linux,
+    /// else what the sink sent).
+    pub bytes_delivered: u64,
+    /// What the link carries (kb/s): the median of the last five seconds'
+    /// rates while live — bytes the sink got onto the network, which blocks
+    /// when the network is full. The median leaves out the first second of a
+    /// connection (the OS's socket buffer filled at once) and a second
+    /// of TCP stalled on a loss.
     pub link_kbps: u64,
-    /// Whole GOPs dropped because the link was more than 2 s behind.
+    /// Whole GOPs dropped because the link was more than 3 s behind.
     pub dropped_gops: u64,
     /// "slow link to Instagram: 1.8 Mb/s of 3.5" while this destination
     /// alone cannot keep up (set by the engine's bitrate control).
@@ -117,6 +128,9 @@ impl DestStatus {
             ever_live: false,
             live_seconds: 0.0,
             queue_ms: 0,
+            queue_bytes: 0,
+            socket_bytes: 0,
+            bytes_delivered: 0,
             link_kbps: 0,
             dropped_gops: 0,
             slow: None,
@@ -219,10 +233,13 @@ impl Destination {
         s.dropped_frames = self.feed.dropped_frames.load(Ordering::Relaxed);
         s.dropped_gops = self.feed.dropped_gops.load(Ordering::Relaxed);
         s.video_frames = self.feed.video_frames.load(Ordering::Relaxed);
+        // Stream time waiting: ours, and the socket's bytes at the link's rate.
+        let socket_ms = (s.socket_bytes * 8).checked_div(s.link_kbps).unwrap_or(0);
         s.queue_ms = match s.state {
-            DestState::Live | DestState::Rehearsal => self.feed.queued().as_millis() as u64,
+            DestState::Live | DestState::Rehearsal => self.feed.queued().as_millis() as u64 + socket_ms,
             _ => 0,
         };
+        s.queue_bytes = self.feed.queued_bytes() + s.socket_bytes;
         s.retry_in_s = self
             .retry_at
             .lock()
@@ -498,6 +515,12 @@ fn connect_once(
             Some(n)
         }
     };
+    // The server's address, to read what the OS's socket still holds.
+    let peers = match target {
+        Target::Rtmp(l) => crate::tcp_queue::peers(l),
+        _ => Vec::new(),
+    };
+    let mut socket = (Instant::now(), 0u64);
     let sent_bytes = |sink: &gst::Element| match &local {
         Some(n) => n.load(std::sync::atomic::Ordering::Relaxed),
         None => sent_bytes(sink),
@@ -508,8 +531,8 @@ fn connect_once(
     }
     let started = Instant::now();
     let mut rate_mark = (Instant::now(), 0u64);
-    // (when, bytes) once a second, the last 3 s: what the link carried.
-    let mut window: std::collections::VecDeque<(Instant, u64)> = std::collections::VecDeque::new();
+    // The last five one-second rates while live (kb/s).
+    let mut window: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
     let mut progress = (Instant::now(), 0u64);
     let mut live_since: Option<Instant> = None;
     let bus = pipeline.bus().expect("pipelines have a bus");
@@ -545,26 +568,39 @@ fn connect_once(
         if bytes > progress.1 {
             progress = (Instant::now(), bytes);
         }
+        if !peers.is_empty() && socket.0.elapsed() >= Duration::from_millis(250) {
+            socket = (Instant::now(), crate::tcp_queue::unacked(&peers).unwrap_or(0));
+        }
+        let delivered = bytes.saturating_sub(socket.1);
         if rate_mark.0.elapsed() >= Duration::from_secs(1) {
             let dt = rate_mark.0.elapsed().as_secs_f64();
-            let rate = (bytes.saturating_sub(rate_mark.1) as f64 * 8.0 / dt) as u64;
-            rate_mark = (Instant::now(), bytes);
-            window.push_back((Instant::now(), bytes));
-            while window.len() > 4 {
-                window.pop_front();
-            }
-            let link = match (window.front(), window.back()) {
-                (Some(a), Some(b)) if live_since.is_some() && b.0 > a.0 => {
-                    ((b.1 - a.1) as f64 * 8.0 / (b.0 - a.0).as_secs_f64() / 1000.0) as u64
+            let rate = (delivered.saturating_sub(rate_mark.1) as f64 * 8.0 / dt) as u64;
+            rate_mark = (Instant::now(), delivered);
+            if live_since.is_some() {
+                window.push_back(rate / 1000);
+                while window.len() > 5 {
+                    window.pop_front();
                 }
-                _ => 0,
+            }
+            let link = {
+                let mut w: Vec<u64> = window.iter().copied().collect();
+                w.sort_unstable();
+                match w.len() {
+                    0 => 0,
+                    1 | 2 => w[0],
+                    n => w[n / 2],
+                }
             };
             sh.set(|s| {
                 s.bitrate_bps = rate;
                 s.link_kbps = link;
             });
         }
-        sh.set(|s| s.bytes_sent = *sent_before + bytes);
+        sh.set(|s| {
+            s.bytes_sent = *sent_before + bytes;
+            s.bytes_delivered = *sent_before + delivered;
+            s.socket_bytes = socket.1;
+        });
         if live_since.is_none() && bytes > LIVE_AFTER_BYTES {
             live_since = Some(Instant::now());
             tracing::info!(
@@ -608,6 +644,8 @@ fn connect_once(
     *sent_before += bytes;
     sh.set(|s| {
         s.bytes_sent = *sent_before;
+        s.bytes_delivered = *sent_before;
+        s.socket_bytes = 0;
         s.bitrate_bps = 0;
         s.link_kbps = 0;
         s.slow = None;

@@ -19,6 +19,7 @@ pub mod output;
 pub mod recording;
 pub mod rtmp_errors;
 pub mod sources;
+pub mod tcp_queue;
 
 use anyhow::{Context, Result};
 use gstreamer as gst;

@@ -16,7 +16,7 @@ pub const FEED_MAX_BYTES: u64 = 2_500_000;
 /// stream time waiting for the link, the whole GOP is dropped (video and
 /// sound) and the next keyframe is tried again. What waits never grows
 /// past this plus one GOP (docs/uplink.md).
-pub const FEED_MAX_QUEUE: Duration = Duration::from_secs(2);
+pub const FEED_MAX_QUEUE: Duration = Duration::from_secs(3);
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Track {
@@ -86,6 +86,14 @@ impl Feed {
         s.base = None;
         s.need_keyframe = true;
         s.skipping = false;
+    }
+
+    /// Bytes waiting here for the link (video and sound).
+    pub fn queued_bytes(&self) -> u64 {
+        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.srcs
+            .as_ref()
+            .map_or(0, |(v, a)| v.current_level_bytes() + a.current_level_bytes())
     }
 
     /// Stream time waiting for the link: queued here, not yet taken by the sink.
