@@ -530,3 +530,115 @@ fn srt_settings_are_checked_and_the_example_relay_show_reads() {
         .to_string();
     assert!(said.contains("[show] slate: cannot read"), "{said}");
 }
+
+/// CPU seconds a process has used so far (Linux /proc; 100 ticks a second).
+fn cpu_s(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU-s/s of `pid` over `secs`, after `warm` seconds.
+fn cpu_rate(pid: u32, warm: u64, secs: u64) -> f64 {
+    std::thread::sleep(Duration::from_secs(warm));
+    let a = cpu_s(pid);
+    std::thread::sleep(Duration::from_secs(secs));
+    (cpu_s(pid) - a) / secs as f64
+}
+
+/// The benchmark (benches/relay.sh; docs/benchmarks.md): the relay show's
+/// CPU-s/s with one and two platforms, fed by a studio over SRT at
+/// 640×360 30 fps, beside ffmpeg doing the least a relay must (SRT in, one
+/// x264 encode, `tee` to the platforms) in the same run.
+#[test]
+#[ignore = "a benchmark: benches/relay.sh"]
+fn bench_relay_cpu_per_platform() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("relay-bench");
+    let nginx = Nginx::start(&dir.join("nginx"));
+    let bigger = |s: String| {
+        s.replace("width = 320", "width = 640")
+            .replace("height = 180", "height = 360")
+            .replace("fps = 15", "fps = 30")
+            // Moving pictures: a flat red one costs an encoder nothing.
+            .replace("pattern = \"solid-color\"", "pattern = \"smpte\"\nspeed = 4")
+    };
+    let env = [("SRT_PASS", PASS)];
+    for n in [1usize, 2] {
+        let keys: Vec<String> = (0..n).map(|i| format!("bench{n}{i}-k")).collect();
+        for (i, k) in keys.iter().enumerate() {
+            write_key(&dir, &format!("k{i}.key"), k);
+        }
+        let port = free_port();
+        let url = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);
+        let files: Vec<String> = (0..n).map(|i| format!("k{i}.key")).collect();
+        let ids: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+        let dests: Vec<(&str, String, &str)> = (0..n)
+            .map(|i| (ids[i].as_str(), url.clone(), files[i].as_str()))
+            .collect();
+        std::fs::write(dir.join("relay.toml"), bigger(relay_show(port, &dests))).unwrap();
+        std::fs::write(
+            dir.join("studio.toml"),
+            bigger(studio_show(&format!("srt://127.0.0.1:{port}")))
+                .replace("latency_ms = 400\n", "latency_ms = 400\nvideo_bitrate = 1500\n"),
+        )
+        .unwrap();
+        let mut relay = ShowRun::start(&dir, &["run", "relay.toml"], &env);
+        let mut studio = ShowRun::start(&dir, &["run", "studio.toml"], &env);
+        let ours = cpu_rate(relay.child.id(), 8, 10);
+        studio.type_line("quit");
+        relay.type_line("quit");
+        let _ = studio.child.wait();
+        let _ = relay.child.wait();
+
+        // The peer: ffmpeg as the relay, the same studio feeding it.
+        let port = free_port();
+        std::fs::write(
+            dir.join("studio.toml"),
+            bigger(studio_show(&format!("srt://127.0.0.1:{port}")))
+                .replace("latency_ms = 400\n", "latency_ms = 400\nvideo_bitrate = 1500\n"),
+        )
+        .unwrap();
+        let tee = keys
+            .iter()
+            .map(|k| format!("[f=flv]{url}/peer-{k}"))
+            .collect::<Vec<_>>()
+            .join("|");
+        let mut peer = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(format!(
+                "srt://127.0.0.1:{port}?mode=listener&passphrase={PASS}&latency=400000"
+            ))
+            .args([
+                "-map",
+                "0:v",
+                "-map",
+                "0:a",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-tune",
+                "zerolatency",
+            ])
+            .args(["-b:v", "1500k", "-g", "60", "-c:a", "aac", "-b:a", "128k", "-f", "tee"])
+            .arg(tee)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_secs(1));
+        let mut studio = ShowRun::start(&dir, &["run", "studio.toml"], &env);
+        let theirs = cpu_rate(peer.id(), 8, 10);
+        studio.type_line("quit");
+        let _ = studio.child.wait();
+        let _ = peer.kill();
+        let _ = peer.wait();
+        println!(
+            "RELAY {n} platform(s): showroom relay show {ours:.3} CPU-s/s | ffmpeg srt→x264→tee {theirs:.3} CPU-s/s"
+        );
+    }
+}

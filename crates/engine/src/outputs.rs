@@ -250,7 +250,11 @@ impl Outputs {
     /// Marks a running destination slow (its link alone falls behind).
     pub fn set_slow(&self, id: &str, message: Option<String>) {
         let dests = self.dests.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(r) = dests.iter().filter(|d| d.config.id == id).find_map(|d| d.running.as_ref()) {
+        if let Some(r) = dests
+            .iter()
+            .filter(|d| d.config.id == id)
+            .find_map(|d| d.running.as_ref())
+        {
             r.set_slow(message);
         }
     }

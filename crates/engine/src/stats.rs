@@ -566,6 +566,16 @@ impl Snapshot {
                 c.id, c.measured_fps, c.frames_dropped, c.repeated_frames
             ));
         }
+        for u in self.uplink.iter().filter(|u| u.video_kbps < u.target_kbps) {
+            parts.push(format!(
+                "{} at {} of {} kb/s ({}{})",
+                u.canvas,
+                u.video_kbps,
+                u.target_kbps,
+                if u.state == "at floor" { "the floor; " } else { "" },
+                u.last_decision.as_deref().unwrap_or("uplink")
+            ));
+        }
         if let Some(r) = &self.rundown {
             parts.push(r.words());
         }
@@ -588,6 +598,9 @@ impl Snapshot {
             }
             if let Some(e) = &d.error {
                 p += &format!(": {e}");
+            }
+            if let Some(slow) = &d.slow {
+                p += &format!(" — {slow}, dropping whole GOPs ({} so far)", d.dropped_gops);
             }
             parts.push(p);
         }

@@ -36,7 +36,7 @@ pub const CLEAR_MS: u64 = 200;
 /// the bytes sent over that second are what the link carries.
 const CONGESTED_SAMPLES: u32 = 4;
 /// After a step down, this long before another (the queue drains).
-const DOWN_SETTLE: Duration = Duration::from_secs(2);
+const DOWN_SETTLE: Duration = Duration::from_secs(3);
 /// Clean this long before a step up; doubled when congestion follows a
 /// step up within `UP_FAILED_WITHIN`, up to `UP_AFTER_MAX`.
 const UP_AFTER: Duration = Duration::from_secs(6);
@@ -74,7 +74,11 @@ pub struct Link {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     Hold,
-    Set { kbps: u32, direction: &'static str, why: String },
+    Set {
+        kbps: u32,
+        direction: &'static str,
+        why: String,
+    },
 }
 
 /// A canvas's bitrate control.
@@ -166,7 +170,10 @@ impl Control {
             } else {
                 self.marks.entry(l.id.clone()).or_insert((now, l.bytes_sent));
             }
-            let g = self.gops.entry(l.id.clone()).or_insert((l.dropped_gops, now - Duration::from_secs(60)));
+            let g = self
+                .gops
+                .entry(l.id.clone())
+                .or_insert((l.dropped_gops, now - Duration::from_secs(60)));
             if l.dropped_gops > g.0 {
                 *g = (l.dropped_gops, now);
             }
@@ -283,7 +290,11 @@ impl Control {
 /// The links that decide: the primary ones, else all.
 fn deciders(links: &[Link]) -> Vec<&Link> {
     let primary: Vec<&Link> = links.iter().filter(|l| l.primary).collect();
-    if primary.is_empty() { links.iter().collect() } else { primary }
+    if primary.is_empty() {
+        links.iter().collect()
+    } else {
+        primary
+    }
 }
 
 /// A canvas's bitrate control as the snapshot shows it.
@@ -462,7 +473,13 @@ mod tests {
     }
 
     /// Looks every 250 ms from `from` to `to` s; the decisions that changed something.
-    fn looks(c: &mut Control, t0: Instant, from: f64, to: f64, link: impl Fn(f64) -> Vec<Link>) -> Vec<(f64, Decision)> {
+    fn looks(
+        c: &mut Control,
+        t0: Instant,
+        from: f64,
+        to: f64,
+        link: impl Fn(f64) -> Vec<Link>,
+    ) -> Vec<(f64, Decision)> {
         let mut out = Vec::new();
         let mut s = from;
         while s <= to + 1e-9 {
@@ -487,22 +504,37 @@ mod tests {
             panic!("no step down: {d:?}");
         };
         assert_eq!(direction, "down");
-        assert!((2100.0 * HEADROOM - NON_VIDEO_KBPS as f64 - kbps as f64).abs() < 15.0, "{kbps}");
+        assert!(
+            (2100.0 * HEADROOM - NON_VIDEO_KBPS as f64 - kbps as f64).abs() < 15.0,
+            "{kbps}"
+        );
         assert!(why.contains("2.1 Mb/s"), "{why}");
         // No second step while the queue drains (in bytes).
-        let d = looks(&mut c, t, 1.0, 3.5, |s| vec![l("yt", false, 900 - (s * 100.0) as u64, 2100, s)]);
+        let d = looks(&mut c, t, 1.0, 3.5, |s| {
+            vec![l("yt", false, 900 - (s * 100.0) as u64, 2100, s)]
+        });
         assert!(d.is_empty(), "{d:?}");
         // Clear for UP_AFTER: one step up; clean steps then come every UP_NEXT.
         let d = looks(&mut c, t, 3.75, 13.0, |s| vec![l("yt", false, 50, 1800, s)]);
         assert!(d.len() >= 2, "{d:?}");
-        let Decision::Set { kbps: up, direction, .. } = d[0].1.clone() else { unreachable!() };
+        let Decision::Set {
+            kbps: up, direction, ..
+        } = d[0].1.clone()
+        else {
+            unreachable!()
+        };
         assert_eq!((up, direction), (((kbps as f64) * UP_FACTOR) as u32, "up"));
         assert!(d[0].0 >= 3.75 + UP_AFTER.as_secs_f64() - 0.3, "{d:?}");
         assert!((d[1].0 - d[0].0 - UP_NEXT.as_secs_f64()).abs() < 0.3, "{d:?}");
         // Congestion right after a step up: a step down, and the wait doubles.
         let last = d.last().unwrap().0;
-        let d = looks(&mut c, t, last + 0.25, last + 2.0, |s| vec![l("yt", false, 900, 1900, s)]);
-        assert!(matches!(d.first(), Some((_, Decision::Set { direction: "down", .. }))), "{d:?}");
+        let d = looks(&mut c, t, last + 0.25, last + 3.5, |s| {
+            vec![l("yt", false, 900, 1900, s)]
+        });
+        assert!(
+            matches!(d.first(), Some((_, Decision::Set { direction: "down", .. }))),
+            "{d:?}"
+        );
         assert_eq!(c.up_after, UP_AFTER * 2);
     }
 
@@ -520,7 +552,10 @@ mod tests {
         let links = |s| vec![l("yt", false, 50, 3600, s), l("ig", true, 1500, 1800, s)];
         let mut c = Control::new(3500, 300, true);
         let d = looks(&mut c, t, 0.0, 1.0, links);
-        assert!(matches!(d.first(), Some((_, Decision::Set { direction: "down", .. }))), "{d:?}");
+        assert!(
+            matches!(d.first(), Some((_, Decision::Set { direction: "down", .. }))),
+            "{d:?}"
+        );
         assert!(c.slow(&links(1.0), t + Duration::from_secs(1)).is_empty());
     }
 
@@ -529,9 +564,16 @@ mod tests {
         let t = Instant::now();
         let mut c = Control::new(4000, 2500, true);
         let d = looks(&mut c, t, 0.0, 1.0, |s| vec![l("tt", false, 900, 1000, s)]);
-        assert!(matches!(d.first(), Some((_, Decision::Set { kbps: 2500, .. }))), "{d:?}");
+        assert!(
+            matches!(d.first(), Some((_, Decision::Set { kbps: 2500, .. }))),
+            "{d:?}"
+        );
         assert_eq!(c.state(), "at floor");
-        assert_eq!(c.slow(&[l("tt", false, 900, 1000, 1.0)], t + Duration::from_secs(1)).len(), 1);
+        assert_eq!(
+            c.slow(&[l("tt", false, 900, 1000, 1.0)], t + Duration::from_secs(1))
+                .len(),
+            1
+        );
         let mut off = Control::new(4000, 300, false);
         assert!(looks(&mut off, t, 0.0, 3.0, |s| vec![l("tt", false, 900, 1000, s)]).is_empty());
     }

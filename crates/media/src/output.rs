@@ -98,7 +98,10 @@ impl Feed {
 
     /// Stream time waiting for the link: queued here, not yet taken by the sink.
     pub fn queued(&self) -> Duration {
-        let (i, o) = (self.in_pts.load(Ordering::Relaxed), self.out_pts.load(Ordering::Relaxed));
+        let (i, o) = (
+            self.in_pts.load(Ordering::Relaxed),
+            self.out_pts.load(Ordering::Relaxed),
+        );
         Duration::from_nanos(i.saturating_sub(o))
     }
 

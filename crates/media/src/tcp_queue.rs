@@ -16,7 +16,11 @@ pub fn peers(url: &str) -> Vec<SocketAddr> {
     let default = if scheme == "rtmps" { 443 } else { 1935 };
     let host = rest.split('/').next().unwrap_or("");
     let with_port = if host.starts_with('[') {
-        if host.contains("]:") { host.to_string() } else { format!("{host}:{default}") }
+        if host.contains("]:") {
+            host.to_string()
+        } else {
+            format!("{host}:{default}")
+        }
     } else if host.contains(':') {
         host.to_string()
     } else {
@@ -33,7 +37,9 @@ pub fn unacked(peers: &[SocketAddr]) -> Option<u64> {
     }
     let mut found = None;
     for file in ["/proc/self/net/tcp", "/proc/self/net/tcp6"] {
-        let Ok(text) = std::fs::read_to_string(file) else { continue };
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
         for (remote, queue) in text.lines().skip(1).filter_map(parse_line) {
             if peers.iter().any(|p| same(p, &remote)) {
                 found = Some(found.unwrap_or(0).max(queue));
@@ -87,9 +93,16 @@ mod tests {
         let (addr, q) = parse_line(v6).unwrap();
         assert_eq!(q, 16);
         assert!(same(&addr, &"127.0.0.1:3983".parse().unwrap()), "{addr}");
-        assert_eq!(parse_line(&v4.replace(" 01 ", " 0A ")), None, "listening sockets are not connections");
+        assert_eq!(
+            parse_line(&v4.replace(" 01 ", " 0A ")),
+            None,
+            "listening sockets are not connections"
+        );
         assert_eq!(peers("rtmp://127.0.0.1/live"), vec!["127.0.0.1:1935".parse().unwrap()]);
-        assert_eq!(peers("rtmps://127.0.0.1:4443/app"), vec!["127.0.0.1:4443".parse().unwrap()]);
+        assert_eq!(
+            peers("rtmps://127.0.0.1:4443/app"),
+            vec!["127.0.0.1:4443".parse().unwrap()]
+        );
     }
 
     #[test]

@@ -419,6 +419,19 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
     egui::Panel::right("outputs").exact_size(280.0).show(ui, |ui| {
         super::products::section(studio, ui, snap);
         ui.heading("Outputs");
+        // A canvas the uplink holds below the show's bitrate, and why.
+        for u in snap.uplink.iter().filter(|u| u.video_kbps < u.target_kbps) {
+            ui.label(
+                RichText::new(format!(
+                    "{}: {} of {} kb/s — {}",
+                    u.canvas,
+                    u.video_kbps,
+                    u.target_kbps,
+                    u.last_decision.as_deref().unwrap_or("the uplink cannot carry more")
+                ))
+                .color(Color32::from_rgb(255, 190, 90)),
+            );
+        }
         if snap.destinations.is_empty() {
             ui.label("No destinations: add [[destinations]] to the show file.");
         }
@@ -438,10 +451,17 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                 }
                 if d.state == DestinationState::Live {
                     ui.label(format!(
-                        "{:.2} Mb/s · {} dropped",
+                        "{:.2} Mb/s · {} dropped · {:.1} s waiting",
                         d.bitrate_bps as f64 / 1e6,
-                        d.dropped_frames
+                        d.dropped_frames,
+                        d.queue_ms as f64 / 1000.0
                     ));
+                }
+                if let Some(slow) = &d.slow {
+                    ui.label(
+                        RichText::new(format!("{slow} — dropping whole GOPs ({})", d.dropped_gops))
+                            .color(Color32::from_rgb(255, 190, 90)),
+                    );
                 }
                 ui.horizontal(|ui| {
                     if running(d) {
