@@ -78,6 +78,8 @@ fn studio(ns: &Netns, dir: &Path, events: &Path, stats: &Path) -> Child {
         .args(["run", "show.toml"])
         .arg(format!("--events={}", events.display()))
         .arg(format!("--stats-json={}", stats.display()))
+        // What the links carried is kept for the next show's budget: here.
+        .env("XDG_STATE_HOME", dir.join("state"))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join("studio.log")).unwrap())
@@ -153,6 +155,7 @@ struct Figures {
     steps: Vec<Value>,
     facts: StreamFacts,
     publishes: Option<u32>,
+    dir: std::path::PathBuf,
 }
 
 /// A 4 Mb/s canvas streams 8 s at full rate, then its link drops to
@@ -245,6 +248,7 @@ fn link_drop(adaptive: bool) -> Figures {
         steps: events(&ev, "bitrate"),
         facts: stream_facts(&file),
         publishes: nginx.auth.requests.lock().unwrap().get(key).copied(),
+        dir,
     }
 }
 
@@ -280,6 +284,25 @@ fn a_4_mbps_canvas_over_a_2_mbps_link_steps_down_stays_connected_and_steps_back_
             w[1] - w[0]
         );
     }
+    // The upload budget: this show's links were full at about 2 Mb/s, so
+    // the same show (4 Mb/s + sound) is said not to fit before the next Go Live.
+    let kept: Value =
+        serde_json::from_str(&std::fs::read_to_string(f.dir.join("state/showroom/uplink.json")).unwrap()).unwrap();
+    let carried = kept["kbps"].as_u64().unwrap();
+    assert!(kept["full"] == true && (1500..=2600).contains(&carried), "{kept}");
+    let out = Command::new(showroom_bin())
+        .current_dir(&f.dir)
+        .args(["run", "show.toml", "--preflight"])
+        .env("XDG_STATE_HOME", f.dir.join("state"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    let want = format!(
+        "FAIL upload: needs 4.2 Mb/s; the last show's uplink carried {:.1} Mb/s when it was full — ",
+        carried as f64 / 1000.0
+    );
+    assert!(said.contains(&want) && said.contains("--via"), "{said}");
 }
 
 /// The benchmark (benches/uplink.sh; docs/benchmarks.md): the same link

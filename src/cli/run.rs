@@ -718,6 +718,14 @@ pub fn run(args: RunArgs) -> ExitCode {
         .clone()
         .unwrap_or_else(|| crate::session::event_log_path(&show.name));
     eprintln!("event log: {}", events.display());
+    // The upload budget: what the show sends against what the last show's links carried.
+    if !show.destinations.is_empty() && !args.rehearsal {
+        use crate::engine::budget;
+        match budget::judge(budget::needed(&show), budget::last()) {
+            Ok(fine) => eprintln!("upload: {fine}"),
+            Err((what, fix)) => eprintln!("warning: upload: {what} — {fix}"),
+        }
+    }
     if args.rehearsal {
         eprintln!(
             "REHEARSAL: nothing is sent to any platform (every destination is a local sink); recordings are made"

@@ -12,6 +12,7 @@ use showroom_media as media;
 use showroom_products as products;
 use showroom_show as show;
 
+pub mod budget;
 pub mod cues;
 pub mod governor;
 pub mod health;

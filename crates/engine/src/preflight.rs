@@ -203,6 +203,14 @@ impl Engine {
                 checks.push(check(format!("chat {}", s.name), problem, "connected".into()));
             }
         }
+        // The upload the show needs, against what the last show's links carried.
+        if !show.destinations.is_empty() {
+            let (problem, fine) = match super::budget::judge(super::budget::needed(show), super::budget::last()) {
+                Ok(fine) => (None, fine),
+                Err(p) => (Some(p), String::new()),
+            };
+            checks.push(check("upload".into(), problem, fine));
+        }
         // Room for the recordings.
         let planned = planned_s.unwrap_or_else(|| {
             let total: u64 = segments.iter().filter_map(|s| s.planned_ms).sum();

@@ -370,11 +370,20 @@ impl Uplink {
             })
             .collect();
         let mut slow_now: HashMap<String, String> = HashMap::new();
+        let mut meter = super::budget::Meter::default();
+        let mut looks = 0u64;
         let mut next = Instant::now() + PERIOD;
         while !self.stop.wait_until(next) {
             next += PERIOD;
             let now = Instant::now();
             let statuses = self.outputs.destination_status();
+            looks += 1;
+            if looks.is_multiple_of(4) {
+                // Once a second: what the live links delivered together.
+                let live = statuses.iter().filter(|d| d.state == DestState::Live);
+                let total: u64 = live.clone().map(|d| d.bitrate_bps / 1000).sum();
+                meter.add(total, live.clone().any(|d| d.queue_ms > CONGESTED_MS));
+            }
             for (i, control) in controls.iter_mut().enumerate() {
                 let canvas = &self.show.canvases[i].id;
                 let links: Vec<Link> = statuses
@@ -449,6 +458,10 @@ impl Uplink {
                     }
                 }
             }
+        }
+        // The show ends: what its links carried, for the next one's budget.
+        if let Some(c) = meter.result() {
+            super::budget::save(&c);
         }
     }
 }
