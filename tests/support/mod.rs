@@ -1119,6 +1119,7 @@ impl Netns {
     pub fn lose(&self, percent: u32) {
         let rules = format!(
             "table inet loss {{\n  chain out {{\n    type filter hook output priority 0; policy accept;\n    \
+             meta l4proto udp counter\n    \
              meta l4proto udp numgen random mod 100 < {percent} counter drop\n  }}\n}}\n"
         );
         let mut nft = Command::new("ip")
@@ -1130,18 +1131,23 @@ impl Netns {
         assert!(nft.wait().unwrap().success(), "nft refused {rules}");
     }
 
-    /// UDP packets the loss rule dropped so far.
-    pub fn dropped(&self) -> u64 {
+    /// UDP packets that left so far (tried), and those the loss rule dropped.
+    pub fn udp_counts(&self) -> (u64, u64) {
         let out = Command::new("ip")
             .args(["netns", "exec", &self.name, "nft", "list", "table", "inet", "loss"])
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        text.split_whitespace()
-            .skip_while(|w| *w != "packets")
-            .nth(1)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let counts: Vec<u64> = words
+            .windows(2)
+            .filter(|w| w[0] == "packets")
+            .filter_map(|w| w[1].parse().ok())
+            .collect();
+        (
+            counts.first().copied().unwrap_or(0),
+            counts.get(1).copied().unwrap_or(0),
+        )
     }
 
     /// `program` run inside the namespace.
