@@ -100,11 +100,6 @@ place.main = {{ x = 0, y = 0, width = 320, height = 180 }}
     s
 }
 
-fn write_key(dir: &Path, file: &str, key: &str) {
-    std::fs::write(dir.join(file), key).unwrap();
-    std::fs::set_permissions(dir.join(file), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-}
-
 /// What a frame shows, from its top-left corner (away from the slate's text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Seen {
@@ -252,8 +247,8 @@ fn a_relay_show_holds_both_platforms_while_the_studio_is_killed_and_restores_the
     let dir = tempdir("relay-hold");
     let (b, c) = (Nginx::start(&dir.join("b")), Nginx::start(&dir.join("c")));
     let (key_b, key_c) = ("holdB-4k2q", "holdC-7p1w");
-    write_key(&dir, "b.key", key_b);
-    write_key(&dir, "c.key", key_c);
+    write_secret(&dir, "b.key", key_b);
+    write_secret(&dir, "c.key", key_c);
     let port = free_port();
     std::fs::write(
         dir.join("relay.toml"),
@@ -385,7 +380,7 @@ fn five_percent_packet_loss_on_the_srt_link_leaves_no_hole_at_the_relay() {
     ns.lose(5);
     let nginx = Nginx::start(&dir.join("nginx"));
     let key = "lossB-9t3e";
-    write_key(&dir, "b.key", key);
+    write_secret(&dir, "b.key", key);
     let port = free_port();
     std::fs::write(
         dir.join("relay.toml"),
@@ -575,7 +570,7 @@ fn bench_relay_cpu_per_platform() {
     for n in [1usize, 2] {
         let keys: Vec<String> = (0..n).map(|i| format!("bench{n}{i}-k")).collect();
         for (i, k) in keys.iter().enumerate() {
-            write_key(&dir, &format!("k{i}.key"), k);
+            write_secret(&dir, &format!("k{i}.key"), k);
         }
         let port = free_port();
         let url = format!("rtmp://127.0.0.1:{}/live", nginx.rtmp_port);

@@ -56,11 +56,6 @@ place.main = {{ x = 0, y = 0, width = 480, height = 272 }}
     s
 }
 
-fn write_key(dir: &Path, file: &str, key: &str) {
-    std::fs::write(dir.join(file), key).unwrap();
-    std::fs::set_permissions(dir.join(file), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-}
-
 /// The event log's lines of one kind, parsed.
 fn events(path: &Path, kind: &str) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -166,7 +161,7 @@ fn link_drop(adaptive: bool) -> Figures {
     let ns = Netns::new(if adaptive { "upa" } else { "upf" }, 214, 1);
     let nginx = Nginx::start_on(&dir.join("nginx"), &ns.host_ip(0));
     let key = "stepDown-5r8k";
-    write_key(&dir, "a.key", key);
+    write_secret(&dir, "a.key", key);
     let mut text = show(
         4000,
         &[(
@@ -337,8 +332,8 @@ fn of_two_destinations_only_the_throttled_one_drops_gops_and_says_so() {
     let slow = Nginx::start_on(&dir.join("slow"), &ns.host_ip(0));
     let fast = Nginx::start_on(&dir.join("fast"), &ns.host_ip(1));
     let (key_slow, key_fast) = ("slowLink-2j7d", "fastLink-8q1c");
-    write_key(&dir, "slow.key", key_slow);
-    write_key(&dir, "fast.key", key_fast);
+    write_secret(&dir, "slow.key", key_slow);
+    write_secret(&dir, "fast.key", key_fast);
     std::fs::write(
         dir.join("show.toml"),
         show(

@@ -660,9 +660,14 @@ pub const BRIDGE_TOKEN: &str = "bridge-secret";
 /// Writes `dir/bridge.token` (mode 600) holding [`BRIDGE_TOKEN`].
 #[allow(dead_code)]
 pub fn write_token(dir: &Path) {
+    write_secret(dir, "bridge.token", BRIDGE_TOKEN);
+}
+
+/// Writes `dir/file` holding `secret`, mode 600 (as `check` wants key files).
+pub fn write_secret(dir: &Path, file: &str, secret: &str) {
     use std::os::unix::fs::PermissionsExt;
-    let path = dir.join("bridge.token");
-    std::fs::write(&path, BRIDGE_TOKEN).unwrap();
+    let path = dir.join(file);
+    std::fs::write(&path, secret).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 

@@ -599,9 +599,11 @@ impl Engine {
                 .name("pulse".into())
                 .spawn(move || p.run())?
         };
-        let uplink_status = Arc::new(Mutex::new(uplink::plan(&show).1));
+        let (controls, first_status) = uplink::plan(&show);
+        let uplink_status = Arc::new(Mutex::new(first_status));
         let uplink = {
             let u = uplink::Uplink {
+                controls,
                 outputs: outputs.clone(),
                 encoders: encoders.clone(),
                 show: show.clone(),

@@ -314,6 +314,8 @@ pub struct UplinkStatus {
 }
 
 pub struct Uplink {
+    /// One per canvas, from `plan`.
+    pub controls: Vec<Control>,
     pub outputs: Arc<Outputs>,
     pub encoders: Vec<Arc<CanvasEncoder>>,
     pub show: Arc<Show>,
@@ -354,8 +356,8 @@ pub fn plan(show: &Show) -> (Vec<Control>, Vec<UplinkStatus>) {
 }
 
 impl Uplink {
-    pub fn run(self) {
-        let (mut controls, _) = plan(&self.show);
+    pub fn run(mut self) {
+        let mut controls = std::mem::take(&mut self.controls);
         // (primary, what to call it: the platform's name, a custom server's id)
         let named: HashMap<&str, (bool, String)> = self
             .show

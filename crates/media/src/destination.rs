@@ -317,8 +317,11 @@ enum Ended {
 
 fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
     let id = cfg.id.as_str();
-    let srt = cfg.url.starts_with("srt://");
-    let sink_element = if srt { "srtsink" } else { "rtmp2sink" };
+    let sink_element = if cfg.url.starts_with("srt://") {
+        "srtsink"
+    } else {
+        "rtmp2sink"
+    };
     if !cfg.rehearsal
         && let Err(e) = require(sink_element, "gstreamer1.0-plugins-bad")
     {
@@ -359,36 +362,13 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
                 message: e.to_string(),
                 transient: false,
             },
-            Ok(key) => {
-                let target = if srt {
-                    let passphrase = key.as_ref().map(|k| k.expose().to_string());
-                    match passphrase.as_deref().map(str::chars).map(Iterator::count) {
-                        Some(n) if !(10..=79).contains(&n) => Err(Failure {
-                            message: format!(
-                                "the SRT passphrase is {n} characters; SRT takes 10 to 79 — store a longer one with `showroom key set {id}`"
-                            ),
-                            transient: false,
-                        }),
-                        _ => Ok(Target::Srt {
-                            uri: cfg.url.trim_end_matches('/').to_string(),
-                            passphrase,
-                            latency_ms: cfg.latency_ms.unwrap_or(crate::spec::SRT_LATENCY_MS),
-                        }),
-                    }
-                } else {
-                    Ok(Target::Rtmp(match &key {
-                        Some(k) => format!("{}/{}", cfg.url.trim_end_matches('/'), k.expose()),
-                        None => cfg.url.clone(),
-                    }))
-                };
-                match target {
-                    Err(f) => f,
-                    Ok(target) => match connect_once(id, &target, &caps, &fanout, &sh, &mut sent_before) {
-                        Ended::Stopped => return,
-                        Ended::Failed(f) => f,
-                    },
-                }
-            }
+            Ok(key) => match target(&cfg, key.as_ref().map(|k| k.expose())) {
+                Err(f) => f,
+                Ok(target) => match connect_once(id, &target, &caps, &fanout, &sh, &mut sent_before) {
+                    Ended::Stopped => return,
+                    Ended::Failed(f) => f,
+                },
+            },
         };
         if sh.stopping() {
             return;
@@ -425,6 +405,33 @@ fn supervise(cfg: DestConfig, fanout: Arc<Fanout>, sh: Shared) {
             sh.set(|s| s.needs_action = false);
         }
     }
+}
+
+/// Where `cfg` connects with `key` (just read): the stream key joins an
+/// RTMP URL; an SRT passphrase is checked for SRT's 10–79 characters.
+fn target(cfg: &DestConfig, key: Option<&str>) -> Result<Target, Failure> {
+    if !cfg.url.starts_with("srt://") {
+        return Ok(Target::Rtmp(match key {
+            Some(k) => format!("{}/{k}", cfg.url.trim_end_matches('/')),
+            None => cfg.url.clone(),
+        }));
+    }
+    if let Some(n) = key.map(|k| k.chars().count())
+        && !(10..=79).contains(&n)
+    {
+        return Err(Failure {
+            message: format!(
+                "the SRT passphrase is {n} characters; SRT takes 10 to 79 — store a longer one with `showroom key set {}`",
+                cfg.id
+            ),
+            transient: false,
+        });
+    }
+    Ok(Target::Srt {
+        uri: cfg.url.trim_end_matches('/').to_string(),
+        passphrase: key.map(str::to_string),
+        latency_ms: cfg.latency_ms.unwrap_or(crate::spec::SRT_LATENCY_MS),
+    })
 }
 
 /// Where one connection goes. Secrets are set as properties, never written
@@ -676,7 +683,7 @@ fn classify_srt(err: &gst::glib::Error, was_live: bool) -> Failure {
     let message = if text.contains("Connection does not exist") && !was_live {
         "the relay rejected the SRT connection — the passphrase must be the same at both ends (or both without one)"
             .to_string()
-    } else if text.contains("resolve") || text.contains("Failed to resolve") {
+    } else if text.contains("resolve") {
         "cannot resolve the relay's name — check the srt:// address".to_string()
     } else if was_live {
         "the SRT link to the relay was lost".to_string()

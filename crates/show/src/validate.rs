@@ -641,17 +641,8 @@ fn source_config(s: &model::Source, base: &Path, out: &mut Collector) -> Option<
             Some(p) if *p.get_ref() >= 1024 => {
                 let passphrase = match &s.key {
                     None => KeyRef::None,
-                    Some(k) => match key_ref(k.get_ref(), base) {
-                        Ok(r) => {
-                            out.on_air(
-                                k.span(),
-                                super::on_air::Check::Key {
-                                    what: format!("source `{id}`"),
-                                    key: r.clone(),
-                                },
-                            );
-                            r
-                        }
+                    Some(k) => match key_on_air(k, base, format!("source `{id}`"), out) {
+                        Ok(r) => r,
                         Err((msg, hint)) => {
                             out.add(
                                 k.span(),
@@ -968,17 +959,8 @@ fn destination(
             );
             KeyRef::None
         }
-        Some(k) => match key_ref(k.get_ref(), base) {
-            Ok(r) => {
-                out.on_air(
-                    k.span(),
-                    super::on_air::Check::Key {
-                        what: format!("destination `{id}`"),
-                        key: r.clone(),
-                    },
-                );
-                r
-            }
+        Some(k) => match key_on_air(k, base, format!("destination `{id}`"), out) {
+            Ok(r) => r,
             Err((msg, hint)) => {
                 ok = false;
                 out.add(k.span(), format!("destination `{id}`: {msg}"), hint);
@@ -1048,6 +1030,19 @@ fn destination(
         latency_ms: d.latency_ms.as_ref().map(|l| *l.get_ref()),
         primary: d.primary.unwrap_or(false),
     })
+}
+
+/// A key reference read, and noted for `check` to verify on this machine
+/// (it resolves, others cannot read it) as `what`.
+fn key_on_air(
+    k: &Spanned<toml::Value>,
+    base: &Path,
+    what: String,
+    out: &mut Collector,
+) -> Result<KeyRef, (String, String)> {
+    let r = key_ref(k.get_ref(), base)?;
+    out.on_air(k.span(), super::on_air::Check::Key { what, key: r.clone() });
+    Ok(r)
 }
 
 pub(super) fn key_ref(v: &toml::Value, base: &Path) -> Result<KeyRef, (String, String)> {
