@@ -53,6 +53,8 @@ enum Draw {
     Preview,
     /// The studio's thumbnail of scene N (first canvas only).
     Thumb(usize),
+    /// The multiview's tile of source N (at the first canvas's aspect).
+    Tile(usize),
 }
 
 /// Layer-slot sets: each scene drawn before one submission needs its own
@@ -61,6 +63,8 @@ const SET_PREVIEW: usize = 3;
 const SET_THUMB: usize = 4;
 /// On-screen graphics, drawn over program after the scene or transition.
 const SET_GRAPHICS: usize = 5;
+/// The multiview's source tiles.
+const SET_TILE: usize = 6;
 
 /// Width of the studio's scene thumbnails, in pixels.
 pub const THUMB_WIDTH: u32 = 192;
@@ -74,6 +78,10 @@ pub struct StudioViews {
     pub preview: Vec<wgpu::TextureView>,
     /// Each scene on the first canvas, small.
     pub thumbs: Vec<wgpu::TextureView>,
+    /// Each source slot (the show's sources, then those added while it
+    /// runs) alone, small, at the first canvas's aspect: the multiview's
+    /// tiles, drawn only while one is shown (`render_tile`).
+    pub tiles: Vec<wgpu::TextureView>,
 }
 
 /// The GPU copy of one source's newest frame.
@@ -103,8 +111,8 @@ struct CanvasTarget {
     nv12: wgpu::Buffer,
     /// One uniform buffer + bind group per layer slot, re-used every frame;
     /// sets: scene (or transition "from"), transition "to", stinger, studio
-    /// preview, studio thumbnail.
-    layer_slots: [Vec<LayerSlot>; 6],
+    /// preview, studio thumbnail, graphics, multiview tile.
+    layer_slots: [Vec<LayerSlot>; 7],
     /// The studio's preview of this canvas, if a window (or a crew
     /// console's producer page) asked for one.
     preview: Option<wgpu::TextureView>,
@@ -155,6 +163,8 @@ pub struct Compositor {
     canvases: Vec<CanvasTarget>,
     /// The studio's scene thumbnails (first canvas), if a window asked.
     thumbs: Vec<wgpu::TextureView>,
+    /// The multiview's source tiles, if a window asked.
+    tiles: Vec<wgpu::TextureView>,
     generation: u64,
 }
 
@@ -363,6 +373,7 @@ impl Compositor {
             sources: (0..=n_sources).map(|_| None).collect(),
             canvases: targets,
             thumbs: Vec::new(),
+            tiles: Vec::new(),
             generation: 0,
         }
     }
@@ -378,6 +389,10 @@ impl Compositor {
         self.thumbs = (0..n_scenes)
             .map(|_| render_target(&self.gpu.device, "thumb", THUMB_WIDTH, th))
             .collect();
+        // Every source slot but the slate's.
+        self.tiles = (0..self.sources.len() - 1)
+            .map(|_| render_target(&self.gpu.device, "tile", THUMB_WIDTH, th))
+            .collect();
         StudioViews {
             program: self.canvases.iter().map(|c| c.view.clone()).collect(),
             preview: self
@@ -386,6 +401,7 @@ impl Compositor {
                 .map(|c| c.preview.clone().expect("made above"))
                 .collect(),
             thumbs: self.thumbs.clone(),
+            tiles: self.tiles.clone(),
         }
     }
 
@@ -467,6 +483,42 @@ impl Compositor {
         let mut enc = self.gpu.device.create_command_encoder(&Default::default());
         self.draw_layers(&mut enc, 0, SET_THUMB, scene, lost, Draw::Thumb(index));
         self.gpu.queue.submit([enc.finish()]);
+    }
+
+    /// Renders source `index` alone into its multiview tile, whole and
+    /// letterboxed (the slate while its signal is lost). False when the
+    /// source has no picture yet (or none at all: a microphone).
+    pub fn render_tile(&mut self, index: usize, lost: &[bool]) -> bool {
+        if index >= self.tiles.len() || self.sources.get(index).is_none_or(|s| s.is_none()) {
+            return false;
+        }
+        let (w, h) = (self.canvases[0].width, self.canvases[0].height);
+        let mut place = vec![None; self.canvases.len()];
+        place[0] = Some(spec::Rect {
+            x: 0,
+            y: 0,
+            width: w,
+            height: h,
+        });
+        let scene = SceneSpec {
+            id: "tile".into(),
+            layers: vec![spec::LayerSpec {
+                source: index,
+                z: 0,
+                opacity: 1.0,
+                crop: Default::default(),
+                place,
+                style: spec::Style {
+                    fit: spec::Fit::Fit,
+                    ..Default::default()
+                },
+                hidden: false,
+            }],
+        };
+        let mut enc = self.gpu.device.create_command_encoder(&Default::default());
+        self.draw_layers(&mut enc, 0, SET_TILE, &scene, lost, Draw::Tile(index));
+        self.gpu.queue.submit([enc.finish()]);
+        true
     }
 
     pub fn adapter_name(&self) -> String {
@@ -810,6 +862,7 @@ impl Compositor {
             Draw::Scratch(i) => target.scratch.as_ref().expect("made by ensure_scratch").views[i].clone(),
             Draw::Preview => target.preview.clone().expect("checked by render_preview"),
             Draw::Thumb(i) => self.thumbs[i].clone(),
+            Draw::Tile(i) => self.tiles[i].clone(),
         };
         let load = match draw {
             Draw::Canvas { clear: false } => wgpu::LoadOp::Load,

@@ -116,6 +116,9 @@ pub struct StartOptions {
     /// A scene thumbnail is refreshed every this many ticks of the first
     /// canvas (one scene at a time).
     pub thumb_every_ticks: u64,
+    /// While a multiview is shown (`Engine::set_multiview`), one source's
+    /// tile is drawn every this many ticks of the first canvas.
+    pub tile_every_ticks: u64,
     /// Where the show's event log goes (every change on air, one JSON line
     /// each); None: not kept.
     pub events: Option<std::path::PathBuf>,
@@ -131,6 +134,7 @@ impl Default for StartOptions {
             gpu: None,
             studio: false,
             thumb_every_ticks: 3,
+            tile_every_ticks: 1,
             events: None,
             rehearsal: false,
         }
@@ -253,6 +257,8 @@ pub struct Engine {
     outputs: Arc<outputs::Outputs>,
     views: Option<crate::compositor::StudioViews>,
     studio_canvas: Arc<std::sync::atomic::AtomicUsize>,
+    /// A multiview is shown: the sources' tiles are drawn.
+    multiview: Arc<std::sync::atomic::AtomicBool>,
     counters: Vec<Arc<CanvasCounters>>,
     last_fps: Mutex<(Instant, Vec<u64>, Vec<f64>)>,
     health: health::Health,
@@ -470,6 +476,7 @@ impl Engine {
         let t0 = Instant::now();
         let _ = clock.set(t0);
         let studio_canvas = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let multiview = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let program = Arc::new(program::Program::new(show.start_scene));
         let scenes = Arc::new(std::sync::RwLock::new(show.scenes.clone()));
         let counters: Vec<_> = show
@@ -494,6 +501,8 @@ impl Engine {
                 t0,
                 studio_canvas: views.as_ref().map(|_| studio_canvas.clone()),
                 thumb_every_ticks: options.thumb_every_ticks,
+                tile_every_ticks: options.tile_every_ticks,
+                multiview: multiview.clone(),
                 overlays: overlays.clone(),
                 quality: quality.clone(),
                 events: events.clone(),
@@ -654,6 +663,7 @@ impl Engine {
             outputs,
             views,
             studio_canvas,
+            multiview,
             counters,
             last_fps: Mutex::new((t0, vec![0; n], vec![0.0; n])),
             health: Default::default(),
@@ -752,6 +762,12 @@ impl Engine {
     /// Which canvas's preview scene the studio shows (and so is rendered).
     pub fn set_studio_canvas(&self, canvas: usize) {
         self.studio_canvas.store(canvas, Ordering::Relaxed);
+    }
+
+    /// Whether a multiview is on screen: only then are the sources' tiles
+    /// (`views().tiles`) drawn, a few a second.
+    pub fn set_multiview(&self, shown: bool) {
+        self.multiview.store(shown, Ordering::Relaxed);
     }
 
     fn set_layer(&self, scene: String, source: String, change: LayerChange) -> Result<(), CommandError> {

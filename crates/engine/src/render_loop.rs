@@ -35,6 +35,10 @@ pub struct RenderLoop {
     /// Scene thumbnails are refreshed one scene at a time, every this many
     /// ticks of the first canvas.
     pub thumb_every_ticks: u64,
+    /// While `multiview` is set, one source tile every this many ticks of
+    /// the first canvas.
+    pub tile_every_ticks: u64,
+    pub multiview: Arc<std::sync::atomic::AtomicBool>,
     /// On-screen graphics, drawn over program on every canvas.
     pub overlays: Arc<std::sync::Mutex<crate::graphics::Overlays>>,
     /// The governor's decisions: layers drawn on every n-th tick.
@@ -88,6 +92,7 @@ impl RenderLoop {
         let mut ticks = vec![0u64; periods.len()];
         let mut stingers = StingerCache::default();
         let mut next_thumb = 0usize;
+        let mut next_tile = 0usize;
         // Each canvas's recent share of ticks rendered (an average over about
         // a second of its ticks): when not every due tick can be rendered,
         // the canvas that rendered the smaller share goes first, so canvases
@@ -258,6 +263,19 @@ impl RenderLoop {
                 if c == 0 && ticks[0].is_multiple_of(self.thumb_every_ticks.max(1)) && !scenes.is_empty() {
                     next_thumb = (next_thumb + 1) % scenes.len();
                     self.compositor.render_thumb(next_thumb, &scenes[next_thumb], &lost);
+                }
+                if c == 0
+                    && self.multiview.load(Ordering::Relaxed)
+                    && ticks[0].is_multiple_of(self.tile_every_ticks.max(1))
+                {
+                    // The next source with a picture (a microphone has none).
+                    let n = self.sources.len();
+                    for _ in 0..n {
+                        next_tile = (next_tile + 1) % n;
+                        if self.compositor.render_tile(next_tile, &lost) {
+                            break;
+                        }
+                    }
                 }
             }
             // The crew console's preview picture: drawn at 2 a second,

@@ -10,6 +10,7 @@
 //! filtered list is kept between frames and only new messages are scanned.
 
 use super::Studio;
+use crate::theme;
 use crate::engine::Command;
 use crate::graphics::GraphicsCommand as G;
 use egui::{Color32, RichText};
@@ -236,10 +237,10 @@ fn header(ui: &mut egui::Ui, chat: ChatView<'_>) {
     });
     for s in chat.statuses() {
         let colour = match s.state {
-            State::Live => Color32::from_rgb(0x2E, 0xB8, 0x5C),
-            State::Connecting | State::Ended => Color32::GRAY,
-            State::Waiting => Color32::from_rgb(0xE8, 0xA3, 0x17),
-            State::Failed => Color32::from_rgb(0xE0, 0x40, 0x40),
+            State::Live => theme::OK,
+            State::Connecting | State::Ended => theme::MUTED,
+            State::Waiting => theme::WARN,
+            State::Failed => theme::ERROR,
         };
         let dot = s.state.word();
         ui.horizontal(|ui| {
@@ -254,7 +255,7 @@ fn header(ui: &mut egui::Ui, chat: ChatView<'_>) {
         bridge_token(ui, b);
     }
     if let Some(e) = chat.disk_error() {
-        ui.colored_label(Color32::from_rgb(0xE0, 0x40, 0x40), format!("Chat log: {e}"));
+        ui.colored_label(theme::ERROR, format!("Chat log: {e}"));
     }
 }
 
@@ -315,7 +316,7 @@ fn filters(ui: &mut egui::Ui, view: &mut View) {
     ui.horizontal_wrapped(|ui| {
         for p in Platform::ALL {
             let on = !view.off.contains(&p);
-            let text = RichText::new(tag(p)).color(if on { colour(p) } else { Color32::DARK_GRAY });
+            let text = theme::chip(tag(p), colour(p), on);
             if ui
                 .selectable_label(on, text)
                 .on_hover_text(format!("show {} messages", p.name()))
@@ -393,19 +394,15 @@ fn list(ui: &mut egui::Ui, view: &mut View, chat: ChatView<'_>) {
                 let (text, note) = row_text(e);
                 ui.horizontal(|ui| {
                     ui.set_height(row_h - 4.0);
-                    ui.label(
-                        RichText::new(tag(e.msg.platform))
-                            .color(colour(e.msg.platform))
-                            .strong(),
-                    );
+                    ui.label(theme::chip(tag(e.msg.platform), colour(e.msg.platform), true));
                     let mut label = RichText::new(format!("{text}{note}"));
                     if e.hidden.is_some() {
                         label = label.weak().strikethrough();
                     } else if e.flags.any() && !e.answered {
-                        label = label.color(Color32::from_rgb(0xF2, 0xC0, 0x4A));
+                        label = label.color(theme::FLAG);
                     }
                     if view.featured == Some(e.seq) {
-                        label = label.background_color(Color32::from_rgb(0x3A, 0x2A, 0x10));
+                        label = label.background_color(theme::FEATURED_BG);
                     }
                     let r = ui
                         .add(egui::Button::selectable(view.selected == Some(e.seq), label).truncate())
@@ -441,7 +438,7 @@ fn selected(
     ui.label(RichText::new(format!("{} · {}", e.msg.author.name, e.msg.platform.name())).strong());
     ui.label(&e.msg.text);
     if let Some(why) = &e.check {
-        ui.colored_label(Color32::from_rgb(0xF2, 0xC0, 0x4A), format!("Claim to check: {why}"));
+        ui.colored_label(theme::FLAG, format!("Claim to check: {why}"));
     }
     ui.horizontal_wrapped(|ui| {
         if view.featured == Some(seq) {
@@ -576,8 +573,8 @@ fn claims(
                         None => c.code.clone(),
                     };
                     let status = match c.status {
-                        Status::Claimed => RichText::new("claimed").color(Color32::from_rgb(0x2E, 0xB8, 0x5C)),
-                        Status::Waitlisted => RichText::new("waitlist").color(Color32::from_rgb(0xE8, 0xA3, 0x17)),
+                        Status::Claimed => RichText::new("claimed").color(theme::OK),
+                        Status::Waitlisted => RichText::new("waitlist").color(theme::WARN),
                         Status::Cancelled => RichText::new("cancelled").weak(),
                     };
                     ui.label(format!("#{} {} · {what} × {}", c.id, c.buyer, c.quantity));

@@ -122,7 +122,7 @@ fn qr(ui: &mut egui::Ui, text: &str) {
 
 /// The Crew section of the Outputs panel.
 pub fn panel(studio: &mut Studio, ui: &mut egui::Ui) {
-    use egui::{Color32, RichText};
+    use egui::RichText;
     ui.heading("Crew");
     let mut on = studio.console().is_some();
     if ui
@@ -133,7 +133,7 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui) {
         studio.set_console(on);
     }
     if let Some(e) = &studio.crew.error {
-        ui.label(RichText::new(e).color(Color32::from_rgb(255, 120, 120)));
+        ui.label(RichText::new(e).color(crate::theme::ERROR));
     }
     let Some(c) = studio.console() else {
         return;
@@ -171,7 +171,7 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui) {
         ui.label(m.as_str());
     }
     if crew.is_empty() {
-        ui.label(RichText::new("nobody invited yet").color(Color32::GRAY));
+        ui.label(RichText::new("nobody invited yet").color(crate::theme::MUTED));
     }
     let mut revoke = None;
     let mut show_qr = None;

@@ -13,6 +13,7 @@ use showroom_graphics as graphics;
 use showroom_media as media;
 use showroom_show as show;
 
+mod centre;
 pub mod chat;
 pub mod crew;
 pub mod editor;
@@ -20,12 +21,17 @@ mod health;
 pub mod hotkeys;
 pub mod last_show;
 mod mixer;
+pub mod multiview;
 mod panels;
 mod products;
+pub mod projector;
 mod rundown;
 mod sales;
 mod selling;
 mod sources;
+pub mod theme;
+pub mod video;
+pub mod views;
 
 use crate::engine::stats::Snapshot;
 use crate::engine::{Command, Engine, StartOptions};
@@ -43,6 +49,9 @@ const REPAINT_EVERY: Duration = Duration::from_millis(33);
 const REPAINT_EVERY_SOFTWARE: Duration = Duration::from_millis(100);
 /// Scene thumbnails on a software renderer: one scene a second.
 const THUMB_EVERY_TICKS_SOFTWARE: u64 = 30;
+/// Multiview source tiles on a software renderer: ten a second (every tick
+/// on a GPU), drawn only while a multiview is shown.
+const TILE_EVERY_TICKS_SOFTWARE: u64 = 3;
 /// How often the window logs its own frame times (for benches/studio.sh).
 const FRAME_LOG_EVERY: Duration = Duration::from_secs(10);
 
@@ -86,6 +95,8 @@ struct Textures {
     program: Vec<egui::TextureId>,
     preview: Vec<egui::TextureId>,
     thumbs: Vec<egui::TextureId>,
+    /// The multiview's source tiles, per source slot.
+    tiles: Vec<egui::TextureId>,
 }
 
 pub struct Studio {
@@ -135,6 +146,15 @@ pub struct Studio {
     selling: selling::Form,
     /// Whether the chat panel is shown (top bar's "Chat").
     pub chat_open: bool,
+    /// The user's saved views: multiview grid, safe area, projector monitor.
+    pub views: views::Views,
+    /// Open projectors (and the host monitor).
+    pub projectors: Vec<projector::Projector>,
+    next_projector: u64,
+    /// The dock shown when the docks are tabs.
+    dock: centre::Dock,
+    /// Money as the cards write it (the host monitor).
+    prices: Option<showroom_products::price::PriceFormatter>,
 }
 
 /// When the program started, if the command line noted it (for "launch →
@@ -214,6 +234,7 @@ impl Studio {
                 gpu,
                 studio: true,
                 thumb_every_ticks: if software { THUMB_EVERY_TICKS_SOFTWARE } else { 3 },
+                tile_every_ticks: if software { TILE_EVERY_TICKS_SOFTWARE } else { 1 },
                 events: Some(events),
                 rehearsal,
             },
@@ -231,6 +252,7 @@ impl Studio {
                     program: register(&views.program),
                     preview: register(&views.preview),
                     thumbs: register(&views.thumbs),
+                    tiles: register(&views.tiles),
                 })
             }
             _ => None,
@@ -240,6 +262,12 @@ impl Studio {
         if let Some(p) = &keys_problem {
             tracing::warn!("{p}");
         }
+        let (views, views_problem) = views::Views::load();
+        if let Some(p) = &views_problem {
+            tracing::warn!("{p}");
+        }
+        cc.egui_ctx.set_theme(egui::Theme::Dark);
+        cc.egui_ctx.set_visuals_of(egui::Theme::Dark, theme::visuals());
         let engine = std::sync::Arc::new(engine);
         // A show with [remote] has its remote control on from the start.
         let (remote, remote_error) = match &engine.show().remote {
@@ -280,7 +308,7 @@ impl Studio {
             snapshot,
             snapshot_at: Instant::now(),
             stale: false,
-            message: keys_problem.map(|p| (p, Instant::now())),
+            message: keys_problem.or(views_problem).map(|p| (p, Instant::now())),
             health: health::Meter::default(),
             opened: LAUNCHED.get().copied().unwrap_or_else(Instant::now),
             first_frame_after: None,
@@ -297,6 +325,11 @@ impl Studio {
             chat_open: true,
             add_source: None,
             source_selected: None,
+            views,
+            projectors: Vec::new(),
+            next_projector: 0,
+            dock: Default::default(),
+            prices: None,
         })
     }
 
@@ -359,6 +392,21 @@ impl Studio {
         }
         let mut key = key;
         wipe(&mut key);
+    }
+
+    /// Writes the user's views; a failure is told, the views are kept.
+    pub fn save_views(&mut self) {
+        if let Err(e) = self.views.save() {
+            self.notify(format!("the views were not saved: {e}"));
+        }
+    }
+
+    /// Shows or hides the multiview in the centre (saved for next time).
+    pub fn set_multiview(&mut self, open: bool) {
+        if self.views.multiview.open != open {
+            self.views.multiview.open = open;
+            self.save_views();
+        }
     }
 
     pub fn set_canvas(&mut self, canvas: usize) {
@@ -469,10 +517,12 @@ impl eframe::App for Studio {
         mixer::panel(self, ui, &snap);
         panels::controls(self, ui, &snap);
         panels::scenes(self, ui, &snap);
-        rundown::panel(self, ui, &snap);
         chat::panel(self, ui);
-        panels::outputs(self, ui, &snap);
-        panels::video(self, ui, &snap);
+        centre::panel(self, ui, &snap);
+        let multiview = self.views.multiview.open || self.projectors.iter().any(|p| p.kind == projector::Kind::Multiview);
+        self.engine().set_multiview(multiview);
+        let ctx = ui.ctx().clone();
+        projector::show_all(self, &ctx, &snap);
         panels::confirm(self, ui.ctx());
         sources::window(self, ui.ctx());
         if self.first_frame_after.is_none() && self.snapshot.canvases.iter().all(|c| c.frames_rendered > 0) {

@@ -92,7 +92,7 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                     });
                 });
                 if let Some(h) = &audio.hint {
-                    ui.label(RichText::new(h).color(super::panels::WARN));
+                    ui.label(RichText::new(h).color(crate::theme::WARN));
                 }
             });
         }

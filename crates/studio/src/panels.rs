@@ -10,9 +10,7 @@ use crate::secrets::KeyRef;
 use crate::show::TransitionKind;
 use egui::{Color32, RichText};
 
-pub(super) const ON_AIR: Color32 = Color32::from_rgb(220, 40, 40);
-const PREVIEW: Color32 = Color32::from_rgb(40, 170, 80);
-pub(super) const WARN: Color32 = Color32::from_rgb(230, 160, 30);
+use crate::theme::{self, ON_AIR, PREVIEW, WARN};
 /// How long a notice stays in the status line.
 const MESSAGE_SECS: u64 = 8;
 
@@ -41,8 +39,8 @@ fn state_colour(state: DestinationState) -> Color32 {
     match state {
         DestinationState::Live => ON_AIR,
         DestinationState::Connecting | DestinationState::Reconnecting | DestinationState::Rehearsal => WARN,
-        DestinationState::Failed => Color32::from_rgb(255, 90, 90),
-        DestinationState::Idle | DestinationState::Stopping | DestinationState::Stopped => Color32::GRAY,
+        DestinationState::Failed => theme::ERROR,
+        DestinationState::Idle | DestinationState::Stopping | DestinationState::Stopped => theme::MUTED,
     }
 }
 
@@ -67,7 +65,7 @@ pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                     studio.confirm = Some(Confirm::EndShow(None));
                 }
             } else if on_air {
-                ui.label(RichText::new("ON AIR").color(ON_AIR).strong());
+                ui.label(theme::badge("ON AIR"));
                 ui.label(RichText::new(clock(live_s)).monospace())
                     .on_hover_text("time live (longest of the destinations)");
                 if ui
@@ -78,7 +76,7 @@ pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                     studio.confirm = Some(Confirm::EndShow(None));
                 }
             } else {
-                ui.label(RichText::new("OFF AIR").color(Color32::GRAY).strong());
+                ui.label(RichText::new("OFF AIR").color(theme::MUTED).strong());
                 let any = !snap.destinations.is_empty();
                 let go_words = if snap.rehearsal { "Start Rehearsal" } else { "Go Live" };
                 let go = ui
@@ -94,13 +92,13 @@ pub fn top_bar(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
             let has_recordings = !studio.engine().show().recordings.is_empty();
             match recording {
                 Some(secs) => {
-                    ui.label(RichText::new(format!("REC {}", clock(secs))).color(ON_AIR));
+                    ui.label(theme::badge(format!("REC {}", clock(secs))));
                     if ui.button("Stop recording").clicked() {
                         studio.command(Command::Record(false));
                     }
                 }
                 None if snap.recordings.iter().any(|r| r.finalizing) => {
-                    ui.label(RichText::new("Finalizing recording…").color(Color32::GRAY))
+                    ui.label(RichText::new("Finalizing recording…").color(theme::MUTED))
                         .on_hover_text("the file is being closed; Record is back once it is");
                 }
                 None => {
@@ -240,6 +238,25 @@ pub fn controls(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                 studio.layout = Layout::Solo;
             }
             ui.separator();
+            let mut safe = studio.views.safe_area;
+            if ui
+                .toggle_value(&mut safe, "Safe area")
+                .on_hover_text("the 5 % safe area and a centre cross over preview and program")
+                .changed()
+            {
+                studio.views.safe_area = safe;
+                studio.save_views();
+            }
+            let mut multiview = studio.views.multiview.open;
+            if ui
+                .toggle_value(&mut multiview, "Multiview")
+                .on_hover_text("every source and scene with preview and program; click a tile to preview, double-click to cut")
+                .changed()
+            {
+                studio.set_multiview(multiview);
+            }
+            projector_menu(studio, ui, &canvases);
+            ui.separator();
             let edit = ui
                 .selectable_label(studio.editor.on, "Edit layout")
                 .on_hover_text("move and resize the preview scene's layers on the preview picture");
@@ -286,6 +303,46 @@ pub fn controls(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
         for w in warnings {
             ui.label(RichText::new(w).color(WARN));
         }
+    });
+}
+
+/// Opens projectors, and chooses where they open.
+fn projector_menu(studio: &mut Studio, ui: &mut egui::Ui, canvases: &[String]) {
+    use crate::projector::{Kind, open};
+    use crate::views::Placement;
+    ui.menu_button("Projector", |ui| {
+        for (i, id) in canvases.iter().enumerate() {
+            if ui.button(format!("Program ({id})")).clicked() {
+                open(studio, Kind::Program(i));
+            }
+            if ui.button(format!("Preview ({id})")).clicked() {
+                open(studio, Kind::Preview(i));
+            }
+        }
+        if ui.button("Multiview").clicked() {
+            open(studio, Kind::Multiview);
+        }
+        for (i, id) in canvases.iter().enumerate() {
+            if ui
+                .button(format!("Host monitor ({id})"))
+                .on_hover_text("program with a large on-air tally, the show timer, the product on air and the next question")
+                .clicked()
+            {
+                open(studio, Kind::Host(i));
+            }
+        }
+        ui.separator();
+        ui.label("Open on");
+        let mut at = studio.views.projector;
+        ui.radio_value(&mut at, Placement::Window, "a window");
+        for m in 1..=4 {
+            ui.radio_value(&mut at, Placement::Monitor(m), format!("monitor {m}, full screen"));
+        }
+        if at != studio.views.projector {
+            studio.views.projector = at;
+            studio.save_views();
+        }
+        ui.label(RichText::new("Esc closes a projector").weak());
     });
 }
 
@@ -416,8 +473,7 @@ fn key_row(studio: &mut Studio, ui: &mut egui::Ui, destination: &str) {
 
 /// Every destination and recording, with what it is doing and why.
 pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
-    egui::Panel::right("outputs").exact_size(280.0).show(ui, |ui| {
-        super::products::section(studio, ui, snap);
+    {
         ui.heading("Outputs");
         // A canvas the uplink holds below the show's bitrate, and why.
         for u in snap.uplink.iter().filter(|u| u.video_kbps < u.target_kbps) {
@@ -429,7 +485,7 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                     u.target_kbps,
                     u.last_decision.as_deref().unwrap_or("the uplink cannot carry more")
                 ))
-                .color(Color32::from_rgb(255, 190, 90)),
+                .color(WARN),
             );
         }
         if snap.destinations.is_empty() {
@@ -447,7 +503,7 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                 }
                 ui.label(RichText::new(state).color(state_colour(d.state)));
                 if let Some(e) = &d.error {
-                    ui.label(RichText::new(e).color(Color32::from_rgb(255, 120, 120)));
+                    ui.label(RichText::new(e).color(theme::ERROR));
                 }
                 if d.state == DestinationState::Live {
                     ui.label(format!(
@@ -460,7 +516,7 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                 if let Some(slow) = &d.slow {
                     ui.label(
                         RichText::new(format!("{slow} — dropping whole GOPs ({})", d.dropped_gops))
-                            .color(Color32::from_rgb(255, 190, 90)),
+                            .color(WARN),
                     );
                 }
                 ui.horizontal(|ui| {
@@ -501,14 +557,14 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
             };
             ui.label(format!("{} — {state}, {:.1} MB", r.path, r.bytes_written as f64 / 1e6));
             if let Some(e) = &r.error {
-                ui.label(RichText::new(e).color(Color32::from_rgb(255, 120, 120)));
+                ui.label(RichText::new(e).color(theme::ERROR));
             }
         }
         ui.separator();
         remote(studio, ui);
         ui.separator();
         crate::crew::panel(studio, ui);
-    });
+    }
 }
 
 /// The remote control's switch and the controllers connected to it.
@@ -523,7 +579,7 @@ fn remote(studio: &mut Studio, ui: &mut egui::Ui) {
         studio.set_remote(on);
     }
     if let Some(e) = &studio.remote_error {
-        ui.label(RichText::new(e).color(Color32::from_rgb(255, 120, 120)));
+        ui.label(RichText::new(e).color(theme::ERROR));
     }
     if let Some(r) = studio.remote() {
         ui.label(format!(
@@ -537,7 +593,7 @@ fn remote(studio: &mut Studio, ui: &mut egui::Ui) {
         ));
         let sessions = r.sessions();
         if sessions.is_empty() {
-            ui.label(RichText::new("no controller connected").color(Color32::GRAY));
+            ui.label(RichText::new("no controller connected").color(theme::MUTED));
         }
         for c in sessions {
             ui.add(
@@ -552,82 +608,6 @@ fn remote(studio: &mut Studio, ui: &mut egui::Ui) {
             );
         }
     }
-}
-
-/// One video pane: a title bar and the picture at the canvas's aspect.
-fn pane(ui: &mut egui::Ui, title: RichText, texture: Option<egui::TextureId>, aspect: f32, width: f32) -> egui::Rect {
-    ui.vertical(|ui| {
-        ui.label(title);
-        let size = egui::vec2(width, width / aspect);
-        let size = if size.y > ui.available_height() - 4.0 {
-            let h = (ui.available_height() - 4.0).max(40.0);
-            egui::vec2(h * aspect, h)
-        } else {
-            size
-        };
-        match texture {
-            Some(tex) => ui.add(egui::Image::new((tex, size))).rect,
-            None => {
-                let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
-                ui.painter().rect_filled(rect, 0.0, Color32::BLACK);
-                ui.painter().text(
-                    rect.center(),
-                    egui::Align2::CENTER_CENTER,
-                    "no video in this renderer",
-                    egui::FontId::proportional(14.0),
-                    Color32::GRAY,
-                );
-                rect
-            }
-        }
-    })
-    .inner
-}
-
-/// Preview and program (or program alone) of the chosen canvas.
-pub fn video(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
-    let c = studio.canvas;
-    let canvas = &studio.engine().show().canvases[c];
-    let aspect = canvas.width as f32 / canvas.height as f32;
-    let (program, preview) = match &studio.textures {
-        Some(t) => {
-            // With preview = program (and no transition) the engine does not
-            // render preview separately: program is the same picture.
-            let same = snap.preview == snap.scene && !snap.in_transition;
-            (Some(t.program[c]), Some(if same { t.program[c] } else { t.preview[c] }))
-        }
-        None => (None, None),
-    };
-    let layout = studio.layout;
-    let program_title = RichText::new(format!("PROGRAM — {}", snap.scene))
-        .color(ON_AIR)
-        .strong();
-    egui::CentralPanel::default().show(ui, |ui| {
-        let gap = 12.0;
-        match layout {
-            Layout::Studio => {
-                let w = (ui.available_width() - gap) / 2.0;
-                ui.horizontal_top(|ui| {
-                    let title = if studio.editor.on && snap.preview == snap.scene {
-                        format!("EDITING — {} (on program: changes are live)", snap.preview)
-                    } else if studio.editor.on {
-                        format!("EDITING — {}", snap.preview)
-                    } else {
-                        format!("PREVIEW — {}", snap.preview)
-                    };
-                    let rect = pane(ui, RichText::new(title).color(PREVIEW).strong(), preview, aspect, w);
-                    if studio.editor.on {
-                        super::editor::interact(studio, ui, rect);
-                    }
-                    ui.add_space(gap);
-                    pane(ui, program_title, program, aspect, w);
-                });
-            }
-            Layout::Solo => {
-                pane(ui, program_title, program, aspect, ui.available_width());
-            }
-        }
-    });
 }
 
 /// Going live and ending the show are asked twice: a slip must not put a

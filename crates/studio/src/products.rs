@@ -3,7 +3,7 @@
 //! highlighted; previous / next, hide, and the flash-deal countdown.
 
 use super::Studio;
-use super::panels::ON_AIR;
+use crate::theme::ON_AIR;
 use crate::engine::Command;
 use crate::engine::stats::Snapshot;
 use crate::graphics::GraphicsCommand as G;

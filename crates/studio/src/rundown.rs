@@ -5,7 +5,7 @@
 //! segments back where they came from (crates/show/src/rundown.rs).
 
 use super::Studio;
-use super::panels::ON_AIR;
+use crate::theme::ON_AIR;
 use crate::engine::Command;
 use crate::engine::rundown::RundownCommand;
 use crate::engine::stats::Snapshot;
@@ -62,14 +62,15 @@ fn edited(seg: &Segment, e: &Editing) -> Result<Segment, String> {
     })
 }
 
-pub fn panel(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
+/// The rundown dock (shows with a `[rundown]` only).
+pub fn dock(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
     let Some(status) = snap.rundown.clone() else { return };
     let mut send = Vec::new();
     let mut save = false;
     let mut problem = None;
     let segments = studio.engine().rundown();
     let saved = *studio.rundown_panel.saved_version.get_or_insert(status.version);
-    egui::Panel::left("rundown").exact_size(260.0).show(ui, |ui| {
+    {
         ui.heading("Rundown");
         let over = status.over_s.is_some_and(|o| o > 0.0);
         let words = RichText::new(status.words());
@@ -200,7 +201,7 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                 ui.label(RichText::new("unsaved changes").weak());
             }
         });
-    });
+    }
     if let Some(why) = problem {
         studio.notify(why);
     }

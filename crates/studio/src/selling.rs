@@ -213,7 +213,7 @@ pub fn tab(
                 if let Some(n) = left {
                     words += &format!(" · {n} left at this price");
                 }
-                ui.label(RichText::new(words).color(super::panels::ON_AIR));
+                ui.label(RichText::new(words).color(crate::theme::ON_AIR));
                 if ui
                     .button("End deal")
                     .on_hover_text("back to the regular price now")
@@ -318,7 +318,7 @@ pub fn tab(
             ui.horizontal_wrapped(|ui| {
                 let text = RichText::new(words);
                 ui.label(if auction_open {
-                    text.color(super::panels::ON_AIR)
+                    text.color(crate::theme::ON_AIR)
                 } else {
                     text
                 });

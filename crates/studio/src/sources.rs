@@ -4,12 +4,12 @@
 //! of the scene in preview. "Save layout" writes it into the show file.
 
 use super::Studio;
-use super::panels::WARN;
+use crate::theme::WARN;
 use crate::engine::Command;
 use crate::engine::stats::Snapshot;
 use crate::media::devices::DeviceInfo;
 use crate::show::{Rect, SourceConfig};
-use egui::{Color32, RichText};
+use egui::RichText;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NewKind {
@@ -178,13 +178,13 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
     });
     for (i, s) in snap.sources.iter().enumerate() {
         let (word, colour) = if let Some(e) = &s.error {
-            (format!("{}: {e}", s.id), Color32::from_rgb(255, 90, 90))
+            (format!("{}: {e}", s.id), crate::theme::ERROR)
         } else if s.signal_lost {
             (format!("{}: no signal", s.id), WARN)
         } else if s.ended {
-            (format!("{}: played to its end", s.id), Color32::GRAY)
+            (format!("{}: played to its end", s.id), crate::theme::MUTED)
         } else {
-            (format!("{}: ok", s.id), Color32::LIGHT_GRAY)
+            (format!("{}: ok", s.id), crate::theme::TEXT)
         };
         let selected = studio.source_selected == Some(i);
         if ui
@@ -300,7 +300,7 @@ pub fn window(studio: &mut Studio, ctx: &egui::Context) {
             }
             ui.label(RichText::new(format!("It goes on top of scene `{scene}` (in preview).")).weak());
             if let Some(e) = &form.error {
-                ui.label(RichText::new(e).color(Color32::from_rgb(255, 90, 90)));
+                ui.label(RichText::new(e).color(crate::theme::ERROR));
             }
             ui.horizontal(|ui| {
                 add = ui.button("Add").clicked();
