@@ -58,10 +58,16 @@ place.portrait = { x = 0, y = 0, width = 360, height = 640 }
 "#;
 
 fn studio(dir: &Path, text: &str) -> Harness<'static, Studio> {
+    studio_sized(dir, text, egui::vec2(1366.0, 768.0))
+}
+
+/// A taller window: the docks below the pictures (rundown, outputs) show
+/// all their rows without scrolling.
+fn studio_sized(dir: &Path, text: &str, size: egui::Vec2) -> Harness<'static, Studio> {
     let show = load_show(dir, text);
     let path = dir.join("show.toml");
     Harness::builder()
-        .with_size(egui::vec2(1366.0, 768.0))
+        .with_size(size)
         .build_eframe(move |cc| Studio::new(cc, show, path).expect("the studio starts"))
 }
 
@@ -880,7 +886,7 @@ fn the_crew_panel_invites_lists_and_revokes() {
     use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
     let dir = tempdir("ui-crew");
     let text = format!("{SHOW}\n[console]\nlisten = \"127.0.0.1:0\"\n");
-    let mut h = studio(&dir, &text);
+    let mut h = studio_sized(&dir, &text, egui::vec2(1600.0, 1200.0));
     h.run_steps(2);
     let url = h.state().console().expect("[console] starts it").url();
     h.get_by_label(&url);
@@ -944,7 +950,7 @@ fn the_rundown_panel_moves_reorders_edits_and_saves_the_segments() {
          [[rundown.segments]]\ntitle = \"Shirts\"\nproducts = [\"A1\"]\nscene = \"products\"\nduration = \"1m\"\ntalking_points = [\"Breathable linen\"]\n\n\
          [[rundown.segments]]\ntitle = \"Mugs\"\nproducts = [\"B2\"]\n"
     );
-    let mut h = studio(&dir, &text);
+    let mut h = studio_sized(&dir, &text, egui::vec2(1600.0, 1200.0));
     h.run_steps(2);
     h.get_by_label("Rundown");
     h.get_by_label("rundown: 3 segments, not started (next: Opening)");

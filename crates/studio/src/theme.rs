@@ -103,7 +103,7 @@ pub fn visuals() -> egui::Visuals {
 
 /// Text in a filled badge (ON AIR, REC): white on red.
 pub fn badge(text: impl Into<String>) -> RichText {
-    RichText::new(format!(" {} ", text.into()))
+    RichText::new(text.into())
         .color(Color32::WHITE)
         .background_color(BADGE_RED)
         .strong()
@@ -113,12 +113,12 @@ pub fn badge(text: impl Into<String>) -> RichText {
 /// or white for contrast. Off (filtered out): muted text, no fill.
 pub fn chip(text: &str, accent: Color32, on: bool) -> RichText {
     if on {
-        RichText::new(format!(" {text} "))
+        RichText::new(text)
             .color(text_on(accent))
             .background_color(accent)
             .strong()
     } else {
-        RichText::new(format!(" {text} ")).color(MUTED)
+        RichText::new(text).color(MUTED)
     }
 }
 

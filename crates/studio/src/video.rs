@@ -17,6 +17,8 @@ pub const PROGRAM_SHARE: f32 = 0.6;
 /// What the docks keep at least, below (landscape) or beside (portrait).
 pub const DOCK_MIN_H: f32 = 200.0;
 pub const DOCK_MIN_W: f32 = 300.0;
+/// And at least this share of the height below a landscape band.
+pub const DOCK_SHARE_H: f32 = 0.42;
 
 /// The centre, split.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,7 +40,8 @@ pub fn split(area: Rect, aspect: f32, with_preview: bool) -> Split {
         // A band across the top: widths from the share, then limited so the
         // docks keep their height.
         let mut pw = (area.width() - gaps) * share;
-        let max_h = (area.height() - DOCK_MIN_H - GAP - TITLE_H).max(40.0);
+        let docks_h = DOCK_MIN_H.max(area.height() * DOCK_SHARE_H);
+        let max_h = (area.height() - docks_h - GAP - TITLE_H).max(40.0);
         if pw / aspect > max_h {
             pw = max_h * aspect;
         }
@@ -202,9 +205,9 @@ mod tests {
         let s = split(area(1374.0, 400.0), 16.0 / 9.0, true);
         assert!(s.docks.height() >= DOCK_MIN_H - 0.01, "{s:?}");
         assert!((s.program.width() / s.program.height() - 16.0 / 9.0).abs() < 1e-3);
-        // Program only: the whole width.
-        let s = split(area(1000.0, 1000.0), 16.0 / 9.0, false);
-        assert!(s.preview.is_none() && (s.program.width() - 1000.0).abs() < 0.01);
+        // Program only: the whole width when the height allows.
+        let s = split(area(1000.0, 1200.0), 16.0 / 9.0, false);
+        assert!(s.preview.is_none() && (s.program.width() - 1000.0).abs() < 0.01, "{s:?}");
     }
 
     #[test]
