@@ -68,6 +68,9 @@ fn studio_sized(dir: &Path, text: &str, size: egui::Vec2) -> Harness<'static, St
     let path = dir.join("show.toml");
     Harness::builder()
         .with_size(size)
+        // egui's clock moves this much a frame: a double-click (two clicks
+        // within 0.3 s) needs frames shorter than kittest's default 0.25 s.
+        .with_step_dt(1.0 / 30.0)
         .build_eframe(move |cc| Studio::new(cc, show, path).expect("the studio starts"))
 }
 
@@ -1089,5 +1092,214 @@ fn a_rehearsal_says_so_and_sends_nothing_when_started() {
         std::fs::read_dir(&nginx.record_dir).unwrap().next().is_none(),
         "nginx recorded something"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The user's settings folder for one test (views.toml is written there);
+/// put back when dropped. Taken under `heavy_lock`, as the keymap test does.
+struct UserConfig(std::path::PathBuf);
+
+impl UserConfig {
+    fn new(dir: &Path) -> UserConfig {
+        let config = dir.join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        // SAFETY: the tests that change the environment hold heavy_lock.
+        unsafe { std::env::set_var("XDG_CONFIG_HOME", &config) };
+        UserConfig(config.join("showroom").join("views.toml"))
+    }
+    fn views(&self) -> String {
+        std::fs::read_to_string(&self.0).unwrap_or_default()
+    }
+}
+
+impl Drop for UserConfig {
+    fn drop(&mut self) {
+        unsafe { std::env::remove_var("XDG_CONFIG_HOME") };
+    }
+}
+
+fn aspect(r: egui::Rect) -> f32 {
+    r.width() / r.height()
+}
+
+#[test]
+fn preview_and_program_fill_the_centre_keep_the_aspect_and_follow_the_window() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-panes");
+    let config = UserConfig::new(&dir);
+    let mut h = studio(&dir, SHOW);
+    h.run_steps(3);
+    let program = h.get_by_label("program picture").rect();
+    let preview = h.get_by_label("preview picture").rect();
+    for r in [program, preview] {
+        assert!((aspect(r) - 16.0 / 9.0).abs() < 0.01, "{r:?}");
+    }
+    assert!(preview.width() < program.width() && preview.right() < program.left());
+    assert!(program.width() >= 480.0, "{program:?} at 1366×768");
+
+    // A bigger window: bigger pictures, same aspect.
+    h.set_size(egui::vec2(1920.0, 1080.0));
+    h.run_steps(3);
+    let big = h.get_by_label("program picture").rect();
+    assert!(big.width() >= 800.0 && big.width() > program.width() * 1.3, "{big:?}");
+    assert!((aspect(big) - 16.0 / 9.0).abs() < 0.01);
+    assert!(big.right() <= 1920.0 && big.bottom() <= 1080.0);
+
+    // The portrait canvas: tall panes.
+    h.get_by_label("portrait").click();
+    h.run_steps(3);
+    let tall = h.get_by_label("program picture").rect();
+    assert!((aspect(tall) - 9.0 / 16.0).abs() < 0.01, "{tall:?}");
+    assert!(tall.height() > 500.0, "{tall:?}");
+
+    // Program alone.
+    h.get_by_label("Program only").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("preview picture").is_none());
+    h.get_by_label("program picture");
+
+    // The safe-area overlay is the director's choice, kept for next time.
+    h.get_by_label("Safe area").click();
+    h.run_steps(2);
+    assert!(h.state().views.safe_area);
+    assert!(config.views().contains("safe_area = true"), "{}", config.views());
+    drop(h);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_multiview_previews_on_click_cuts_on_double_click_and_its_tallies_follow_the_show() {
+    use showroom::engine::Command;
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-multiview");
+    let config = UserConfig::new(&dir);
+    let mut h = studio(&dir, SHOW);
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("scene tile").is_none());
+    h.get_by_label("Multiview").click();
+    h.run_steps(3);
+    // Every source with a picture and every scene has a tile; intro is on
+    // program (and preview: the same scene).
+    h.get_by_label("source tile dark — on program");
+    h.get_by_label("source tile bars");
+    h.get_by_label("scene tile 1 intro — on program");
+    h.get_by_label("scene tile 2 products");
+    h.get_by_label("multiview program");
+    h.get_by_label("multiview preview");
+
+    // A command from outside the window (what `showroom run`'s typed
+    // commands and the remote control send): the tallies follow.
+    h.state()
+        .engine()
+        .execute(Command::PreviewScene("products".into()))
+        .unwrap();
+    // The window reads the engine four times a second.
+    assert!(step_until(&mut h, Duration::from_secs(5), |h| h
+        .query_by_label("scene tile 2 products — on preview")
+        .is_some()));
+    h.get_by_label("source tile bars — on preview");
+    h.get_by_label("scene tile 1 intro — on program");
+
+    // A click puts a tile in preview.
+    h.get_by_label("scene tile 1 intro — on program").click();
+    h.run_steps(3);
+    assert_eq!(h.state().engine().snapshot().preview, "intro");
+    h.get_by_label("scene tile 2 products");
+
+    // A double-click cuts it to program.
+    // (Well apart from the click before: 30 frames of 1/30 s.)
+    h.run_steps(30);
+    h.get_by_label("scene tile 2 products").click();
+    h.step();
+    h.get_by_label_contains("scene tile 2 products").click();
+    h.run_steps(3);
+    let snap = h.state().engine().snapshot();
+    assert_eq!((snap.scene.as_str(), snap.preview.as_str()), ("products", "intro"));
+    h.get_by_label("scene tile 2 products — on program");
+    h.get_by_label("source tile bars — on program");
+    h.get_by_label("scene tile 1 intro — on preview");
+
+    // A source tile previews the scene it leads.
+    h.state()
+        .engine()
+        .execute(Command::PreviewScene("products".into()))
+        .unwrap();
+    assert!(step_until(&mut h, Duration::from_secs(5), |h| h
+        .query_by_label("source tile dark")
+        .is_some()));
+    h.get_by_label("source tile dark").click();
+    h.run_steps(3);
+    assert_eq!(h.state().engine().snapshot().preview, "intro");
+
+    // The grid is the user's: columns and tiles kept in views.toml, and the
+    // next window opens with the multiview as it was left.
+    h.get_by_label("Scene tiles").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("scene tile").is_none());
+    h.get_by_role_and_label(egui::accesskit::Role::Slider, "columns")
+        .set_value_accesskit(3.0);
+    h.run_steps(2);
+    let saved = config.views();
+    assert!(
+        saved.contains("open = true") && saved.contains("columns = 3") && saved.contains("scenes = false"),
+        "{saved}"
+    );
+    drop(h);
+    let mut h = studio(&dir, SHOW);
+    h.run_steps(3);
+    h.get_by_label_contains("source tile dark");
+    assert!(h.query_by_label_contains("scene tile").is_none());
+    assert_eq!(h.state().views.multiview.columns, 3);
+    drop(h);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn projectors_and_the_host_monitor_open_close_and_remember_the_monitor() {
+    let _heavy = heavy_lock();
+    let dir = tempdir("ui-projectors");
+    let config = UserConfig::new(&dir);
+    let mut h = studio(&dir, SHOW);
+    h.run_steps(2);
+    h.get_by_label("Projector").click();
+    h.run_steps(2);
+    h.get_by_label("Program (portrait)").click();
+    h.run_steps(3);
+    // Without windows of their own (this harness), egui shows a projector
+    // inside the main window, with its title and a Close button.
+    h.get_by_label("projector program picture");
+    h.get_by_label("Close Projector — program (portrait)").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("projector program picture").is_none());
+    assert!(h.state().projectors.is_empty());
+
+    // The host monitor: program, the tally in words, Esc closes it.
+    h.get_by_label("Projector").click();
+    h.run_steps(2);
+    h.get_by_label("Host monitor (landscape)").click();
+    h.run_steps(3);
+    h.get_by_label("host monitor program picture — OFF AIR");
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("host monitor").is_none());
+
+    // A multiview projector draws the source tiles too.
+    h.get_by_label("Projector").click();
+    h.run_steps(2);
+    h.get_by_label("monitor 2, full screen").click();
+    h.run_steps(2);
+    if h.query_by_label("Multiview (all tiles)").is_none() {
+        h.get_by_label("Projector").click();
+        h.run_steps(2);
+    }
+    h.get_by_label("Multiview (all tiles)").click();
+    h.run_steps(3);
+    h.get_by_label_contains("source tile bars");
+    assert_eq!(
+        h.state().projectors[0].placement,
+        showroom::studio::views::Placement::Monitor(2)
+    );
+    assert!(config.views().contains("monitor = 2"), "{}", config.views());
+    drop(h);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -56,7 +56,8 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
         let aspect = canvas.width as f32 / canvas.height as f32;
         let split = video::split(area, aspect, studio.layout == Layout::Studio);
         let (program, preview) = textures(studio, snap, c);
-        let title_of = |r: Rect| Rect::from_min_max(r.min - egui::vec2(0.0, video::TITLE_H), egui::pos2(r.right(), r.top()));
+        let title_of =
+            |r: Rect| Rect::from_min_max(r.min - egui::vec2(0.0, video::TITLE_H), egui::pos2(r.right(), r.top()));
         if let Some(rect) = split.preview {
             let title = if studio.editor.on && snap.preview == snap.scene {
                 format!("EDITING — {} (on program: changes are live)", snap.preview)
@@ -81,7 +82,12 @@ pub fn panel(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
         let rect = split.program;
         ui.put(
             title_of(rect),
-            egui::Label::new(RichText::new(format!("PROGRAM — {}", snap.scene)).color(ON_AIR).strong()).truncate(),
+            egui::Label::new(
+                RichText::new(format!("PROGRAM — {}", snap.scene))
+                    .color(ON_AIR)
+                    .strong(),
+            )
+            .truncate(),
         );
         named(ui, rect, "program picture", egui::Sense::hover());
         video::picture(ui, rect, program);

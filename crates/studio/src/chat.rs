@@ -10,9 +10,9 @@
 //! filtered list is kept between frames and only new messages are scanned.
 
 use super::Studio;
-use crate::theme;
 use crate::engine::Command;
 use crate::graphics::GraphicsCommand as G;
+use crate::theme;
 use egui::{Color32, RichText};
 use showroom_chat::ChatView;
 use showroom_chat::connectors::State;

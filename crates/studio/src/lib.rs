@@ -155,6 +155,8 @@ pub struct Studio {
     dock: centre::Dock,
     /// Money as the cards write it (the host monitor).
     prices: Option<showroom_products::price::PriceFormatter>,
+    /// The window's size now (kept in the views when it closes).
+    window_size: Option<[f32; 2]>,
 }
 
 /// When the program started, if the command line noted it (for "launch →
@@ -170,11 +172,13 @@ pub fn open(show_path: &Path, rehearsal: bool) -> Result<()> {
     if rehearsal {
         title += " (REHEARSAL: nothing is sent)";
     }
+    // The size the window had when it was last closed.
+    let size = views::Views::load().0.window.unwrap_or([1360.0, 740.0]);
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(title.as_str())
-            .with_inner_size([1360.0, 740.0])
-            .with_min_inner_size([1024.0, 600.0]),
+            .with_inner_size(size)
+            .with_min_inner_size(views::MIN_WINDOW),
         renderer: eframe::Renderer::Wgpu,
         ..Default::default()
     };
@@ -330,6 +334,7 @@ impl Studio {
             next_projector: 0,
             dock: Default::default(),
             prices: None,
+            window_size: None,
         })
     }
 
@@ -455,6 +460,14 @@ impl Studio {
 
     /// Ends the show cleanly (streams ended, recordings finalised).
     fn shut_down(&mut self) {
+        if let Some(size) = self.window_size.take()
+            && self.views.window != Some(size)
+        {
+            self.views.window = Some(size);
+            if let Err(e) = self.views.save() {
+                tracing::warn!("the window's size was not kept: {e}");
+            }
+        }
         if let Some(engine) = self.engine.take() {
             // The crew's pages are told the show has ended; every invite ends.
             if let Some(c) = self.crew.console.take() {
@@ -508,6 +521,12 @@ impl eframe::App for Studio {
             self.message = Some((fatal, Instant::now()));
         }
         hotkeys::handle(self, ui.ctx());
+        if let Some(r) = ui.ctx().input(|i| i.viewport().inner_rect) {
+            let size = [r.width().round(), r.height().round()];
+            if size[0] >= views::MIN_WINDOW[0] && size[1] >= views::MIN_WINDOW[1] {
+                self.window_size = Some(size);
+            }
+        }
         // One copy per window frame, read by every panel (commands sent
         // during the frame show in the next one).
         let snap = self.snapshot.clone();
@@ -519,7 +538,8 @@ impl eframe::App for Studio {
         panels::scenes(self, ui, &snap);
         chat::panel(self, ui);
         centre::panel(self, ui, &snap);
-        let multiview = self.views.multiview.open || self.projectors.iter().any(|p| p.kind == projector::Kind::Multiview);
+        let multiview =
+            self.views.multiview.open || self.projectors.iter().any(|p| p.kind == projector::Kind::Multiview);
         self.engine().set_multiview(multiview);
         let ctx = ui.ctx().clone();
         projector::show_all(self, &ctx, &snap);

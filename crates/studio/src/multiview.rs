@@ -30,7 +30,13 @@ pub enum Tile {
 /// is the largest visible layer (on the first canvas), else the first it is
 /// in at all.
 pub fn scene_for_source(scenes: &[crate::show::SceneSpec], source: usize) -> Option<usize> {
-    let area = |l: &crate::show::LayerSpec| l.place.first().copied().flatten().map(|r| r.width as u64 * r.height as u64);
+    let area = |l: &crate::show::LayerSpec| {
+        l.place
+            .first()
+            .copied()
+            .flatten()
+            .map(|r| r.width as u64 * r.height as u64)
+    };
     let largest = scenes.iter().position(|s| {
         let mine = s
             .layers
@@ -47,7 +53,11 @@ pub fn scene_for_source(scenes: &[crate::show::SceneSpec], source: usize) -> Opt
             .unwrap_or(0);
         mine.is_some_and(|m| m >= others)
     });
-    largest.or_else(|| scenes.iter().position(|s| s.layers.iter().any(|l| l.source == source && !l.hidden)))
+    largest.or_else(|| {
+        scenes
+            .iter()
+            .position(|s| s.layers.iter().any(|l| l.source == source && !l.hidden))
+    })
 }
 
 /// The tally of source `source`: on program if a visible layer of the
@@ -69,13 +79,16 @@ pub fn grid(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot, area: Rect)
     let row = Rect::from_min_size(area.min, vec2(area.width(), 24.0));
     ui.scope_builder(egui::UiBuilder::new().max_rect(row), |ui| {
         ui.horizontal(|ui| {
-            ui.label("Multiview");
+            ui.label("Grid");
             ui.add(
-                egui::Slider::new(&mut layout.columns, crate::views::MIN_COLUMNS..=crate::views::MAX_COLUMNS)
-                    .text("columns"),
+                egui::Slider::new(
+                    &mut layout.columns,
+                    crate::views::MIN_COLUMNS..=crate::views::MAX_COLUMNS,
+                )
+                .text("columns"),
             );
-            ui.checkbox(&mut layout.sources, "Sources");
-            ui.checkbox(&mut layout.scenes, "Scenes");
+            ui.checkbox(&mut layout.sources, "Source tiles");
+            ui.checkbox(&mut layout.scenes, "Scene tiles");
         });
     });
     if layout != studio.views.multiview {
@@ -110,7 +123,12 @@ pub fn tiles(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot, area: Rect
         }
     }
     if layout.scenes {
-        small.extend(show.scenes.iter().enumerate().map(|(i, s)| Tile::Scene(i, s.id.clone())));
+        small.extend(
+            show.scenes
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Tile::Scene(i, s.id.clone())),
+        );
     }
 
     // Preview and program: half the width each, at most 45 % of the height
@@ -182,7 +200,12 @@ pub fn tiles(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot, area: Rect
                     _ => Tally::Off,
                 };
                 let lost = snap.sources.iter().any(|s| s.id == *id && s.signal_lost);
-                (textures.as_ref().and_then(|t| t.0.get(*i).copied()), tally, id.clone(), lost)
+                (
+                    textures.as_ref().and_then(|t| t.0.get(*i).copied()),
+                    tally,
+                    id.clone(),
+                    lost,
+                )
             }
             Tile::Scene(i, id) => {
                 let tally = if *id == snap.scene {
@@ -196,11 +219,20 @@ pub fn tiles(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot, area: Rect
                     Some(k) => format!("{k} {id}"),
                     None => id.clone(),
                 };
-                (textures.as_ref().and_then(|t| t.1.get(*i).copied()), tally, label, false)
+                (
+                    textures.as_ref().and_then(|t| t.1.get(*i).copied()),
+                    tally,
+                    label,
+                    false,
+                )
             }
             _ => continue,
         };
-        let kind = if matches!(tile, Tile::Source(..)) { "source" } else { "scene" };
+        let kind = if matches!(tile, Tile::Source(..)) {
+            "source"
+        } else {
+            "scene"
+        };
         let state = match tally {
             Tally::Program => " — on program",
             Tally::Preview => " — on preview",
@@ -228,7 +260,7 @@ pub fn tiles(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot, area: Rect
                 Tile::Scene(..) => "click: preview · double-click: cut to program",
                 _ => "click: preview the scene it leads · double-click: cut it to program",
             });
-            if r.double_clicked() {
+            if r.double_clicked() || r.triple_clicked() {
                 clicked = Some((tile.clone(), true));
             } else if r.clicked() {
                 clicked = Some((tile.clone(), false));

@@ -250,7 +250,9 @@ pub fn controls(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
             let mut multiview = studio.views.multiview.open;
             if ui
                 .toggle_value(&mut multiview, "Multiview")
-                .on_hover_text("every source and scene with preview and program; click a tile to preview, double-click to cut")
+                .on_hover_text(
+                    "every source and scene with preview and program; click a tile to preview, double-click to cut",
+                )
                 .changed()
             {
                 studio.set_multiview(multiview);
@@ -319,13 +321,15 @@ fn projector_menu(studio: &mut Studio, ui: &mut egui::Ui, canvases: &[String]) {
                 open(studio, Kind::Preview(i));
             }
         }
-        if ui.button("Multiview").clicked() {
+        if ui.button("Multiview (all tiles)").clicked() {
             open(studio, Kind::Multiview);
         }
         for (i, id) in canvases.iter().enumerate() {
             if ui
                 .button(format!("Host monitor ({id})"))
-                .on_hover_text("program with a large on-air tally, the show timer, the product on air and the next question")
+                .on_hover_text(
+                    "program with a large on-air tally, the show timer, the product on air and the next question",
+                )
                 .clicked()
             {
                 open(studio, Kind::Host(i));
@@ -514,10 +518,7 @@ pub fn outputs(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot) {
                     ));
                 }
                 if let Some(slow) = &d.slow {
-                    ui.label(
-                        RichText::new(format!("{slow} — dropping whole GOPs ({})", d.dropped_gops))
-                            .color(WARN),
-                    );
+                    ui.label(RichText::new(format!("{slow} — dropping whole GOPs ({})", d.dropped_gops)).color(WARN));
                 }
                 ui.horizontal(|ui| {
                     if running(d) {

@@ -3,10 +3,10 @@
 //! highlighted; previous / next, hide, and the flash-deal countdown.
 
 use super::Studio;
-use crate::theme::ON_AIR;
 use crate::engine::Command;
 use crate::engine::stats::Snapshot;
 use crate::graphics::GraphicsCommand as G;
+use crate::theme::ON_AIR;
 use egui::RichText;
 use showroom_products::catalog::Product;
 use showroom_products::price::PriceFormatter;

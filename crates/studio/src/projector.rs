@@ -186,10 +186,18 @@ fn host(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot, c: usize, area:
         font,
         theme::FLAG,
     );
-    let picture = Rect::from_min_max(pos2(area.left(), bar.bottom() + 4.0), pos2(area.right(), info.top() - 4.0));
+    let picture = Rect::from_min_max(
+        pos2(area.left(), bar.bottom() + 4.0),
+        pos2(area.right(), info.top() - 4.0),
+    );
     let rect = video::fit(picture, aspect);
     let (program, _) = super::centre::textures(studio, snap, c);
-    super::centre::named(ui, rect, &format!("host monitor program picture — {words}"), egui::Sense::hover());
+    super::centre::named(
+        ui,
+        rect,
+        &format!("host monitor program picture — {words}"),
+        egui::Sense::hover(),
+    );
     video::picture(ui, rect, program);
 }
 

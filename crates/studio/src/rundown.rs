@@ -5,11 +5,11 @@
 //! segments back where they came from (crates/show/src/rundown.rs).
 
 use super::Studio;
-use crate::theme::ON_AIR;
 use crate::engine::Command;
 use crate::engine::rundown::RundownCommand;
 use crate::engine::stats::Snapshot;
 use crate::show::rundown::Segment;
+use crate::theme::ON_AIR;
 use egui::RichText;
 
 /// What the panel keeps between frames.

@@ -4,11 +4,11 @@
 //! of the scene in preview. "Save layout" writes it into the show file.
 
 use super::Studio;
-use crate::theme::WARN;
 use crate::engine::Command;
 use crate::engine::stats::Snapshot;
 use crate::media::devices::DeviceInfo;
 use crate::show::{Rect, SourceConfig};
+use crate::theme::WARN;
 use egui::RichText;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

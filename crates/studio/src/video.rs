@@ -207,7 +207,10 @@ mod tests {
         assert!((s.program.width() / s.program.height() - 16.0 / 9.0).abs() < 1e-3);
         // Program only: the whole width when the height allows.
         let s = split(area(1000.0, 1200.0), 16.0 / 9.0, false);
-        assert!(s.preview.is_none() && (s.program.width() - 1000.0).abs() < 0.01, "{s:?}");
+        assert!(
+            s.preview.is_none() && (s.program.width() - 1000.0).abs() < 0.01,
+            "{s:?}"
+        );
     }
 
     #[test]

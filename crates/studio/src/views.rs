@@ -32,6 +32,8 @@ impl Default for MultiviewLayout {
     }
 }
 
+/// The smallest studio window (the panels need it).
+pub const MIN_WINDOW: [f32; 2] = [1024.0, 600.0];
 pub const MIN_COLUMNS: u32 = 2;
 pub const MAX_COLUMNS: u32 = 8;
 
@@ -63,6 +65,8 @@ pub struct Views {
     pub safe_area: bool,
     /// Where the last projector was opened.
     pub projector: Placement,
+    /// The studio window's size when it was last closed (logical points).
+    pub window: Option<[f32; 2]>,
 }
 
 pub fn path() -> PathBuf {
@@ -96,6 +100,14 @@ impl Views {
             return Err(format!(
                 "multiview.columns = {} must be {MIN_COLUMNS}–{MAX_COLUMNS}",
                 v.multiview.columns
+            ));
+        }
+        if let Some([w, h]) = v.window
+            && !(MIN_WINDOW[0]..=16384.0).contains(&w) | !(MIN_WINDOW[1]..=16384.0).contains(&h)
+        {
+            return Err(format!(
+                "window = [{w}, {h}] must be at least {} × {} and at most 16384 × 16384",
+                MIN_WINDOW[0], MIN_WINDOW[1]
             ));
         }
         if v.projector == Placement::Monitor(0) {
@@ -132,6 +144,7 @@ mod tests {
             },
             safe_area: true,
             projector: Placement::Monitor(2),
+            window: Some([1920.0, 1080.0]),
         };
         let text = toml::to_string(&v).unwrap();
         assert_eq!(Views::parse(&text).unwrap(), v);
@@ -140,5 +153,7 @@ mod tests {
         assert!(e.contains("multiview.columns = 40 must be 2–8"), "{e}");
         let e = Views::parse("[multiview]\ncolums = 4\n").unwrap_err();
         assert!(e.contains("colums"), "{e}");
+        let e = Views::parse("window = [10.0, 10.0]\n").unwrap_err();
+        assert!(e.contains("at least 1024 × 600"), "{e}");
     }
 }
