@@ -1,8 +1,10 @@
-//! A real window: `showroom studio` on the bundled demo show under Xvfb, on
-//! lavapipe. We wait for its first program frame, take a screenshot of the
-//! screen with ffmpeg's x11grab, and check that the preview and program
-//! panes show the demo's test-pattern colours (not black) and that tesseract
-//! reads the main panels' titles.
+//! A real window: `showroom studio` on the bundled demo show under Xvfb
+//! (1920×1080), on lavapipe. We wait for its first program frame, take a
+//! screenshot of the screen with ffmpeg's x11grab, and check what a director
+//! sees: program at least 800 px wide (found by its red tally border), the
+//! demo's test-pattern colours in preview and program, the panels' titles
+//! (tesseract); with the multiview open, the tiles' labels (tesseract) and
+//! the colours of the tally borders.
 
 mod support;
 
@@ -11,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use support::*;
 
-const SCREEN: (u32, u32) = (1366, 768);
+const SCREEN: (u32, u32) = (1920, 1080);
 
 /// An X server without a screen, on a display number nobody uses.
 struct Xvfb {
@@ -67,7 +69,7 @@ impl Drop for Killed {
 /// Pixels of the screenshot, RGB.
 fn screenshot(display: &str, path: &Path) -> Vec<u8> {
     let st = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "x11grab", "-video_size"])
+        .args(["-v", "error", "-y", "-f", "x11grab", "-draw_mouse", "0", "-video_size"])
         .arg(format!("{}x{}", SCREEN.0, SCREEN.1))
         .args(["-i", display, "-frames:v", "1", "-pix_fmt", "rgb24"])
         .arg(path)
@@ -109,10 +111,52 @@ fn bar_hues(rgb: &[u8], x0: u32, x1: u32, y0: u32, y1: u32) -> usize {
     counts.iter().filter(|&&n| n >= 40).count()
 }
 
-#[test]
-fn the_studio_opens_the_demo_and_shows_preview_and_program() {
-    let _heavy = heavy_lock();
-    let dir = tempdir("window");
+/// Is this pixel the colour of a tally border (within a little of it)?
+fn near(rgb: &[u8], i: usize, c: egui::Color32) -> bool {
+    let d = |a: u8, b: u8| (a as i32 - b as i32).abs();
+    d(rgb[i], c.r()) + d(rgb[i + 1], c.g()) + d(rgb[i + 2], c.b()) < 40
+}
+
+/// The longest run of `c` on any row between y0 and y1: (length, row, x).
+fn longest_run(rgb: &[u8], c: egui::Color32, y0: u32, y1: u32) -> (u32, u32, u32) {
+    let mut best = (0, 0, 0);
+    for y in y0..y1 {
+        let mut run = 0;
+        for x in 0..SCREEN.0 {
+            let i = ((y * SCREEN.0 + x) * 3) as usize;
+            if near(rgb, i, c) {
+                run += 1;
+                if run > best.0 {
+                    best = (run, y, x + 1 - run);
+                }
+            } else {
+                run = 0;
+            }
+        }
+    }
+    best
+}
+
+/// Pixels of `c` in a box.
+fn count(rgb: &[u8], c: egui::Color32, x0: u32, x1: u32, y0: u32, y1: u32) -> u32 {
+    let mut n = 0;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            if near(rgb, ((y * SCREEN.0 + x) * 3) as usize, c) {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Opens the demo in the studio with `views` as the user's views.toml,
+/// waits for the first program frame and a few more, and takes a shot.
+fn open_demo(tag: &str, views: &str) -> (std::path::PathBuf, Vec<u8>, String) {
+    let dir = tempdir(tag);
+    let config = dir.join("config").join("showroom");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("views.toml"), views).unwrap();
     let x = Xvfb::start();
     let log = dir.join("studio.log");
     let root = env!("CARGO_MANIFEST_DIR");
@@ -123,6 +167,7 @@ fn the_studio_opens_the_demo_and_shows_preview_and_program() {
             .env("DISPLAY", &x.display)
             .env_remove("WAYLAND_DISPLAY")
             .env("XDG_STATE_HOME", dir.join("state"))
+            .env("XDG_CONFIG_HOME", dir.join("config"))
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -134,33 +179,55 @@ fn the_studio_opens_the_demo_and_shows_preview_and_program() {
     });
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(shown.is_some(), "no frame on screen; the studio said:\n{text}");
-    // A few more frames, so both panes have been painted with video.
-    std::thread::sleep(Duration::from_secs(3));
+    // A few more frames, so every picture has been painted with video (the
+    // multiview's source tiles ten a second on lavapipe).
+    std::thread::sleep(Duration::from_secs(4));
     let shot = dir.join("screen.png");
     let rgb = screenshot(&x.display, &shot);
-
-    // Preview (left) and program (right) share the area between the scenes
-    // and the outputs panels, below the top bar.
-    // The demo has [chat]: its panel (300 px) is at the right edge, beyond
-    // the outputs panel (280 px).
-    let right_edge = SCREEN.0 - 290 - showroom::studio::chat::PANEL_WIDTH as u32;
-    let (mid, top, bottom) = ((230 + right_edge) / 2, 80, 420);
-    // The demo's main scene has the colour-bar product camera as a
-    // picture-in-picture: its hues must be there in both panes.
-    let left = bar_hues(&rgb, 245, mid - 10, top, bottom);
-    let right = bar_hues(&rgb, mid + 10, right_edge, top, bottom);
-    assert!(
-        left >= 5 && right >= 5,
-        "colour-bar hues: {left} of 6 in preview, {right} of 6 in program; screenshot {}",
-        shot.display()
-    );
-
     let ocr = Command::new("tesseract")
         .arg(&shot)
         .arg("-")
         .output()
         .expect("tesseract missing");
-    let words = String::from_utf8_lossy(&ocr.stdout);
+    drop(studio);
+    drop(x);
+    (dir, rgb, String::from_utf8_lossy(&ocr.stdout).into_owned())
+}
+
+const FULL_SCREEN: &str = "window = [1920.0, 1080.0]\n";
+
+#[test]
+fn the_studio_opens_the_demo_with_program_large_and_both_pictures_live() {
+    let _heavy = heavy_lock();
+    let (dir, rgb, words) = open_demo("window", FULL_SCREEN);
+    let shot = dir.join("screen.png");
+    // Program: the picture inside the red tally border, at least 800 px.
+    let (width, row, x) = longest_run(&rgb, showroom::studio::theme::TALLY_PROGRAM, 40, SCREEN.1 / 2);
+    assert!(
+        width >= 800,
+        "program's border is {width} px wide (row {row}); screenshot {}",
+        shot.display()
+    );
+    let (pgm_left, pgm_right) = (x + 6, x + width - 6);
+    let pgm_top = row + 6;
+    let pgm_bottom = pgm_top + (pgm_right - pgm_left) * 9 / 16 - 12;
+    // Preview is left of program, at the same top. The demo's main scene has
+    // the colour-bar product camera as a picture-in-picture: its hues must
+    // be in both.
+    let in_program = bar_hues(&rgb, pgm_left, pgm_right, pgm_top, pgm_bottom);
+    let pvw_left = 250;
+    let in_preview = bar_hues(
+        &rgb,
+        pvw_left,
+        pgm_left - 20,
+        pgm_top,
+        pgm_top + (pgm_left - 20 - pvw_left) * 9 / 16,
+    );
+    assert!(
+        in_program >= 5 && in_preview >= 5,
+        "colour-bar hues: {in_preview} of 6 in preview, {in_program} of 6 in program; screenshot {}",
+        shot.display()
+    );
     for title in [
         "Scenes",
         "Sources",
@@ -171,6 +238,7 @@ fn the_studio_opens_the_demo_and_shows_preview_and_program() {
         "Record",
         "Take",
         "Chat",
+        "Multiview",
     ] {
         assert!(
             words.contains(title),
@@ -178,6 +246,46 @@ fn the_studio_opens_the_demo_and_shows_preview_and_program() {
             shot.display()
         );
     }
-    drop(studio);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_multiview_labels_its_tiles_and_draws_the_tallies() {
+    let _heavy = heavy_lock();
+    let (dir, rgb, words) = open_demo(
+        "multiview",
+        &format!("{FULL_SCREEN}[multiview]\nopen = true\ncolumns = 4\n"),
+    );
+    let shot = dir.join("screen.png");
+    // Every source with a picture and every scene, by name, and the buses.
+    for label in ["host-cam", "product-cam", "badge", "main", "product", "PGM", "PVW"] {
+        assert!(
+            words.contains(label),
+            "tile `{label}` not read; read:\n{words}\nscreenshot {}",
+            shot.display()
+        );
+    }
+    // Program's tile (right of centre) has the red border, preview's (left)
+    // the green one; the demo opens with `main` on both, so the `main` scene
+    // tile and the sources of `main` are red too.
+    let (mid, top, bottom) = ((230 + SCREEN.0 - 300) / 2, 40, SCREEN.1 / 2);
+    let theme = |c| count(&rgb, c, 0, SCREEN.0, top, SCREEN.1);
+    use showroom::studio::theme::{TALLY_PREVIEW, TALLY_PROGRAM};
+    let red_right = count(&rgb, TALLY_PROGRAM, mid, SCREEN.0, top, bottom);
+    let green_left = count(&rgb, TALLY_PREVIEW, 0, mid, top, bottom);
+    assert!(
+        red_right >= 1500 && green_left >= 1500,
+        "tally pixels: red right of centre {red_right}, green left of it {green_left} (all: red {}, green {}); screenshot {}",
+        theme(TALLY_PROGRAM),
+        theme(TALLY_PREVIEW),
+        shot.display()
+    );
+    // Below the two large tiles: red borders for what is on program.
+    let red_below = count(&rgb, TALLY_PROGRAM, 0, SCREEN.0, bottom, SCREEN.1);
+    assert!(
+        red_below >= 500,
+        "red below: {red_below}; screenshot {}",
+        shot.display()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
