@@ -205,7 +205,6 @@ fn go_live_asks_first_shows_each_destination_and_end_show_finishes_the_streams()
     let mut h = studio(&dir, &with_destinations(&nginx, "UI_GOOD_KEY", "UI_REFUSED_KEY"));
     h.run_steps(2);
     // Opening a show puts nothing on air.
-    h.get_by_label("OFF AIR");
     for d in h.state().engine().snapshot().destinations {
         assert_eq!(d.state.word(), "idle", "{} started on its own", d.id);
     }
@@ -264,7 +263,6 @@ fn go_live_asks_first_shows_each_destination_and_end_show_finishes_the_streams()
     });
     let snap = h.state().engine().snapshot();
     assert!(ended, "{:?}", snap.destinations);
-    h.get_by_label("OFF AIR");
     let rec = &snap.recordings[0];
     assert_eq!(rec.recording_s, None, "{rec:?}");
     drop(h);
@@ -1176,8 +1174,17 @@ fn the_multiview_previews_on_click_cuts_on_double_click_and_its_tallies_follow_t
     let mut h = studio(&dir, SHOW);
     h.run_steps(2);
     assert!(h.query_by_label_contains("scene tile").is_none());
+    // The source tiles are drawn only while a multiview is shown.
+    std::thread::sleep(Duration::from_millis(500));
+    h.run_steps(2);
+    assert_eq!(h.state().engine().multiview_tiles_drawn(), 0);
     h.get_by_label("Multiview").click();
     h.run_steps(3);
+    assert!(step_until(&mut h, Duration::from_secs(5), |h| h
+        .state()
+        .engine()
+        .multiview_tiles_drawn()
+        >= 4));
     // Every source with a picture and every scene has a tile; intro is on
     // program (and preview: the same scene).
     h.get_by_label("source tile dark — on program");
@@ -1244,6 +1251,16 @@ fn the_multiview_previews_on_click_cuts_on_double_click_and_its_tallies_follow_t
         saved.contains("open = true") && saved.contains("columns = 3") && saved.contains("scenes = false"),
         "{saved}"
     );
+    // Closed again: no more tiles drawn.
+    h.get_by_label("Multiview").click();
+    h.run_steps(2);
+    std::thread::sleep(Duration::from_millis(200));
+    let drawn = h.state().engine().multiview_tiles_drawn();
+    std::thread::sleep(Duration::from_millis(500));
+    h.run_steps(2);
+    assert_eq!(h.state().engine().multiview_tiles_drawn(), drawn);
+    h.get_by_label("Multiview").click();
+    h.run_steps(2);
     drop(h);
     let mut h = studio(&dir, SHOW);
     h.run_steps(3);
@@ -1259,7 +1276,13 @@ fn projectors_and_the_host_monitor_open_close_and_remember_the_monitor() {
     let _heavy = heavy_lock();
     let dir = tempdir("ui-projectors");
     let config = UserConfig::new(&dir);
-    let mut h = studio(&dir, SHOW);
+    std::fs::write(
+        dir.join("catalog.csv"),
+        "id,code,title,price,currency,stock\nshirt,A1,Linen Shirt,39.00,USD,3\n",
+    )
+    .unwrap();
+    let text = format!("{SHOW}\n[products]\ncatalog = \"catalog.csv\"\n");
+    let mut h = studio(&dir, &text);
     h.run_steps(2);
     h.get_by_label("Projector").click();
     h.run_steps(2);
@@ -1279,6 +1302,18 @@ fn projectors_and_the_host_monitor_open_close_and_remember_the_monitor() {
     h.get_by_label("Host monitor (landscape)").click();
     h.run_steps(3);
     h.get_by_label("host monitor program picture — OFF AIR");
+    h.get_by_label("no product on air");
+    h.get_by_label("no question waiting");
+    // The product on air, with its price as the card writes it.
+    h.state()
+        .engine()
+        .execute(showroom::engine::Command::Graphics(
+            showroom::graphics::GraphicsCommand::Feature("A1".into()),
+        ))
+        .unwrap();
+    assert!(step_until(&mut h, Duration::from_secs(5), |h| h
+        .query_by_label("A1 · Linen Shirt · $39.00")
+        .is_some()));
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
     assert!(h.query_by_label_contains("host monitor").is_none());

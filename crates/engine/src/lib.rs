@@ -259,6 +259,7 @@ pub struct Engine {
     studio_canvas: Arc<std::sync::atomic::AtomicUsize>,
     /// A multiview is shown: the sources' tiles are drawn.
     multiview: Arc<std::sync::atomic::AtomicBool>,
+    tiles_drawn: Arc<std::sync::atomic::AtomicU64>,
     counters: Vec<Arc<CanvasCounters>>,
     last_fps: Mutex<(Instant, Vec<u64>, Vec<f64>)>,
     health: health::Health,
@@ -477,6 +478,7 @@ impl Engine {
         let _ = clock.set(t0);
         let studio_canvas = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let multiview = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let tiles_drawn = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let program = Arc::new(program::Program::new(show.start_scene));
         let scenes = Arc::new(std::sync::RwLock::new(show.scenes.clone()));
         let counters: Vec<_> = show
@@ -503,6 +505,7 @@ impl Engine {
                 thumb_every_ticks: options.thumb_every_ticks,
                 tile_every_ticks: options.tile_every_ticks,
                 multiview: multiview.clone(),
+                tiles_drawn: tiles_drawn.clone(),
                 overlays: overlays.clone(),
                 quality: quality.clone(),
                 events: events.clone(),
@@ -664,6 +667,7 @@ impl Engine {
             views,
             studio_canvas,
             multiview,
+            tiles_drawn,
             counters,
             last_fps: Mutex::new((t0, vec![0; n], vec![0.0; n])),
             health: Default::default(),
@@ -768,6 +772,11 @@ impl Engine {
     /// (`views().tiles`) drawn, a few a second.
     pub fn set_multiview(&self, shown: bool) {
         self.multiview.store(shown, Ordering::Relaxed);
+    }
+
+    /// Multiview source tiles the render thread has drawn so far.
+    pub fn multiview_tiles_drawn(&self) -> u64 {
+        self.tiles_drawn.load(Ordering::Relaxed)
     }
 
     fn set_layer(&self, scene: String, source: String, change: LayerChange) -> Result<(), CommandError> {

@@ -39,6 +39,8 @@ pub struct RenderLoop {
     /// the first canvas.
     pub tile_every_ticks: u64,
     pub multiview: Arc<std::sync::atomic::AtomicBool>,
+    /// Source tiles drawn so far (none while no multiview is shown).
+    pub tiles_drawn: Arc<std::sync::atomic::AtomicU64>,
     /// On-screen graphics, drawn over program on every canvas.
     pub overlays: Arc<std::sync::Mutex<crate::graphics::Overlays>>,
     /// The governor's decisions: layers drawn on every n-th tick.
@@ -273,6 +275,7 @@ impl RenderLoop {
                     for _ in 0..n {
                         next_tile = (next_tile + 1) % n;
                         if self.compositor.render_tile(next_tile, &lost) {
+                            self.tiles_drawn.fetch_add(1, Ordering::Relaxed);
                             break;
                         }
                     }

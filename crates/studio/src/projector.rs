@@ -144,22 +144,25 @@ fn host(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot, c: usize, area:
         (false, _) => (theme::PANEL, "OFF AIR", theme::MUTED),
     };
     ui.painter().rect_filled(bar, 0.0, fill);
-    let p = ui.painter();
-    p.text(
-        bar.left_center() + vec2(bar_h * 0.3, 0.0),
-        egui::Align2::LEFT_CENTER,
-        words,
-        egui::FontId::proportional(text_size),
-        colour,
-    );
+    let pad = bar_h * 0.3;
+    let text = |words: String, size: f32, colour: Color32| {
+        egui::Label::new(egui::RichText::new(words).size(size).color(colour)).truncate()
+    };
+    let half = |r: Rect, right: bool| {
+        let r = r.shrink2(vec2(pad, 0.0));
+        let w = r.width() / 2.0;
+        Rect::from_min_size(
+            pos2(if right { r.left() + w } else { r.left() }, r.top()),
+            vec2(w, r.height()),
+        )
+    };
+    ui.put(half(bar, false), text(words.into(), text_size, colour));
     let clock = clock(if live { live_s } else { snap.elapsed_s });
-    p.text(
-        bar.right_center() - vec2(bar_h * 0.3, 0.0),
-        egui::Align2::RIGHT_CENTER,
-        clock,
-        egui::FontId::monospace(text_size),
-        colour,
-    );
+    ui.scope_builder(egui::UiBuilder::new().max_rect(half(bar, true)), |ui| {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.label(egui::RichText::new(clock).monospace().size(text_size).color(colour));
+        });
+    });
     // Below: the product on air and the next question, as large as fits.
     let info_h = bar_h * 1.4;
     let info = Rect::from_min_max(pos2(area.left(), area.bottom() - info_h), area.max);
@@ -171,20 +174,22 @@ fn host(studio: &mut Studio, ui: &mut egui::Ui, snap: &Snapshot, c: usize, area:
             .map(|e| format!("Q {}: {}", e.msg.author.name, e.msg.text))
     });
     let line = info_h / 2.0;
-    let font = egui::FontId::proportional(line * 0.6);
-    p.text(
-        info.left_top() + vec2(bar_h * 0.3, line * 0.5),
-        egui::Align2::LEFT_CENTER,
-        product.unwrap_or_else(|| "no product on air".into()),
-        font.clone(),
-        Color32::WHITE,
+    let row = |n: f32| Rect::from_min_size(info.min + vec2(pad, line * n), vec2(info.width() - 2.0 * pad, line));
+    ui.put(
+        row(0.0),
+        text(
+            product.unwrap_or_else(|| "no product on air".into()),
+            line * 0.6,
+            Color32::WHITE,
+        ),
     );
-    p.text(
-        info.left_top() + vec2(bar_h * 0.3, line * 1.5),
-        egui::Align2::LEFT_CENTER,
-        question.unwrap_or_else(|| "no question waiting".into()),
-        font,
-        theme::FLAG,
+    ui.put(
+        row(1.0),
+        text(
+            question.unwrap_or_else(|| "no question waiting".into()),
+            line * 0.6,
+            theme::FLAG,
+        ),
     );
     let picture = Rect::from_min_max(
         pos2(area.left(), bar.bottom() + 4.0),
