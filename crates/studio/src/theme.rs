@@ -191,6 +191,10 @@ mod tests {
             let r = contrast(c, PANEL);
             assert!(r >= 3.0, "{name}: {r:.2}");
         }
+        // Keyboard focus (egui draws a focused widget as "active") is the
+        // ring, 2 px.
+        let focus = visuals().widgets.active.bg_stroke;
+        assert_eq!((focus.width, focus.color), (2.0, FOCUS));
         // The two tallies are told apart by more than hue alone: the
         // tile's label names the bus too (tests/studio_ui.rs).
         assert_ne!(TALLY_PROGRAM, TALLY_PREVIEW);
