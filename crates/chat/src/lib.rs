@@ -132,6 +132,22 @@ impl Pending {
     pub fn wait(self) -> Result<(), ActionError> {
         self.0.blocking_recv().map_err(|_| ActionError::Stopped)?
     }
+
+    /// The verdict if it comes within `limit` (None: still being decided;
+    /// the outcome comes as events). An action checked against the state
+    /// before an earlier one was applied (two auctions typed back to back)
+    /// is refused here by the chat's own, in-order decision.
+    pub fn wait_for(mut self, limit: std::time::Duration) -> Option<Result<(), ActionError>> {
+        let until = std::time::Instant::now() + limit;
+        loop {
+            match self.0.try_recv() {
+                Ok(verdict) => return Some(verdict),
+                Err(oneshot::error::TryRecvError::Closed) => return Some(Err(ActionError::Stopped)),
+                Err(oneshot::error::TryRecvError::Empty) if std::time::Instant::now() >= until => return None,
+                Err(oneshot::error::TryRecvError::Empty) => std::thread::sleep(std::time::Duration::from_millis(1)),
+            }
+        }
+    }
 }
 
 /// Bytes of messages queued for the writer, all connectors together. With

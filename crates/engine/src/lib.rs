@@ -100,6 +100,20 @@ pub enum Outcome {
     Job(jobs::JobId),
 }
 
+/// How long a chat command waits for the chat's own decision (in order,
+/// after every earlier action is applied) before answering "done" and
+/// leaving the outcome to the events: the log is written in milliseconds,
+/// and a window must not wait on a stalled disk.
+const CHAT_VERDICT_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The chat's verdict on an action, if it comes in time.
+fn verdict(pending: crate::chat::Pending) -> Result<(), CommandError> {
+    match pending.wait_for(CHAT_VERDICT_WAIT) {
+        Some(Err(e)) => Err(CommandError::Chat(e)),
+        Some(Ok(())) | None => Ok(()),
+    }
+}
+
 /// Sources that can be added while a show runs (compositor slots kept free).
 pub const SPARE_SOURCES: usize = 16;
 
@@ -1023,10 +1037,10 @@ impl Engine {
                 // The auction's card goes up with it, on every canvas.
                 let chat = self.chat_or_refuse()?;
                 let card = crate::graphics::GraphicsCommand::Feature(req.product.clone());
-                drop(
-                    chat.act(crate::chat::state::Action::StartAuction(req))
-                        .map_err(CommandError::Chat)?,
-                );
+                let pending = chat
+                    .act(crate::chat::state::Action::StartAuction(req))
+                    .map_err(CommandError::Chat)?;
+                verdict(pending)?;
                 self.overlays
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -1034,9 +1048,8 @@ impl Engine {
                 Ok(())
             }
             Command::Chat(action) => {
-                // The outcome comes as events: nobody waits for the disk.
-                drop(self.chat_or_refuse()?.act(action).map_err(CommandError::Chat)?);
-                Ok(())
+                let pending = self.chat_or_refuse()?.act(action).map_err(CommandError::Chat)?;
+                verdict(pending)
             }
             Command::ExportClaims(path) => {
                 let job = self.chat_or_refuse()?.export_claims_job(path);
